@@ -1,0 +1,47 @@
+# One place for warning flags and one helper per kind of target.
+#
+#   qz_library(NAME [CORE] SOURCES ... [DEPS ...])   a module library under src/<module>
+#   qz_test(NAME SOURCES ... DEPS ...)               a GoogleTest executable registered with CTest
+#   qz_executable(NAME SOURCES ... DEPS ...)         a program (apps/, bench/)
+
+set(QZ_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+    -Wnull-dereference -Wimplicit-fallthrough)
+set(QZ_CORE_WARNINGS -Wconversion -Wsign-conversion)
+if(QZ_WERROR)
+  list(APPEND QZ_WARNINGS -Werror)
+endif()
+
+if(QZ_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(qz_library name)
+  cmake_parse_arguments(ARG "CORE" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${QZ_WARNINGS})
+  if(ARG_CORE)
+    target_compile_options(${name} PRIVATE ${QZ_CORE_WARNINGS})
+  endif()
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+function(qz_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${QZ_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()
+
+function(qz_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${QZ_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "QZ_SHARED=${PROJECT_SOURCE_DIR}/../shared;QZ_BIN=$<TARGET_FILE:qazna>")
+  if(ARG_LABELS)
+    set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
+endfunction()

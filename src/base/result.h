@@ -1,0 +1,61 @@
+// Result codes: every business rejection in the core is one of these values.
+//
+// The numbers are stable forever: they are written into events, journals and API replies. Never renumber or
+// reuse a code; add new ones at the end of their range. Ranges:
+//     0        ok
+//     1-99     command envelope (kind, flags, permissions, linked groups, idempotency)
+//     100-199  ledger (assets, accounts, transfers, holds)
+//     200-399  market (later)
+//     400-599  money / digital tenge (later)
+//     600-799  rules / compliance (later)
+// Within a command, the checks run in the order the codes are listed for it in docs/result-codes.md.
+#pragma once
+
+#include <cstdint>
+
+namespace qz {
+
+#define QZ_RESULT_CODES(X)                                                                                     \
+  X(ok, 0, "ok")                                                                                               \
+  X(unknown_command_kind, 1, "unknown command kind")                                                           \
+  X(reserved_field_not_zero, 2, "a reserved field or flag is not zero")                                        \
+  X(actor_not_permitted, 3, "the actor's role does not permit this command")                                   \
+  X(linked_event_failed, 4, "another command in the linked group failed, so none of it was applied")          \
+  X(linked_group_open, 5, "the last command of the block is marked linked: the group is not closed")           \
+  X(request_id_reused, 6, "this request id was already used by the same actor for a different command")        \
+  X(asset_code_invalid, 100, "asset code must be 1-12 characters A-Z or 0-9")                                  \
+  X(asset_scale_invalid, 101, "asset scale must be between 0 and 18")                                          \
+  X(asset_exists, 102, "an asset with this code already exists")                                              \
+  X(asset_limit_reached, 103, "no more assets can be created")                                                 \
+  X(asset_not_found, 110, "asset not found")                                                                   \
+  X(account_kind_invalid, 111, "account kind must be customer, custody, fee_income, issuance or escrow")        \
+  X(account_limit_reached, 112, "no more accounts can be opened")                                              \
+  X(amount_must_be_positive, 120, "amount must be positive")                                                   \
+  X(accounts_must_differ, 121, "debit and credit accounts must differ")                                        \
+  X(debit_account_not_found, 122, "debit account not found")                                                   \
+  X(credit_account_not_found, 123, "credit account not found")                                                 \
+  X(asset_mismatch, 124, "debit and credit accounts hold different assets")                                    \
+  X(debit_not_permitted, 125, "the actor may not move funds out of this account")                              \
+  X(insufficient_funds, 126, "insufficient available balance")                                                 \
+  X(balance_overflow, 127, "the balance would overflow")                                                       \
+  X(hold_timeout_invalid, 130, "hold timeout is too large")                                                    \
+  X(hold_not_found, 131, "hold not found")                                                                     \
+  X(hold_already_closed, 132, "hold was already posted in full, voided or expired")                            \
+  X(hold_credit_required, 133, "this hold has no credit account: the post must name one")                      \
+  X(hold_credit_mismatch, 134, "the post names a credit account other than the hold's")                        \
+  X(hold_amount_exceeded, 135, "post amount exceeds the amount still held")
+
+enum class Result : uint32_t {
+#define QZ_RESULT_ENUM(name, number, message) name = number,
+  QZ_RESULT_CODES(QZ_RESULT_ENUM)
+#undef QZ_RESULT_ENUM
+};
+
+// "insufficient_funds"; "unknown" for a number that is not a code.
+const char* result_name(Result result);
+// The human message, e.g. "insufficient available balance".
+const char* result_message(Result result);
+// True when `number` is one of the listed codes.
+bool result_is_known(uint32_t number);
+
+}  // namespace qz

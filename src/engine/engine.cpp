@@ -1,0 +1,350 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/assert.h"
+#include "base/bytes.h"
+
+namespace qz {
+
+namespace {
+
+constexpr char kSnapshotMagic[8] = {'Q', 'Z', 'S', 'N', 'A', 'P', '0', '1'};
+constexpr size_t kSnapshotHeaderSize = 8 + 4 + 8 + 8 + 32;
+
+Event blank_event(EventKind kind, uint32_t command_index) {
+  Event event;
+  std::memset(&event, 0, sizeof event);
+  event.kind = static_cast<uint16_t>(kind);
+  event.command_index = command_index;
+  return event;
+}
+
+Event rejection(const Command& command, uint32_t index, Result result) {
+  Event event = blank_event(EventKind::rejected, index);
+  event.result = static_cast<uint32_t>(result);
+  event.rejected.actor = command.actor;
+  event.rejected.request_id = command.request_id;
+  event.rejected.command_kind = command.kind;
+  return event;
+}
+
+Event duplicate_of(const Command& command, uint32_t index, const RequestEntry& original) {
+  Event event = blank_event(EventKind::duplicate, index);
+  event.result = original.result;
+  event.duplicate.actor = command.actor;
+  event.duplicate.request_id = command.request_id;
+  event.duplicate.object_id = original.object_id;
+  event.duplicate.command_kind = command.kind;
+  return event;
+}
+
+Event released_event(EventKind kind, uint32_t index, const HoldReleased& released) {
+  Event event = blank_event(kind, index);
+  event.hold_released.hold = released.hold_id;
+  event.hold_released.account = released.account;
+  event.hold_released.amount_minor = released.amount_minor;
+  event.hold_released.account_held_after = released.account_held_after;
+  return event;
+}
+
+}  // namespace
+
+Engine::Engine(const LedgerLimits& limits) : ledger_(limits) {}
+
+void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
+  QZ_ASSERT_EQ(block.height, next_height_);
+  QZ_ASSERT(block.height == 0 || block.time_ns > last_time_ns_);
+  QZ_ASSERT(!ledger_.in_group());
+  const size_t events_before = events->size();
+
+  expired_scratch_.clear();
+  ledger_.expire_holds(block.time_ns, &expired_scratch_);
+  events->reserve(events->size() + expired_scratch_.size() + block.commands.size());
+  for (const HoldReleased& released : expired_scratch_) {
+    events->push_back(released_event(EventKind::hold_expired, kNoCommand, released));
+  }
+
+  const size_t count = block.commands.size();
+  QZ_ASSERT_LT(count, static_cast<size_t>(kNoCommand));
+  size_t first = 0;
+  while (first < count) {
+    size_t last = first;
+    while (last < count && block.commands[last].linked()) last++;
+    if (last == count) {
+      // The block ends inside a linked group: the group cannot be closed, so none of it applies.
+      for (size_t i = first; i < count; i++) {
+        const Command& command = block.commands[i];
+        const auto index = static_cast<uint32_t>(i);
+        events->push_back(rejection(command, index, Result::linked_group_open));
+        remember(command, Result::linked_group_open, 0);
+      }
+      break;
+    }
+    apply_group(block.commands.subspan(first, last - first + 1), static_cast<uint32_t>(first), block.time_ns,
+                events);
+    first = last + 1;
+  }
+
+  next_height_ = block.height + 1;
+  last_time_ns_ = block.time_ns;
+  QZ_ASSERT(!ledger_.in_group());
+  QZ_ASSERT_GE(events->size() - events_before, count);
+}
+
+void Engine::remember(const Command& command, Result result, uint64_t object_id) {
+  if (command.request_id == 0) return;
+  requests_.add(RequestEntry{.actor = command.actor,
+                             .request_id = command.request_id,
+                             .fingerprint = fingerprint64(&command, sizeof command),
+                             .object_id = object_id,
+                             .result = static_cast<uint32_t>(result),
+                             .command_kind = command.kind,
+                             .zero = 0});
+}
+
+// Looks up every request id of the group. Returns true when the group must not run: some member repeats an
+// answered request (duplicate), reuses an id for another command, or two members share an id. Then the events
+// are already emitted: duplicates get the original answer, reused ids request_id_reused, the rest
+// linked_event_failed; nothing is remembered, because nothing new was decided.
+bool Engine::screen_requests(std::span<const Command> group, uint32_t first_index, std::vector<Event>* events) {
+  bool any_seen = false;
+  for (size_t i = 0; i < group.size(); i++) {
+    if (group[i].request_id == 0) continue;
+    if (requests_.find(group[i].actor, group[i].request_id) != nullptr) any_seen = true;
+    for (size_t k = 0; k < i && !any_seen; k++) {
+      if (group[k].actor == group[i].actor && group[k].request_id == group[i].request_id) any_seen = true;
+    }
+  }
+  if (!any_seen) return false;
+
+  for (size_t i = 0; i < group.size(); i++) {
+    const Command& command = group[i];
+    const auto index = static_cast<uint32_t>(first_index + i);
+    const RequestEntry* seen =
+        command.request_id == 0 ? nullptr : requests_.find(command.actor, command.request_id);
+    if (seen != nullptr && seen->fingerprint == fingerprint64(&command, sizeof command) &&
+        seen->command_kind == command.kind) {
+      events->push_back(duplicate_of(command, index, *seen));
+    } else if (seen != nullptr) {
+      events->push_back(rejection(command, index, Result::request_id_reused));
+    } else {
+      bool repeats_earlier_member = false;
+      for (size_t k = 0; k < i; k++) {
+        if (command.request_id != 0 && group[k].actor == command.actor && group[k].request_id == command.request_id) {
+          repeats_earlier_member = true;
+        }
+      }
+      events->push_back(rejection(command, index,
+                                  repeats_earlier_member ? Result::request_id_reused : Result::linked_event_failed));
+    }
+  }
+  return true;
+}
+
+void Engine::apply_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
+                         std::vector<Event>* events) {
+  QZ_ASSERT(!group.empty());
+  if (screen_requests(group, first_index, events)) return;
+
+  if (group.size() == 1) {
+    // A lone command needs no undo log: every ledger operation checks all its rules before changing anything.
+    const Command& command = group[0];
+    Event event;
+    uint64_t object_id = 0;
+    const Result result = apply_one(command, block_time_ns, &event, &object_id);
+    event.command_index = first_index;
+    events->push_back(result == Result::ok ? event : rejection(command, first_index, result));
+    remember(command, result, result == Result::ok ? object_id : 0);
+    return;
+  }
+
+  const size_t events_before = events->size();
+  group_objects_.clear();
+  ledger_.begin_group();
+  size_t failed_at = group.size();
+  Result failure = Result::ok;
+  for (size_t i = 0; i < group.size(); i++) {
+    Event event;
+    uint64_t object_id = 0;
+    const Result result = apply_one(group[i], block_time_ns, &event, &object_id);
+    if (result != Result::ok) {
+      failed_at = i;
+      failure = result;
+      break;
+    }
+    event.command_index = static_cast<uint32_t>(first_index + i);
+    events->push_back(event);
+    group_objects_.push_back(object_id);
+  }
+  const bool keep = failed_at == group.size();
+  ledger_.end_group(keep);
+  if (keep) {
+    for (size_t i = 0; i < group.size(); i++) remember(group[i], Result::ok, group_objects_[i]);
+    return;
+  }
+  events->resize(events_before);
+  for (size_t i = 0; i < group.size(); i++) {
+    const Result result = i == failed_at ? failure : Result::linked_event_failed;
+    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), result));
+    remember(group[i], result, 0);
+  }
+}
+
+Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* event, uint64_t* object_id) {
+  const Result valid = validate_command(command);
+  if (valid != Result::ok) return valid;
+  const Actor actor{.id = command.actor, .role = static_cast<Role>(command.role)};
+
+  switch (command.command_kind()) {
+    case CommandKind::create_asset: {
+      const auto& p = command.create_asset;
+      uint32_t asset_id = 0;
+      const Result r =
+          ledger_.create_asset(actor, std::string_view(p.code, strnlen(p.code, kAssetCodeSize)), p.scale, &asset_id);
+      if (r != Result::ok) return r;
+      *event = blank_event(EventKind::asset_created, 0);
+      event->asset_created.asset = asset_id;
+      event->asset_created.scale = p.scale;
+      std::memcpy(event->asset_created.code, p.code, kAssetCodeSize);
+      *object_id = asset_id;
+      return Result::ok;
+    }
+    case CommandKind::open_account: {
+      const auto& p = command.open_account;
+      uint64_t account_id = 0;
+      const Result r = ledger_.open_account(actor, p.owner, p.asset, p.kind, &account_id);
+      if (r != Result::ok) return r;
+      *event = blank_event(EventKind::account_opened, 0);
+      event->account_opened.account = account_id;
+      event->account_opened.owner = p.owner;
+      event->account_opened.asset = p.asset;
+      event->account_opened.kind = p.kind;
+      *object_id = account_id;
+      return Result::ok;
+    }
+    case CommandKind::transfer: {
+      const auto& p = command.transfer;
+      TransferDone done;
+      const Result r = ledger_.transfer(
+          actor, TransferRequest{.debit = p.debit, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
+      if (r != Result::ok) return r;
+      *event = blank_event(EventKind::transfer_posted, 0);
+      event->transfer_posted = TransferPostedPayload{.transfer = done.transfer_id,
+                                                     .debit = p.debit,
+                                                     .credit = p.credit,
+                                                     .amount_minor = p.amount_minor,
+                                                     .debit_balance_after = done.debit_balance_after,
+                                                     .credit_balance_after = done.credit_balance_after};
+      *object_id = done.transfer_id;
+      return Result::ok;
+    }
+    case CommandKind::hold: {
+      const auto& p = command.hold;
+      HoldDone done;
+      const Result r = ledger_.hold(actor,
+                                    HoldRequest{.account = p.account, .credit = p.credit,
+                                                .amount_minor = p.amount_minor, .timeout_ns = p.timeout_ns},
+                                    block_time_ns, &done);
+      if (r != Result::ok) return r;
+      *event = blank_event(EventKind::hold_placed, 0);
+      event->hold_placed = HoldPlacedPayload{.hold = done.hold_id,
+                                             .account = p.account,
+                                             .credit = p.credit,
+                                             .amount_minor = p.amount_minor,
+                                             .expires_at_ns = done.expires_at_ns,
+                                             .account_held_after = done.account_held_after};
+      *object_id = done.hold_id;
+      return Result::ok;
+    }
+    case CommandKind::post_hold: {
+      const auto& p = command.post_hold;
+      PostDone done;
+      const Result r = ledger_.post_hold(
+          actor, PostRequest{.hold = p.hold, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
+      if (r != Result::ok) return r;
+      *event = blank_event(EventKind::hold_posted, 0);
+      event->hold_posted = HoldPostedPayload{.hold = p.hold,
+                                             .transfer = done.transfer_id,
+                                             .debit = done.debit,
+                                             .credit = done.credit,
+                                             .amount_minor = done.amount_minor,
+                                             .remaining_minor = done.remaining_minor};
+      *object_id = done.transfer_id;
+      return Result::ok;
+    }
+    case CommandKind::void_hold: {
+      HoldReleased released;
+      const Result r = ledger_.void_hold(actor, command.void_hold.hold, &released);
+      if (r != Result::ok) return r;
+      *event = released_event(EventKind::hold_voided, 0, released);
+      *object_id = released.hold_id;
+      return Result::ok;
+    }
+  }
+  QZ_ASSERT_MSG(false, "validate_command let an unknown kind through");
+  return Result::unknown_command_kind;
+}
+
+Hash256 Engine::state_hash() const {
+  Sha256 hasher;
+  hasher.update("qazna.state.v1");
+  hasher.update_u64(next_height_);
+  hasher.update_u64(last_time_ns_);
+  ledger_.hash_into(&hasher);
+  requests_.hash_into(&hasher);
+  return hasher.finish();
+}
+
+std::string Engine::check_invariants() const {
+  std::string problem = ledger_.check_invariants();
+  if (!problem.empty()) return problem;
+  return requests_.check_invariants();
+}
+
+void Engine::write_snapshot(std::vector<uint8_t>* out) const {
+  uint8_t header[kSnapshotHeaderSize];
+  std::memcpy(header, kSnapshotMagic, sizeof kSnapshotMagic);
+  put_u32(header + 8, kSnapshotFormatVersion);
+  put_u64(header + 12, next_height_);
+  put_u64(header + 20, last_time_ns_);
+  const Hash256 hash = state_hash();
+  std::memcpy(header + 28, hash.bytes.data(), 32);
+  out->assign(header, header + kSnapshotHeaderSize);
+  ByteWriter writer(out);
+  ledger_.write_snapshot(&writer);
+  requests_.write_snapshot(&writer);
+  const Hash256 digest = sha256(out->data(), out->size());
+  writer.bytes(digest.bytes.data(), 32);
+}
+
+Status Engine::load_snapshot(std::span<const uint8_t> data) {
+  QZ_ASSERT(next_height_ == 0 && ledger_.account_count() == 0);
+  if (data.size() < kSnapshotHeaderSize + 32) return Status::error("snapshot: too short");
+  const size_t body_end = data.size() - 32;
+  Hash256 recorded_digest;
+  std::memcpy(recorded_digest.bytes.data(), data.data() + body_end, 32);
+  if (sha256(data.data(), body_end) != recorded_digest) return Status::error("snapshot: digest mismatch");
+  if (std::memcmp(data.data(), kSnapshotMagic, sizeof kSnapshotMagic) != 0) return Status::error("snapshot: bad magic");
+
+  ByteReader reader(data.data() + sizeof kSnapshotMagic, body_end - sizeof kSnapshotMagic);
+  const uint32_t version = reader.u32();
+  if (version != kSnapshotFormatVersion) {
+    return Status::error("snapshot: format version " + std::to_string(version) + " is not supported");
+  }
+  const uint64_t height = reader.u64();
+  const uint64_t time_ns = reader.u64();
+  Hash256 recorded_state;
+  reader.bytes(recorded_state.bytes.data(), 32);
+  if (!reader.ok() || height == 0) return Status::error("snapshot: bad header");
+  if (!ledger_.read_snapshot(&reader)) return Status::error("snapshot: ledger section is malformed or inconsistent");
+  if (!requests_.read_snapshot(&reader)) return Status::error("snapshot: request table is malformed");
+  if (!reader.ok() || reader.remaining() != 0) return Status::error("snapshot: trailing or missing bytes");
+  next_height_ = height;
+  last_time_ns_ = time_ns;
+  if (state_hash() != recorded_state) return Status::error("snapshot: state hash does not match its contents");
+  return Status::ok();
+}
+
+}  // namespace qz

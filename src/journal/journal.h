@@ -1,0 +1,114 @@
+// The journal: a data directory whose journal.db (SQLite, WAL, synchronous=FULL) holds a signed chain of
+// blocks and engine snapshots, and the Node that sequences commands into it with group commit.
+//
+// Data directory layout (docs/formats.md):
+//   DIR/journal.db        blocks(height, hash, body), snapshots(height, state_hash, digest, body), meta
+//   DIR/keys/operator.key Ed25519 secret key (mode 0600); DIR/keys/operator.pub the public key (hex)
+//   DIR/LOCK              held with flock by the one process that has the directory open
+//
+// Thread rules: Node::submit may be called from any number of threads. Inside, one sequencer/engine thread
+// forms blocks and applies them, and one writer thread hashes, signs and commits them (group commit: every
+// block ready when a commit starts goes into that SQLite transaction). submit returns only after the block
+// holding its commands is durable, so an acknowledged command survives kill -9.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/sha256.h"
+#include "base/status.h"
+#include "engine/command.h"
+#include "engine/engine.h"
+#include "engine/event.h"
+#include "journal/block.h"
+
+namespace qz {
+
+// Block time source. The sequencer keeps block times strictly increasing even if this goes backwards.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual uint64_t now_ns() = 0;
+};
+Clock* system_clock();  // wall-clock time (CLOCK_REALTIME) in ns since the Unix epoch
+
+struct InitOptions {
+  std::string data_dir;
+  uint64_t genesis_time_ns = 0;  // 0 = now
+};
+// Creates DIR (must not already hold a journal), the operator key pair and the genesis block (height 0,
+// no commands, state hash of the empty engine). Refuses an existing journal with a clear message.
+[[nodiscard]] Status init_data_dir(const InitOptions& options);
+
+struct NodeOptions {
+  std::string data_dir;
+  Clock* clock = nullptr;                // nullptr = system_clock()
+  uint32_t max_block_commands = 8192;    // a block closes when it has this many commands ...
+  uint64_t state_hash_every_blocks = 64; // blocks at heights divisible by this record the state hash
+  uint64_t snapshot_every_blocks = 4096; // and at these heights a snapshot is written too
+  bool verify_on_open = true;            // re-hash blocks and compare recorded hashes during replay
+};
+
+// What opening found and did; printed by the CLI.
+struct RecoveryReport {
+  uint64_t snapshot_height = 0;      // snapshot the replay started from (0 = genesis)
+  uint64_t replayed_blocks = 0;
+  uint64_t replayed_commands = 0;
+  uint64_t height = 0;               // height of the newest block after recovery
+  Hash256 last_hash;
+  bool truncated_tail = false;
+  std::string tail_message;          // one line saying what was cut, when truncated_tail
+};
+
+struct SubmitResult {
+  uint64_t height = 0;               // block that holds the commands
+  uint32_t first_command_index = 0;  // index of the first submitted command inside that block
+  std::vector<Event> events;         // the events of exactly the submitted commands, in order
+};
+
+class Node {
+ public:
+  // Opens DIR: takes the lock, loads the newest valid snapshot, replays later blocks checking the recorded
+  // hashes and signatures; a corrupt newest block is truncated (reported in RecoveryReport), a corrupt block
+  // anywhere else fails the open with a message naming its height. Starts the threads.
+  [[nodiscard]] static Status open(const NodeOptions& options, std::unique_ptr<Node>* node, RecoveryReport* report);
+  ~Node();  // stop()
+
+  // Sequences `commands` (at most max_block_commands; a linked group must be whole) into one block and
+  // waits until that block is durable. Thread-safe. Fails only if the journal has failed (disk error) or the
+  // node is stopping; then nothing of it is acknowledged.
+  [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
+
+  // Stops accepting, finishes every block in flight, writes them, closes the database.
+  void stop();
+
+  // Reads under the engine's lock; for CLI inspection and tests.
+  void with_engine(const std::function<void(const Engine&)>& reader);
+  uint64_t height();
+  Hash256 last_hash();
+
+ private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct VerifyReport {
+  uint64_t blocks = 0;
+  uint64_t commands = 0;
+  uint64_t events = 0;
+  uint64_t height = 0;
+  Hash256 last_hash;
+  Hash256 state_hash;
+};
+// Re-hashes the whole chain, checks every signature against keys/operator.pub (or `public_key_hex` when
+// given), replays from genesis in a fresh engine comparing events roots and state hashes, and checks the
+// engine's invariants at the end. Read-only: works on a stopped directory. The error names the first bad block.
+[[nodiscard]] Status verify_data_dir(const std::string& data_dir, const std::string& public_key_hex,
+                                     VerifyReport* report);
+
+}  // namespace qz
