@@ -43,7 +43,8 @@ namespace qz {
   X(hold_already_closed, 132, "hold was already posted in full, voided or expired")                            \
   X(hold_credit_required, 133, "this hold has no credit account: the post must name one")                      \
   X(hold_credit_mismatch, 134, "the post names a credit account other than the hold's")                        \
-  X(hold_amount_exceeded, 135, "post amount exceeds the amount still held")
+  X(hold_amount_exceeded, 135, "post amount exceeds the amount still held")                                    \
+  X(hold_limit_reached, 136, "no more holds can be placed")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

@@ -88,9 +88,13 @@ const char* command_kind_name(CommandKind kind) {
 Result validate_command(const Command& command) {
   bool unused_zero = true;
   switch (command.command_kind()) {
-    case CommandKind::create_asset:
-      unused_zero = all_zero(command.create_asset.zero, sizeof command.create_asset.zero);
+    case CommandKind::create_asset: {
+      // The code is NUL-padded: everything after its first NUL is padding and must be zero.
+      const size_t length = strnlen(command.create_asset.code, kAssetCodeSize);
+      unused_zero = all_zero(command.create_asset.code + length, kAssetCodeSize - length) &&
+                    all_zero(command.create_asset.zero, sizeof command.create_asset.zero);
       break;
+    }
     case CommandKind::open_account:
       unused_zero = all_zero(command.open_account.zero, sizeof command.open_account.zero);
       break;

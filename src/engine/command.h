@@ -57,7 +57,7 @@ struct TransferPayload {
   uint64_t debit;
   uint64_t credit;
   int64_t amount_minor;
-  uint64_t reference;  // caller's own reference, carried into the event stream untouched
+  uint64_t reference;  // caller's own reference: journaled with the command, not interpreted by the engine
   uint64_t zero;
 };
 

@@ -73,7 +73,9 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
     size_t last = first;
     while (last < count && block.commands[last].linked()) last++;
     if (last == count) {
-      // The block ends inside a linked group: the group cannot be closed, so none of it applies.
+      // The block ends inside a linked group: the group cannot be closed, so none of it applies. Its request
+      // ids are screened first like any group's, so that a repeat is answered and never remembered twice.
+      if (screen_requests(block.commands.subspan(first), static_cast<uint32_t>(first), events)) break;
       for (size_t i = first; i < count; i++) {
         const Command& command = block.commands[i];
         const auto index = static_cast<uint32_t>(i);

@@ -12,7 +12,8 @@
 //      linked_event_failed). A group still open at the end of the block fails with linked_group_open.
 //   3. each command's request id (if not 0) is looked up per actor: a repeat gets a duplicate event carrying
 //      the original result and id and changes nothing; the same id with a different command is
-//      request_id_reused. Every answered request id is remembered, rejections included.
+//      request_id_reused. Every request id the engine decided on is remembered, rejections included; a
+//      group stopped by this screening decided nothing new, so nothing of it is remembered.
 #pragma once
 
 #include <cstdint>

@@ -75,12 +75,17 @@ class Node {
   // Opens DIR: takes the lock, loads the newest valid snapshot, replays later blocks checking the recorded
   // hashes and signatures; a corrupt newest block is truncated (reported in RecoveryReport), a corrupt block
   // anywhere else fails the open with a message naming its height. Starts the threads.
+  // Blocks below the snapshot the replay starts from are not re-read here (that is verify_data_dir's job); the
+  // snapshot itself is trusted only if its digest, its block's signature and its state hash check out.
   [[nodiscard]] static Status open(const NodeOptions& options, std::unique_ptr<Node>* node, RecoveryReport* report);
   ~Node();  // stop()
 
   // Sequences `commands` (at most max_block_commands; a linked group must be whole) into one block and
   // waits until that block is durable. Thread-safe. Fails only if the journal has failed (disk error) or the
   // node is stopping; then nothing of it is acknowledged.
+  // `result` may be nullptr when only the acknowledgement matters. Refused before anything is queued: no
+  // commands, more than max_block_commands, or a last command flagged linked (its group would otherwise run
+  // into the next submitter's commands).
   [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
 
   // Stops accepting, finishes every block in flight, writes them, closes the database.
@@ -88,6 +93,7 @@ class Node {
 
   // Reads under the engine's lock; for CLI inspection and tests.
   void with_engine(const std::function<void(const Engine&)>& reader);
+  // The newest durable (committed) block; the engine may already have applied later ones.
   uint64_t height();
   Hash256 last_hash();
 

@@ -122,7 +122,7 @@ uint32_t Ledger::find_asset(std::string_view code) const {
 
 bool Ledger::may_debit(Actor actor, const Account& account) const {
   if (actor.role == Role::operator_) return true;
-  if (account.kind == AccountKind::issuance) return false;
+  if (actor.role == Role::none || account.kind == AccountKind::issuance) return false;
   return actor.id != 0 && actor.id == account.owner;
 }
 
@@ -202,7 +202,7 @@ Result Ledger::hold(Actor actor, const HoldRequest& request, uint64_t block_time
   }
   int64_t held_after = 0;
   if (!checked_add(account->held_minor, request.amount_minor, &held_after)) return Result::balance_overflow;
-  if (holds_.size() >= limits_.max_live_holds) return Result::account_limit_reached;
+  if (holds_.size() >= limits_.max_live_holds) return Result::hold_limit_reached;
 
   const uint64_t hold_id = next_hold_id_++;
   save_account(request.account);

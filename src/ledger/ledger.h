@@ -131,17 +131,20 @@ class Ledger {
   [[nodiscard]] Result open_account(Actor actor, uint64_t owner, uint32_t asset, uint8_t kind, uint64_t* account_id);
 
   // amount_must_be_positive, accounts_must_differ, debit_account_not_found, credit_account_not_found,
-  // asset_mismatch, debit_not_permitted (only the operator, or the owner of the debit account),
-  // insufficient_funds, balance_overflow.
+  // asset_mismatch, debit_not_permitted, insufficient_funds, balance_overflow.
+  // Who may debit an account: the operator any account; an actor with a role other than none only a
+  // non-issuance account whose owner is the actor's own (non-zero) id. Issuance accounts may go negative; every other kind needs available funds.
   [[nodiscard]] Result transfer(Actor actor, const TransferRequest& request, TransferDone* done);
 
   // amount_must_be_positive, accounts_must_differ (credit named and equal), debit_account_not_found,
   // credit_account_not_found (credit named), asset_mismatch, debit_not_permitted, hold_timeout_invalid,
-  // insufficient_funds, account_limit_reached (no room for another live hold).
+  // insufficient_funds, balance_overflow (held would overflow; issuance accounts only),
+  // hold_limit_reached (no room for another live hold).
   [[nodiscard]] Result hold(Actor actor, const HoldRequest& request, uint64_t block_time_ns, HoldDone* done);
 
   // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
-  // hold_credit_required, hold_credit_mismatch, credit_account_not_found, asset_mismatch,
+  // hold_credit_required, hold_credit_mismatch, accounts_must_differ (credit is the held account),
+  // credit_account_not_found, asset_mismatch,
   // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold.
   [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done);
 

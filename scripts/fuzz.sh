@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds the `fuzz` preset (clang, libFuzzer, ASan + UBSan) and runs each fuzz target for a while.
+#
+#   scripts/fuzz.sh [seconds] [target...]      default: 60 seconds each, all targets
+#   scripts/fuzz.sh 600 fuzz_block_decoder
+#
+# Seeds come from fuzz_make_seeds (regenerated every run, so they follow the formats). What a run discovers is
+# kept in build/fuzz/corpus/<target> and reused by the next run; a crashing input is written to
+# build/fuzz/artifacts/<target>/ and can be replayed with `build/fuzz/fuzz/<target> FILE`.
+# Prints one line per target: "fuzz: <target> passed ..." or "fuzz: <target> FAILED ..."; exits non-zero if any
+# target failed or the build did.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+seconds=${1:-60}
+[[ $# -gt 0 ]] && shift
+targets=("$@")
+((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder)
+
+# The longest input worth trying per target: decimals are short, commands are 64 bytes (a little more to try
+# wrong sizes), blocks a header, a signature and a few commands.
+max_len() {
+  case "$1" in
+    fuzz_decimal) echo 64 ;;
+    fuzz_command_decoder) echo 96 ;;
+    fuzz_engine) echo 2080 ;;           # 32 commands of 65 bytes
+    *) echo 2048 ;;
+  esac
+}
+
+if ! command -v clang++ >/dev/null 2>&1; then
+  echo "fuzz: clang++ not found (scripts/setup.sh installs it)" >&2
+  exit 1
+fi
+
+"$QZ_ROOT/scripts/setup.sh"
+dir=$(qz_build_dir fuzz)
+mkdir -p "$dir"
+cd "$QZ_ROOT"
+echo "fuzz: building preset 'fuzz' in ${dir#"$QZ_ROOT"/}"
+if ! qz_quiet "$dir/configure.log" cmake --preset fuzz -B "$dir" ||
+   ! qz_quiet "$dir/build.log" cmake --build "$dir" --parallel "$(qz_jobs)" --target fuzz_make_seeds "${targets[@]}"; then
+  echo "fuzz: build FAILED"
+  exit 1
+fi
+
+rm -rf "$dir/seeds"
+"$dir/fuzz/fuzz_make_seeds" "$dir/seeds"
+
+failed=0
+for target in "${targets[@]}"; do
+  corpus="$dir/corpus/$target"
+  artifacts="$dir/artifacts/$target"
+  log="$dir/logs/$target.log"
+  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+  if "$dir/fuzz/$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 \
+       -rss_limit_mb=2048 -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+       "$corpus" "$dir/seeds/$target" >"$log" 2>&1; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    echo "fuzz: $target passed (${runs:-?} inputs in ${seconds}s, corpus $(find "$corpus" -type f | wc -l) files)"
+  else
+    failed=$((failed + 1))
+    tail -n 40 "$log" >&2
+    echo "fuzz: $target FAILED (log: ${log#"$QZ_ROOT"/}; inputs: ${artifacts#"$QZ_ROOT"/}/)"
+  fi
+done
+exit $((failed > 0))

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The README's second command: sets up, builds with warnings as errors, and runs every test.
+#
+#   scripts/test.sh [preset]        preset: release (default) or asan (ASan + UBSan with clang), or debug
+#
+# Steps, each counted in the summary:
+#   1. scripts/setup.sh and a -DQZ_WERROR=ON build of the preset (one check: the build);
+#   2. ctest --output-on-failure -j2 (one check per test);
+#   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
+#      (one check per target);
+#   4. `qazna bench ledger --tiny` (one check).
+# Build directories are reused between runs (build/<preset>, build/fuzz). Keeps going after a failure, prints
+# what failed, and ends with the line "N passed, N failed"; exits non-zero if anything failed.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+preset=${1:-release}
+fuzz_seconds=${QZ_FUZZ_SECONDS:-20}
+dir=$(qz_build_dir "$preset")
+passed=0
+failed=0
+failures=()
+started=$(date +%s)
+
+pass() { passed=$((passed + $1)); }
+fail() {
+  failed=$((failed + 1))
+  failures+=("$1")
+}
+step() { echo; echo "== $* ($(($(date +%s) - started))s)"; }
+
+step "build: preset $preset, warnings as errors"
+built=0
+if "$QZ_ROOT/scripts/build.sh" "$preset" -DQZ_WERROR=ON; then
+  pass 1
+  built=1
+else
+  fail "build ($preset)"
+fi
+
+if ((built)); then
+  step "ctest"
+  log="$dir/ctest.log"
+  ctest --test-dir "$dir" --output-on-failure -j2 2>&1 | tee "$log"
+  summary=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  if [[ -z $summary ]]; then
+    fail "ctest (no test summary; see ${log#"$QZ_ROOT"/})"
+  else
+    read -r failed_tests _ _ _ _ total_tests <<<"$summary"
+    pass $((total_tests - failed_tests))
+    while IFS= read -r name; do
+      fail "ctest: $name"
+    done < <(sed -n '/The following tests FAILED:/,$p' "$log" | sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) .*/\1/p')
+    # Failures the list above did not name (should not happen) still count.
+    named=$(sed -n '/The following tests FAILED:/,$p' "$log" | grep -cE '^[[:space:]]*[0-9]+ - ')
+    for ((i = named; i < failed_tests; i++)); do fail "ctest: unnamed failure"; done
+  fi
+fi
+
+if command -v clang++ >/dev/null 2>&1; then
+  step "fuzz: ${fuzz_seconds}s per target"
+  log="$(qz_build_dir fuzz)/fuzz-smoke.log"
+  mkdir -p "$(dirname "$log")"
+  "$QZ_ROOT/scripts/fuzz.sh" "$fuzz_seconds" 2>&1 | tee "$log"
+  fuzz_status=${PIPESTATUS[0]}
+  pass "$(grep -cE '^fuzz: [a-z_]+ passed' "$log")"
+  while IFS= read -r target; do fail "fuzz: $target"; done < <(sed -nE 's/^fuzz: ([a-z_]+) FAILED.*/\1/p' "$log")
+  if grep -q '^fuzz: build FAILED' "$log" || { ((fuzz_status != 0)) && ! grep -q 'FAILED' "$log"; }; then
+    fail "fuzz build"
+  fi
+else
+  step "fuzz: skipped (clang++ not found)"
+fi
+
+if ((built)); then
+  step "bench: qazna bench ledger --tiny"
+  if "$dir/apps/qazna/qazna" bench ledger --tiny; then
+    pass 1
+  else
+    fail "qazna bench ledger --tiny"
+  fi
+fi
+
+step "summary"
+for failure in "${failures[@]}"; do echo "FAILED: $failure"; done
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,226 @@
+// `qazna init`, `qazna verify` and `qazna inspect`.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "app/app.h"
+#include "app/json_writer.h"
+#include "base/decimal.h"
+#include "engine/engine.h"
+
+namespace qz::app {
+
+namespace {
+
+bool path_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+}  // namespace
+
+int run_init(const InitArgs& args) {
+  if (path_exists(args.data_dir + "/journal.db")) {
+    std::fprintf(stderr, "qazna init: %s already holds a journal; refusing to overwrite it\n", args.data_dir.c_str());
+    return kExitRefused;
+  }
+  // init_data_dir makes the directory itself but not its parents.
+  const std::filesystem::path parent = std::filesystem::path(args.data_dir).parent_path();
+  if (!parent.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) {
+      std::fprintf(stderr, "qazna init: cannot create %s: %s\n", parent.c_str(), error.message().c_str());
+      return kExitFailure;
+    }
+  }
+  const Status status = init_data_dir(InitOptions{.data_dir = args.data_dir});
+  if (!status.is_ok()) {
+    std::fprintf(stderr, "qazna init: %s\n", status.message().c_str());
+    return kExitFailure;
+  }
+  VerifyReport report;
+  const Status verified = verify_data_dir(args.data_dir, "", &report);
+  if (!verified.is_ok()) {
+    std::fprintf(stderr, "qazna init: the new journal does not verify: %s\n", verified.message().c_str());
+    return kExitFailure;
+  }
+  std::printf("initialised %s\n", args.data_dir.c_str());
+  std::printf("  genesis block:       height %llu, hash %s\n", static_cast<unsigned long long>(report.height),
+              report.last_hash.hex().c_str());
+  std::printf("  state hash:          %s\n", report.state_hash.hex().c_str());
+  std::printf("  operator public key: %s (%s/keys/operator.pub)\n", read_public_key_hex(args.data_dir).c_str(),
+              args.data_dir.c_str());
+  std::printf("  operator secret key: %s/keys/operator.key (keep it private)\n", args.data_dir.c_str());
+  return kExitOk;
+}
+
+int run_verify(const VerifyArgs& args) {
+  VerifyReport report;
+  const Status status = verify_data_dir(args.data_dir, args.public_key_hex, &report);
+  if (!status.is_ok()) {
+    std::string message = status.message();
+    if (message.rfind("verify: ", 0) == 0) message.erase(0, 8);
+    std::fprintf(stderr, "qazna verify: FAILED: %s\n", message.c_str());
+    return kExitRefused;
+  }
+  const std::string key = args.public_key_hex.empty() ? read_public_key_hex(args.data_dir) : args.public_key_hex;
+  std::printf("verify: ok\n");
+  std::printf("  blocks:     %llu (heights 0 to %llu), hashes chained, signatures valid\n",
+              static_cast<unsigned long long>(report.blocks), static_cast<unsigned long long>(report.height));
+  std::printf("  replayed:   %llu commands, %llu events; events roots and state hashes match\n",
+              static_cast<unsigned long long>(report.commands), static_cast<unsigned long long>(report.events));
+  std::printf("  last hash:  %s\n", report.last_hash.hex().c_str());
+  std::printf("  state hash: %s\n", report.state_hash.hex().c_str());
+  std::printf("  signed by:  %s%s\n", key.c_str(), args.public_key_hex.empty() ? " (keys/operator.pub)" : "");
+  return kExitOk;
+}
+
+namespace {
+
+struct AccountRow {
+  uint64_t id;
+  uint64_t owner;
+  std::string asset;
+  std::string kind;
+  std::string total;
+  std::string held;
+  std::string available;
+};
+
+struct InspectView {
+  uint64_t height = 0;
+  Hash256 last_hash;
+  Hash256 state_hash;
+  uint64_t transfers = 0;
+  uint64_t holds_placed = 0;
+  uint64_t live_holds = 0;
+  uint64_t request_ids = 0;
+  std::vector<std::pair<std::string, uint32_t>> asset_rows;  // code, scale
+  std::vector<AccountRow> accounts;
+};
+
+void collect(const Engine& engine, InspectView* view) {
+  const Ledger& ledger = engine.ledger();
+  view->state_hash = engine.state_hash();
+  view->transfers = ledger.next_transfer_id() - 1;
+  view->holds_placed = ledger.next_hold_id() - 1;
+  view->live_holds = ledger.live_hold_count();
+  view->request_ids = engine.requests().size();
+  for (uint32_t id = 1; id <= ledger.asset_count(); id++) {
+    const Asset* asset = ledger.asset(id);
+    view->asset_rows.emplace_back(std::string(asset->code_view()), asset->scale);
+  }
+  for (uint64_t id = 1; id <= ledger.account_count(); id++) {
+    const Account* account = ledger.account(id);
+    const Asset* asset = ledger.asset(account->asset);
+    view->accounts.push_back(AccountRow{.id = id,
+                                        .owner = account->owner,
+                                        .asset = std::string(asset->code_view()),
+                                        .kind = account_kind_name(account->kind),
+                                        .total = format_decimal(account->total_minor, asset->scale),
+                                        .held = format_decimal(account->held_minor, asset->scale),
+                                        .available = format_decimal(account->available_minor(), asset->scale)});
+  }
+}
+
+void print_json(const InspectView& view) {
+  JsonWriter json;
+  json.begin_object();
+  json.field("height", view.height);
+  json.field("last_hash", view.last_hash.hex());
+  json.field("state_hash", view.state_hash.hex());
+  json.key("assets").begin_array();
+  for (size_t i = 0; i < view.asset_rows.size(); i++) {
+    json.begin_object()
+        .field("id", static_cast<uint64_t>(i + 1))
+        .field("code", view.asset_rows[i].first)
+        .field("scale", view.asset_rows[i].second)
+        .end_object();
+  }
+  json.end_array();
+  json.key("accounts").begin_array();
+  for (const AccountRow& row : view.accounts) {
+    json.begin_object()
+        .field("id", row.id)
+        .field("owner", row.owner)
+        .field("asset", row.asset)
+        .field("kind", row.kind)
+        .field("total", row.total)
+        .field("held", row.held)
+        .field("available", row.available)
+        .end_object();
+  }
+  json.end_array();
+  json.field("live_holds", view.live_holds);
+  json.field("holds_placed", view.holds_placed);
+  json.field("transfers", view.transfers);
+  json.field("request_ids", view.request_ids);
+  json.end_object();
+  std::printf("%s\n", json.str().c_str());
+}
+
+void print_text(const std::string& data_dir, const InspectView& view) {
+  std::printf("data directory: %s\n", data_dir.c_str());
+  std::printf("height:         %llu\n", static_cast<unsigned long long>(view.height));
+  std::printf("last hash:      %s\n", view.last_hash.hex().c_str());
+  std::printf("state hash:     %s\n", view.state_hash.hex().c_str());
+  std::printf("assets (%zu):", view.asset_rows.size());
+  for (size_t i = 0; i < view.asset_rows.size(); i++) {
+    std::printf("%s %s (scale %u)", i == 0 ? "" : ",", view.asset_rows[i].first.c_str(), view.asset_rows[i].second);
+  }
+  std::printf("\n");
+  std::printf("accounts (%zu):\n", view.accounts.size());
+  if (!view.accounts.empty()) {
+    size_t total_width = 5;
+    size_t held_width = 4;
+    size_t available_width = 9;
+    for (const AccountRow& row : view.accounts) {
+      total_width = std::max(total_width, row.total.size());
+      held_width = std::max(held_width, row.held.size());
+      available_width = std::max(available_width, row.available.size());
+    }
+    const int tw = static_cast<int>(total_width);
+    const int hw = static_cast<int>(held_width);
+    const int aw = static_cast<int>(available_width);
+    std::printf("  %6s %10s %-6s %-10s %*s %*s %*s\n", "id", "owner", "asset", "kind", tw, "total", hw, "held", aw,
+                "available");
+    for (const AccountRow& row : view.accounts) {
+      std::printf("  %6llu %10llu %-6s %-10s %*s %*s %*s\n", static_cast<unsigned long long>(row.id),
+                  static_cast<unsigned long long>(row.owner), row.asset.c_str(), row.kind.c_str(), tw,
+                  row.total.c_str(), hw, row.held.c_str(), aw, row.available.c_str());
+    }
+  }
+  std::printf("live holds:     %llu (of %llu placed)\n", static_cast<unsigned long long>(view.live_holds),
+              static_cast<unsigned long long>(view.holds_placed));
+  std::printf("transfers:      %llu\n", static_cast<unsigned long long>(view.transfers));
+}
+
+}  // namespace
+
+int run_inspect(const InspectArgs& args) {
+  std::unique_ptr<Node> node;
+  const Status status = open_node(args.data_dir, &node);
+  if (!status.is_ok()) {
+    std::fprintf(stderr, "qazna inspect: %s\n", status.message().c_str());
+    return kExitFailure;
+  }
+  InspectView view;
+  view.height = node->height();
+  view.last_hash = node->last_hash();
+  node->with_engine([&view](const Engine& engine) { collect(engine, &view); });
+  node->stop();
+  if (args.json) {
+    print_json(view);
+  } else {
+    print_text(args.data_dir, view);
+  }
+  return kExitOk;
+}
+
+}  // namespace qz::app

@@ -1,0 +1,181 @@
+// The `qazna` command line: CLI11 argument parsing and dispatch to the subcommands of app.h.
+//
+// CLI11 reports parse errors with exceptions; they are caught here and never leave run_cli. `--help` on the
+// program or any subcommand prints usage and exits 0; any other argument error prints one message and the
+// hint to use --help, and exits kExitUsage.
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "app/app.h"
+#include "base/sha256.h"
+#include "bench/ledger_bench.h"
+
+namespace qz::app {
+
+namespace {
+
+struct BenchArgs {
+  bench::LedgerBenchOptions options;
+  std::string only;
+  bool tiny = false;
+};
+
+// Applies --tiny (explicit sizes still win) and --only to the bench options. False on an unknown part.
+bool finish_bench_args(CLI::App* ledger, BenchArgs* args) {
+  bench::LedgerBenchOptions& options = args->options;
+  if (args->tiny) {
+    const auto unset = [ledger](const char* name) { return ledger->get_option(name)->count() == 0; };
+    if (unset("--accounts")) options.accounts = 1'000;
+    if (unset("--transfers")) options.transfers = 50'000;
+    if (unset("--block-commands")) options.block_commands = 1'024;
+    if (unset("--durable")) options.durable_commands = 20'000;
+    if (unset("--submitters")) options.durable_submitters = 4;
+    if (unset("--runs")) options.runs = 1;
+    if (unset("--memory-accounts")) options.memory_accounts = 10'000;
+    if (unset("--memory-holds")) options.memory_holds = 10'000;
+    if (unset("--memory-requests")) options.memory_requests = 10'000;
+  }
+  if (args->only.empty()) return true;
+  options.in_memory = options.durable = options.replay = options.memory = false;
+  std::stringstream parts(args->only);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    if (part == "in_memory") {
+      options.in_memory = true;
+    } else if (part == "durable") {
+      options.durable = true;
+    } else if (part == "replay") {
+      options.replay = true;
+    } else if (part == "memory") {
+      options.memory = true;
+    } else {
+      std::fprintf(stderr,
+                   "qazna bench ledger: --only: unknown part '%s' (parts: in_memory, durable, replay, memory)\n",
+                   part.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// A whole number in [min, max] written with digits only. CLI11 would otherwise wrap "-5" into a huge unsigned.
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos) {
+          return "must be a whole number, got '" + text + "'";
+        }
+        errno = 0;
+        const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+        if (errno != 0 || value < min || value > max) {
+          return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text;
+        }
+        return "";
+      },
+      "", "whole_number");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{
+      "qazna: a deterministic exchange ledger with a signed, verifiable block journal.\n"
+      "Formats, output and exit codes: docs/cli.md."};
+  app.name("qazna");
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();  // --help shows every default
+
+  InitArgs init_args;
+  CLI::App* init = app.add_subcommand("init", "Create a data directory: operator key pair and genesis block");
+  init->add_option("--data", init_args.data_dir, "Data directory to create (must not hold a journal)")->required();
+
+  ExecArgs exec_args;
+  CLI::App* exec = app.add_subcommand(
+      "exec", "Apply JSON-lines commands (one per line; '-' reads stdin); all lines are checked before any applies");
+  exec->add_option("--data", exec_args.data_dir, "Data directory")->required();
+  exec->add_option("FILE", exec_args.input, "JSON-lines file, or - for standard input (format: docs/cli.md)")
+      ->required();
+
+  VerifyArgs verify_args;
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Re-hash the chain, check every signature and replay from genesis; names the first bad block");
+  verify->add_option("--data", verify_args.data_dir, "Data directory")->required();
+  verify
+      ->add_option("--pubkey", verify_args.public_key_hex,
+                   "Operator public key (64 hex digits) to check signatures against; default keys/operator.pub")
+      ->check([](const std::string& text) -> std::string {
+        Hash256 parsed;
+        return text.size() == 64 && Hash256::from_hex(text, &parsed) ? "" : "must be 64 hex digits";
+      });
+
+  InspectArgs inspect_args;
+  CLI::App* inspect = app.add_subcommand("inspect", "Print height, hashes, assets, account balances and live holds");
+  inspect->add_option("--data", inspect_args.data_dir, "Data directory")->required();
+  inspect->add_flag("--json", inspect_args.json, "One JSON object instead of text");
+
+  DemoArgs demo_args;
+  CLI::App* demo = app.add_subcommand(
+      "run-demo",
+      "Initialise a fresh data directory, run a demo venue through the journal, verify it, show the result");
+  demo->add_option("--data", demo_args.data_dir, "Data directory (wiped first only if a previous run-demo made it)");
+
+  BenchArgs bench_args;
+  bench::LedgerBenchOptions& bo = bench_args.options;
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks");
+  bench->require_subcommand(1);
+  CLI::App* ledger = bench->add_subcommand(
+      "ledger", "Ledger benchmarks: in-memory apply, durable submit, replay, memory (docs/benchmarks.md)");
+  ledger->add_option("--accounts", bo.accounts, "Customer accounts")->check(whole_number(2, UINT64_MAX));
+  ledger->add_option("--transfers", bo.transfers, "Transfers in the in-memory part")
+      ->check(whole_number(1, UINT64_MAX));
+  ledger->add_option("--block-commands", bo.block_commands, "Commands per block")->check(whole_number(1, 65536));
+  ledger->add_option("--durable", bo.durable_commands, "Commands acknowledged in the durable part")
+      ->check(whole_number(1, UINT64_MAX));
+  ledger->add_option("--submitters", bo.durable_submitters, "Submitting threads in the durable part")
+      ->check(whole_number(1, 4096));
+  ledger->add_option("--batch", bo.durable_batch_commands, "Commands per submit in the durable part")
+      ->check(whole_number(1, 8192));
+  ledger->add_option("--seed", bo.seed, "Workload seed")->check(whole_number(0, UINT64_MAX));
+  ledger->add_option("--dir", bo.work_dir, "Data directory for the durable/replay parts (kept); default a temp dir");
+  ledger->add_option("--runs", bo.runs, "Timed in-memory runs (median reported)")->check(whole_number(1, 1000));
+  ledger->add_option("--request-id-percent", bo.request_id_percent, "Share of transfers with a request id")
+      ->check(whole_number(0, 100));
+  ledger->add_option("--memory-accounts", bo.memory_accounts, "Accounts in the memory part")
+      ->check(whole_number(1, UINT64_MAX));
+  ledger->add_option("--memory-holds", bo.memory_holds, "Holds of each kind in the memory part")
+      ->check(whole_number(1, UINT64_MAX));
+  ledger->add_option("--memory-requests", bo.memory_requests, "Request ids in the memory part")
+      ->check(whole_number(1, UINT64_MAX));
+  ledger->add_option("--state-hash-every", bo.state_hash_every_blocks,
+                     "Durable part: record the state hash every N blocks (0 = never)")
+      ->check(whole_number(0, UINT64_MAX));
+  ledger->add_flag("--keep", bo.keep_work_dir, "Keep the temporary data directory");
+  ledger->add_option("--only", bench_args.only, "Comma-separated parts: in_memory,durable,replay,memory");
+  ledger->add_flag("--tiny", bench_args.tiny, "Tiny sizes for a smoke run (explicit sizes still win)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (*init) return run_init(init_args);
+  if (*exec) return run_exec(exec_args);
+  if (*verify) return run_verify(verify_args);
+  if (*inspect) return run_inspect(inspect_args);
+  if (*demo) return run_demo(demo_args);
+  if (*bench && *ledger) {
+    if (!finish_bench_args(ledger, &bench_args)) return kExitUsage;
+    return bench::run_ledger_bench(bench_args.options) == 0 ? kExitOk : kExitRefused;
+  }
+  return kExitUsage;
+}
+
+}  // namespace qz::app

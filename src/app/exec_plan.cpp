@@ -1,0 +1,276 @@
+#include "app/exec_plan.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/assert.h"
+#include "base/decimal.h"
+#include "engine/engine.h"
+
+namespace qz::app {
+
+namespace {
+
+// What an amount is parsed against: the asset of the account it comes from.
+struct AccountInfo {
+  uint32_t asset = 0;
+  uint8_t scale = 0;
+  std::string code;
+};
+
+// Resolves the commands of one line against `engine` plus what earlier members of the same line will create.
+class Resolver {
+ public:
+  Resolver(const Engine& engine, const std::map<uint64_t, uint64_t>& closed_hold_accounts)
+      : engine_(engine), hold_accounts_(closed_hold_accounts) {}
+
+  Status resolve(const InputLine& line, const CommandText& text, Command* out) {
+    line_number_ = line.line_number;
+    where_ = text.where;
+    Command command;
+    switch (text.kind) {
+      case CommandKind::create_asset:
+        command = make_create_asset(text.code, text.scale);
+        if (find_asset(text.code) == nullptr) pending_assets_.push_back(PendingAsset{text.code, text.scale});
+        break;
+      case CommandKind::open_account: {
+        const AccountInfo* asset = find_asset(text.asset);
+        if (asset == nullptr) return fail("asset", "unknown asset \"" + text.asset + "\"" + known_assets());
+        command = make_open_account(text.owner, asset->asset, text.account_kind);
+        pending_accounts_.push_back(*asset);
+        break;
+      }
+      case CommandKind::transfer: {
+        AccountInfo debit;
+        AccountInfo credit;
+        QZ_TRY(need_account("debit", text.debit, &debit));
+        QZ_TRY(need_account("credit", text.credit, &credit));
+        int64_t amount_minor = 0;
+        QZ_TRY(parse_amount(text.amount, debit, "debit", text.debit, &amount_minor));
+        command = make_transfer(text.debit, text.credit, amount_minor);
+        command.transfer.reference = text.reference;
+        break;
+      }
+      case CommandKind::hold: {
+        AccountInfo account;
+        QZ_TRY(need_account("account", text.account, &account));
+        if (text.credit != 0) {
+          AccountInfo credit;
+          QZ_TRY(need_account("credit", text.credit, &credit));
+        }
+        int64_t amount_minor = 0;
+        QZ_TRY(parse_amount(text.amount, account, "account", text.account, &amount_minor));
+        command = make_hold(text.account, text.credit, amount_minor, text.timeout_ns);
+        command.hold.reference = text.reference;
+        pending_holds_.push_back(text.account);
+        break;
+      }
+      case CommandKind::post_hold: {
+        uint64_t held_account = 0;
+        QZ_TRY(need_hold(text.hold, &held_account));
+        AccountInfo credit;
+        if (text.credit != 0) QZ_TRY(need_account("credit", text.credit, &credit));
+        int64_t amount_minor = 0;
+        if (text.has_amount) {
+          AccountInfo source;
+          if (held_account != 0) {
+            const bool known = find_account(held_account, &source);
+            QZ_ASSERT(known);
+            QZ_TRY(parse_amount(text.amount, source, "hold", text.hold, &amount_minor));
+          } else if (text.credit != 0) {
+            QZ_TRY(parse_amount(text.amount, credit, "credit", text.credit, &amount_minor));
+          } else {
+            return fail("amount", "hold " + std::to_string(text.hold) +
+                                      " was closed before this file, so its asset (and the amount's scale) is unknown;"
+                                      " omit \"amount\" or name the \"credit\" account");
+          }
+        }
+        command = make_post_hold(text.hold, text.credit, amount_minor);
+        break;
+      }
+      case CommandKind::void_hold: {
+        uint64_t held_account = 0;
+        QZ_TRY(need_hold(text.hold, &held_account));
+        command = make_void_hold(text.hold);
+        break;
+      }
+    }
+    command.actor = text.actor;
+    command.role = static_cast<uint8_t>(text.role);
+    command.request_id = text.request_id;
+    *out = command;
+    return Status::ok();
+  }
+
+ private:
+  struct PendingAsset {
+    std::string code;
+    uint8_t scale;
+  };
+
+  const Ledger& ledger() const { return engine_.ledger(); }
+
+  // The asset with this code: existing first, then created earlier in this line. nullptr when unknown.
+  const AccountInfo* find_asset(const std::string& code) {
+    const uint32_t existing = ledger().find_asset(code);
+    if (existing != 0) {
+      lookup_ = AccountInfo{.asset = existing, .scale = ledger().asset(existing)->scale, .code = code};
+      return &lookup_;
+    }
+    for (size_t i = 0; i < pending_assets_.size(); i++) {
+      if (pending_assets_[i].code == code) {
+        lookup_ = AccountInfo{.asset = ledger().asset_count() + static_cast<uint32_t>(i) + 1,
+                              .scale = pending_assets_[i].scale,
+                              .code = code};
+        return &lookup_;
+      }
+    }
+    return nullptr;
+  }
+
+  bool find_account(uint64_t id, AccountInfo* out) const {
+    if (const Account* account = ledger().account(id)) {
+      const Asset* asset = ledger().asset(account->asset);
+      QZ_ASSERT(asset != nullptr);
+      *out = AccountInfo{.asset = account->asset, .scale = asset->scale, .code = std::string(asset->code_view())};
+      return true;
+    }
+    const uint64_t existing = ledger().account_count();
+    if (id > existing && id - existing <= pending_accounts_.size()) {
+      *out = pending_accounts_[id - existing - 1];
+      return true;
+    }
+    return false;
+  }
+
+  Status need_account(const char* field, uint64_t id, AccountInfo* out) const {
+    if (find_account(id, out)) return Status::ok();
+    const uint64_t count = ledger().account_count() + pending_accounts_.size();
+    return fail(field, "account " + std::to_string(id) + " does not exist" +
+                           (count == 0 ? std::string(" (no accounts are open)")
+                                       : " (accounts are numbered 1 to " + std::to_string(count) + ")"));
+  }
+
+  // A hold that was ever placed. *account is its held account when known (live, placed earlier in this line or
+  // this file), else 0.
+  Status need_hold(uint64_t id, uint64_t* account) const {
+    const uint64_t next = ledger().next_hold_id();
+    if (id == 0 || id >= next + pending_holds_.size()) {
+      return fail("hold",
+                  "hold " + std::to_string(id) + " does not exist" +
+                      (next + pending_holds_.size() == 1
+                           ? std::string(" (no holds have been placed)")
+                           : " (holds are numbered 1 to " + std::to_string(next + pending_holds_.size() - 1) + ")"));
+    }
+    *account = 0;
+    if (const Hold* hold = ledger().hold(id)) {
+      *account = hold->account;
+    } else if (id >= next) {
+      *account = pending_holds_[id - next];
+    } else if (auto it = hold_accounts_.find(id); it != hold_accounts_.end()) {
+      *account = it->second;
+    }
+    return Status::ok();
+  }
+
+  Status parse_amount(const std::string& text, const AccountInfo& source, const char* source_field, uint64_t source_id,
+                      int64_t* out) const {
+    const DecimalError error = parse_decimal(text, source.scale, out);
+    if (error == DecimalError::ok) return Status::ok();
+    const std::string context = " (" + std::string(source_field) + " " + std::to_string(source_id) + " holds " +
+                                source.code + ", scale " + std::to_string(source.scale) + ")";
+    if (error == DecimalError::too_many_decimals) {
+      return fail("amount", "\"" + text + "\" has more decimals than " + source.code + " allows" + context);
+    }
+    return fail("amount", "\"" + text + "\": " + decimal_error_message(error) + context);
+  }
+
+  std::string known_assets() const {
+    std::string list;
+    for (uint32_t id = 1; id <= ledger().asset_count() && id <= 20; id++) {
+      list += (list.empty() ? "" : ", ") + std::string(ledger().asset(id)->code_view());
+    }
+    for (const PendingAsset& pending : pending_assets_) list += (list.empty() ? "" : ", ") + pending.code;
+    return list.empty() ? " (no assets exist yet)" : " (assets: " + list + ")";
+  }
+
+  Status fail(const char* field, const std::string& message) const {
+    const std::string path = where_.empty() ? std::string(field) : where_ + "." + field;
+    return Status::error("line " + std::to_string(line_number_) + ": \"" + path + "\": " + message);
+  }
+
+  const Engine& engine_;
+  const std::map<uint64_t, uint64_t>& hold_accounts_;
+  std::vector<PendingAsset> pending_assets_;
+  std::vector<AccountInfo> pending_accounts_;
+  std::vector<uint64_t> pending_holds_;  // held account of each hold placed earlier in the line
+  AccountInfo lookup_;
+  uint64_t line_number_ = 0;
+  std::string where_;
+};
+
+}  // namespace
+
+Status plan_exec(std::span<const uint8_t> snapshot, std::span<const InputLine> lines, Clock* clock, ExecPlan* plan) {
+  *plan = ExecPlan{};
+  auto scratch = std::make_unique<Engine>();
+  const Status loaded = scratch->load_snapshot(snapshot);
+  if (!loaded.is_ok()) return Status::error("exec: cannot copy the engine state for the dry run: " + loaded.message());
+
+  // Held account of every hold placed during the dry run, so a post after the hold closed still knows its scale.
+  std::map<uint64_t, uint64_t> hold_accounts;
+  std::vector<Command> block;
+  std::vector<Event> events;
+  for (const InputLine& line : lines) {
+    QZ_ASSERT(!line.commands.empty());
+    if (line.commands.size() > kMaxLineCommands) {
+      return Status::error("line " + std::to_string(line.line_number) + ": a linked group may hold at most " +
+                           std::to_string(kMaxLineCommands) + " commands");
+    }
+    Resolver resolver(*scratch, hold_accounts);
+    block.clear();
+    for (size_t i = 0; i < line.commands.size(); i++) {
+      Command command;
+      QZ_TRY(resolver.resolve(line, line.commands[i], &command));
+      if (line.linked && i + 1 < line.commands.size()) command.flags |= kFlagLinked;
+      block.push_back(command);
+    }
+
+    const uint64_t now_ns = clock->now_ns();
+    const uint64_t time_ns = now_ns > scratch->last_time_ns() ? now_ns : scratch->last_time_ns() + 1;
+    events.clear();
+    scratch->apply(BlockInput{.height = scratch->next_height(), .time_ns = time_ns, .commands = block}, &events);
+    for (const Event& event : events) {
+      if (event.event_kind() == EventKind::hold_placed) {
+        hold_accounts[event.hold_placed.hold] = event.hold_placed.account;
+      }
+      if (event.event_kind() == EventKind::rejected) plan->dry_run_rejections++;
+    }
+
+    plan->line_starts.push_back(plan->commands.size());
+    for (size_t i = 0; i < block.size(); i++) {
+      plan->commands.push_back(block[i]);
+      plan->origins.push_back(
+          CommandOrigin{.line_number = line.line_number, .member = static_cast<uint32_t>(i), .linked = line.linked});
+    }
+  }
+  return Status::ok();
+}
+
+std::vector<std::pair<size_t, size_t>> chunk_plan(const ExecPlan& plan, size_t max_commands) {
+  std::vector<std::pair<size_t, size_t>> chunks;
+  size_t begin = 0;
+  for (size_t i = 0; i < plan.line_starts.size(); i++) {
+    const size_t line_end = i + 1 < plan.line_starts.size() ? plan.line_starts[i + 1] : plan.commands.size();
+    QZ_ASSERT_LE(line_end - plan.line_starts[i], max_commands);
+    if (line_end - begin > max_commands) {
+      chunks.emplace_back(begin, plan.line_starts[i]);
+      begin = plan.line_starts[i];
+    }
+  }
+  if (begin < plan.commands.size()) chunks.emplace_back(begin, plan.commands.size());
+  return chunks;
+}
+
+}  // namespace qz::app

@@ -1,0 +1,110 @@
+// journal.db: the SQLite file that holds the chain of blocks, the engine snapshots and a little metadata.
+// Internal to the journal; the schema is specified in docs/journal.md.
+//
+//   blocks(height INTEGER PRIMARY KEY, hash BLOB, body BLOB)   body = encode_block(block), hash = block_hash
+//   snapshots(height INTEGER PRIMARY KEY, state_hash BLOB, digest BLOB, body BLOB)   digest = SHA-256(body)
+//   meta(key TEXT PRIMARY KEY, value)
+//
+// The database runs in WAL mode with synchronous=FULL, so a committed transaction is on disk when commit()
+// returns. Statements are prepared once. Thread rules: a Store is used by one thread at a time (the caller
+// hands it over, e.g. to the replay reader or the journal writer); SQLite itself is built thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/sha256.h"
+#include "base/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace qz::journal_internal {
+
+class Store {
+ public:
+  enum class Mode { create, read_write, read_only };
+  // create: the file must not exist yet; sets the page size, WAL mode and creates the schema.
+  [[nodiscard]] static Status open(const std::string& path, Mode mode, std::unique_ptr<Store>* out);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  [[nodiscard]] Status begin();  // BEGIN IMMEDIATE
+  [[nodiscard]] Status commit();
+  void rollback();  // best effort; the transaction is gone afterwards either way
+
+  [[nodiscard]] Status put_block(uint64_t height, const Hash256& hash, std::span<const uint8_t> body);
+  [[nodiscard]] Status put_snapshot(uint64_t height, const Hash256& state_hash, const Hash256& digest,
+                                    std::span<const uint8_t> body);
+  // Deletes all but the `keep` newest snapshots.
+  [[nodiscard]] Status prune_snapshots(uint32_t keep);
+  // Deletes every block and snapshot at `height` and above (in the caller's transaction, or its own).
+  [[nodiscard]] Status truncate_from(uint64_t height);
+  [[nodiscard]] Status put_meta(std::string_view key, std::string_view value);
+  [[nodiscard]] Status get_meta(std::string_view key, std::string* value, bool* found);
+
+  // Newest height; *any is false for an empty table.
+  [[nodiscard]] Status newest_height(bool* any, uint64_t* height);
+  [[nodiscard]] Status get_block(uint64_t height, bool* found, std::vector<uint8_t>* hash, std::vector<uint8_t>* body);
+
+  struct SnapshotInfo {
+    uint64_t height = 0;
+    std::vector<uint8_t> state_hash;
+    std::vector<uint8_t> digest;
+  };
+  [[nodiscard]] Status list_snapshots(std::vector<SnapshotInfo>* newest_first);
+  [[nodiscard]] Status get_snapshot_body(uint64_t height, bool* found, std::vector<uint8_t>* body);
+
+  // Walks blocks with height >= from_height in height order. The spans stay valid until the next call.
+  struct BlockRow {
+    uint64_t height = 0;
+    std::span<const uint8_t> hash;
+    std::span<const uint8_t> body;
+  };
+  [[nodiscard]] Status scan_begin(uint64_t from_height);
+  [[nodiscard]] Status scan_next(bool* have_row, BlockRow* row);
+  void scan_end();
+
+  // Memory-maps up to `bytes` of the database file for reads (0 = off): replay reads every block once, and a
+  // map saves the copy through the kernel's page cache.
+  [[nodiscard]] Status set_mmap_size(int64_t bytes);
+  // Pages after which a commit also checkpoints the WAL into the database (0 = never automatically).
+  [[nodiscard]] Status set_auto_checkpoint(int pages);
+  // Copies as much of the WAL into the database as it can without waiting for readers (PASSIVE).
+  [[nodiscard]] Status checkpoint();
+  // Frames in the WAL after the last commit (from the WAL hook); 0 right after a checkpoint reset it.
+  int wal_frames() const { return wal_frames_; }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Store() = default;
+  Status error(std::string_view doing) const;
+  Status exec(const char* sql, std::string_view doing);
+  Status prepare(const char* sql, sqlite3_stmt** statement);
+  Status step_done(sqlite3_stmt* statement, std::string_view doing);
+  static int on_wal(void* self, sqlite3* db, const char* name, int frames);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* put_block_ = nullptr;
+  sqlite3_stmt* put_snapshot_ = nullptr;
+  sqlite3_stmt* prune_snapshots_ = nullptr;
+  sqlite3_stmt* truncate_blocks_ = nullptr;
+  sqlite3_stmt* truncate_snapshots_ = nullptr;
+  sqlite3_stmt* put_meta_ = nullptr;
+  sqlite3_stmt* get_meta_ = nullptr;
+  sqlite3_stmt* newest_height_ = nullptr;
+  sqlite3_stmt* get_block_ = nullptr;
+  sqlite3_stmt* list_snapshots_ = nullptr;
+  sqlite3_stmt* get_snapshot_ = nullptr;
+  sqlite3_stmt* scan_ = nullptr;
+  int wal_frames_ = 0;
+};
+
+}  // namespace qz::journal_internal

@@ -1,0 +1,946 @@
+// The journal: data directory set-up, recovery, the Node's sequencer and group-commit writer, and verify.
+//
+// Node threads and what they own:
+//   submitters (any number): build a Pending on their stack, queue it (a bounded queue: they wait while it
+//              holds 4 x max_block_commands), then wait on the Pending's futex word;
+//   sequencer: the only thread that mutates the engine (under engine_mutex so with_engine can read). It takes
+//              whole Pendings from the queue into a block (never splitting one), stamps a strictly increasing
+//              time, applies the block, notes each Pending's event range, and hands the block to the writer;
+//   writer:    computes both Merkle roots, the header, the block hash and the signature of every ready block,
+//              commits them all in one SQLite transaction (group commit), then releases their submitters.
+// When to close a block: when it is full, or when the writer is idle (waiting for work) and no closed block is
+// waiting for it; so a lone submitter is never delayed. While the writer is busy, the commands could not be
+// written sooner anyway, so the block keeps filling: under load blocks come out full or nearly so, which
+// costs nothing in latency (measured) and makes group commit, replay and verify cheaper per command. The
+// writer also picks up blocks closed while it sealed its batch.
+// Blocks travel in InFlight objects from a fixed pool, which bounds the pipeline: the sequencer may apply block
+// k+1 while the writer commits block k. An InFlight returns to the pool when the writer and every submitter
+// that reads its events are done with it (a reference count).
+//
+// A failed commit fails the node: that batch and every later submit get the error; the engine is ahead of the
+// disk from then on, so nothing more is written. Reopening recovers from what is durable.
+#include "journal/journal.h"
+
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "base/assert.h"
+#include "base/merkle.h"
+#include "journal/internal/keys.h"
+#include "journal/internal/replay.h"
+#include "journal/internal/store.h"
+
+namespace qz {
+
+using journal_internal::OperatorKey;
+using journal_internal::PublicKey;
+using journal_internal::Store;
+
+namespace {
+
+constexpr const char* kJournalFile = "/journal.db";
+constexpr const char* kLockFile = "/LOCK";
+constexpr const char* kMetaFormatVersion = "format_version";
+constexpr const char* kMetaPublicKey = "operator_public_key";
+constexpr const char* kMetaGenesisHash = "genesis_hash";
+constexpr const char* kJournalFormatVersion = "1";
+constexpr uint32_t kSnapshotsKept = 2;
+// Blocks that may be between the sequencer and the end of their submitters' reads at once.
+constexpr size_t kInFlightBlocks = 16;
+// How many times the writer looks for blocks that became ready while it sealed a batch, before committing.
+constexpr int kLateJoinRounds = 2;
+
+class SystemClock final : public Clock {
+ public:
+  uint64_t now_ns() override {
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+  }
+};
+
+std::string errno_text() { return std::strerror(errno); }
+
+bool file_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+void sync_directory(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// DIR/LOCK held with flock for as long as the object lives.
+class DirLock {
+ public:
+  DirLock() = default;
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+  ~DirLock() { release(); }
+
+  Status acquire(const std::string& data_dir) {
+    const std::string path = data_dir + kLockFile;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::error("journal: cannot open " + path + ": " + errno_text());
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const bool busy = errno == EWOULDBLOCK;
+      const std::string why = errno_text();
+      release();
+      if (busy) {
+        return Status::error("journal: " + data_dir + " is already open in another process (" + path +
+                             " is locked)");
+      }
+      return Status::error("journal: cannot lock " + path + ": " + why);
+    }
+    return Status::ok();
+  }
+  void release() {
+    if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::span<const uint8_t> command_bytes(std::span<const Command> commands) {
+  return {reinterpret_cast<const uint8_t*>(commands.data()), commands.size() * kCommandSize};
+}
+std::span<const uint8_t> event_bytes(std::span<const Event> events) {
+  return {reinterpret_cast<const uint8_t*>(events.data()), events.size() * kEventSize};
+}
+
+Hash256 hash_from_bytes(const std::vector<uint8_t>& bytes) {
+  Hash256 hash;
+  if (bytes.size() == 32) std::memcpy(hash.bytes.data(), bytes.data(), 32);
+  return hash;
+}
+
+// Fills the header's roots and hash, and signs it.
+Hash256 seal_header(const OperatorKey& key, std::span<const Command> commands, std::span<const Event> events,
+                    Block* block) {
+  BlockHeader& header = block->header;
+  QZ_ASSERT_EQ(header.command_count, commands.size());
+  header.commands_root = merkle_root(command_bytes(commands), kCommandSize);
+  header.events_root = merkle_root(event_bytes(events), kEventSize);
+  header.event_count = static_cast<uint32_t>(events.size());
+  const Hash256 hash = block_hash(header);
+  block->signature = journal_internal::sign_hash(key, hash);
+  return hash;
+}
+
+Status check_meta(Store* store, const std::string& data_dir) {
+  std::string version;
+  bool found = false;
+  QZ_TRY(store->get_meta(kMetaFormatVersion, &version, &found));
+  if (!found) return Status::error("journal: " + data_dir + "/journal.db has no format version: not a journal");
+  if (version != kJournalFormatVersion) {
+    return Status::error("journal: " + data_dir + "/journal.db has format version " + version +
+                         "; this build reads version " + kJournalFormatVersion);
+  }
+  return Status::ok();
+}
+
+Status check_public_key_matches(Store* store, const std::string& data_dir, const PublicKey& key) {
+  std::string recorded;
+  bool found = false;
+  QZ_TRY(store->get_meta(kMetaPublicKey, &recorded, &found));
+  if (found && recorded != journal_internal::to_hex(key.data(), key.size())) {
+    return Status::error("journal: " + data_dir + "/keys/operator.pub is not the key this journal was created with");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Clock* system_clock() {
+  static SystemClock clock;
+  return &clock;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// init
+
+Status init_data_dir(const InitOptions& options) {
+  const std::string& dir = options.data_dir;
+  if (dir.empty()) return Status::error("init: no data directory given");
+  if (file_exists(dir + kJournalFile)) {
+    return Status::error("init: " + dir + " already holds a journal (" + dir + kJournalFile +
+                         "); refusing to overwrite it");
+  }
+  if (file_exists(journal_internal::key_path(dir))) {
+    return Status::error("init: " + journal_internal::key_path(dir) +
+                         " already exists but there is no journal; refusing to overwrite an operator key (move " +
+                         dir + "/keys away to start over)");
+  }
+  if (!journal_internal::crypto_ready()) return Status::error("init: libsodium failed to initialise");
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::error("init: cannot create " + dir + ": " + errno_text());
+  }
+  if (::mkdir((dir + "/keys").c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::error("init: cannot create " + dir + "/keys: " + errno_text());
+  }
+  DirLock lock;
+  QZ_TRY(lock.acquire(dir));
+  if (file_exists(dir + kJournalFile)) {  // created by someone else between the check and the lock
+    return Status::error("init: " + dir + " already holds a journal (" + dir + kJournalFile + ")");
+  }
+
+  OperatorKey key;
+  Status status = journal_internal::create_operator_key(dir, &key);
+  if (!status.is_ok()) return Status::error("init: " + status.message());
+  sync_directory(dir + "/keys");
+
+  // Genesis: height 0, no commands, applied to an empty engine so that the engine's next height becomes 1.
+  Engine engine;
+  std::vector<Event> events;
+  Block genesis;
+  genesis.header.height = 0;
+  genesis.header.time_ns = options.genesis_time_ns != 0 ? options.genesis_time_ns : system_clock()->now_ns();
+  engine.apply(BlockInput{.height = 0, .time_ns = genesis.header.time_ns, .commands = {}}, &events);
+  QZ_ASSERT_EQ(engine.next_height(), 1u);
+  genesis.header.flags = kBlockFlagStateHash;
+  genesis.header.state_hash = engine.state_hash();
+  const Hash256 hash = seal_header(key, genesis.commands, events, &genesis);
+  std::vector<uint8_t> body;
+  encode_block(genesis, &body);
+
+  // The database is built under a temporary name and renamed into place once genesis is committed and the
+  // file closed (closing folds the WAL back into it), so DIR/journal.db either holds a genesis or is absent.
+  const std::string building = dir + kJournalFile + ".init";
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((building + suffix).c_str());  // a crashed init's
+  std::unique_ptr<Store> store;
+  status = Store::open(building, Store::Mode::create, &store);
+  if (status.is_ok()) status = store->begin();
+  if (status.is_ok()) status = store->put_block(0, hash, body);
+  if (status.is_ok()) status = store->put_meta(kMetaFormatVersion, kJournalFormatVersion);
+  if (status.is_ok()) {
+    status = store->put_meta(kMetaPublicKey, journal_internal::to_hex(key.public_key.data(), key.public_key.size()));
+  }
+  if (status.is_ok()) status = store->put_meta(kMetaGenesisHash, hash.hex());
+  if (status.is_ok()) status = store->commit();
+  if (store) store->rollback();  // no-op after a commit
+  store.reset();
+  if (status.is_ok() && (file_exists(building + "-wal") || file_exists(building + "-shm"))) {
+    status = Status::error(building + " did not close cleanly");
+  }
+  if (status.is_ok() && ::rename(building.c_str(), (dir + kJournalFile).c_str()) != 0) {
+    status = Status::error("cannot rename " + building + " to " + dir + kJournalFile + ": " + errno_text());
+  }
+  if (!status.is_ok()) {
+    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((building + suffix).c_str());
+    ::unlink(journal_internal::key_path(dir).c_str());
+    ::unlink(journal_internal::public_key_path(dir).c_str());
+    return Status::error("init: " + status.message());
+  }
+  sync_directory(dir);
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Recovery
+
+namespace {
+
+// "block 12 is corrupt (bad signature)" or "block 12 is missing".
+std::string describe_bad_block(uint64_t height, const std::string& reason) {
+  if (reason == "missing") return "block " + std::to_string(height) + " is missing";
+  return "block " + std::to_string(height) + " is corrupt (" + reason + ")";
+}
+
+struct Recovered {
+  std::unique_ptr<Engine> engine;
+  uint64_t height = 0;
+  Hash256 last_hash;
+};
+
+// Loads the snapshot `info` into a fresh engine after checking it against the block at its height. Empty on
+// success, else why it was skipped.
+std::string try_snapshot(Store* store, const Store::SnapshotInfo& info, const PublicKey& public_key,
+                         std::unique_ptr<Engine>* engine, Hash256* block_hash_out, Status* io) {
+  std::vector<uint8_t> stored_hash, body;
+  bool found = false;
+  *io = store->get_block(info.height, &found, &stored_hash, &body);
+  if (!io->is_ok()) return "read error";
+  if (!found) return "its block is missing";
+  Block block;
+  std::string reason =
+      journal_internal::check_stored_block(stored_hash, body, info.height, public_key, &block, block_hash_out);
+  if (!reason.empty()) return "its block is bad (" + reason + ")";
+  if ((block.header.flags & kBlockFlagStateHash) == 0) return "its block records no state hash";
+  if (hash_from_bytes(info.state_hash) != block.header.state_hash || info.state_hash.size() != 32) {
+    return "its state hash differs from the block's";
+  }
+  std::vector<uint8_t> snapshot;
+  *io = store->get_snapshot_body(info.height, &found, &snapshot);
+  if (!io->is_ok()) return "read error";
+  if (!found) return "it vanished";
+  if (info.digest.size() != 32 || sha256(snapshot) != hash_from_bytes(info.digest)) return "digest mismatch";
+  auto fresh = std::make_unique<Engine>();
+  const Status loaded = fresh->load_snapshot(snapshot);
+  if (!loaded.is_ok()) return "it does not load (" + loaded.message() + ")";
+  if (fresh->next_height() != info.height + 1) return "it holds the wrong height";
+  if (fresh->state_hash() != block.header.state_hash) return "state hash mismatch after loading";
+  *engine = std::move(fresh);
+  return {};
+}
+
+Status recover(Store* store, const std::string& data_dir, const PublicKey& public_key, bool verify,
+               RecoveryReport* report, Recovered* out) {
+  bool any = false;
+  uint64_t newest = 0;
+  QZ_TRY(store->newest_height(&any, &newest));
+  if (!any) return Status::error("journal: " + data_dir + "/journal.db holds no blocks, not even genesis");
+
+  bool may_truncate = true;
+  for (;;) {
+    // Start from the newest snapshot that checks out, else from genesis.
+    std::unique_ptr<Engine> engine;
+    uint64_t from = 0;
+    Hash256 prev;
+    std::vector<Store::SnapshotInfo> snapshots;
+    QZ_TRY(store->list_snapshots(&snapshots));
+    report->snapshot_height = 0;
+    for (const Store::SnapshotInfo& info : snapshots) {
+      if (info.height > newest || info.height == 0) continue;
+      Status io = Status::ok();
+      Hash256 snapshot_block_hash;
+      const std::string skipped = try_snapshot(store, info, public_key, &engine, &snapshot_block_hash, &io);
+      QZ_TRY(io);
+      if (skipped.empty()) {
+        from = info.height + 1;
+        prev = snapshot_block_hash;
+        report->snapshot_height = info.height;
+        break;
+      }
+    }
+    if (!engine) engine = std::make_unique<Engine>();
+
+    journal_internal::ReplayOutcome outcome;
+    QZ_TRY(journal_internal::replay_blocks(
+        journal_internal::ReplayInput{.store = store, .engine = engine.get(), .from_height = from,
+                                      .prev_hash = prev, .public_key = &public_key, .verify = verify},
+        &outcome));
+
+    if (!outcome.bad) {
+      report->replayed_blocks = outcome.blocks;
+      report->replayed_commands = outcome.commands;
+      if (!outcome.have_last && from == 0) {
+        return Status::error("journal: " + data_dir + "/journal.db changed while it was being read");
+      }
+      report->height = outcome.have_last ? outcome.last_height : from - 1;
+      report->last_hash = outcome.have_last ? outcome.last_hash : prev;
+      out->engine = std::move(engine);
+      out->height = report->height;
+      out->last_hash = report->last_hash;
+      QZ_ASSERT_EQ(out->engine->next_height(), out->height + 1);
+      return Status::ok();
+    }
+
+    const uint64_t bad = outcome.bad_height;
+    if (bad == newest && bad > 0 && may_truncate) {
+      // A torn or corrupt tail: cut it and say so in one line.
+      QZ_TRY(store->begin());
+      Status cut = store->truncate_from(bad);
+      if (cut.is_ok()) cut = store->commit();
+      if (!cut.is_ok()) {
+        store->rollback();
+        return cut;
+      }
+      report->truncated_tail = true;
+      report->tail_message = "journal: " + describe_bad_block(bad, outcome.bad_reason) +
+                             "; truncated the tail at height " + std::to_string(bad - 1);
+      newest = bad - 1;
+      may_truncate = false;
+      if (!outcome.bad_applied) {
+        report->replayed_blocks = outcome.blocks;
+        report->replayed_commands = outcome.commands;
+        report->height = newest;
+        report->last_hash = outcome.have_last ? outcome.last_hash : prev;
+        out->engine = std::move(engine);
+        out->height = newest;
+        out->last_hash = report->last_hash;
+        QZ_ASSERT_EQ(out->engine->next_height(), out->height + 1);
+        return Status::ok();
+      }
+      continue;  // the engine already applied the bad block: rebuild it without the cut tail
+    }
+    std::string message = "journal: " + describe_bad_block(bad, outcome.bad_reason);
+    if (bad == 0) {
+      message += "; the genesis block cannot be cut";
+    } else if (bad < newest) {
+      message += " and " + std::to_string(newest - bad) +
+                 " later blocks follow it, so this is not a torn tail; refusing to start (run verify)";
+    } else {
+      message += " after the corrupt tail block above it was already cut; refusing to start (run verify)";
+    }
+    return Status::error(message);
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------
+// Node
+
+namespace {
+
+struct InFlight;
+
+struct Pending {
+  enum State : uint32_t { waiting = 0, done = 1, failed = 2 };
+  std::span<const Command> commands;
+  std::atomic<uint32_t> state{waiting};  // a futex word: see Impl::finish
+  // Set by the sequencer (before state changes):
+  InFlight* block = nullptr;
+  uint32_t first_index = 0;
+  size_t event_begin = 0;
+  size_t event_end = 0;
+  // Set by whoever fails it:
+  std::string error;
+};
+
+struct InFlight {
+  Block block;                 // header (roots filled by the writer), signature, commands
+  std::vector<Event> events;   // what the engine produced
+  std::vector<Pending*> pendings;
+  std::vector<uint8_t> snapshot;  // engine snapshot taken after this block, or empty
+  std::vector<uint8_t> body;      // encode_block, by the writer
+  Hash256 hash;
+  std::atomic<uint32_t> refs{0};
+};
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
+
+}  // namespace
+
+struct Node::Impl {
+  NodeOptions options;
+  Clock* clock = nullptr;
+  std::string data_dir;
+  DirLock lock;
+  OperatorKey key;
+  std::unique_ptr<Store> store;  // the writer thread's once running
+
+  std::mutex engine_mutex;
+  std::unique_ptr<Engine> engine;
+  uint64_t last_time_ns = 0;  // sequencer only
+
+  // Submission queue.
+  std::mutex queue_mutex;
+  std::condition_variable queue_not_empty;
+  std::condition_variable queue_not_full;
+  std::deque<Pending*> queue;
+  size_t queued_commands = 0;
+  size_t queue_capacity = 0;
+  bool stopping = false;
+
+  // Failure: once set, never cleared.
+  std::atomic<bool> failed{false};
+  std::mutex failure_mutex;
+  std::string failure;
+
+  // InFlight pool.
+  std::mutex pool_mutex;
+  std::condition_variable pool_cv;
+  std::vector<std::unique_ptr<InFlight>> pool_storage;
+  std::vector<InFlight*> pool;
+
+  // Sequencer -> writer.
+  std::mutex ready_mutex;
+  std::condition_variable ready_cv;
+  std::vector<InFlight*> ready;
+  bool sequencer_done = false;
+  // When to close a block that is not full: only when the writer waits for work and no closed block waits for
+  // the writer. While the writer is busy, the commands could not be written sooner anyway, so the block keeps
+  // filling instead (see the file comment).
+  std::atomic<size_t> ready_waiting{0};  // blocks in `ready` the writer has not taken yet
+  std::atomic<bool> writer_idle{true};   // the writer is waiting on ready_cv
+
+  // Durable position, written by the writer.
+  std::mutex durable_mutex;
+  uint64_t durable_height = 0;
+  Hash256 durable_hash;
+
+  std::thread sequencer;
+  std::thread writer;
+  std::mutex stop_mutex;
+  bool stopped = false;
+
+  void fail(const std::string& message) {
+    {
+      std::lock_guard lock_guard(failure_mutex);
+      if (failure.empty()) failure = message;
+    }
+    failed.store(true, std::memory_order_release);
+    { std::lock_guard lock_guard(queue_mutex); }  // no waiter can miss the change between its check and sleep
+    queue_not_full.notify_all();
+    queue_not_empty.notify_all();
+  }
+  std::string failure_message() {
+    std::lock_guard lock_guard(failure_mutex);
+    return failure;
+  }
+
+  void release(InFlight* block) {
+    if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      {
+        std::lock_guard lock_guard(pool_mutex);
+        pool.push_back(block);
+      }
+      pool_cv.notify_one();
+    }
+  }
+
+  InFlight* take_from_pool() {
+    std::unique_lock lock_guard(pool_mutex);
+    pool_cv.wait(lock_guard, [&] { return !pool.empty(); });
+    InFlight* block = pool.back();
+    pool.pop_back();
+    return block;
+  }
+
+  // Publishes the outcome and wakes the submitter. The Pending lives on the submitter's stack and may be gone
+  // as soon as the store is visible, so the wake-up is a raw FUTEX_WAKE on the address: for a private futex the
+  // kernel never reads the memory, and a stray wake-up of whatever waits there later is harmless because every
+  // wait here re-checks its condition. (std::atomic::notify_one on a destroyed object would be undefined.)
+  static void finish(Pending* pending, Pending::State state) {
+    uint32_t* address = reinterpret_cast<uint32_t*>(&pending->state);
+    pending->state.store(state, std::memory_order_release);
+    ::syscall(SYS_futex, address, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+  static void wait_for(Pending* pending) {
+    while (pending->state.load(std::memory_order_acquire) == Pending::waiting) {
+      ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&pending->state), FUTEX_WAIT_PRIVATE, Pending::waiting,
+                nullptr, nullptr, 0);
+    }
+  }
+
+  void run_sequencer();
+  void run_writer();
+  void take_ready(std::vector<InFlight*>* batch);
+  void wake_sequencer();
+  void seal(InFlight* block, Hash256* prev);
+  Status write_batch(const std::vector<InFlight*>& batch);
+};
+
+void Node::Impl::run_sequencer() {
+  std::vector<Pending*> taken;
+  for (;;) {
+    taken.clear();
+    size_t commands = 0;
+    {
+      std::unique_lock lock_guard(queue_mutex);
+      queue_not_empty.wait(lock_guard, [&] {
+        if (queue.empty()) return stopping;
+        return stopping || failed.load(std::memory_order_acquire) ||
+               queued_commands >= options.max_block_commands ||
+               (ready_waiting.load(std::memory_order_acquire) == 0 && writer_idle.load(std::memory_order_acquire));
+      });
+      if (queue.empty()) break;  // stopping and drained
+      // Whole submissions only, as many as fit in one block.
+      while (!queue.empty() && commands + queue.front()->commands.size() <= options.max_block_commands) {
+        commands += queue.front()->commands.size();
+        taken.push_back(queue.front());
+        queue.pop_front();
+      }
+      queued_commands -= commands;
+    }
+    queue_not_full.notify_all();
+    QZ_ASSERT(!taken.empty());
+
+    if (failed.load(std::memory_order_acquire)) {
+      const std::string message = failure_message();
+      for (Pending* pending : taken) {
+        pending->error = message;
+        finish(pending, Pending::failed);
+      }
+      continue;
+    }
+
+    InFlight* block = take_from_pool();
+    block->pendings.assign(taken.begin(), taken.end());
+    block->snapshot.clear();
+    std::vector<Command>& block_commands = block->block.commands;
+    block_commands.resize(commands);
+    size_t at = 0;
+    for (Pending* pending : taken) {
+      std::memcpy(&block_commands[at], pending->commands.data(), pending->commands.size() * kCommandSize);
+      pending->block = block;
+      pending->first_index = static_cast<uint32_t>(at);
+      at += pending->commands.size();
+    }
+
+    BlockHeader& header = block->block.header;
+    header = BlockHeader{};
+    header.command_count = static_cast<uint32_t>(commands);
+    const uint64_t now_ns = clock->now_ns();
+    header.time_ns = now_ns > last_time_ns ? now_ns : last_time_ns + 1;
+    last_time_ns = header.time_ns;
+    block->events.clear();
+    {
+      std::lock_guard lock_guard(engine_mutex);
+      header.height = engine->next_height();
+      engine->apply(BlockInput{.height = header.height, .time_ns = header.time_ns, .commands = block_commands},
+                    &block->events);
+      const bool snapshot_due =
+          options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
+      const bool state_hash_due =
+          options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
+      if (snapshot_due || state_hash_due) {
+        header.flags |= kBlockFlagStateHash;
+        header.state_hash = engine->state_hash();
+      }
+      if (snapshot_due) engine->write_snapshot(&block->snapshot);
+    }
+
+    // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
+    const std::vector<Event>& events = block->events;
+    size_t e = 0;
+    while (e < events.size() && events[e].command_index == kNoCommand) e++;
+    for (Pending* pending : taken) {
+      const uint32_t end_index = pending->first_index + static_cast<uint32_t>(pending->commands.size());
+      pending->event_begin = e;
+      while (e < events.size() && events[e].command_index < end_index) e++;
+      pending->event_end = e;
+      QZ_ASSERT(pending->event_end - pending->event_begin >= pending->commands.size());
+    }
+    QZ_ASSERT_EQ(e, events.size());
+
+    block->refs.store(static_cast<uint32_t>(taken.size()) + 1, std::memory_order_relaxed);
+    {
+      std::lock_guard lock_guard(ready_mutex);
+      ready.push_back(block);
+      ready_waiting.fetch_add(1, std::memory_order_acq_rel);
+    }
+    ready_cv.notify_one();
+  }
+  {
+    std::lock_guard lock_guard(ready_mutex);
+    sequencer_done = true;
+  }
+  ready_cv.notify_one();
+}
+
+void Node::Impl::take_ready(std::vector<InFlight*>* batch) {
+  // Caller holds ready_mutex.
+  batch->insert(batch->end(), ready.begin(), ready.end());
+  ready.clear();
+  ready_waiting.store(0, std::memory_order_release);
+}
+
+void Node::Impl::wake_sequencer() {
+  { std::lock_guard lock_guard(queue_mutex); }  // orders the change before the sequencer's next check
+  queue_not_empty.notify_one();
+}
+
+void Node::Impl::seal(InFlight* block, Hash256* prev) {
+  block->block.header.prev_hash = *prev;
+  block->hash = seal_header(key, block->block.commands, block->events, &block->block);
+  encode_block(block->block, &block->body);
+  *prev = block->hash;
+}
+
+Status Node::Impl::write_batch(const std::vector<InFlight*>& batch) {
+  QZ_TRY(store->begin());
+  Status status = Status::ok();
+  bool pruned = false;
+  for (InFlight* block : batch) {
+    status = store->put_block(block->block.header.height, block->hash, block->body);
+    if (!status.is_ok()) break;
+    if (!block->snapshot.empty()) {
+      status = store->put_snapshot(block->block.header.height, block->block.header.state_hash,
+                                   sha256(block->snapshot), block->snapshot);
+      if (!status.is_ok()) break;
+      pruned = true;
+    }
+  }
+  if (status.is_ok() && pruned) status = store->prune_snapshots(kSnapshotsKept);
+  if (status.is_ok()) status = store->commit();
+  if (!status.is_ok()) store->rollback();
+  return status;
+}
+
+void Node::Impl::run_writer() {
+  Hash256 chain_hash;
+  {
+    std::lock_guard lock_guard(durable_mutex);
+    chain_hash = durable_hash;
+  }
+  std::vector<InFlight*> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock lock_guard(ready_mutex);
+      if (ready.empty() && !sequencer_done) {
+        writer_idle.store(true, std::memory_order_release);
+        lock_guard.unlock();
+        wake_sequencer();
+        lock_guard.lock();
+      }
+      ready_cv.wait(lock_guard, [&] { return !ready.empty() || sequencer_done; });
+      writer_idle.store(false, std::memory_order_release);
+      if (ready.empty()) break;
+      take_ready(&batch);
+    }
+    wake_sequencer();
+    bool ok = !failed.load(std::memory_order_acquire);
+    if (ok) {
+      // Seal the batch; blocks the sequencer closes meanwhile (it flushes its partial block as soon as this
+      // batch was taken) join the same transaction.
+      Hash256 prev = chain_hash;
+      size_t sealed = 0;
+      for (int round = 0;; round++) {
+        for (; sealed < batch.size(); sealed++) seal(batch[sealed], &prev);
+        if (round == kLateJoinRounds) break;
+        bool joined = false;
+        {
+          std::lock_guard lock_guard(ready_mutex);
+          joined = !ready.empty();
+          if (joined) take_ready(&batch);
+        }
+        if (!joined) break;
+        wake_sequencer();
+      }
+      const Status status = write_batch(batch);
+      if (!status.is_ok()) {
+        fail("journal: writing block " + std::to_string(batch.front()->block.header.height) +
+             " failed; the node has stopped accepting commands: " + status.message());
+        ok = false;
+      } else {
+        chain_hash = prev;
+        std::lock_guard lock_guard(durable_mutex);
+        durable_height = batch.back()->block.header.height;
+        durable_hash = chain_hash;
+      }
+    }
+    const std::string message = ok ? std::string() : failure_message();
+    for (InFlight* block : batch) {
+      // A snapshot is as big as the state: do not let every pooled block keep such a buffer.
+      if (!block->snapshot.empty()) std::vector<uint8_t>().swap(block->snapshot);
+      // Take this writer's reference last: a submitter may recycle the block as soon as it is released.
+      for (Pending* pending : block->pendings) {
+        if (ok) {
+          finish(pending, Pending::done);
+        } else {
+          pending->error = message;
+          finish(pending, Pending::failed);
+        }
+      }
+      release(block);
+    }
+  }
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Node::~Node() { stop(); }
+
+Status Node::open(const NodeOptions& options, std::unique_ptr<Node>* node, RecoveryReport* report) {
+  *report = RecoveryReport{};
+  const std::string& dir = options.data_dir;
+  if (dir.empty()) return Status::error("journal: no data directory given");
+  if (options.max_block_commands == 0 || options.max_block_commands > kMaxBlockCommands) {
+    return Status::error("journal: max_block_commands must be between 1 and " + std::to_string(kMaxBlockCommands));
+  }
+  if (!file_exists(dir + kJournalFile)) {
+    return Status::error("journal: " + dir + " holds no journal (" + dir + kJournalFile + " is missing; run init)");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock != nullptr ? options.clock : system_clock();
+  impl->data_dir = dir;
+  impl->queue_capacity = size_t{4} * options.max_block_commands;
+  QZ_TRY(impl->lock.acquire(dir));
+  QZ_TRY(journal_internal::load_operator_key(dir, &impl->key));
+  QZ_TRY(Store::open(dir + kJournalFile, Store::Mode::read_write, &impl->store));
+  QZ_TRY(check_meta(impl->store.get(), dir));
+  QZ_TRY(check_public_key_matches(impl->store.get(), dir, impl->key.public_key));
+
+  Recovered recovered;
+  QZ_TRY(recover(impl->store.get(), dir, impl->key.public_key, options.verify_on_open, report, &recovered));
+  impl->engine = std::move(recovered.engine);
+  impl->last_time_ns = impl->engine->last_time_ns();
+  impl->durable_height = recovered.height;
+  impl->durable_hash = recovered.last_hash;
+
+  for (size_t i = 0; i < kInFlightBlocks; i++) {
+    impl->pool_storage.push_back(std::make_unique<InFlight>());
+    impl->pool.push_back(impl->pool_storage.back().get());
+  }
+  Impl* raw = impl.get();
+  impl->sequencer = std::thread([raw] { raw->run_sequencer(); });
+  impl->writer = std::thread([raw] { raw->run_writer(); });
+  node->reset(new Node(std::move(impl)));
+  return Status::ok();
+}
+
+Status Node::submit(std::span<const Command> commands, SubmitResult* result) {
+  Impl& impl = *impl_;
+  if (commands.empty()) return Status::error("journal: submit needs at least one command");
+  if (commands.size() > impl.options.max_block_commands) {
+    return Status::error("journal: submit of " + std::to_string(commands.size()) +
+                         " commands exceeds max_block_commands (" + std::to_string(impl.options.max_block_commands) +
+                         ")");
+  }
+  if (commands.back().linked()) {
+    return Status::error("journal: the last submitted command is flagged linked; a linked group must end inside "
+                         "one submit");
+  }
+  Pending pending;
+  pending.commands = commands;
+  {
+    std::unique_lock lock_guard(impl.queue_mutex);
+    impl.queue_not_full.wait(lock_guard, [&] {
+      return impl.stopping || impl.failed.load(std::memory_order_acquire) || impl.queue.empty() ||
+             impl.queued_commands + commands.size() <= impl.queue_capacity;
+    });
+    if (impl.failed.load(std::memory_order_acquire)) return Status::error(impl.failure_message());
+    if (impl.stopping) return Status::error("journal: the node is stopping; the commands were not sequenced");
+    impl.queue.push_back(&pending);
+    impl.queued_commands += commands.size();
+  }
+  impl.queue_not_empty.notify_one();
+
+  Impl::wait_for(&pending);
+  if (pending.state.load(std::memory_order_acquire) == Pending::failed) {
+    if (pending.block != nullptr) impl.release(pending.block);
+    return Status::error(pending.error);
+  }
+  InFlight* block = pending.block;
+  if (result != nullptr) {
+    result->height = block->block.header.height;
+    result->first_command_index = pending.first_index;
+    result->events.assign(block->events.begin() + static_cast<std::ptrdiff_t>(pending.event_begin),
+                          block->events.begin() + static_cast<std::ptrdiff_t>(pending.event_end));
+  }
+  impl.release(block);
+  return Status::ok();
+}
+
+void Node::stop() {
+  if (!impl_) return;
+  Impl& impl = *impl_;
+  std::lock_guard stop_guard(impl.stop_mutex);
+  if (impl.stopped) return;
+  {
+    std::lock_guard lock_guard(impl.queue_mutex);
+    impl.stopping = true;
+  }
+  impl.queue_not_empty.notify_all();
+  impl.queue_not_full.notify_all();
+  if (impl.sequencer.joinable()) impl.sequencer.join();
+  if (impl.writer.joinable()) impl.writer.join();
+  impl.store.reset();
+  impl.lock.release();
+  impl.stopped = true;
+}
+
+void Node::with_engine(const std::function<void(const Engine&)>& reader) {
+  std::lock_guard lock_guard(impl_->engine_mutex);
+  reader(*impl_->engine);
+}
+
+uint64_t Node::height() {
+  std::lock_guard lock_guard(impl_->durable_mutex);
+  return impl_->durable_height;
+}
+
+Hash256 Node::last_hash() {
+  std::lock_guard lock_guard(impl_->durable_mutex);
+  return impl_->durable_hash;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// verify
+
+Status verify_data_dir(const std::string& data_dir, const std::string& public_key_hex, VerifyReport* report) {
+  *report = VerifyReport{};
+  if (!journal_internal::crypto_ready()) return Status::error("verify: libsodium failed to initialise");
+  PublicKey public_key{};
+  if (!public_key_hex.empty()) {
+    if (!journal_internal::parse_hex(public_key_hex, public_key.data(), public_key.size())) {
+      return Status::error("verify: the public key must be 64 hex digits");
+    }
+  } else {
+    const Status loaded = journal_internal::load_public_key(data_dir, &public_key);
+    if (!loaded.is_ok()) return Status::error("verify: " + loaded.message());
+  }
+  if (!file_exists(data_dir + kJournalFile)) {
+    return Status::error("verify: " + data_dir + " holds no journal (" + data_dir + kJournalFile + " is missing)");
+  }
+  std::unique_ptr<Store> store;
+  Status status = Store::open(data_dir + kJournalFile, Store::Mode::read_only, &store);
+  if (status.is_ok()) status = check_meta(store.get(), data_dir);
+  if (!status.is_ok()) return Status::error("verify: " + status.message());
+
+  bool any = false;
+  uint64_t newest = 0;
+  status = store->newest_height(&any, &newest);
+  if (!status.is_ok()) return Status::error("verify: " + status.message());
+  if (!any) return Status::error("verify: the journal holds no blocks, not even genesis");
+
+  Engine engine;
+  journal_internal::ReplayOutcome outcome;
+  status = journal_internal::replay_blocks(
+      journal_internal::ReplayInput{.store = store.get(), .engine = &engine, .from_height = 0, .prev_hash = {},
+                                    .public_key = &public_key, .verify = true},
+      &outcome);
+  if (!status.is_ok()) return Status::error("verify: " + status.message());
+  if (outcome.bad) {
+    return Status::error("verify: " + describe_bad_block(outcome.bad_height, outcome.bad_reason));
+  }
+  QZ_ASSERT(outcome.have_last);
+  if (outcome.last_height != newest) {
+    return Status::error("verify: replay stopped at block " + std::to_string(outcome.last_height) +
+                         " but the journal holds blocks up to " + std::to_string(newest));
+  }
+  const std::string invariants = engine.check_invariants();
+  if (!invariants.empty()) {
+    return Status::error("verify: after block " + std::to_string(newest) + " the engine's invariants fail: " +
+                         invariants);
+  }
+
+  // Snapshots: each must be intact and hold the state its block recorded.
+  std::vector<Store::SnapshotInfo> snapshots;
+  status = store->list_snapshots(&snapshots);
+  if (!status.is_ok()) return Status::error("verify: " + status.message());
+  for (const Store::SnapshotInfo& info : snapshots) {
+    std::unique_ptr<Engine> loaded;
+    Hash256 ignored;
+    Status io = Status::ok();
+    const std::string reason = try_snapshot(store.get(), info, public_key, &loaded, &ignored, &io);
+    if (!io.is_ok()) return Status::error("verify: " + io.message());
+    if (!reason.empty()) {
+      return Status::error("verify: the snapshot at height " + std::to_string(info.height) + " is bad (" + reason +
+                           ")");
+    }
+  }
+
+  report->blocks = outcome.blocks;
+  report->commands = outcome.commands;
+  report->events = outcome.events;
+  report->height = outcome.last_height;
+  report->last_hash = outcome.last_hash;
+  report->state_hash = engine.state_hash();
+  return Status::ok();
+}
+
+}  // namespace qz

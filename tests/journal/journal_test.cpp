@@ -1,0 +1,783 @@
+// The journal's promises: init and its refusals, the directory lock, group commit (every acknowledged command
+// survives a reopen), reopen and snapshots reproduce the same state hash, and corruption gets the documented
+// outcome (a bad newest block is cut with one line; a bad middle block stops the open and verify, naming it).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "base/prng.h"
+#include "journal/internal/keys.h"
+#include "journal/journal.h"
+#include "journal_test_util.h"
+
+namespace qz {
+namespace {
+
+using journal_test::Db;
+using journal_test::issue;
+using journal_test::kFirstCustomer;
+using journal_test::TempDir;
+using journal_test::TestClock;
+
+constexpr size_t kCommandsOffset = kBlockHeaderSize + kSignatureSize;
+
+NodeOptions small_options(const std::string& dir) {
+  NodeOptions options;
+  options.data_dir = dir;
+  options.max_block_commands = 64;
+  options.state_hash_every_blocks = 4;
+  options.snapshot_every_blocks = 16;
+  return options;
+}
+
+std::unique_ptr<Node> open_node(const NodeOptions& options, RecoveryReport* report = nullptr) {
+  RecoveryReport local;
+  std::unique_ptr<Node> node;
+  const Status status = Node::open(options, &node, report != nullptr ? report : &local);
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  return node;
+}
+
+Hash256 state_hash_of(Node* node) {
+  Hash256 hash;
+  node->with_engine([&](const Engine& engine) { hash = engine.state_hash(); });
+  return hash;
+}
+
+// Submits `blocks` single-submit blocks of `per_block` issuance transfers with request ids from `*next_id`.
+void submit_blocks(Node* node, int blocks, int per_block, uint64_t* next_id) {
+  for (int b = 0; b < blocks; b++) {
+    std::vector<Command> commands;
+    for (int i = 0; i < per_block; i++) {
+      commands.push_back(issue(kFirstCustomer + static_cast<uint64_t>(i % 8), 100 + i, (*next_id)++));
+    }
+    SubmitResult result;
+    const Status status = node->submit(commands, &result);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+  }
+}
+
+// A journal with a few dozen blocks, stopped. Returns the newest height.
+uint64_t build_journal(const std::string& dir, int blocks, uint64_t* next_id) {
+  EXPECT_TRUE(journal_test::init_dir(dir).is_ok());
+  auto node = open_node(small_options(dir));
+  journal_test::setup_ledger(node.get(), 8);
+  submit_blocks(node.get(), blocks, 10, next_id);
+  const uint64_t height = node->height();
+  node->stop();
+  return height;
+}
+
+TEST(Journal, InitCreatesKeysAndGenesis) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  struct stat info {};
+  ASSERT_EQ(::stat((temp.data() + "/keys/operator.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::ifstream pub(temp.data() + "/keys/operator.pub");
+  std::string hex;
+  pub >> hex;
+  EXPECT_EQ(hex.size(), 64u);
+
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.blocks, 1u);
+  EXPECT_EQ(verify.height, 0u);
+
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  EXPECT_EQ(report.height, 0u);
+  EXPECT_FALSE(report.truncated_tail);
+  EXPECT_EQ(node->last_hash(), verify.last_hash);
+  node->with_engine([](const Engine& engine) {
+    EXPECT_EQ(engine.next_height(), 1u);
+    EXPECT_EQ(engine.last_time_ns(), journal_test::kGenesisTimeNs);
+  });
+  EXPECT_EQ(state_hash_of(node.get()), verify.state_hash);
+
+  // The genesis block records the state hash and the events root of zero events.
+  node->stop();
+  Db db(temp.data());
+  Block genesis;
+  ASSERT_TRUE(decode_block(db.body(0), &genesis).is_ok());
+  EXPECT_EQ(genesis.header.flags, kBlockFlagStateHash);
+  EXPECT_EQ(genesis.header.command_count, 0u);
+  EXPECT_EQ(genesis.header.event_count, 0u);
+  EXPECT_EQ(genesis.header.state_hash, verify.state_hash);
+  EXPECT_TRUE(genesis.header.prev_hash.is_zero());
+}
+
+TEST(Journal, InitRefusesAnExistingJournal) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  const Status again = journal_test::init_dir(temp.data());
+  ASSERT_FALSE(again.is_ok());
+  EXPECT_NE(again.message().find("already holds a journal"), std::string::npos) << again.message();
+}
+
+TEST(Journal, OpenWithoutJournalSaysSo) {
+  TempDir temp;
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  const Status status = Node::open(small_options(temp.data()), &node, &report);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("holds no journal"), std::string::npos) << status.message();
+}
+
+TEST(Journal, SecondOpenerGetsAClearError) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto first = open_node(small_options(temp.data()));
+  std::unique_ptr<Node> second;
+  RecoveryReport report;
+  const Status status = Node::open(small_options(temp.data()), &second, &report);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("already open in another process"), std::string::npos) << status.message();
+  first->stop();
+  auto third = open_node(small_options(temp.data()));  // the lock is released by stop()
+  EXPECT_NE(third, nullptr);
+}
+
+TEST(Journal, SubmitReturnsTheEventsOfExactlyItsCommands) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto node = open_node(small_options(temp.data()));
+  journal_test::setup_ledger(node.get(), 4);
+  std::vector<Command> commands = {issue(kFirstCustomer, 500, 1), issue(kFirstCustomer + 1, 700, 2),
+                                   make_transfer(kFirstCustomer, kFirstCustomer + 1, 1'000'000)};  // too much
+  SubmitResult result;
+  ASSERT_TRUE(node->submit(commands, &result).is_ok());
+  EXPECT_EQ(result.height, node->height());
+  ASSERT_EQ(result.events.size(), 3u);
+  for (uint32_t i = 0; i < 3; i++) EXPECT_EQ(result.events[i].command_index, result.first_command_index + i);
+  EXPECT_EQ(result.events[0].event_kind(), EventKind::transfer_posted);
+  EXPECT_EQ(result.events[0].transfer_posted.amount_minor, 500);
+  EXPECT_EQ(result.events[2].event_kind(), EventKind::rejected);
+  EXPECT_EQ(result.events[2].result_code(), Result::insufficient_funds);
+}
+
+TEST(Journal, SubmitRefusesWhatCannotFormABlock) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto node = open_node(small_options(temp.data()));
+  SubmitResult result;
+  EXPECT_FALSE(node->submit({}, &result).is_ok());
+  std::vector<Command> too_many(65, make_transfer(1, 2, 1));
+  const Status big = node->submit(too_many, &result);
+  EXPECT_FALSE(big.is_ok());
+  EXPECT_NE(big.message().find("max_block_commands"), std::string::npos) << big.message();
+  Command open_group = make_transfer(1, 2, 1);
+  open_group.flags = kFlagLinked;
+  const Status linked = node->submit(std::span<const Command>(&open_group, 1), &result);
+  EXPECT_FALSE(linked.is_ok());
+  EXPECT_NE(linked.message().find("linked"), std::string::npos) << linked.message();
+  EXPECT_EQ(node->height(), 0u);
+}
+
+TEST(Journal, SubmitAfterStopFails) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto node = open_node(small_options(temp.data()));
+  node->stop();
+  SubmitResult result;
+  const Command command = make_create_asset("KZT", 2);
+  const Status status = node->submit(std::span<const Command>(&command, 1), &result);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("stopping"), std::string::npos) << status.message();
+}
+
+TEST(Journal, AppendAndReopenGiveTheSameStateHash) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  options.snapshot_every_blocks = 0;  // replay everything from genesis
+  Hash256 state_hash, last_hash;
+  uint64_t height = 0;
+  {
+    auto node = open_node(options);
+    journal_test::setup_ledger(node.get(), 8);
+    uint64_t next_id = 1;
+    submit_blocks(node.get(), 30, 7, &next_id);
+    state_hash = state_hash_of(node.get());
+    last_hash = node->last_hash();
+    height = node->height();
+    EXPECT_EQ(height, 31u);  // genesis, the set-up block, 30 blocks of transfers
+  }  // destructor stops
+  RecoveryReport report;
+  auto node = open_node(options, &report);
+  EXPECT_EQ(report.height, height);
+  EXPECT_EQ(report.last_hash, last_hash);
+  EXPECT_EQ(report.snapshot_height, 0u);
+  EXPECT_EQ(report.replayed_blocks, height + 1);
+  EXPECT_EQ(report.replayed_commands, 10u + 30u * 7u);
+  EXPECT_EQ(state_hash_of(node.get()), state_hash);
+  EXPECT_EQ(node->last_hash(), last_hash);
+
+  // It keeps appending after the reopen, linked to the old chain.
+  uint64_t next_id = 10'000;
+  submit_blocks(node.get(), 1, 3, &next_id);
+  EXPECT_EQ(node->height(), height + 1);
+  node->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.height, height + 1);
+}
+
+TEST(Journal, OpenWithoutVerifyingReachesTheSameState) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t height = build_journal(temp.data(), 10, &next_id);
+  NodeOptions options = small_options(temp.data());
+  Hash256 verified_hash;
+  {
+    auto node = open_node(options);
+    verified_hash = state_hash_of(node.get());
+  }
+  options.verify_on_open = false;
+  {
+    Db db(temp.data());
+    db.exec("DELETE FROM snapshots");
+  }
+  RecoveryReport report;
+  auto node = open_node(options, &report);
+  EXPECT_EQ(report.height, height);
+  EXPECT_EQ(report.replayed_blocks, height + 1);
+  EXPECT_EQ(state_hash_of(node.get()), verified_hash);
+  const Command command = issue(kFirstCustomer, 5, next_id++);
+  EXPECT_TRUE(node->submit(std::span<const Command>(&command, 1), nullptr).is_ok());  // result is optional
+}
+
+TEST(Journal, BlockTimesIncreaseEvenWhenTheClockGoesBack) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  TestClock clock(journal_test::kGenesisTimeNs + 1000);
+  NodeOptions options = small_options(temp.data());
+  options.clock = &clock;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 2);
+  uint64_t next_id = 1;
+  submit_blocks(node.get(), 2, 1, &next_id);
+  clock.set(5);  // far before genesis
+  submit_blocks(node.get(), 2, 1, &next_id);
+  node->stop();
+  Db db(temp.data());
+  uint64_t previous = 0;
+  for (uint64_t height = 0; height <= 5; height++) {
+    Block block;
+    ASSERT_TRUE(decode_block(db.body(height), &block).is_ok());
+    if (height > 0) {
+      EXPECT_GT(block.header.time_ns, previous) << "height " << height;
+    }
+    previous = block.header.time_ns;
+  }
+  EXPECT_EQ(previous, journal_test::kGenesisTimeNs + 1000 + 4);  // blocks 1-5: +1000 .. +1004
+}
+
+TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  options.max_block_commands = 256;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 32);
+  const uint64_t seed = 0x5eed0001;
+  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  constexpr int kThreads = 16;
+  constexpr int kSubmitsPerThread = 150;
+  std::vector<std::vector<uint64_t>> acked(kThreads);
+  std::vector<std::set<uint64_t>> heights(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      Prng prng(seed + static_cast<uint64_t>(t));
+      uint64_t counter = 0;
+      for (int s = 0; s < kSubmitsPerThread; s++) {
+        std::vector<Command> commands;
+        const auto count = prng.range(1, 24);
+        for (int64_t i = 0; i < count; i++) {
+          const uint64_t id = (static_cast<uint64_t>(t + 1) << 32) | ++counter;
+          commands.push_back(issue(kFirstCustomer + prng.below(32), prng.range(1, 1000), id));
+        }
+        SubmitResult result;
+        const Status status = node->submit(commands, &result);
+        ASSERT_TRUE(status.is_ok()) << status.message();
+        ASSERT_EQ(result.events.size(), commands.size());
+        for (size_t i = 0; i < commands.size(); i++) {
+          ASSERT_EQ(result.events[i].event_kind(), EventKind::transfer_posted);
+          ASSERT_EQ(result.events[i].command_index, result.first_command_index + i);
+          acked[static_cast<size_t>(t)].push_back(commands[i].request_id);
+        }
+        heights[static_cast<size_t>(t)].insert(result.height);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const Hash256 state_hash = state_hash_of(node.get());
+  const uint64_t height = node->height();
+  node->stop();
+
+  // Group commit shared blocks between submitters: far fewer blocks than submits.
+  std::set<uint64_t> all_heights;
+  for (const auto& set : heights) all_heights.insert(set.begin(), set.end());
+  EXPECT_LT(all_heights.size(), static_cast<size_t>(kThreads * kSubmitsPerThread));
+  std::printf("%d submits went into %zu blocks\n", kThreads * kSubmitsPerThread, all_heights.size());
+
+  auto reopened = open_node(options);
+  EXPECT_EQ(reopened->height(), height);
+  EXPECT_EQ(state_hash_of(reopened.get()), state_hash);
+  reopened->with_engine([&](const Engine& engine) {
+    size_t checked = 0;
+    for (const auto& ids : acked) {
+      for (uint64_t id : ids) {
+        const RequestEntry* entry = engine.requests().find(0, id);
+        ASSERT_NE(entry, nullptr) << "acknowledged request " << id << " is missing";
+        EXPECT_EQ(entry->result, 0u);
+        checked++;
+      }
+    }
+    EXPECT_GT(checked, 0u);
+    EXPECT_EQ(engine.check_invariants(), "");
+  });
+  reopened->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.state_hash, state_hash);
+}
+
+TEST(Journal, SnapshotPlusReplayEqualsFullReplay) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t height = build_journal(temp.data(), 60, &next_id);  // snapshots every 16 blocks
+  ASSERT_EQ(height, 61u);
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshots"), 2);  // 48 and 32 kept; 16 pruned
+    EXPECT_EQ(db.integer("SELECT max(height) FROM snapshots"), 48);
+    EXPECT_EQ(db.integer("SELECT min(height) FROM snapshots"), 32);
+  }
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  EXPECT_EQ(report.snapshot_height, 48u);
+  EXPECT_EQ(report.replayed_blocks, height - 48);
+  const Hash256 from_snapshot = state_hash_of(node.get());
+  node->stop();
+
+  VerifyReport verify;  // a fresh engine from genesis
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.state_hash, from_snapshot);
+  EXPECT_EQ(verify.blocks, height + 1);
+
+  // A corrupt newest snapshot falls back to the older one; no snapshot at all falls back to genesis.
+  {
+    Db db(temp.data());
+    db.exec("UPDATE snapshots SET body = zeroblob(100) WHERE height = 48");
+  }
+  node = open_node(small_options(temp.data()), &report);
+  EXPECT_EQ(report.snapshot_height, 32u);
+  EXPECT_EQ(state_hash_of(node.get()), from_snapshot);
+  node->stop();
+  {
+    Db db(temp.data());
+    db.exec("DELETE FROM snapshots");
+  }
+  node = open_node(small_options(temp.data()), &report);
+  EXPECT_EQ(report.snapshot_height, 0u);
+  EXPECT_EQ(report.replayed_blocks, height + 1);
+  EXPECT_EQ(state_hash_of(node.get()), from_snapshot);
+}
+
+// Corruption (a): the newest block's body is cut mid-record, as a torn write would leave it.
+TEST(JournalCorruption, TailCutMidRecordIsTruncatedWithOneLine) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  {
+    Db db(temp.data());
+    db.exec("UPDATE blocks SET body = substr(body, 1, length(body) - 40) WHERE height = " + std::to_string(newest));
+  }
+  RecoveryReport report;
+  std::unique_ptr<Node> node;
+  const Status status = Node::open(small_options(temp.data()), &node, &report);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_TRUE(report.truncated_tail);
+  EXPECT_EQ(report.height, newest - 1);
+  EXPECT_EQ(node->height(), newest - 1);
+  EXPECT_EQ(report.tail_message.find('\n'), std::string::npos);
+  EXPECT_NE(report.tail_message.find("block " + std::to_string(newest) + " is corrupt"), std::string::npos)
+      << report.tail_message;
+  EXPECT_NE(report.tail_message.find("truncated the tail at height " + std::to_string(newest - 1)),
+            std::string::npos)
+      << report.tail_message;
+  std::printf("%s\n", report.tail_message.c_str());
+
+  // The chain goes on from the cut, and verifies.
+  submit_blocks(node.get(), 2, 3, &next_id);
+  EXPECT_EQ(node->height(), newest + 1);
+  node->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  EXPECT_TRUE(verified.is_ok()) << verified.message();
+}
+
+TEST(JournalCorruption, TailWithBadSignatureIsTruncated) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  {
+    Db db(temp.data());
+    db.flip_byte(newest, kBlockHeaderSize + 9);
+  }
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  ASSERT_NE(node, nullptr);
+  EXPECT_TRUE(report.truncated_tail);
+  EXPECT_NE(report.tail_message.find("bad signature"), std::string::npos) << report.tail_message;
+  EXPECT_EQ(node->height(), newest - 1);
+}
+
+// Rewrites block `height` with `mutate` applied to its header, re-hashed and re-signed with the operator's key,
+// as an operator (or an attacker holding the key) could: only replay can catch what it claims.
+template <typename Mutate>
+void resign_block(const std::string& dir, uint64_t height, Mutate mutate) {
+  journal_internal::OperatorKey key;
+  ASSERT_TRUE(journal_internal::load_operator_key(dir, &key).is_ok());
+  Db db(dir);
+  Block block;
+  ASSERT_TRUE(decode_block(db.body(height), &block).is_ok());
+  mutate(&block.header);
+  const Hash256 hash = block_hash(block.header);
+  block.signature = journal_internal::sign_hash(key, hash);
+  std::vector<uint8_t> bytes;
+  encode_block(block, &bytes);
+  db.set_body(height, bytes);
+  db.set_hash(height, hash);
+}
+
+// A bad newest block found only after the engine applied it (its events root): it is cut and the engine is
+// rebuilt without it.
+TEST(JournalCorruption, TailWithWrongEventsRootIsTruncatedAfterReplay) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  Hash256 state_before;
+  {
+    NodeOptions options = small_options(temp.data());
+    // The state one block before the tail, from a journal cut there by hand in a copy.
+    TempDir copy;
+    std::filesystem::copy(temp.data(), copy.data(), std::filesystem::copy_options::recursive);
+    {
+      Db db(copy.data());
+      db.exec("DELETE FROM blocks WHERE height = " + std::to_string(newest));
+      db.exec("DELETE FROM snapshots WHERE height >= " + std::to_string(newest));
+    }
+    options.data_dir = copy.data();
+    auto node = open_node(options);
+    state_before = state_hash_of(node.get());
+  }
+  resign_block(temp.data(), newest, [](BlockHeader* header) { header->events_root.bytes[0] ^= 1; });
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  ASSERT_NE(node, nullptr);
+  EXPECT_TRUE(report.truncated_tail);
+  EXPECT_NE(report.tail_message.find("events root mismatch"), std::string::npos) << report.tail_message;
+  EXPECT_EQ(node->height(), newest - 1);
+  EXPECT_EQ(state_hash_of(node.get()), state_before);
+}
+
+// A re-signed middle block whose recorded state hash is wrong: only replay sees it; the open fails naming it.
+TEST(JournalCorruption, WrongStateHashInMiddleBlockFailsNamingIt) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  const uint64_t bad = 12;  // state hashes every 4 blocks
+  ASSERT_LT(bad, newest);
+  resign_block(temp.data(), bad, [](BlockHeader* header) { header->state_hash.bytes[5] ^= 1; });
+  // The next block must still link to the rewritten one for the state hash to be what fails.
+  resign_block(temp.data(), bad + 1, [&](BlockHeader* header) {
+    Db db(temp.data());
+    Block rewritten;
+    ASSERT_TRUE(decode_block(db.body(bad), &rewritten).is_ok());
+    header->prev_hash = block_hash(rewritten.header);
+  });
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  NodeOptions options = small_options(temp.data());
+  {
+    Db db(temp.data());
+    db.exec("DELETE FROM snapshots");  // replay from genesis, through the bad block
+  }
+  const Status status = Node::open(options, &node, &report);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("block 12 is corrupt (state hash mismatch)"), std::string::npos)
+      << status.message();
+}
+
+// The newest block carries the newest snapshot and is corrupt: the snapshot is not trusted, the block is cut,
+// and the snapshot goes with it.
+TEST(JournalCorruption, CorruptTailAtASnapshotHeightDropsThatSnapshot) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 15, &next_id);
+  ASSERT_EQ(newest, 16u);  // a snapshot height
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT max(height) FROM snapshots"), 16);
+    db.flip_byte(newest, kBlockHeaderSize + 1);
+  }
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  ASSERT_NE(node, nullptr);
+  EXPECT_TRUE(report.truncated_tail);
+  EXPECT_EQ(report.snapshot_height, 0u);
+  EXPECT_EQ(report.height, 15u);
+  node->stop();
+  Db db(temp.data());
+  EXPECT_EQ(db.integer("SELECT count(*) FROM snapshots WHERE height >= 16"), 0);
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  EXPECT_TRUE(verified.is_ok()) << verified.message();
+}
+
+void expect_middle_corruption_named(const std::string& dir, uint64_t bad_height, const char* reason) {
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  const Status status = Node::open(small_options(dir), &node, &report);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("block " + std::to_string(bad_height) + " is "), std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find(reason), std::string::npos) << status.message();
+  std::printf("%s\n", status.message().c_str());
+  VerifyReport verify;
+  const Status verified = verify_data_dir(dir, "", &verify);
+  ASSERT_FALSE(verified.is_ok());
+  EXPECT_NE(verified.message().find("block " + std::to_string(bad_height) + " "), std::string::npos)
+      << verified.message();
+  EXPECT_NE(verified.message().find(reason), std::string::npos) << verified.message();
+  std::printf("%s\n", verified.message().c_str());
+  // Nothing was cut: the journal still holds every block.
+  Db db(dir);
+  EXPECT_GT(db.integer("SELECT max(height) FROM blocks"), static_cast<int64_t>(bad_height));
+}
+
+// Corruption (b): a flipped byte in a middle block (a transfer amount) stops the start and names the block.
+TEST(JournalCorruption, FlippedByteInMiddleBlockFailsOpenAndVerifyNamingIt) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  const uint64_t bad = newest - 2;  // after the newest snapshot (16), so the open replays it
+  {
+    Db db(temp.data());
+    db.flip_byte(bad, kCommandsOffset + 2 * kCommandSize + 40);  // third command's amount_minor
+  }
+  expect_middle_corruption_named(temp.data(), bad, "commands root mismatch");
+}
+
+TEST(JournalCorruption, FlippedHeaderByteInMiddleBlockFailsNamingIt) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  const uint64_t bad = newest - 3;
+  {
+    Db db(temp.data());
+    db.flip_byte(bad, 100);  // inside events_root
+  }
+  expect_middle_corruption_named(temp.data(), bad, "block hash mismatch");
+}
+
+// Corruption (c): a wrong signature on a middle block.
+TEST(JournalCorruption, WrongSignatureInMiddleBlockFailsOpenAndVerifyNamingIt) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  const uint64_t bad = newest - 4;  // after the newest snapshot (16)
+  {
+    Db db(temp.data());
+    db.flip_byte(bad, kBlockHeaderSize + 17);
+  }
+  expect_middle_corruption_named(temp.data(), bad, "bad signature");
+}
+
+// The open starts from the newest snapshot and does not re-read the blocks below it; verify does.
+TEST(JournalCorruption, CorruptionBelowTheSnapshotIsFoundByVerify) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  build_journal(temp.data(), 20, &next_id);  // snapshot at 16
+  {
+    Db db(temp.data());
+    db.flip_byte(9, kBlockHeaderSize + 3);
+  }
+  RecoveryReport report;
+  auto node = open_node(small_options(temp.data()), &report);
+  EXPECT_EQ(report.snapshot_height, 16u);
+  node->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_FALSE(verified.is_ok());
+  EXPECT_NE(verified.message().find("block 9 is corrupt (bad signature)"), std::string::npos) << verified.message();
+}
+
+TEST(JournalCorruption, MissingMiddleBlockFailsNamingIt) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  const uint64_t newest = build_journal(temp.data(), 20, &next_id);
+  {
+    Db db(temp.data());
+    db.exec("DELETE FROM blocks WHERE height = " + std::to_string(newest - 2));
+  }
+  expect_middle_corruption_named(temp.data(), newest - 2, "missing");
+}
+
+TEST(JournalCorruption, VerifyWithAnotherKeyFailsAtGenesis) {
+  TempDir temp;
+  uint64_t next_id = 1;
+  build_journal(temp.data(), 3, &next_id);
+  VerifyReport verify;
+  const Status status = verify_data_dir(temp.data(), std::string(64, '7'), &verify);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("block 0 is corrupt (bad signature)"), std::string::npos) << status.message();
+}
+
+}  // namespace
+}  // namespace qz
+
+namespace qz {
+namespace {
+
+using journal_test::issue;
+using journal_test::kFirstCustomer;
+using journal_test::TempDir;
+
+// Runs `threads` submitters until each gets an error; returns every acknowledged request id and the errors.
+struct SubmitStorm {
+  std::vector<std::vector<uint64_t>> acked;
+  std::vector<std::string> errors;
+};
+
+SubmitStorm storm(Node* node, int threads, int max_submits, std::atomic<bool>* go_on) {
+  SubmitStorm result;
+  result.acked.resize(static_cast<size_t>(threads));
+  result.errors.resize(static_cast<size_t>(threads));
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; t++) {
+    workers.emplace_back([&, t] {
+      uint64_t counter = 0;
+      for (int s = 0; s < max_submits && go_on->load(); s++) {
+        std::vector<Command> commands;
+        for (int i = 0; i < 16; i++) {
+          commands.push_back(issue(kFirstCustomer + static_cast<uint64_t>(i % 8), 1 + i,
+                                   (static_cast<uint64_t>(t + 1) << 32) | ++counter));
+        }
+        SubmitResult submitted;
+        const Status status = node->submit(commands, &submitted);
+        if (!status.is_ok()) {
+          result.errors[static_cast<size_t>(t)] = status.message();
+          return;
+        }
+        for (const Command& command : commands) result.acked[static_cast<size_t>(t)].push_back(command.request_id);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  return result;
+}
+
+void expect_all_present(const std::string& dir, const SubmitStorm& storm_result) {
+  NodeOptions options;
+  options.data_dir = dir;
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  const Status opened = Node::open(options, &node, &report);
+  ASSERT_TRUE(opened.is_ok()) << opened.message();
+  node->with_engine([&](const Engine& engine) {
+    for (const auto& ids : storm_result.acked) {
+      for (uint64_t id : ids) ASSERT_NE(engine.requests().find(0, id), nullptr) << "acknowledged " << id << " lost";
+    }
+    EXPECT_EQ(engine.check_invariants(), "");
+  });
+  node->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(dir, "", &verify);
+  EXPECT_TRUE(verified.is_ok()) << verified.message();
+}
+
+// Graceful stop while many threads submit: every submit either is acknowledged (and durable) or is told the
+// node is stopping; nothing hangs.
+TEST(JournalNode, StopWhileSubmittingDrainsEverything) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options;
+  options.data_dir = temp.data();
+  options.max_block_commands = 128;
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  ASSERT_TRUE(Node::open(options, &node, &report).is_ok());
+  journal_test::setup_ledger(node.get(), 8);
+  std::atomic<bool> go_on{true};
+  SubmitStorm result;
+  std::thread submitters([&] { result = storm(node.get(), 12, 1'000'000, &go_on); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  node->stop();
+  submitters.join();
+  size_t acked = 0;
+  for (size_t t = 0; t < result.errors.size(); t++) {
+    EXPECT_NE(result.errors[t].find("stopping"), std::string::npos) << result.errors[t];
+    acked += result.acked[t].size();
+  }
+  EXPECT_GT(acked, 0u);
+  node.reset();
+  expect_all_present(temp.data(), result);
+}
+
+// A disk error (the WAL cannot grow past RLIMIT_FSIZE) fails the commit: that batch and every later submit
+// get the error, acknowledged commands stay durable, and a reopen recovers.
+TEST(JournalNode, DiskErrorFailsPendingAndLaterSubmits) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options;
+  options.data_dir = temp.data();
+  options.max_block_commands = 256;
+  std::unique_ptr<Node> node;
+  RecoveryReport report;
+  ASSERT_TRUE(Node::open(options, &node, &report).is_ok());
+  journal_test::setup_ledger(node.get(), 8);
+
+  struct rlimit saved {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto* previous_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 4u << 20;  // the WAL may grow to 4 MiB, then writes fail with EFBIG
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::atomic<bool> go_on{true};
+  const SubmitStorm result = storm(node.get(), 8, 100'000, &go_on);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &saved), 0);
+  ::signal(SIGXFSZ, previous_handler);
+
+  for (const std::string& error : result.errors) {
+    EXPECT_NE(error.find("journal: writing block"), std::string::npos) << error;
+  }
+  SubmitResult later;
+  const Command command = issue(kFirstCustomer, 1, 999);
+  const Status after = node->submit(std::span<const Command>(&command, 1), &later);
+  ASSERT_FALSE(after.is_ok());
+  EXPECT_NE(after.message().find("failed"), std::string::npos) << after.message();
+  std::printf("%s\n", after.message().c_str());
+  node->stop();
+  node.reset();
+  expect_all_present(temp.data(), result);
+}
+
+}  // namespace
+}  // namespace qz
