@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev sqlite3                    # the journal
   libsodium-dev                             # Ed25519 block signatures
   libcli11-dev libsimdjson-dev              # the qazna command line and its JSON input
+  libzstd-dev                               # reading the compressed order-book replay streams
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
