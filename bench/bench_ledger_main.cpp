@@ -23,12 +23,13 @@ constexpr char kUsage[] =
     "  --accounts N            customer accounts (default 100000)\n"
     "  --transfers N           transfers in the in-memory part (default 20000000)\n"
     "  --block-commands N      commands per block (default 8192)\n"
-    "  --durable-commands N    commands acknowledged in the durable part (default 10000000)\n"
+    "  --durable-commands N    commands acknowledged in the durable part (default 10000000); alias --durable\n"
     "  --submitters N          submitting threads in the durable part (default 64)\n"
     "  --batch N               commands per submit call, 1 = single-command submits (default 64)\n"
-    "  --state-hash-every N    durable run: blocks between recorded state hashes (default 64)\n"
+    "  --state-hash-every N    durable run: blocks between recorded state hashes, 0 = never (default 1024)\n"
     "  --seed N                workload seed (default 1)\n"
-    "  --work-dir DIR          data directory for the durable/replay parts (kept); default a temp dir (removed)\n"
+    "  --work-dir DIR          data directory for the durable/replay parts (kept); default a temp dir (removed);\n"
+    "                          alias --dir\n"
     "  --runs N                timed in-memory runs, median reported (default 3)\n"
     "  --request-id-percent N  share of transfers with a distinct request id (default 0)\n"
     "  --memory-accounts N     accounts in the memory part (default 1000000)\n"
@@ -56,24 +57,26 @@ int main(int argc, char** argv) {
   bool tiny = false;
   std::set<std::string> given;
   for (int i = 1; i < argc; i++) {
-    const std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
+    const std::string raw_arg = argv[i];
+    if (raw_arg == "--help" || raw_arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (arg == "--keep") {
+    if (raw_arg == "--keep") {
       options.keep_work_dir = true;
       continue;
     }
-    if (arg == "--tiny") {
+    if (raw_arg == "--tiny") {
       tiny = true;
       continue;
     }
     if (i + 1 >= argc) {
-      std::fprintf(stderr, "bench_ledger: %s needs a value\n%s", arg.c_str(), kUsage);
+      std::fprintf(stderr, "bench_ledger: %s needs a value\n%s", raw_arg.c_str(), kUsage);
       return 2;
     }
     const char* value = argv[++i];
+    // The names `qazna bench ledger` uses, so that one command line works with both.
+    const std::string arg = raw_arg == "--durable" ? "--durable-commands" : raw_arg == "--dir" ? "--work-dir" : raw_arg;
     given.insert(arg);
     if (arg == "--work-dir") {
       options.work_dir = value;

@@ -36,7 +36,7 @@ struct LedgerBenchOptions {
   uint32_t runs = 3;                     // in_memory: timed runs, each on a fresh engine; the median is reported
   uint32_t request_id_percent = 0;       // share of transfers (0-100) carrying a distinct non-zero request id
   uint32_t durable_batch_commands = 64;  // commands per Node::submit call in the durable run (1 = single)
-  uint64_t state_hash_every_blocks = 64; // NodeOptions::state_hash_every_blocks of the durable run (its default)
+  uint64_t state_hash_every_blocks = 1024; // NodeOptions::state_hash_every_blocks of the durable run (its default)
   uint64_t memory_accounts = 1'000'000;  // memory part: accounts opened
   uint64_t memory_holds = 1'000'000;     // memory part: live holds placed (and as many again with a timeout)
   uint64_t memory_requests = 1'000'000;  // memory part: transfers with a request id (idempotency table growth)

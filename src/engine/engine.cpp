@@ -51,7 +51,7 @@ Event released_event(EventKind kind, uint32_t index, const HoldReleased& release
 
 }  // namespace
 
-Engine::Engine(const LedgerLimits& limits) : ledger_(limits) {}
+Engine::Engine(const LedgerLimits& limits) : ledger_(limits), requests_(limits.reserved_request_ids) {}
 
 void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
   QZ_ASSERT_EQ(block.height, next_height_);
@@ -68,8 +68,14 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
 
   const size_t count = block.commands.size();
   QZ_ASSERT_LT(count, static_cast<size_t>(kNoCommand));
+  // Request-id slots are random accesses into a large table: start loading them a few commands ahead.
+  constexpr size_t kPrefetchAhead = 8;
+  size_t prefetched = 0;  // commands [0, prefetched) have had their slot prefetched
   size_t first = 0;
   while (first < count) {
+    for (; prefetched < count && prefetched < first + kPrefetchAhead; prefetched++) {
+      prefetch_request(block.commands[prefetched]);
+    }
     size_t last = first;
     while (last < count && block.commands[last].linked()) last++;
     if (last == count) {
@@ -93,6 +99,10 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
   last_time_ns_ = block.time_ns;
   QZ_ASSERT(!ledger_.in_group());
   QZ_ASSERT_GE(events->size() - events_before, count);
+}
+
+void Engine::prefetch_request(const Command& command) const {
+  if (command.request_id != 0) requests_.prefetch(command.actor, command.request_id);
 }
 
 void Engine::remember(const Command& command, Result result, uint64_t object_id) {

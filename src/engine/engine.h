@@ -69,6 +69,7 @@ class Engine {
   bool screen_requests(std::span<const Command> group, uint32_t first_index, std::vector<Event>* events);
   Result apply_one(const Command& command, uint64_t block_time_ns, Event* event, uint64_t* object_id);
   void remember(const Command& command, Result result, uint64_t object_id);
+  void prefetch_request(const Command& command) const;
 
   Ledger ledger_;
   RequestTable requests_;

@@ -48,7 +48,7 @@ struct NodeOptions {
   std::string data_dir;
   Clock* clock = nullptr;                // nullptr = system_clock()
   uint32_t max_block_commands = 8192;    // a block closes when it has this many commands ...
-  uint64_t state_hash_every_blocks = 64; // blocks at heights divisible by this record the state hash
+  uint64_t state_hash_every_blocks = 1024; // blocks at heights divisible by this record the state hash
   uint64_t snapshot_every_blocks = 4096; // and at these heights a snapshot is written too
   bool verify_on_open = true;            // re-hash blocks and compare recorded hashes during replay
 };

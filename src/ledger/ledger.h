@@ -117,6 +117,9 @@ struct LedgerLimits {
   uint32_t max_assets = 4096;
   uint64_t max_accounts = 1ull << 26;
   uint64_t max_live_holds = 1ull << 24;
+  // Request ids to make room for at start-up, so the idempotency table neither grows nor faults in fresh
+  // memory while commands run (it still grows past this, at a pause).
+  uint64_t reserved_request_ids = 0;
 };
 
 class Ledger {

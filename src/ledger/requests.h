@@ -30,9 +30,14 @@ class RequestTable {
  public:
   static constexpr size_t kChunk = 4096;
 
-  RequestTable();
+  // Room for `reserved` entries without growing; the memory is touched now, not on the command path.
+  explicit RequestTable(uint64_t reserved = 0);
   // The entry for (actor, request_id), or nullptr.
   const RequestEntry* find(uint64_t actor, uint64_t request_id) const;
+  // Hints that (actor, request_id) will be looked up soon: starts loading its first slot into cache.
+  void prefetch(uint64_t actor, uint64_t request_id) const {
+    __builtin_prefetch(&slots_[static_cast<size_t>(key_hash(actor, request_id) & mask_)]);
+  }
   // Precondition: (actor, request_id) is not present and request_id != 0.
   void add(const RequestEntry& entry);
   uint64_t size() const { return entries_.size(); }
@@ -43,12 +48,15 @@ class RequestTable {
   std::string check_invariants() const;
 
  private:
+  static uint64_t key_hash(uint64_t actor, uint64_t request_id);
   void grow();
-  size_t slot_of(uint64_t actor, uint64_t request_id) const;
+  void insert_slot(size_t index, bool check_unique);
   void absorb_full_chunks();
 
   std::vector<RequestEntry> entries_;
-  std::vector<uint32_t> slots_;  // open addressing, linear probing; value = entry index + 1, 0 = empty
+  // Open addressing, linear probing, load at most 1/2. A slot is (key hash >> 32) << 32 | (entry index + 1);
+  // 0 = empty.
+  std::vector<uint64_t> slots_;
   uint64_t mask_ = 0;
   Hash256 chunk_digest_;          // over entries_[0 .. absorbed_)
   uint64_t absorbed_ = 0;

@@ -70,8 +70,20 @@ Status Store::step_done(sqlite3_stmt* statement, std::string_view doing) {
   return status;
 }
 
-int Store::on_wal(void* self, sqlite3*, const char*, int frames) {
-  static_cast<Store*>(self)->wal_frames_ = frames;
+// Installing a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so the hook runs
+// the checkpoint: passive, so it never waits for readers, and the WAL is reused from its start afterwards.
+int Store::on_wal(void* self, sqlite3* db, const char* name, int frames) {
+  auto* store = static_cast<Store*>(self);
+  store->wal_frames_ = frames;
+  if (frames >= kAutoCheckpointPages) {
+    int log_frames = 0;
+    int checkpointed = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed) == SQLITE_OK &&
+        checkpointed == log_frames) {
+      store->wal_frames_ = 0;
+    }
+    store->checkpoints_++;
+  }
   return SQLITE_OK;
 }
 

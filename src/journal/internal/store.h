@@ -79,6 +79,8 @@ class Store {
   [[nodiscard]] Status checkpoint();
   // Frames in the WAL after the last commit (from the WAL hook); 0 right after a checkpoint reset it.
   int wal_frames() const { return wal_frames_; }
+  // Checkpoints the WAL hook has run.
+  uint64_t checkpoints() const { return checkpoints_; }
 
   const std::string& path() const { return path_; }
 
@@ -105,6 +107,7 @@ class Store {
   sqlite3_stmt* get_snapshot_ = nullptr;
   sqlite3_stmt* scan_ = nullptr;
   int wal_frames_ = 0;
+  uint64_t checkpoints_ = 0;
 };
 
 }  // namespace qz::journal_internal
