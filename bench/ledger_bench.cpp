@@ -307,7 +307,7 @@ bool run_in_memory(const LedgerBenchOptions& options) {
     std::printf("  RESULT in_memory: %s transfers/s (median of %zu), %.1f ns/transfer; target >= 5,000,000/s: "
                 "%s\n",
                 grouped_rate(rate).c_str(), sorted.size(), median * 1e9 / static_cast<double>(options.transfers),
-                rate >= 5e6 ? "met" : "MISSED");
+                options.smoke ? "not judged at smoke size" : rate >= 5e6 ? "met" : "MISSED");
   }
   checks.print_summary("in_memory");
   return checks.ok();
@@ -540,7 +540,7 @@ bool run_durable(const LedgerBenchOptions& options, const std::string& data_dir,
   std::printf("  state hash %s at height %s, last block %s\n", short_hash(state->state_hash).c_str(),
               grouped(state->height).c_str(), short_hash(state->last_hash).c_str());
   std::printf("  RESULT durable: %s commands/s sustained; target >= 1,000,000/s: %s\n", grouped_rate(rate).c_str(),
-              rate >= 1e6 ? "met" : "MISSED");
+              options.smoke ? "not judged at smoke size" : rate >= 1e6 ? "met" : "MISSED");
   std::fflush(stdout);
 
   const SteadyClock::time_point stop_start = SteadyClock::now();
@@ -621,7 +621,7 @@ bool run_replay(const LedgerBenchOptions& options, const std::string& data_dir, 
     }
   }
   std::printf("  RESULT replay: %s commands/s (verify_on_open=true, the default); target >= 5,000,000/s: %s\n",
-              grouped_rate(rate_verified).c_str(), rate_verified >= 5e6 ? "met" : "MISSED");
+              grouped_rate(rate_verified).c_str(), options.smoke ? "not judged at smoke size" : rate_verified >= 5e6 ? "met" : "MISSED");
   checks.print_summary("replay");
   return checks.ok();
 }

@@ -41,6 +41,7 @@ struct LedgerBenchOptions {
   uint64_t memory_holds = 1'000'000;     // memory part: live holds placed (and as many again with a timeout)
   uint64_t memory_requests = 1'000'000;  // memory part: transfers with a request id (idempotency table growth)
   bool keep_work_dir = false;            // keep the temp data directory (a given work_dir is always kept)
+  bool smoke = false;                    // a smoke-size run (--tiny): figures are printed, targets not judged
 };
 
 // Runs the selected parts, prints figures to stdout; returns 0 on success, non-zero when a run failed

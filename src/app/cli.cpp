@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "base/sha256.h"
+#include "bench/book/book_bench.h"
 #include "bench/ledger_bench.h"
 
 namespace qz::app {
@@ -30,6 +31,7 @@ struct BenchArgs {
 bool finish_bench_args(CLI::App* ledger, BenchArgs* args) {
   bench::LedgerBenchOptions& options = args->options;
   if (args->tiny) {
+    options.smoke = true;
     const auto unset = [ledger](const char* name) { return ledger->get_option(name)->count() == 0; };
     if (unset("--accounts")) options.accounts = 1'000;
     if (unset("--transfers")) options.transfers = 50'000;
@@ -159,6 +161,18 @@ int run_cli(int argc, char** argv) {
   ledger->add_option("--only", bench_args.only, "Comma-separated parts: in_memory,durable,replay,memory");
   ledger->add_flag("--tiny", bench_args.tiny, "Tiny sizes for a smoke run (explicit sizes still win)");
 
+  bench::BookBenchOptions book_options;
+  CLI::App* book = bench->add_subcommand(
+      "book", "Order-book replay of an LBOPS1 stream (.lbops or .lbops.zst), checked against its checksums");
+  book->add_option("file", book_options.path, "LBOPS1 stream, e.g. ../shared/bench/pub_W1.lbops.zst")->required();
+  book->add_option("--runs", book_options.runs, "Timed runs, each on a fresh book (median reported)")
+      ->check(whole_number(1, 1000));
+  book->add_option("--window", book_options.window_levels, "Price levels in the ladder window (a power of two)")
+      ->check(whole_number(64, 1u << 24));
+  book->add_option("--cpu", book_options.cpu, "Pin to this CPU before measuring (default: no pinning)");
+  bool no_latency = false;
+  book->add_flag("--no-latency", no_latency, "Skip the separate per-operation latency pass");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -174,6 +188,11 @@ int run_cli(int argc, char** argv) {
   if (*bench && *ledger) {
     if (!finish_bench_args(ledger, &bench_args)) return kExitUsage;
     return bench::run_ledger_bench(bench_args.options) == 0 ? kExitOk : kExitRefused;
+  }
+  if (*bench && *book) {
+    book_options.latency = !no_latency;
+    const int result = bench::run_book_bench(book_options);
+    return result == 0 ? kExitOk : result == 2 ? kExitFailure : kExitRefused;
   }
   return kExitUsage;
 }

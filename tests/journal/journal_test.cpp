@@ -234,6 +234,32 @@ TEST(Journal, AppendAndReopenGiveTheSameStateHash) {
   EXPECT_EQ(verify.height, height + 1);
 }
 
+// Regression: the WAL hook displaced SQLite's automatic checkpoint, so the WAL grew with every block and
+// journal.db stayed empty until the node closed. Writing three times the checkpoint threshold must leave the
+// WAL well below what was written, while the node is still running.
+TEST(Journal, WalIsCheckpointedWhileTheNodeRuns) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  options.max_block_commands = 8192;
+  options.snapshot_every_blocks = 0;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 8);
+  std::vector<Command> batch;
+  for (uint32_t i = 0; i < 8192; i++) batch.push_back(make_transfer(journal_test::kIssuance, 2 + i % 8, 1));
+  const uint64_t written_bytes = uint64_t{3} * 16384 * 4096;  // 3 x the 64 MiB threshold
+  SubmitResult result;
+  for (uint64_t bytes = 0; bytes < written_bytes; bytes += batch.size() * kCommandSize) {
+    const Status status = node->submit(batch, &result);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+  }
+  std::error_code error;
+  const uint64_t wal_bytes = std::filesystem::file_size(temp.data() + "/journal.db-wal", error);
+  ASSERT_FALSE(error) << error.message();
+  EXPECT_LT(wal_bytes, written_bytes / 2) << "the WAL is not being checkpointed";
+  EXPECT_GT(std::filesystem::file_size(temp.data() + "/journal.db"), written_bytes / 2);
+}
+
 TEST(Journal, OpenWithoutVerifyingReachesTheSameState) {
   TempDir temp;
   uint64_t next_id = 1;

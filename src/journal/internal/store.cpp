@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <limits>
+#include <string>
 
 #include "base/assert.h"
 
@@ -70,11 +71,21 @@ Status Store::step_done(sqlite3_stmt* statement, std::string_view doing) {
   return status;
 }
 
-// Installing a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so the hook runs
-// the checkpoint: passive, so it never waits for readers, and the WAL is reused from its start afterwards.
+// Installing a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so the hook sees
+// to the checkpoint: passive, so it never waits for readers; the WAL is reused from its start afterwards. With
+// background checkpoints on, the hook only wakes the checkpointer thread, so the commit that crossed the
+// threshold (and every submitter waiting on it) does not pay for copying the WAL into the database.
 int Store::on_wal(void* self, sqlite3* db, const char* name, int frames) {
   auto* store = static_cast<Store*>(self);
   store->wal_frames_ = frames;
+  if (frames >= kAutoCheckpointPages && store->checkpointer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(store->checkpoint_mutex_);
+      store->checkpoint_wanted_ = true;
+    }
+    store->checkpoint_wake_.notify_one();
+    return SQLITE_OK;
+  }
   if (frames >= kAutoCheckpointPages) {
     int log_frames = 0;
     int checkpointed = 0;
@@ -150,7 +161,55 @@ Status Store::open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   return Status::ok();
 }
 
+Status Store::start_background_checkpoints() {
+  QZ_ASSERT(!checkpointer_.joinable());
+  QZ_ASSERT(checkpoint_db_ == nullptr);
+  if (sqlite3_open_v2(path_.c_str(), &checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    const std::string message = checkpoint_db_ ? sqlite3_errmsg(checkpoint_db_) : "out of memory";
+    if (checkpoint_db_ != nullptr) sqlite3_close(checkpoint_db_);
+    checkpoint_db_ = nullptr;
+    return Status::error("journal: opening the checkpoint connection to " + path_ + ": " + message);
+  }
+  sqlite3_busy_timeout(checkpoint_db_, kBusyTimeoutMs);
+  // A new connection knows the file is in WAL mode only once it has read it; until then a checkpoint through
+  // it does nothing at all.
+  char* message = nullptr;
+  if (sqlite3_exec(checkpoint_db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, &message) != SQLITE_OK) {
+    const std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    sqlite3_close(checkpoint_db_);
+    checkpoint_db_ = nullptr;
+    return Status::error("journal: preparing the checkpoint connection to " + path_ + ": " + text);
+  }
+  checkpointer_ = std::thread([this] { run_checkpointer(); });
+  return Status::ok();
+}
+
+void Store::run_checkpointer() {
+  std::unique_lock<std::mutex> lock(checkpoint_mutex_);
+  while (true) {
+    checkpoint_wake_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    // A failed passive checkpoint loses nothing: the frames stay in the WAL and the next one copies them.
+    sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+    checkpoints_++;
+  }
+}
+
 Store::~Store() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_wake_.notify_one();
+    checkpointer_.join();
+  }
+  if (checkpoint_db_ != nullptr) sqlite3_close(checkpoint_db_);
   for (sqlite3_stmt** statement :
        {&put_block_, &put_snapshot_, &prune_snapshots_, &truncate_blocks_, &truncate_snapshots_, &put_meta_,
         &get_meta_, &newest_height_, &get_block_, &list_snapshots_, &get_snapshot_, &scan_}) {

@@ -10,11 +10,14 @@
 // hands it over, e.g. to the replay reader or the journal writer); SQLite itself is built thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/sha256.h"
@@ -79,7 +82,9 @@ class Store {
   [[nodiscard]] Status checkpoint();
   // Frames in the WAL after the last commit (from the WAL hook); 0 right after a checkpoint reset it.
   int wal_frames() const { return wal_frames_; }
-  // Checkpoints the WAL hook has run.
+  // From now on, checkpoints run on a thread of their own with a second connection, off the commit path.
+  [[nodiscard]] Status start_background_checkpoints();
+  // Checkpoints run so far (read it from the thread that commits, or after the Store is idle).
   uint64_t checkpoints() const { return checkpoints_; }
 
   const std::string& path() const { return path_; }
@@ -91,6 +96,7 @@ class Store {
   Status prepare(const char* sql, sqlite3_stmt** statement);
   Status step_done(sqlite3_stmt* statement, std::string_view doing);
   static int on_wal(void* self, sqlite3* db, const char* name, int frames);
+  void run_checkpointer();
 
   std::string path_;
   sqlite3* db_ = nullptr;
@@ -107,7 +113,14 @@ class Store {
   sqlite3_stmt* get_snapshot_ = nullptr;
   sqlite3_stmt* scan_ = nullptr;
   int wal_frames_ = 0;
-  uint64_t checkpoints_ = 0;
+  uint64_t checkpoints_ = 0;  // guarded by checkpoint_mutex_ once the checkpointer runs
+
+  sqlite3* checkpoint_db_ = nullptr;  // the checkpointer's own connection
+  std::thread checkpointer_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
 };
 
 }  // namespace qz::journal_internal
