@@ -5,7 +5,8 @@
 #
 # Steps, each counted in the summary:
 #   1. scripts/setup.sh and a -DQZ_WERROR=ON build of the preset (one check: the build);
-#   2. ctest --output-on-failure -j2 (one check per test);
+#   2. ctest --output-on-failure -j2 (one check per test); with the release preset and clang++ present, the
+#      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
 #      (one check per target);
 #   4. `qazna bench ledger --tiny` (one check).
@@ -54,6 +55,20 @@ if ((built)); then
     # Failures the list above did not name (should not happen) still count.
     named=$(sed -n '/The following tests FAILED:/,$p' "$log" | grep -cE '^[[:space:]]*[0-9]+ - ')
     for ((i = named; i < failed_tests; i++)); do fail "ctest: unnamed failure"; done
+  fi
+fi
+
+# The whole suite again under AddressSanitizer + UBSan (clang), as one check; QZ_SANITIZERS=0 skips it.
+if [[ $preset == release && ${QZ_SANITIZERS:-1} != 0 ]] && command -v clang++ >/dev/null 2>&1; then
+  step "sanitizers: preset asan (ASan + UBSan), build and ctest"
+  asan_dir=$(qz_build_dir asan)
+  asan_log="$asan_dir/ctest.log"
+  if "$QZ_ROOT/scripts/build.sh" asan -DQZ_WERROR=ON && mkdir -p "$asan_dir" &&
+    ctest --test-dir "$asan_dir" --output-on-failure -j2 2>&1 | tee "$asan_log" &&
+    grep -q ' 0 tests failed out of' "$asan_log"; then
+    pass 1
+  else
+    fail "sanitizers (asan preset; see ${asan_log#"$QZ_ROOT"/})"
   fi
 fi
 

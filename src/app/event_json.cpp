@@ -111,6 +111,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       amount("amount", p.account, p.amount_minor);
       json.field("asset", code);
       amount("account_held", p.account, p.account_held_after);
+      amount("remaining", p.account, p.remaining_minor);
       break;
     }
   }

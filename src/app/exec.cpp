@@ -70,7 +70,12 @@ class ExpiryWatch {
             if (event.hold_posted.remaining_minor == 0) watched_.erase(it);
           }
           break;
-        case EventKind::hold_voided: watched_.erase(event.hold_released.hold); break;
+        case EventKind::hold_voided:
+          if (auto it = watched_.find(event.hold_released.hold); it != watched_.end()) {
+            it->second.remaining_minor = event.hold_released.remaining_minor;
+            if (event.hold_released.remaining_minor == 0) watched_.erase(it);
+          }
+          break;
         default: break;
       }
     }

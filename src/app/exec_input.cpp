@@ -31,8 +31,8 @@ const std::vector<KindSpec>& kind_specs() {
       {"hold", CommandKind::hold, {"account", "credit", "amount", "timeout_ms", "reference"}},
       {"post", CommandKind::post_hold, {"hold", "credit", "amount"}},
       {"post_hold", CommandKind::post_hold, {"hold", "credit", "amount"}},
-      {"void", CommandKind::void_hold, {"hold"}},
-      {"void_hold", CommandKind::void_hold, {"hold"}},
+      {"void", CommandKind::void_hold, {"hold", "amount"}},
+      {"void_hold", CommandKind::void_hold, {"hold", "amount"}},
   };
   return specs;
 }
@@ -292,7 +292,10 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       QZ_TRY(fields.u64("credit", false, &command.credit));
       QZ_TRY(fields.amount("amount", false, &command.has_amount, &command.amount));
       break;
-    case CommandKind::void_hold: QZ_TRY(fields.u64("hold", true, &command.hold)); break;
+    case CommandKind::void_hold:
+      QZ_TRY(fields.u64("hold", true, &command.hold));
+      QZ_TRY(fields.amount("amount", false, &command.has_amount, &command.amount));
+      break;
   }
   line->commands.push_back(std::move(command));
   return Status::ok();

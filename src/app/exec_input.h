@@ -41,7 +41,7 @@ struct CommandText {
   std::string asset;  // asset code
   AccountKind account_kind = AccountKind::customer;
   // transfer (debit, credit, amount, reference); hold (account, credit, amount, timeout_ms, reference);
-  // post (hold, credit, amount); void (hold)
+  // post (hold, credit, amount); void (hold, amount)
   uint64_t debit = 0;
   uint64_t credit = 0;
   uint64_t account = 0;

@@ -92,7 +92,19 @@ class Resolver {
       case CommandKind::void_hold: {
         uint64_t held_account = 0;
         QZ_TRY(need_hold(text.hold, &held_account));
-        command = make_void_hold(text.hold);
+        int64_t amount_minor = 0;
+        if (text.has_amount) {
+          if (held_account == 0) {
+            return fail("amount", "hold " + std::to_string(text.hold) +
+                                      " was closed before this file, so its asset (and the amount's scale) is unknown;"
+                                      " omit \"amount\"");
+          }
+          AccountInfo source;
+          const bool known = find_account(held_account, &source);
+          QZ_ASSERT(known);
+          QZ_TRY(parse_amount(text.amount, source, "hold", text.hold, &amount_minor));
+        }
+        command = make_void_hold(text.hold, amount_minor);
         break;
       }
     }

@@ -43,8 +43,23 @@ namespace qz {
   X(hold_already_closed, 132, "hold was already posted in full, voided or expired")                            \
   X(hold_credit_required, 133, "this hold has no credit account: the post must name one")                      \
   X(hold_credit_mismatch, 134, "the post names a credit account other than the hold's")                        \
-  X(hold_amount_exceeded, 135, "post amount exceeds the amount still held")                                    \
-  X(hold_limit_reached, 136, "no more holds can be placed")
+  X(hold_amount_exceeded, 135, "amount exceeds the amount still held")                                    \
+  X(hold_limit_reached, 136, "no more holds can be placed")                                                    \
+  X(market_assets_invalid, 200, "a market needs two different existing assets")                                 \
+  X(market_tick_invalid, 201, "tick size must be positive")                                                    \
+  X(market_lot_invalid, 202, "lot step must be positive and tick size times lot step a whole quote amount")     \
+  X(market_qty_limits_invalid, 203, "quantity limits must be multiples of the lot step with min <= max")        \
+  X(market_fee_invalid, 204, "fees must be at most 1000 basis points")                                         \
+  X(market_band_invalid, 205, "price band must be at most 5000 basis points")                                   \
+  X(market_halted, 210, "market is halted")                                                                     \
+  X(market_closed, 211, "market is closed")                                                                     \
+  X(price_not_on_tick, 212, "price must be a positive multiple of the tick size")                               \
+  X(qty_not_on_lot, 213, "quantity must be a positive multiple of the lot step")                                \
+  X(qty_below_minimum, 214, "quantity is below the market's minimum")                                          \
+  X(qty_above_maximum, 215, "quantity is above the market's maximum")                                          \
+  X(notional_below_minimum, 216, "order value is below the market's minimum notional")                         \
+  X(price_out_of_band, 217, "price is outside the band around the reference price")                            \
+  X(amount_overflow, 218, "order value is too large")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

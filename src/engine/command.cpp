@@ -67,9 +67,10 @@ Command make_post_hold(uint64_t hold, uint64_t credit, int64_t amount_minor) {
   return command;
 }
 
-Command make_void_hold(uint64_t hold) {
+Command make_void_hold(uint64_t hold, int64_t amount_minor) {
   Command command = blank(CommandKind::void_hold);
   command.void_hold.hold = hold;
+  command.void_hold.amount_minor = amount_minor;
   return command;
 }
 

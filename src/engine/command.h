@@ -78,7 +78,8 @@ struct PostHoldPayload {
 
 struct VoidHoldPayload {
   uint64_t hold;
-  uint64_t zero[4];
+  int64_t amount_minor;  // 0 = everything still held
+  uint64_t zero[3];
 };
 
 struct Command {
@@ -108,6 +109,8 @@ static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
 static_assert(sizeof(PostHoldPayload) == 40);
 static_assert(sizeof(VoidHoldPayload) == 40);
+static_assert(offsetof(VoidHoldPayload, amount_minor) == 8);
+static_assert(offsetof(VoidHoldPayload, zero) == 16);
 static_assert(sizeof(Command) == kCommandSize);
 static_assert(offsetof(Command, actor) == 8);
 static_assert(offsetof(Command, request_id) == 16);
@@ -120,7 +123,7 @@ Command make_open_account(uint64_t owner, uint32_t asset, AccountKind kind);
 Command make_transfer(uint64_t debit, uint64_t credit, int64_t amount_minor);
 Command make_hold(uint64_t account, uint64_t credit, int64_t amount_minor, uint64_t timeout_ns);
 Command make_post_hold(uint64_t hold, uint64_t credit, int64_t amount_minor);
-Command make_void_hold(uint64_t hold);
+Command make_void_hold(uint64_t hold, int64_t amount_minor = 0);  // amount 0 = everything still held
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 

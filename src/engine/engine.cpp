@@ -46,6 +46,7 @@ Event released_event(EventKind kind, uint32_t index, const HoldReleased& release
   event.hold_released.account = released.account;
   event.hold_released.amount_minor = released.amount_minor;
   event.hold_released.account_held_after = released.account_held_after;
+  event.hold_released.remaining_minor = released.remaining_minor;
   return event;
 }
 
@@ -288,7 +289,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::void_hold: {
       HoldReleased released;
-      const Result r = ledger_.void_hold(actor, command.void_hold.hold, &released);
+      const Result r = ledger_.void_hold(actor, command.void_hold.hold, command.void_hold.amount_minor, &released);
       if (r != Result::ok) return r;
       *event = released_event(EventKind::hold_voided, 0, released);
       *object_id = released.hold_id;

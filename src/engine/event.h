@@ -94,7 +94,8 @@ struct HoldReleasedPayload {
   uint64_t account;
   int64_t amount_minor;  // released back to available
   int64_t account_held_after;
-  uint8_t zero[16];
+  int64_t remaining_minor;  // still held after this; 0 = the hold is closed (always 0 for hold_expired)
+  uint8_t zero[8];
 };
 
 struct Event {
@@ -127,6 +128,7 @@ static_assert(sizeof(TransferPostedPayload) == 48);
 static_assert(sizeof(HoldPlacedPayload) == 48);
 static_assert(sizeof(HoldPostedPayload) == 48);
 static_assert(sizeof(HoldReleasedPayload) == 48);
+static_assert(offsetof(HoldReleasedPayload, remaining_minor) == 32);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

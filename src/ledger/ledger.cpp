@@ -270,22 +270,27 @@ Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done
   return Result::ok;
 }
 
-Result Ledger::void_hold(Actor actor, uint64_t hold_id, HoldReleased* released) {
+Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released) {
+  if (amount_minor < 0) return Result::amount_must_be_positive;
   auto it = holds_.find(hold_id);
   if (it == holds_.end()) {
     return (hold_id != 0 && hold_id < next_hold_id_) ? Result::hold_already_closed : Result::hold_not_found;
   }
-  Account* account = mutable_account(it->second.account);
+  Hold& held = it->second;
+  Account* account = mutable_account(held.account);
   QZ_ASSERT(account != nullptr);
   if (!may_debit(actor, *account)) return Result::debit_not_permitted;
-  const int64_t amount = it->second.remaining_minor;
-  save_account(it->second.account);
+  const int64_t amount = amount_minor == 0 ? held.remaining_minor : amount_minor;
+  if (amount > held.remaining_minor) return Result::hold_amount_exceeded;
+  save_account(held.account);
   save_hold(hold_id);
   account->held_minor -= amount;
+  held.remaining_minor -= amount;
   QZ_ASSERT(account->held_minor >= 0);
-  *released = HoldReleased{.hold_id = hold_id, .account = it->second.account, .amount_minor = amount,
-                           .account_held_after = account->held_minor};
-  remove_hold(hold_id);
+  QZ_ASSERT(held.remaining_minor >= 0);
+  *released = HoldReleased{.hold_id = hold_id, .account = held.account, .amount_minor = amount,
+                           .account_held_after = account->held_minor, .remaining_minor = held.remaining_minor};
+  if (held.remaining_minor == 0) remove_hold(hold_id);
   return Result::ok;
 }
 
@@ -300,7 +305,7 @@ void Ledger::expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* exp
     QZ_ASSERT(account.held_minor >= 0);
     expired->push_back(HoldReleased{.hold_id = hold_id, .account = it->second.account,
                                     .amount_minor = it->second.remaining_minor,
-                                    .account_held_after = account.held_minor});
+                                    .account_held_after = account.held_minor, .remaining_minor = 0});
     remove_hold(hold_id);
   }
 }

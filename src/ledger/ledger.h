@@ -109,8 +109,9 @@ struct PostDone {
 struct HoldReleased {
   uint64_t hold_id;
   uint64_t account;
-  int64_t amount_minor;
+  int64_t amount_minor;  // released back to available
   int64_t account_held_after;
+  int64_t remaining_minor;  // still held by the hold after this; 0 = the hold is closed
 };
 
 struct LedgerLimits {
@@ -151,8 +152,11 @@ class Ledger {
   // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold.
   [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done);
 
-  // hold_not_found, hold_already_closed, debit_not_permitted. Releases everything still held.
-  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, HoldReleased* released);
+  // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
+  // hold_amount_exceeded (amount above what is still held). Releases `amount_minor` back to available, or
+  // everything still held when it is 0. A partial release leaves the hold live with the rest; a release of the
+  // whole remainder closes it.
+  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released);
 
   // Expires every live hold with expires_at_ns <= block_time_ns, in (expires_at_ns, hold id) order, and returns
   // what was released in that order. Not allowed inside a group.

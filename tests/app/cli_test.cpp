@@ -178,6 +178,7 @@ TEST_F(QaznaCli, InitExecInspectVerifyEndToEnd) {
   EXPECT_EQ(field(events[14], "event"), "hold_voided");
   EXPECT_EQ(field(events[14], "amount"), "6.00");
   EXPECT_EQ(field(events[14], "account_held"), "0.00");
+  EXPECT_EQ(field(events[14], "remaining"), "0.00");
 
   const StateView state = inspect();
   EXPECT_EQ(state.height, "1");
@@ -246,6 +247,11 @@ const BadLine kBadLines[] = {
      R"("asset": unknown asset "EUR")"},
     {"unknown hold (post)", R"({"cmd":"post","hold":42,"amount":"1.00"})", R"("hold": hold 42 does not exist)"},
     {"unknown hold (void)", R"({"cmd":"void","hold":42})", R"("hold": hold 42 does not exist)"},
+    {"decimals beyond scale (void)", R"({"cmd":"void","hold":1,"amount":"4.001"})",
+     R"("amount": "4.001" has more decimals than KZT allows (hold 1 holds KZT, scale 2))"},
+    {"wrong type: void amount as number", R"({"cmd":"void","hold":1,"amount":4})",
+     R"("amount": must be a decimal string)"},
+    {"signed void amount", R"({"cmd":"void","hold":1,"amount":"-4.00"})", "amount must not carry a sign"},
     {"bad member of a linked group",
      R"({"cmd":"linked","commands":[{"cmd":"transfer","debit":2,"credit":3,"amount":"1.00"},{"cmd":"transfer","debit":2,"credit":77,"amount":"1.00"}]})",
      R"("commands[1].credit": account 77 does not exist)"},
@@ -408,6 +414,56 @@ TEST_F(QaznaCli, HoldExpiresByBlockTimeAndExecReportsIt) {
            "\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(field(lines_of(r.out).at(0), "result"), "hold_already_closed");
+  EXPECT_EQ(qazna({"verify", "--data", data_}).exit_code, 0);
+}
+
+// A partial void releases part of a hold at once; the hold stays live with the rest, which a later void (or the
+// hold's expiry) releases.
+TEST_F(QaznaCli, PartialVoidReleasesPartAndKeepsTheRest) {
+  init();
+  ASSERT_EQ(exec(kSetup).exit_code, 0);
+  RunResult r = exec(R"({"cmd":"void","hold":1,"amount":"4.00"}
+{"cmd":"void","hold":1,"amount":"6.01"}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> events = lines_of(r.out);
+  ASSERT_EQ(events.size(), 2u) << r.out;
+  EXPECT_EQ(field(events[0], "event"), "hold_voided");
+  EXPECT_EQ(field(events[0], "hold"), "1");
+  EXPECT_EQ(field(events[0], "amount"), "4.00");
+  EXPECT_EQ(field(events[0], "account_held"), "6.00");
+  EXPECT_EQ(field(events[0], "remaining"), "6.00");
+  EXPECT_EQ(field(events[1], "event"), "rejected");
+  EXPECT_EQ(field(events[1], "result"), "hold_amount_exceeded");
+  StateView state = inspect();
+  EXPECT_EQ(state.live_holds, 1u);
+  EXPECT_EQ(state.accounts[1], (AccountView{"1001", "KZT", "customer", "1000.00", "6.00", "994.00"}));
+
+  // A hold with a timeout, voided in part in the block that places it, expires later with only the rest.
+  r = exec(R"({"cmd":"hold","account":2,"amount":"20.00","timeout_ms":1}
+{"cmd":"void","hold":2,"amount":"5.00"}
+{"cmd":"void","hold":1}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  events = lines_of(r.out);
+  ASSERT_EQ(events.size(), 3u) << r.out;
+  EXPECT_EQ(field(events[1], "event"), "hold_voided");
+  EXPECT_EQ(field(events[1], "remaining"), "15.00");
+  EXPECT_EQ(field(events[2], "amount"), "6.00");
+  EXPECT_EQ(field(events[2], "remaining"), "0.00");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  r = exec(R"({"cmd":"void","hold":2,"amount":"1.00"}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  events = lines_of(r.out);
+  ASSERT_EQ(events.size(), 2u) << r.out;
+  EXPECT_EQ(field(events[0], "event"), "hold_expired");
+  EXPECT_EQ(field(events[0], "amount"), "15.00");
+  EXPECT_EQ(field(events[0], "account_held"), "0.00");
+  EXPECT_EQ(field(events[0], "remaining"), "0.00");
+  EXPECT_EQ(field(events[1], "result"), "hold_already_closed");
+  state = inspect();
+  EXPECT_EQ(state.live_holds, 0u);
   EXPECT_EQ(qazna({"verify", "--data", data_}).exit_code, 0);
 }
 

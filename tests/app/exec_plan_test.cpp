@@ -52,7 +52,7 @@ TEST(ExecInput, ParsesEveryFieldOfEveryCommand) {
 {"cmd":"transfer","debit":1,"credit":2,"amount":"1250.00","reference":77}
 {"cmd":"hold","account":2,"amount":"10.00","credit":3,"timeout_ms":60000,"reference":5}
 {"cmd":"post","hold":1,"amount":"4.00","credit":3}
-{"cmd":"void_hold","hold":1}
+{"cmd":"void_hold","hold":1,"amount":"4.00"}
 {"cmd":"linked","actor":4,"role":"customer","commands":[{"cmd":"transfer","debit":1,"credit":2,"amount":"1"},{"cmd":"post_hold","hold":2,"actor":6}]})",
       &lines);
   ASSERT_TRUE(status.is_ok()) << status.message();
@@ -72,6 +72,8 @@ TEST(ExecInput, ParsesEveryFieldOfEveryCommand) {
   EXPECT_EQ(lines[3].commands[0].credit, 3u);
   EXPECT_TRUE(lines[4].commands[0].has_amount);
   EXPECT_EQ(lines[5].commands[0].kind, CommandKind::void_hold);
+  EXPECT_TRUE(lines[5].commands[0].has_amount);
+  EXPECT_EQ(lines[5].commands[0].amount, "4.00");
   ASSERT_TRUE(lines[6].linked);
   ASSERT_EQ(lines[6].commands.size(), 2u);
   EXPECT_EQ(lines[6].commands[0].actor, 4u) << "members inherit the group's actor";
@@ -98,6 +100,33 @@ TEST(ExecPlan, AmountsAreExactAtTheScaleOfTheDebitAccount) {
   EXPECT_EQ(out.commands[3].transfer.amount_minor, 12'345);
   EXPECT_EQ(out.origins[3].line_number, 4u);
   EXPECT_EQ(out.dry_run_rejections, 0u);
+}
+
+TEST(ExecPlan, VoidAmountIsAtTheScaleOfTheHeldAccountAndOptional) {
+  ExecPlan out;
+  const Status status = plan(std::string(kAccounts) + R"({"cmd":"transfer","debit":1,"credit":2,"amount":"1"}
+{"cmd":"hold","account":2,"amount":"0.5"}
+{"cmd":"void","hold":1,"amount":"0.00000001"}
+{"cmd":"void","hold":1}
+)",
+                             &out);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  ASSERT_EQ(out.commands.size(), 7u);
+  EXPECT_EQ(out.commands[5].void_hold.hold, 1u);
+  EXPECT_EQ(out.commands[5].void_hold.amount_minor, 1);
+  EXPECT_EQ(out.commands[6].void_hold.amount_minor, 0) << "no amount: everything still held";
+  EXPECT_EQ(out.dry_run_rejections, 0u);
+
+  const Status refused =
+      plan(std::string(kAccounts) + R"({"cmd":"transfer","debit":1,"credit":2,"amount":"1"}
+{"cmd":"hold","account":2,"amount":"0.5"}
+{"cmd":"void","hold":1,"amount":"0.000000001"}
+)",
+           &out);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.message().find("line 6: \"amount\": \"0.000000001\" has more decimals than BTC allows"),
+            std::string::npos)
+      << refused.message();
 }
 
 TEST(ExecPlan, BusinessRejectionsInTheDryRunAreNotErrors) {

@@ -107,6 +107,22 @@ TEST(CommandGolden, VoidHold) {
   EXPECT_EQ(encoded(c), expected);
 }
 
+// A partial void: hold u64 | amount_minor i64 | zero[24].
+TEST(CommandGolden, VoidHoldWithAnAmountByACustomer) {
+  Command c = make_void_hold(3, 400);
+  c.role = static_cast<uint8_t>(Role::customer);
+  c.actor = 5;
+  c.request_id = 0x21;
+  const std::string expected = std::string("0600") + "00" + "02" + "00000000" + "0500000000000000" +
+                               "2100000000000000" +
+                               "0300000000000000" +  // hold 3
+                               "9001000000000000" +  // 400 = 0x190
+                               zeros(24);
+  EXPECT_EQ(encoded(c), expected);
+  // A negative amount encodes as two's complement (the ledger refuses it: amount_must_be_positive).
+  EXPECT_EQ(encoded(make_void_hold(1, -1)).substr(2 * 32, 16), "ffffffffffffffff");
+}
+
 TEST(CommandGolden, FormatVersionAndSizes) {
   EXPECT_EQ(kCommandFormatVersion, 1u);
   EXPECT_EQ(kCommandSize, 64u);
@@ -133,7 +149,7 @@ std::vector<Command> one_of_each_kind() {
                               make_transfer(1, 2, 3),
                               make_hold(4, 5, 6, 7),
                               make_post_hold(8, 9, 10),
-                              make_void_hold(11)};
+                              make_void_hold(11, 12)};
   all[2].transfer.reference = UINT64_MAX;
   all[3].hold.reference = UINT64_MAX;
   return all;
@@ -147,7 +163,7 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::transfer: return 32;
     case CommandKind::hold: return 40;
     case CommandKind::post_hold: return 24;
-    case CommandKind::void_hold: return 8;
+    case CommandKind::void_hold: return 16;
   }
   return 0;
 }
@@ -344,7 +360,9 @@ class EventGolden : public ::testing::Test {
         make_void_hold(1),             // 0 hold_already_closed: it expired at the start of this block
         make_hold(2, 1, 300, 0),       // 1 hold 2
         make_post_hold(2, 0, 120),     // 2 transfer 2
-        make_void_hold(2),             // 3 releases the remaining 180
+        make_void_hold(2, 80),         // 3 releases 80 of the remaining 180; the hold stays live with 100
+        make_void_hold(2),             // 4 releases the remaining 100 and closes the hold
+        make_void_hold(2, 1),          // 5 hold_already_closed
     };
     engine.apply(BlockInput{.height = 1, .time_ns = 1500, .commands = block1}, &events);
   }
@@ -373,9 +391,9 @@ TEST_F(EventGolden, PinnedBytes) {
       // duplicate: actor 0, request 1, object 1 (the asset), command kind 1, original result ok
       event_header("0200", "00000000", "06000000") + zeros(8) + "0100000000000000" + "0100000000000000" + "0100" +
           zeros(22),
-      // block 1 -- hold_expired before any command: hold 1, account 2, 100 released, held after 0
+      // block 1 -- hold_expired before any command: hold 1, account 2, 100 released, held after 0, remaining 0
       event_header("0900", "00000000", "ffffffff") + "0100000000000000" + "0200000000000000" + "6400000000000000" +
-          zeros(8) + zeros(16),
+          zeros(8) + zeros(8) + zeros(8),
       // rejected hold_already_closed (132): actor 0, no request id, command kind 6
       event_header("0100", "84000000", "00000000") + zeros(8) + zeros(8) + "0600" + zeros(30),
       // hold_placed: hold 2 on account 2, credit 1, 300, never expires, held after 300
@@ -384,9 +402,14 @@ TEST_F(EventGolden, PinnedBytes) {
       // hold_posted: hold 2, transfer 2, 2 -> 1, 120, 180 remaining
       event_header("0700", "00000000", "02000000") + "0200000000000000" + "0200000000000000" + "0200000000000000" +
           "0100000000000000" + "7800000000000000" + "b400000000000000",
-      // hold_voided: hold 2, account 2, 180 released, held after 0
-      event_header("0800", "00000000", "03000000") + "0200000000000000" + "0200000000000000" + "b400000000000000" +
-          zeros(8) + zeros(16),
+      // hold_voided (partial): hold 2, account 2, 80 released, held after 100, 100 still held by the hold
+      event_header("0800", "00000000", "03000000") + "0200000000000000" + "0200000000000000" + "5000000000000000" +
+          "6400000000000000" + "6400000000000000" + zeros(8),
+      // hold_voided (the rest): hold 2, account 2, 100 released, held after 0, remaining 0 (closed)
+      event_header("0800", "00000000", "04000000") + "0200000000000000" + "0200000000000000" + "6400000000000000" +
+          zeros(8) + zeros(8) + zeros(8),
+      // rejected hold_already_closed (132): actor 0, no request id, command kind 6
+      event_header("0100", "84000000", "05000000") + zeros(8) + zeros(8) + "0600" + zeros(30),
   };
   ASSERT_EQ(events.size(), std::size(expected));
   for (size_t i = 0; i < events.size(); i++) {

@@ -365,10 +365,30 @@ Command CommandStream::fresh_command() {
     command.role = actor.role;
     return command;
   }
+  // void_hold: everything (amount 0), part, exactly the rest, more than the rest, or a negative amount.
   const uint64_t hold_id = pick_hold();
   auto it = state.holds.find(hold_id);
-  if (sane_) std::erase(live_holds_, hold_id);  // aim later commands of the block at holds still open
-  Command command = make_void_hold(hold_id);
+  const int64_t remaining = it != state.holds.end() ? it->second.remaining_minor : 1000;
+  int64_t amount = 0;
+  const uint64_t a = sane_ ? prng_.below(70) : prng_.below(100);
+  if (a < 35) {
+    amount = 0;
+  } else if (a < 60) {
+    amount = prng_.range(1, std::max<int64_t>(1, remaining));
+  } else if (a < 70) {
+    amount = remaining;
+  } else if (a < 80) {
+    amount = remaining < INT64_MAX ? remaining + 1 : INT64_MAX;
+  } else if (a < 85) {
+    amount = -prng_.range(1, 3);
+  } else if (a < 88) {
+    amount = prng_.chance(50) ? INT64_MIN : INT64_MAX;
+  } else {
+    amount = prng_.range(1, 1'000'000);
+  }
+  // Aim later commands of the block at holds still open.
+  if (sane_ && (amount == 0 || amount == remaining)) std::erase(live_holds_, hold_id);
+  Command command = make_void_hold(hold_id, amount);
   const Actor actor = actor_for_account(it != state.holds.end() ? it->second.account : pick_account());
   command.actor = actor.id;
   command.role = actor.role;

@@ -1,7 +1,8 @@
 // A seeded random command stream for differential tests, simulations and snapshot tests.
 //
 // It reads the reference model between blocks to aim at interesting cases: amounts near available balances and
-// near overflow, live, closed and missing hold ids, linked groups of 1-5 (some left open at the end of a block),
+// near overflow, live, closed and missing hold ids, posts and voids of all, part, exactly or more than the rest
+// of a hold (and negative amounts), linked groups of 1-5 (some left open at the end of a block),
 // exact repeats and reuses of request ids (also across actors), holds with timeouts across advancing block
 // times, structurally broken commands, and blocks of random sizes (empty ones too).
 #pragma once

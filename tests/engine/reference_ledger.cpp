@@ -66,7 +66,7 @@ Result reference_validate(const Command& command) {
     case 3: used = 8 * 4; break;               // debit, credit, amount, reference
     case 4: used = 8 * 5; break;               // account, credit, amount, timeout, reference
     case 5: used = 8 * 3; break;               // hold, credit, amount
-    case 6: used = 8; break;                   // hold
+    case 6: used = 8 * 2; break;               // hold, amount
     default: return Result::unknown_command_kind;
   }
   if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
@@ -249,20 +249,26 @@ Result ReferenceLedger::apply_one(State& s, const Command& c, uint64_t time_ns, 
       return Result::ok;
     }
     case 6: {  // void_hold
-      const uint64_t hold_id = c.void_hold.hold;
+      const auto& p = c.void_hold;
+      if (p.amount_minor < 0) return Result::amount_must_be_positive;
+      const uint64_t hold_id = p.hold;
       auto hold = s.holds.find(hold_id);
       if (hold == s.holds.end()) {
         return (hold_id >= 1 && hold_id < s.next_hold_id) ? Result::hold_already_closed : Result::hold_not_found;
       }
       AccountState& account = s.accounts.at(hold->second.account);
       if (!may_debit(c, account)) return Result::debit_not_permitted;
-      account.held_minor -= hold->second.remaining_minor;
+      const int64_t amount = p.amount_minor == 0 ? hold->second.remaining_minor : p.amount_minor;
+      if (amount > hold->second.remaining_minor) return Result::hold_amount_exceeded;
+      account.held_minor -= amount;
+      hold->second.remaining_minor -= amount;
       *event = blank(EventKind::hold_voided, 0, Result::ok);
       event->hold_released.hold = hold_id;
       event->hold_released.account = hold->second.account;
-      event->hold_released.amount_minor = hold->second.remaining_minor;
+      event->hold_released.amount_minor = amount;
       event->hold_released.account_held_after = account.held_minor;
-      s.holds.erase(hold);
+      event->hold_released.remaining_minor = hold->second.remaining_minor;
+      if (hold->second.remaining_minor == 0) s.holds.erase(hold);
       *object_id = hold_id;
       return Result::ok;
     }
@@ -467,7 +473,8 @@ std::string describe(const Event& e) {
     case EventKind::hold_voided:
     case EventKind::hold_expired:
       out << "hold=" << e.hold_released.hold << " account=" << e.hold_released.account
-          << " amount=" << e.hold_released.amount_minor << " held_after=" << e.hold_released.account_held_after;
+          << " amount=" << e.hold_released.amount_minor << " held_after=" << e.hold_released.account_held_after
+          << " remaining=" << e.hold_released.remaining_minor;
       break;
   }
   out << "} " << hex(&e, sizeof e);

@@ -103,6 +103,10 @@ struct RunStats {
   uint64_t events_by_kind[10] = {};
   uint64_t rejections_by_code[200] = {};
   uint64_t snapshots = 0;
+  uint64_t partial_voids = 0;  // hold_voided events that left the hold live
+  // Rejections of void_hold, by code: the partial-release checks must be reached by the void command itself.
+  uint64_t void_amount_negative = 0;
+  uint64_t void_amount_exceeded = 0;
 };
 
 // Runs one seeded stream of about `target_commands` commands. Returns an empty string on success.
@@ -158,6 +162,13 @@ std::string run_differential(uint64_t seed, uint64_t target_commands, RunStats* 
       if (e.kind == static_cast<uint16_t>(EventKind::rejected)) {
         const uint32_t code = e.result;
         stats->rejections_by_code[code < 200 ? code : 0]++;
+        if (e.rejected.command_kind == static_cast<uint16_t>(CommandKind::void_hold)) {
+          if (e.result_code() == Result::amount_must_be_positive) stats->void_amount_negative++;
+          if (e.result_code() == Result::hold_amount_exceeded) stats->void_amount_exceeded++;
+        }
+      }
+      if (e.kind == static_cast<uint16_t>(EventKind::hold_voided) && e.hold_released.remaining_minor > 0) {
+        stats->partial_voids++;
       }
     }
 
@@ -219,8 +230,14 @@ TEST(ReferenceLedger, AgreesWithTheEngineOnRandomStreams) {
                   static_cast<unsigned long long>(stats.rejections_by_code[code]));
     }
   }
-  std::printf("\n");
+  std::printf("\nvoid_hold: %llu partial releases, %llu negative amounts, %llu amounts above the rest\n",
+              static_cast<unsigned long long>(stats.partial_voids),
+              static_cast<unsigned long long>(stats.void_amount_negative),
+              static_cast<unsigned long long>(stats.void_amount_exceeded));
   EXPECT_GE(stats.commands, total);
+  EXPECT_GT(stats.partial_voids, 0u);
+  EXPECT_GT(stats.void_amount_negative, 0u);
+  EXPECT_GT(stats.void_amount_exceeded, 0u);
   // The stream must reach every rejection code the ledger and envelope can give.
   const Result expected[] = {
       Result::unknown_command_kind,  Result::reserved_field_not_zero, Result::actor_not_permitted,

@@ -235,8 +235,8 @@ TEST(Journal, AppendAndReopenGiveTheSameStateHash) {
 }
 
 // Regression: the WAL hook displaced SQLite's automatic checkpoint, so the WAL grew with every block and
-// journal.db stayed empty until the node closed. Writing three times the checkpoint threshold must leave the
-// WAL well below what was written, while the node is still running.
+// journal.db stayed empty until the node closed. After writing three times the checkpoint threshold, most of it
+// must have reached journal.db while the node is still running.
 TEST(Journal, WalIsCheckpointedWhileTheNodeRuns) {
   TempDir temp;
   ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
@@ -253,11 +253,13 @@ TEST(Journal, WalIsCheckpointedWhileTheNodeRuns) {
     const Status status = node->submit(batch, &result);
     ASSERT_TRUE(status.is_ok()) << status.message();
   }
-  std::error_code error;
-  const uint64_t wal_bytes = std::filesystem::file_size(temp.data() + "/journal.db-wal", error);
-  ASSERT_FALSE(error) << error.message();
-  EXPECT_LT(wal_bytes, written_bytes / 2) << "the WAL is not being checkpointed";
-  EXPECT_GT(std::filesystem::file_size(temp.data() + "/journal.db"), written_bytes / 2);
+  // The checkpointer runs beside the writer; give it a bounded time to catch up on a busy machine.
+  const std::string database = temp.data() + "/journal.db";
+  for (int waited_ms = 0; waited_ms < 20'000 && std::filesystem::file_size(database) <= written_bytes / 2;
+       waited_ms += 50) {
+    ::usleep(50'000);
+  }
+  EXPECT_GT(std::filesystem::file_size(database), written_bytes / 2) << "the WAL is not being checkpointed";
 }
 
 TEST(Journal, OpenWithoutVerifyingReachesTheSameState) {

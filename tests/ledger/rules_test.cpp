@@ -314,14 +314,28 @@ TEST(RuleTable, PostHold) {
 
 TEST(RuleTable, VoidHold) {
   run_table("void_hold", {
-      {"hold exists", bob(make_void_hold(99)), Result::hold_not_found, hold_setup()},
-      {"hold 0 does not exist", bob(make_void_hold(0)), Result::hold_not_found, hold_setup()},
-      {"hold still open (voided)", bob(make_void_hold(3)), Result::hold_already_closed, hold_setup()},
-      {"hold still open (posted in full)", bob(make_void_hold(2)), Result::hold_already_closed,
+      {"amount not negative", bob(make_void_hold(99, -1)), Result::amount_must_be_positive, hold_setup()},
+      {"amount not INT64_MIN", bob(make_void_hold(99, INT64_MIN)), Result::amount_must_be_positive, hold_setup()},
+      {"hold exists", bob(make_void_hold(99, INT64_MAX)), Result::hold_not_found, hold_setup()},
+      {"hold 0 does not exist", bob(make_void_hold(0, INT64_MAX)), Result::hold_not_found, hold_setup()},
+      {"hold still open (voided)", bob(make_void_hold(3, INT64_MAX)), Result::hold_already_closed, hold_setup()},
+      {"hold still open (posted in full)", bob(make_void_hold(2, INT64_MAX)), Result::hold_already_closed,
        hold_setup({alice(make_post_hold(2, 0, 0))})},
-      {"customer voids only own holds", bob(make_void_hold(1)), Result::debit_not_permitted, hold_setup()},
+      {"hold still open (voided in parts)", bob(make_void_hold(1, INT64_MAX)), Result::hold_already_closed,
+       hold_setup({alice(make_void_hold(1, 400)), alice(make_void_hold(1, 600))})},
+      {"customer voids only own holds", bob(make_void_hold(1, 1001)), Result::debit_not_permitted, hold_setup()},
+      {"amount within the hold", alice(make_void_hold(1, 1001)), Result::hold_amount_exceeded, hold_setup()},
+      {"amount within what is left after a partial void", alice(make_void_hold(1, 601)),
+       Result::hold_amount_exceeded, hold_setup({alice(make_void_hold(1, 400))})},
+      {"amount within what is left after a partial post", make_void_hold(2, 401), Result::hold_amount_exceeded,
+       hold_setup({alice(make_post_hold(2, 0, 100))})},
       {"owner voids", alice(make_void_hold(1)), Result::ok, hold_setup()},
       {"operator voids", make_void_hold(2), Result::ok, hold_setup()},
+      {"part of a hold", alice(make_void_hold(1, 400)), Result::ok, hold_setup()},
+      {"exactly what is left", alice(make_void_hold(1, 1000)), Result::ok, hold_setup()},
+      {"the rest after a partial void", alice(make_void_hold(1, 600)), Result::ok,
+       hold_setup({alice(make_void_hold(1, 400))})},
+      {"part of an issuance account's hold", make_void_hold(4, 1), Result::ok, hold_setup({make_hold(9, 0, 1000, 0)})},
   });
 }
 
@@ -388,6 +402,61 @@ TEST(Ledger, HoldTimeoutAtTheEdgeOfBlockTime) {
   EXPECT_EQ(e.hold_placed.expires_at_ns, UINT64_MAX);
   e = venue.run(alice(make_hold(2, 0, 1, UINT64_MAX - next_time - Venue::kStep + 1)));
   EXPECT_EQ(e.result_code(), Result::hold_timeout_invalid) << describe(e);
+}
+
+// The order path's step: a hold keeps exactly what the order still needs and the excess goes back at once.
+TEST(Ledger, PartialVoidKeepsTheHoldLiveWithTheRest) {
+  Venue venue;
+  venue.standard();
+  Event e = venue.run(alice(make_hold(2, 3, 4000, 0)));  // hold 1
+  ASSERT_EQ(e.event_kind(), EventKind::hold_placed) << describe(e);
+
+  e = venue.run(alice(make_void_hold(1, 1500)));
+  ASSERT_EQ(e.event_kind(), EventKind::hold_voided) << describe(e);
+  EXPECT_EQ(e.result_code(), Result::ok);
+  EXPECT_EQ(e.hold_released.hold, 1u);
+  EXPECT_EQ(e.hold_released.account, 2u);
+  EXPECT_EQ(e.hold_released.amount_minor, 1500);
+  EXPECT_EQ(e.hold_released.account_held_after, 2500);
+  EXPECT_EQ(e.hold_released.remaining_minor, 2500);
+  ASSERT_NE(venue.ledger().hold(1), nullptr);
+  EXPECT_EQ(venue.ledger().hold(1)->remaining_minor, 2500);
+  EXPECT_EQ(venue.total(2), 10000);
+  EXPECT_EQ(venue.available(2), 7500);
+
+  // A post of "everything" now moves only what the hold still keeps.
+  e = venue.run(alice(make_post_hold(1, 0, 1000)));
+  ASSERT_EQ(e.event_kind(), EventKind::hold_posted) << describe(e);
+  EXPECT_EQ(e.hold_posted.remaining_minor, 1500);
+  EXPECT_EQ(venue.run(alice(make_void_hold(1, 1501))).result_code(), Result::hold_amount_exceeded);
+
+  // Voiding exactly what is left closes the hold, and reports 0 remaining.
+  e = venue.run(alice(make_void_hold(1, 1500)));
+  ASSERT_EQ(e.event_kind(), EventKind::hold_voided) << describe(e);
+  EXPECT_EQ(e.hold_released.amount_minor, 1500);
+  EXPECT_EQ(e.hold_released.account_held_after, 0);
+  EXPECT_EQ(e.hold_released.remaining_minor, 0);
+  EXPECT_EQ(venue.ledger().hold(1), nullptr);
+  EXPECT_EQ(venue.ledger().live_hold_count(), 0u);
+  EXPECT_EQ(venue.total(2), 9000);
+  EXPECT_EQ(venue.total(3), 1500);
+  EXPECT_EQ(venue.run(alice(make_void_hold(1))).result_code(), Result::hold_already_closed);
+}
+
+TEST(Ledger, PartiallyVoidedHoldExpiresWithTheRest) {
+  Venue venue;
+  venue.standard();
+  venue.block({alice(make_hold(2, 0, 1000, 5000))});  // hold 1, expires in 5000
+  Event e = venue.run(alice(make_void_hold(1, 300)));
+  ASSERT_EQ(e.event_kind(), EventKind::hold_voided) << describe(e);
+  EXPECT_EQ(e.hold_released.remaining_minor, 700);
+  const std::vector<Event> events = venue.block({}, 4000);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event_kind(), EventKind::hold_expired);
+  EXPECT_EQ(events[0].hold_released.amount_minor, 700);
+  EXPECT_EQ(events[0].hold_released.account_held_after, 0);
+  EXPECT_EQ(events[0].hold_released.remaining_minor, 0);
+  EXPECT_EQ(venue.held(2), 0);
 }
 
 // --- linked groups ---------------------------------------------------------------------------------------------------
@@ -480,6 +549,39 @@ TEST(LinkedGroup, RollbackRestoresHoldsTouchedInTheGroup) {
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0].event_kind(), EventKind::hold_expired);
   EXPECT_EQ(later[0].hold_released.amount_minor, 1000);
+}
+
+TEST(LinkedGroup, RollbackRestoresAHoldVoidedInParts) {
+  Venue venue;
+  venue.standard();
+  venue.block({alice(make_hold(2, 3, 1000, 5000))});  // hold 1, expires in 5000
+  const LedgerView before = view_of(venue.ledger());
+  const std::vector<Event> events = venue.block({
+      linked(alice(make_void_hold(1, 300))),
+      linked(alice(make_post_hold(1, 0, 100))),
+      linked(alice(make_void_hold(1, 200))),
+      alice(make_void_hold(1, 401)),  // 400 left inside the group: hold_amount_exceeded
+  });
+  ASSERT_EQ(events.size(), 4u);
+  for (size_t i = 0; i < 3; i++) EXPECT_EQ(events[i].result_code(), Result::linked_event_failed) << i;
+  EXPECT_EQ(events[3].result_code(), Result::hold_amount_exceeded) << describe(events[3]);
+  EXPECT_TRUE(view_of(venue.ledger()) == before);
+  ASSERT_NE(venue.ledger().hold(1), nullptr);
+  EXPECT_EQ(venue.ledger().hold(1)->remaining_minor, 1000);
+  // The same group with an amount that fits applies whole.
+  const std::vector<Event> applied = venue.block({
+      linked(alice(make_void_hold(1, 300))),
+      linked(alice(make_post_hold(1, 0, 100))),
+      linked(alice(make_void_hold(1, 200))),
+      alice(make_void_hold(1, 400)),
+  });
+  ASSERT_EQ(applied.size(), 4u);
+  for (const Event& event : applied) EXPECT_NE(event.event_kind(), EventKind::rejected) << describe(event);
+  EXPECT_EQ(applied[2].hold_released.remaining_minor, 400);
+  EXPECT_EQ(applied[3].hold_released.remaining_minor, 0);
+  EXPECT_EQ(venue.ledger().hold(1), nullptr);
+  EXPECT_EQ(venue.held(2), 0);
+  EXPECT_EQ(venue.total(2), 9900);
 }
 
 TEST(LinkedGroup, OpenAtTheEndOfTheBlockFailsWithLinkedGroupOpen) {
