@@ -5,6 +5,7 @@
 // (BTCKZT 45'000'000.00 -> 4'500'000'000). Products use 128-bit intermediates; overflow is reported.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 #include "base/checked.h"
