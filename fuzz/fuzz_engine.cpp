@@ -28,12 +28,16 @@ namespace {
 constexpr size_t kUnitSize = 1 + qz::kCommandSize;
 constexpr uint64_t kSecondNs = 1'000'000'000;
 constexpr qz::LedgerLimits kLimits{.max_assets = 4, .max_accounts = 32, .max_live_holds = 16};
+constexpr qz::MarketLimits kMarketLimits{.max_markets = 2, .orders_per_market = 64, .window_levels = 64, .candle_history = 4};
 
 void check_block_events(std::span<const qz::Event> events, size_t command_count) {
   QZ_ASSERT_GE(events.size(), command_count);
   size_t i = 0;
   while (i < events.size() && events[i].command_index == qz::kNoCommand) {
-    QZ_ASSERT(events[i].event_kind() == qz::EventKind::hold_expired);
+    // Block start: hold expiries, good-till-date expiries with their level changes, closed candles.
+    const qz::EventKind kind = events[i].event_kind();
+    QZ_ASSERT(kind == qz::EventKind::hold_expired || kind == qz::EventKind::order_expired ||
+              kind == qz::EventKind::level_changed || kind == qz::EventKind::candle_closed);
     i++;
   }
   uint32_t expected_next = 0;  // every command index appears, in order
@@ -89,10 +93,10 @@ Outcome run(const uint8_t* data, size_t size, qz::Engine* engine) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  qz::Engine engine(kLimits);
+  qz::Engine engine(kLimits, kMarketLimits);
   const Outcome first = run(data, size, &engine);
 
-  qz::Engine again(kLimits);
+  qz::Engine again(kLimits, kMarketLimits);
   const Outcome second = run(data, size, &again);
   QZ_ASSERT(second.state_hash == first.state_hash);
   QZ_ASSERT_EQ(second.events.size(), first.events.size());
@@ -101,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::vector<uint8_t> snapshot;
   engine.write_snapshot(&snapshot);
-  qz::Engine loaded(kLimits);
+  qz::Engine loaded(kLimits, kMarketLimits);
   const qz::Status status = loaded.load_snapshot(snapshot);
   QZ_ASSERT_MSG(status.is_ok(), status.message().c_str());
   QZ_ASSERT(loaded.state_hash() == first.state_hash);

@@ -51,6 +51,47 @@ class SeedDir {
   int count_ = 0;
 };
 
+// A BTC/KZT market (assets 2 and 1, fee accounts 3 and 4) and one command of every market and order kind
+// (every order type among the place_orders), in the order a venue would send them.
+std::vector<qz::Command> market_commands() {
+  std::vector<qz::Command> commands = {
+      qz::make_create_market(2, 1, 100'00, 1'000'000, 1'000'000, 100'00000000),
+      qz::make_set_market_rules(1, 1'000, 1'000'00, 10, 20, 4, 3),
+      qz::make_set_market_status(1, 1, 45'000'000'00),
+      qz::make_set_fee_tier(1, 1, 2, 1'000'000'00, 8, 16),
+  };
+  const auto place = [](qz::OrderSideCode side, qz::OrderType type, qz::OrderTif tif, int64_t price, int64_t qty) {
+    qz::Command command = qz::make_place_order(42, 1, side, type, tif, price, qty);
+    command.request_id = 1;
+    return command;
+  };
+  using qz::OrderSideCode;
+  using qz::OrderTif;
+  using qz::OrderType;
+  commands.push_back(place(OrderSideCode::buy, OrderType::limit, OrderTif::gtc, 45'000'000'00, 4'000'000));
+  qz::Command iceberg = place(OrderSideCode::sell, OrderType::limit, OrderTif::gtc, 45'100'000'00, 10'000'000);
+  iceberg.place_order.aux = 2'000'000;
+  iceberg.place_order.self_trade_prevention = 2;
+  commands.push_back(iceberg);
+  qz::Command gtd = place(OrderSideCode::buy, OrderType::limit, OrderTif::gtd, 44'000'000'00, 1'000'000);
+  gtd.place_order.aux = 1'700'000'100'000'000'000;
+  commands.push_back(gtd);
+  commands.push_back(place(OrderSideCode::sell, OrderType::limit_maker, OrderTif::none, 46'000'000'00, 1'000'000));
+  commands.push_back(place(OrderSideCode::buy, OrderType::market, OrderTif::none, 0, 2'000'000));
+  commands.push_back(place(OrderSideCode::buy, OrderType::market_by_quote, OrderTif::none, 0, 500'000'00));
+  qz::Command stop = place(OrderSideCode::sell, OrderType::stop_loss_limit, OrderTif::ioc, 43'000'000'00, 1'000'000);
+  stop.place_order.stop_price_minor = 43'500'000'00;
+  commands.push_back(stop);
+  qz::Command take = place(OrderSideCode::buy, OrderType::take_profit_limit, OrderTif::fok, 44'000'000'00, 1'000'000);
+  take.place_order.stop_price_minor = 44'500'000'00;
+  commands.push_back(take);
+  commands.push_back(qz::make_cancel_order(42, 1, 1));
+  commands.push_back(qz::make_cancel_order(42, 1, 0, 1));
+  commands.push_back(qz::make_amend_order(42, 1, 2, 5'000'000));
+  commands.push_back(qz::make_cancel_all(42, 1));
+  return commands;
+}
+
 std::vector<qz::Command> sample_commands() {
   std::vector<qz::Command> commands = {
       qz::make_create_asset("KZT", 2),
@@ -70,6 +111,7 @@ std::vector<qz::Command> sample_commands() {
   qz::Command linked = qz::make_transfer(1, 2, 1);
   linked.flags = qz::kFlagLinked;
   commands.push_back(linked);
+  for (const qz::Command& command : market_commands()) commands.push_back(command);
   return commands;
 }
 
@@ -111,6 +153,32 @@ void add_command_seeds(SeedDir* dir, const std::vector<qz::Command>& commands) {
   uint8_t bytes[qz::kCommandSize];
   qz::encode_command(unknown, bytes);
   dir->add(bytes, sizeof bytes);
+}
+
+// fuzz_order_decoder's inputs: a byte choosing the kind (its index among the eight market and order kinds)
+// followed by the record from offset 2.
+void add_order_seeds(SeedDir* dir) {
+  constexpr std::array<qz::CommandKind, 8> kKinds = {
+      qz::CommandKind::create_market, qz::CommandKind::set_market_rules, qz::CommandKind::set_market_status,
+      qz::CommandKind::set_fee_tier,  qz::CommandKind::place_order,      qz::CommandKind::cancel_order,
+      qz::CommandKind::amend_order,   qz::CommandKind::cancel_all};
+  std::vector<qz::Command> commands = market_commands();
+  qz::Command bad_side = commands[4];  // the first place_order
+  bad_side.place_order.side = 3;
+  commands.push_back(bad_side);
+  qz::Command linked_cancel = qz::make_cancel_order(42, 1, 7);
+  linked_cancel.flags = qz::kFlagLinked;
+  commands.push_back(linked_cancel);
+  for (const qz::Command& command : commands) {
+    uint8_t bytes[qz::kCommandSize];
+    qz::encode_command(command, bytes);
+    uint8_t input[qz::kCommandSize - 1];
+    for (size_t i = 0; i < kKinds.size(); i++) {
+      if (kKinds[i] == command.command_kind()) input[0] = static_cast<uint8_t>(i);
+    }
+    std::memcpy(input + 1, bytes + 2, qz::kCommandSize - 2);
+    dir->add(input, sizeof input);
+  }
 }
 
 void add_block_seeds(SeedDir* dir, const std::vector<qz::Command>& commands) {
@@ -172,8 +240,28 @@ void add_venue(Stream* stream) {
   stream->add(qz::make_transfer(1, 2, 1'000'00), true, 1);
 }
 
+// A BTC/KZT market between two funded customers (42 buys, 43 sells): accounts 1-2 issuance KZT and BTC, 3-4
+// fee income KZT and BTC, 5-6 user 42 (KZT, BTC), 7-8 user 43 (KZT, BTC).
+void add_market_venue(Stream* stream) {
+  stream->add(qz::make_create_asset("KZT", 2));
+  stream->add(qz::make_create_asset("BTC", 8));
+  stream->add(qz::make_open_account(0, 1, qz::AccountKind::issuance));
+  stream->add(qz::make_open_account(0, 2, qz::AccountKind::issuance));
+  stream->add(qz::make_open_account(0, 1, qz::AccountKind::fee_income));
+  stream->add(qz::make_open_account(0, 2, qz::AccountKind::fee_income));
+  for (uint64_t user : {42u, 43u}) {
+    stream->add(qz::make_open_account(user, 1, qz::AccountKind::customer));
+    stream->add(qz::make_open_account(user, 2, qz::AccountKind::customer));
+  }
+  stream->add(qz::make_transfer(1, 5, 10'000'000'00));
+  stream->add(qz::make_transfer(2, 8, 1'00000000));
+  stream->add(qz::make_create_market(2, 1, 100'00, 1'000'000, 1'000'000, 100'00000000));
+  stream->add(qz::make_set_market_rules(1, 1'000, 1'000'00, 10, 20, 4, 3));
+  stream->add(qz::make_set_market_status(1, 1, 45'000'000'00), true, 1);
+}
+
 std::vector<Stream> engine_streams() {
-  std::vector<Stream> streams(4);
+  std::vector<Stream> streams(5);
   // Transfers and holds by a customer; a hold that times out two blocks later.
   add_venue(&streams[0]);
   streams[0].add(as_customer(qz::make_transfer(2, 3, 10'00), 42, 1));
@@ -201,6 +289,27 @@ std::vector<Stream> engine_streams() {
   streams[3].add(qz::make_transfer(2, 99, 1));
   streams[3].add(as_customer(qz::make_transfer(3, 2, 1), 42, 0));
   streams[3].add(qz::make_create_asset("kzt", 2), true);
+  // Orders: a resting sell, a crossing buy, an amend, a market buy, a cancel by client id, a GTD order and a
+  // cancel_all. Block times stay within the first minute and the GTD expiry far away: fuzz_engine accepts only
+  // hold expiries among block-start events so far.
+  add_market_venue(&streams[4]);
+  qz::Command sell = qz::make_place_order(43, 1, qz::OrderSideCode::sell, qz::OrderType::limit, qz::OrderTif::gtc,
+                                          45'000'000'00, 10'000'000);
+  sell.request_id = 1;
+  streams[4].add(sell);
+  streams[4].add(as_customer(qz::make_place_order(42, 1, qz::OrderSideCode::buy, qz::OrderType::limit,
+                                                  qz::OrderTif::ioc, 45'000'000'00, 4'000'000),
+                             42, 1));
+  streams[4].add(as_customer(qz::make_amend_order(43, 1, 1, 8'000'000), 43, 2), true, 1);
+  streams[4].add(as_customer(
+      qz::make_place_order(42, 1, qz::OrderSideCode::buy, qz::OrderType::market, qz::OrderTif::none, 0, 1'000'000), 42,
+      2));
+  streams[4].add(as_customer(qz::make_cancel_order(43, 1, 0, 1), 43, 3));
+  qz::Command gtd = qz::make_place_order(42, 1, qz::OrderSideCode::buy, qz::OrderType::limit, qz::OrderTif::gtd,
+                                         44'000'000'00, 1'000'000);
+  gtd.place_order.aux = 1'700'000'000'000'000'000;
+  streams[4].add(as_customer(gtd, 42, 3), true, 1);
+  streams[4].add(as_customer(qz::make_cancel_all(42, 1), 42, 4), true);
   return streams;
 }
 
@@ -244,14 +353,16 @@ int main(int argc, char** argv) {
   const std::vector<qz::Command> commands = sample_commands();
   SeedDir decimal(out + "/fuzz_decimal");
   SeedDir command(out + "/fuzz_command_decoder");
+  SeedDir order(out + "/fuzz_order_decoder");
   SeedDir block(out + "/fuzz_block_decoder");
   SeedDir engine(out + "/fuzz_engine");
   SeedDir snapshot(out + "/fuzz_snapshot_decoder");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
+  add_order_seeds(&order);
   add_block_seeds(&block, commands);
   add_engine_seeds(&engine, streams);
   add_snapshot_seeds(&snapshot, streams);
-  return decimal.ok() && command.ok() && block.ok() && engine.ok() && snapshot.ok() ? 0 : 1;
+  return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() ? 0 : 1;
 }

@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
 targets=("$@")
-((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder)
+((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_order_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder)
 
 # The longest input worth trying per target: decimals are short, commands are 64 bytes (a little more to try
 # wrong sizes), blocks a header, a signature and a few commands.
@@ -23,6 +23,7 @@ max_len() {
   case "$1" in
     fuzz_decimal) echo 64 ;;
     fuzz_command_decoder) echo 96 ;;
+    fuzz_order_decoder) echo 64 ;;
     fuzz_engine) echo 2080 ;;           # 32 commands of 65 bytes
     *) echo 2048 ;;
   esac

@@ -3,9 +3,11 @@
 #include <cstring>
 #include <string_view>
 
+#include "app/exec_input.h"
 #include "app/json_writer.h"
 #include "base/assert.h"
 #include "base/decimal.h"
+#include "market/candles.h"
 
 namespace qz::app {
 
@@ -18,7 +20,90 @@ std::string format_account_amount(const Ledger& ledger, uint64_t account_id, int
   return format_decimal(minor, asset->scale);
 }
 
+const char* order_end_reason_name(uint8_t reason) {
+  switch (static_cast<OrderEndReason>(reason)) {
+    case OrderEndReason::by_owner: return "by_owner";
+    case OrderEndReason::cancel_all: return "cancel_all";
+    case OrderEndReason::replaced: return "replaced";
+    case OrderEndReason::market_closed: return "market_closed";
+    case OrderEndReason::ioc_remainder: return "ioc_remainder";
+    case OrderEndReason::fok_not_filled: return "fok_not_filled";
+    case OrderEndReason::market_remainder: return "market_remainder";
+    case OrderEndReason::good_till_date: return "good_till_date";
+    case OrderEndReason::self_trade_taker: return "self_trade_taker";
+    case OrderEndReason::self_trade_maker: return "self_trade_maker";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Writes the fields of market and order events: prices and quote amounts at the market's quote scale,
+// quantities at its base scale, an order's reserved, released and fee amounts at the scale of the asset its
+// side spends. Without the market (or the side) an amount is written as `<name>_minor`, an integer.
+class MarketFields {
+ public:
+  MarketFields(JsonWriter* json, const MarketDirectory* markets) : json_(json), markets_(markets) {}
+
+  // Writes "market" and, when known, "symbol"; later amounts use this market.
+  void market(uint32_t id) {
+    json_->field("market", id);
+    market_ = markets_ == nullptr ? nullptr : markets_->market(id);
+    if (market_ != nullptr) json_->field("symbol", market_->symbol());
+  }
+  // For order_filled, which names only the order and its trade: the market and side, if known.
+  void filled_order(uint64_t id, uint64_t trade) {
+    const OrderInfo* info = markets_ == nullptr ? nullptr : markets_->filled_order(id, trade);
+    if (info == nullptr) return;
+    market(info->market);
+    side_ = info->side;
+    json_->field("side", order_side_name(side_));
+  }
+  void side(uint8_t side) {
+    side_ = side;
+    json_->field("side", order_side_name(side));
+  }
+  // The side of an order known to the directory, for the spent amounts of an event that does not carry it.
+  void side_of(uint64_t order_id) {
+    const OrderInfo* info = markets_ == nullptr ? nullptr : markets_->order(order_id);
+    side_ = info == nullptr ? 0 : info->side;
+  }
+
+  void quote(std::string_view name, int64_t minor) {
+    if (market_ == nullptr) return raw(name, minor);
+    json_->field(name, format_decimal(minor, market_->quote_scale));
+  }
+  void base(std::string_view name, int64_t minor) {
+    if (market_ == nullptr) return raw(name, minor);
+    json_->field(name, format_decimal(minor, market_->base_scale));
+  }
+  // An amount of the spent asset, followed by "<name>_asset" with its code.
+  void spent(std::string_view name, int64_t minor) {
+    if (market_ == nullptr || side_ == 0) return raw(name, minor);
+    uint8_t scale = 0;
+    std::string code;
+    MarketDirectory::spent_asset(*market_, side_, &scale, &code);
+    json_->field(name, format_decimal(minor, scale));
+    json_->field(std::string(name) + "_asset", code);
+  }
+
+ private:
+  void raw(std::string_view name, int64_t minor) { json_->field(std::string(name) + "_minor", minor); }
+
+  JsonWriter* json_;
+  const MarketDirectory* markets_;
+  const MarketAssets* market_ = nullptr;
+  uint8_t side_ = 0;
+};
+
+}  // namespace
+
 std::string event_json(const Event& event, uint64_t height, const CommandOrigin* origin, const Ledger& ledger) {
+  return event_json(event, height, origin, ledger, nullptr);
+}
+
+std::string event_json(const Event& event, uint64_t height, const CommandOrigin* origin, const Ledger& ledger,
+                       MarketDirectory* markets) {
   JsonWriter json;
   json.begin_object();
   json.field("event", event_kind_name(event.event_kind()));
@@ -31,6 +116,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
   json.field("result", result_name(event.result_code()));
   if (event.result_code() != Result::ok) json.field("message", result_message(event.result_code()));
 
+  MarketFields market(&json, markets);
   std::string code;
   const auto amount = [&](std::string_view name, uint64_t account, int64_t minor) {
     const std::string text = format_account_amount(ledger, account, minor, &code);
@@ -114,8 +200,154 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       amount("remaining", p.account, p.remaining_minor);
       break;
     }
+    case EventKind::market_created: {
+      const MarketCreatedPayload& p = event.market_created;
+      // The payload names the assets, so this one needs no directory.
+      MarketDirectory own;
+      own.add_market(p.market, market_assets(ledger, p.base, p.quote));
+      MarketFields fields(&json, &own);
+      fields.market(p.market);
+      json.field("base", own.market(p.market)->base_code);
+      json.field("quote", own.market(p.market)->quote_code);
+      fields.quote("tick_size", p.tick_size);
+      fields.base("lot_step", p.lot_step);
+      fields.base("min_qty", p.min_qty);
+      fields.base("max_qty", p.max_qty);
+      break;
+    }
+    case EventKind::market_rules_set: {
+      const MarketRulesSetPayload& p = event.market_rules_set;
+      market.market(p.market);
+      json.field("band_bps", p.band_bps);
+      market.quote("min_notional", p.min_notional);
+      json.field("maker_fee_bps", p.maker_fee_bps);
+      json.field("taker_fee_bps", p.taker_fee_bps);
+      json.field("fee_account_base", p.fee_account_base);
+      json.field("fee_account_quote", p.fee_account_quote);
+      break;
+    }
+    case EventKind::market_status_changed: {
+      const MarketStatusChangedPayload& p = event.market_status_changed;
+      market.market(p.market);
+      json.field("status", market_status_name(p.status));
+      json.field("previous_status", market_status_name(p.previous_status));
+      market.quote("reference_price", p.reference_price_minor);
+      json.field("orders_cancelled", p.orders_cancelled);
+      break;
+    }
+    case EventKind::fee_tier_set: {
+      const FeeTierSetPayload& p = event.fee_tier_set;
+      market.market(p.market);
+      json.field("index", static_cast<uint32_t>(p.index));
+      json.field("count", static_cast<uint32_t>(p.count));
+      market.quote("min_30d_volume", p.min_30d_volume_quote_minor);
+      json.field("maker_fee_bps", p.maker_fee_bps);
+      json.field("taker_fee_bps", p.taker_fee_bps);
+      break;
+    }
+    case EventKind::order_accepted: {
+      const OrderAcceptedPayload& p = event.order_accepted;
+      json.field("order", p.order);
+      market.market(p.market);
+      market.side(p.side);
+      json.field("type", order_type_name(p.type));
+      if (p.time_in_force != 0) json.field("time_in_force", order_tif_name(p.time_in_force));
+      json.field("stp", stp_mode_name(p.self_trade_prevention));
+      market.quote("price", p.price_minor);
+      market.base("quantity", p.qty_minor);
+      if (p.hold != 0) json.field("hold", p.hold);
+      market.spent("hold_amount", p.hold_minor);
+      break;
+    }
+    case EventKind::order_rested: {
+      const OrderRestedPayload& p = event.order_rested;
+      json.field("order", p.order);
+      market.market(p.market);
+      market.side(p.side);
+      market.quote("price", p.price_minor);
+      market.base("visible_qty", p.visible_qty_minor);
+      market.base("remaining_qty", p.remaining_qty_minor);
+      break;
+    }
+    case EventKind::order_filled: {
+      const OrderFilledPayload& p = event.order_filled;
+      json.field("order", p.order);
+      json.field("trade", p.trade);
+      market.filled_order(p.order, p.trade);
+      market.base("quantity", p.qty_minor);
+      market.quote("quote_qty", p.quote_qty_minor);
+      market.spent("fee", p.fee_minor);
+      market.base("remaining_qty", p.remaining_qty_minor);
+      break;
+    }
+    case EventKind::trade: {
+      const TradePayload& p = event.trade;
+      json.field("trade", p.trade);
+      market.market(p.market);
+      market.quote("price", p.price_minor);
+      market.base("quantity", p.qty_minor);
+      json.field("taker_side", order_side_name(p.taker_side));
+      json.field("maker_order", p.maker_order);
+      json.field("taker_order", p.taker_order);
+      break;
+    }
+    case EventKind::order_cancelled:
+    case EventKind::order_expired: {
+      const OrderEndedPayload& p = event.order_ended;
+      json.field("order", p.order);
+      market.market(p.market);
+      market.side_of(p.order);
+      json.field("reason", order_end_reason_name(p.reason));
+      market.base("remaining_qty", p.remaining_qty_minor);
+      market.base("executed_qty", p.executed_qty_minor);
+      market.spent("released", p.released_minor);
+      if (p.hold != 0) json.field("hold", p.hold);
+      break;
+    }
+    case EventKind::order_triggered: {
+      const OrderTriggeredPayload& p = event.order_triggered;
+      json.field("order", p.order);
+      market.market(p.market);
+      market.quote("stop_price", p.stop_price_minor);
+      market.quote("last_price", p.last_price_minor);
+      break;
+    }
+    case EventKind::order_amended: {
+      const OrderAmendedPayload& p = event.order_amended;
+      json.field("order", p.order);
+      market.market(p.market);
+      market.side_of(p.order);
+      market.base("new_qty", p.new_qty_minor);
+      market.base("remaining_qty", p.remaining_qty_minor);
+      market.spent("released", p.released_minor);
+      break;
+    }
+    case EventKind::level_changed: {
+      const LevelChangedPayload& p = event.level_changed;
+      market.market(p.market);
+      market.side(p.side);
+      json.field("update_id", p.update_id);
+      market.quote("price", p.price_minor);
+      market.base("total_qty", p.total_qty_minor);
+      json.field("order_count", p.order_count);
+      break;
+    }
+    case EventKind::candle_closed: {
+      const CandleClosedPayload& p = event.candle_closed;
+      market.market(p.market);
+      json.field("interval", p.interval < kCandleIntervalCount
+                                 ? candle_interval_name(static_cast<CandleInterval>(p.interval))
+                                 : std::string_view("unknown"));
+      json.field("open_time_ms", p.open_time_ms);
+      market.quote("open", p.open_price_minor);
+      market.quote("high", p.high_price_minor);
+      market.quote("low", p.low_price_minor);
+      market.quote("close", p.close_price_minor);
+      break;
+    }
   }
   json.end_object();
+  if (markets != nullptr) markets->observe(event, ledger);
   return json.str();
 }
 

@@ -14,6 +14,7 @@
 #include "app/event_json.h"
 #include "app/exec_input.h"
 #include "app/exec_plan.h"
+#include "app/market_directory.h"
 #include "base/assert.h"
 #include "engine/engine.h"
 
@@ -42,17 +43,18 @@ class ExpiryWatch {
       held_before_[hold.account] = engine.ledger().account(hold.account)->held_minor;
   }
 
-  // Splits the submit's events into expiries and command events; when the node reported no expiries itself,
-  // reconstructs them. Then follows the command events to keep the watch current.
+  // Splits the submit's events into block-start events and command events; when the node reported no hold
+  // expiries itself, reconstructs them. Then follows the command events to keep the watch current.
   void after_block(const Engine& engine, const std::vector<Event>& events, std::vector<Event>* expired,
                    std::vector<Event>* commands) {
     expired->clear();
     commands->clear();
     for (const Event& event : events) (event.command_index == kNoCommand ? expired : commands)->push_back(event);
-    if (expired->empty()) reconstruct(engine.last_time_ns(), expired);
+    const bool reported = std::any_of(expired->begin(), expired->end(),
+                                      [](const Event& event) { return event.event_kind() == EventKind::hold_expired; });
+    if (!reported) reconstruct(engine.last_time_ns(), expired);
     for (const Event& event : *expired) {
-      QZ_ASSERT(event.event_kind() == EventKind::hold_expired);
-      watched_.erase(event.hold_released.hold);
+      if (event.event_kind() == EventKind::hold_expired) watched_.erase(event.hold_released.hold);
     }
     for (const Event& event : *commands) {
       switch (event.event_kind()) {
@@ -61,7 +63,8 @@ class ExpiryWatch {
             watched_[event.hold_placed.hold] = Hold{.account = event.hold_placed.account,
                                                     .credit = event.hold_placed.credit,
                                                     .remaining_minor = event.hold_placed.amount_minor,
-                                                    .expires_at_ns = event.hold_placed.expires_at_ns};
+                                                    .expires_at_ns = event.hold_placed.expires_at_ns,
+                                                    .locked = false};  // hold_placed: a ledger hold, not an order's
           }
           break;
         case EventKind::hold_posted:
@@ -88,7 +91,9 @@ class ExpiryWatch {
   }
 
  private:
+  // Hold expiries come first among a block's block-start events: they go in front of any the node reported.
   void reconstruct(uint64_t block_time_ns, std::vector<Event>* expired) {
+    std::vector<Event> holds;
     std::vector<std::pair<uint64_t, uint64_t>> due;  // (expires_at_ns, hold id)
     for (const auto& [id, hold] : watched_) {
       if (hold.expires_at_ns <= block_time_ns) due.emplace_back(hold.expires_at_ns, id);
@@ -107,8 +112,9 @@ class ExpiryWatch {
       event.hold_released.account = hold.account;
       event.hold_released.amount_minor = hold.remaining_minor;
       event.hold_released.account_held_after = held;
-      expired->push_back(event);
+      holds.push_back(event);
     }
+    expired->insert(expired->begin(), holds.begin(), holds.end());
   }
 
   std::map<uint64_t, Hold> watched_;         // live holds with a timeout, by id
@@ -150,9 +156,11 @@ int run_exec(const ExecArgs& args) {
 
   std::vector<uint8_t> snapshot;
   ExpiryWatch watch;
+  MarketDirectory markets;  // scales of market and order events; follows every event printed
   node->with_engine([&](const Engine& engine) {
     engine.write_snapshot(&snapshot);
     watch.start(engine);
+    markets.seed_from_engine(engine);
   });
   ExecPlan plan;
   status = plan_exec(snapshot, lines, system_clock(), &plan);
@@ -188,14 +196,14 @@ int run_exec(const ExecArgs& args) {
     node->with_engine([&](const Engine& engine) {
       watch.after_block(engine, result.events, &expired, &command_events);
       for (const Event& event : expired) {
-        out += event_json(event, result.height, nullptr, engine.ledger());
+        out += event_json(event, result.height, nullptr, engine.ledger(), &markets);
         out += '\n';
       }
       for (const Event& event : command_events) {
         QZ_ASSERT(event.command_index >= result.first_command_index);
         const size_t index = begin + (event.command_index - result.first_command_index);
         QZ_ASSERT(index < end);
-        out += event_json(event, result.height, &plan.origins[index], engine.ledger());
+        out += event_json(event, result.height, &plan.origins[index], engine.ledger(), &markets);
         out += '\n';
         if (event.event_kind() == EventKind::rejected) tally.rejected++;
         if (event.event_kind() == EventKind::duplicate) tally.duplicates++;

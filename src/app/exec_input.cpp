@@ -33,6 +33,22 @@ const std::vector<KindSpec>& kind_specs() {
       {"post_hold", CommandKind::post_hold, {"hold", "credit", "amount"}},
       {"void", CommandKind::void_hold, {"hold", "amount"}},
       {"void_hold", CommandKind::void_hold, {"hold", "amount"}},
+      {"create_market", CommandKind::create_market, {"base", "quote", "tick_size", "lot_step", "min_qty", "max_qty"}},
+      {"set_market_rules",
+       CommandKind::set_market_rules,
+       {"market", "band_bps", "min_notional", "maker_fee_bps", "taker_fee_bps", "fee_account_base",
+        "fee_account_quote"}},
+      {"set_market_status", CommandKind::set_market_status, {"market", "status", "reference_price"}},
+      {"set_fee_tier",
+       CommandKind::set_fee_tier,
+       {"market", "index", "count", "min_30d_volume", "maker_fee_bps", "taker_fee_bps"}},
+      {"place_order",
+       CommandKind::place_order,
+       {"market", "side", "type", "timeInForce", "price", "quantity", "quoteOrderQty", "stopPrice", "icebergQty",
+        "goodTillDate", "selfTradePreventionMode", "clientOrderId"}},
+      {"cancel_order", CommandKind::cancel_order, {"market", "orderId", "origClientOrderId"}},
+      {"amend_order", CommandKind::amend_order, {"market", "orderId", "origClientOrderId", "newQty"}},
+      {"cancel_all", CommandKind::cancel_all, {"market"}},
   };
   return specs;
 }
@@ -142,6 +158,48 @@ class Fields {
     return Status::ok();
   }
 
+  Status u32(std::string_view name, bool required, uint32_t* out) {
+    uint64_t value = *out;
+    QZ_TRY(u64(name, required, &value));
+    if (value > UINT32_MAX) return fail(name, "must fit in 32 bits (at most 4294967295), got " + std::to_string(value));
+    *out = static_cast<uint32_t>(value);
+    return Status::ok();
+  }
+
+  Status u8(std::string_view name, bool required, uint8_t* out) {
+    uint64_t value = *out;
+    QZ_TRY(u64(name, required, &value));
+    if (value > 255) return fail(name, "must fit in one byte (at most 255), got " + std::to_string(value));
+    *out = static_cast<uint8_t>(value);
+    return Status::ok();
+  }
+
+  // A decimal string kept as written; nullopt when absent.
+  Status decimal(std::string_view name, bool required, std::optional<std::string>* out) {
+    bool present = false;
+    std::string text;
+    QZ_TRY(amount(name, required, &present, &text));
+    if (present) *out = std::move(text);
+    return Status::ok();
+  }
+
+  // A string field that must be one of `names`; *index receives its position. Absent: ok, *index untouched.
+  template <size_t N>
+  Status choice(std::string_view name, bool required, const std::array<std::string_view, N>& names, size_t* index) {
+    if (!has(name)) return required ? missing(name) : Status::ok();
+    std::string text;
+    QZ_TRY(string(name, true, &text));
+    for (size_t i = 0; i < N; i++) {
+      if (names[i] == text) {
+        *index = i;
+        return Status::ok();
+      }
+    }
+    std::string list;
+    for (std::string_view candidate : names) list += (list.empty() ? "" : ", ") + std::string(candidate);
+    return fail(name, "unknown value " + in_quotes(text) + " (one of: " + list + ")");
+  }
+
   const element* find(std::string_view name) const {
     for (const auto& [field, value] : fields_) {
       if (field == name) return &value;
@@ -178,6 +236,127 @@ Status read_envelope(Fields* fields, bool request_id_allowed, CommandText* comma
     }
   }
   if (request_id_allowed) QZ_TRY(fields->u64("request_id", false, &command->request_id));
+  return Status::ok();
+}
+
+// Names of the order enums, indexed by the enum's value ("" for a value without one).
+constexpr std::array<std::string_view, 3> kSideNames = {"", "BUY", "SELL"};
+constexpr std::array<std::string_view, 5> kTifNames = {"", "GTC", "IOC", "FOK", "GTD"};
+constexpr std::array<std::string_view, 4> kStpNames = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"};
+constexpr std::array<std::string_view, 3> kMarketStatusNames = {"trading", "halted", "closed"};
+constexpr std::array<std::string_view, 2> kInputSides = {"BUY", "SELL"};
+constexpr std::array<std::string_view, 5> kInputTypes = {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT",
+                                                         "TAKE_PROFIT_LIMIT"};
+constexpr std::array<OrderType, 5> kInputTypeValues = {OrderType::limit, OrderType::limit_maker, OrderType::market,
+                                                       OrderType::stop_loss_limit, OrderType::take_profit_limit};
+constexpr std::array<std::string_view, 4> kInputTifs = {"GTC", "IOC", "FOK", "GTD"};
+
+// place_order, Binance's fields. Which fields a type takes (anything else is refused here; the engine then checks
+// the values, e.g. an iceberg on an IOC order is its order_type_invalid):
+//   LIMIT, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT: price, quantity, timeInForce required; stopPrice required for the
+//     stop types; icebergQty optional; goodTillDate required with GTD and refused otherwise.
+//   LIMIT_MAKER: price, quantity; icebergQty optional.
+//   MARKET: quantity or quoteOrderQty (exactly one; quoteOrderQty makes it market_by_quote).
+// icebergQty and goodTillDate share the command's aux field, so they cannot both be given.
+Status parse_place_order(Fields* fields, CommandText* command) {
+  QZ_TRY(fields->u32("market", true, &command->market));
+  size_t side = 0;
+  QZ_TRY(fields->choice("side", true, kInputSides, &side));
+  command->side = side == 0 ? OrderSideCode::buy : OrderSideCode::sell;
+  size_t type = 0;
+  QZ_TRY(fields->choice("type", true, kInputTypes, &type));
+  command->order_type = kInputTypeValues[type];
+  size_t stp = 0;
+  QZ_TRY(fields->choice("selfTradePreventionMode", false, kStpNames, &stp));
+  command->self_trade_prevention = static_cast<uint8_t>(stp);
+  if (fields->has("clientOrderId")) {
+    if (fields->has("request_id")) {
+      return fields->fail("clientOrderId",
+                          "and \"request_id\" are the same field (the client order id is the "
+                          "command's request id); give one of them");
+    }
+    QZ_TRY(fields->u64("clientOrderId", true, &command->request_id));
+  }
+
+  const std::string type_text = std::string(kInputTypes[type]);
+  const auto refuse = [&](std::string_view field) -> Status {
+    if (!fields->has(field)) return Status::ok();
+    return fields->fail(field, "is not a field of a " + type_text + " order");
+  };
+  if (command->order_type == OrderType::market) {
+    for (std::string_view field : {"price", "stopPrice", "timeInForce", "icebergQty", "goodTillDate"}) {
+      QZ_TRY(refuse(field));
+    }
+    const bool by_quantity = fields->has("quantity");
+    const bool by_quote = fields->has("quoteOrderQty");
+    if (by_quantity && by_quote) {
+      return fields->fail("quoteOrderQty", "and \"quantity\" cannot both be given: a MARKET order is sized by one");
+    }
+    if (!by_quantity && !by_quote) {
+      return fields->fail("quantity",
+                          "is required but missing (a MARKET order needs \"quantity\" or "
+                          "\"quoteOrderQty\")");
+    }
+    if (by_quote) {
+      command->order_type = OrderType::market_by_quote;
+      QZ_TRY(fields->decimal("quoteOrderQty", true, &command->quantity));
+    } else {
+      QZ_TRY(fields->decimal("quantity", true, &command->quantity));
+    }
+    return Status::ok();
+  }
+
+  QZ_TRY(refuse("quoteOrderQty"));
+  QZ_TRY(fields->decimal("price", true, &command->price));
+  QZ_TRY(fields->decimal("quantity", true, &command->quantity));
+  QZ_TRY(fields->decimal("icebergQty", false, &command->iceberg_qty));
+  const bool stop =
+      command->order_type == OrderType::stop_loss_limit || command->order_type == OrderType::take_profit_limit;
+  if (stop) {
+    QZ_TRY(fields->decimal("stopPrice", true, &command->stop_price));
+  } else {
+    QZ_TRY(refuse("stopPrice"));
+  }
+  if (command->order_type == OrderType::limit_maker) {
+    QZ_TRY(refuse("timeInForce"));
+    return refuse("goodTillDate");
+  }
+  size_t tif = 0;
+  QZ_TRY(fields->choice("timeInForce", true, kInputTifs, &tif));
+  command->time_in_force = static_cast<OrderTif>(tif + 1);
+  if (command->time_in_force != OrderTif::gtd) {
+    if (fields->has("goodTillDate")) return fields->fail("goodTillDate", "is only for timeInForce GTD");
+    return Status::ok();
+  }
+  if (!fields->has("goodTillDate")) {
+    return fields->fail("goodTillDate", "is required with timeInForce GTD (the expiry, block time in ns)");
+  }
+  if (command->iceberg_qty.has_value()) {
+    return fields->fail("icebergQty",
+                        "cannot be combined with timeInForce GTD (the command has one field for "
+                        "either)");
+  }
+  return fields->u64("goodTillDate", true, &command->good_till_ns);
+}
+
+// cancel_order and amend_order name their order by orderId or by origClientOrderId (exactly one, positive).
+Status read_order_reference(Fields* fields, CommandText* command) {
+  const bool by_id = fields->has("orderId");
+  const bool by_client_id = fields->has("origClientOrderId");
+  if (by_id && by_client_id) {
+    return fields->fail("origClientOrderId", "and \"orderId\" cannot both be given: name the order by one");
+  }
+  if (!by_id && !by_client_id) {
+    return fields->fail("orderId",
+                        "is required but missing (name the order by \"orderId\" or "
+                        "\"origClientOrderId\")");
+  }
+  const char* name = by_id ? "orderId" : "origClientOrderId";
+  uint64_t* out = by_id ? &command->order_id : &command->client_order_id;
+  QZ_TRY(fields->u64(name, true, out));
+  if (*out == 0)
+    return fields->fail(
+        name, by_id ? "must be positive (order ids start at 1)" : "must be positive (0 is no client order id)");
   return Status::ok();
 }
 
@@ -230,7 +409,9 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
   }
   if (spec == nullptr) {
     return fields.fail("cmd", "unknown command " + in_quotes(name) +
-                                  " (commands: create_asset, open_account, transfer, hold, post, void, linked)");
+                                  " (commands: create_asset, open_account, transfer, hold, post, void, create_market,"
+                                  " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
+                                  " amend_order, cancel_all, linked)");
   }
   QZ_TRY(fields.check_known(spec->name, spec->fields, true));
 
@@ -296,6 +477,47 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       QZ_TRY(fields.u64("hold", true, &command.hold));
       QZ_TRY(fields.amount("amount", false, &command.has_amount, &command.amount));
       break;
+    case CommandKind::create_market:
+      QZ_TRY(fields.string("base", true, &command.base_asset));
+      QZ_TRY(fields.string("quote", true, &command.quote_asset));
+      QZ_TRY(fields.decimal("tick_size", true, &command.tick_size));
+      QZ_TRY(fields.decimal("lot_step", true, &command.lot_step));
+      QZ_TRY(fields.decimal("min_qty", true, &command.min_qty));
+      QZ_TRY(fields.decimal("max_qty", true, &command.max_qty));
+      break;
+    case CommandKind::set_market_rules:
+      QZ_TRY(fields.u32("market", true, &command.market));
+      QZ_TRY(fields.u32("band_bps", false, &command.band_bps));
+      QZ_TRY(fields.decimal("min_notional", false, &command.min_notional));
+      QZ_TRY(fields.u32("maker_fee_bps", true, &command.maker_fee_bps));
+      QZ_TRY(fields.u32("taker_fee_bps", true, &command.taker_fee_bps));
+      QZ_TRY(fields.u64("fee_account_base", true, &command.fee_account_base));
+      QZ_TRY(fields.u64("fee_account_quote", true, &command.fee_account_quote));
+      break;
+    case CommandKind::set_market_status: {
+      QZ_TRY(fields.u32("market", true, &command.market));
+      size_t status = 0;
+      QZ_TRY(fields.choice("status", true, kMarketStatusNames, &status));
+      command.market_status = static_cast<uint8_t>(status + 1);
+      QZ_TRY(fields.decimal("reference_price", false, &command.reference_price));
+      break;
+    }
+    case CommandKind::set_fee_tier:
+      QZ_TRY(fields.u32("market", true, &command.market));
+      QZ_TRY(fields.u8("index", true, &command.tier_index));
+      QZ_TRY(fields.u8("count", true, &command.tier_count));
+      QZ_TRY(fields.decimal("min_30d_volume", false, &command.min_volume));
+      QZ_TRY(fields.u32("maker_fee_bps", true, &command.maker_fee_bps));
+      QZ_TRY(fields.u32("taker_fee_bps", true, &command.taker_fee_bps));
+      break;
+    case CommandKind::place_order: QZ_TRY(parse_place_order(&fields, &command)); break;
+    case CommandKind::cancel_order:
+    case CommandKind::amend_order:
+      QZ_TRY(fields.u32("market", true, &command.market));
+      QZ_TRY(read_order_reference(&fields, &command));
+      if (spec->kind == CommandKind::amend_order) QZ_TRY(fields.decimal("newQty", true, &command.new_qty));
+      break;
+    case CommandKind::cancel_all: QZ_TRY(fields.u32("market", true, &command.market)); break;
   }
   line->commands.push_back(std::move(command));
   return Status::ok();
@@ -325,6 +547,28 @@ bool role_from_name(std::string_view name, Role* out) {
     }
   }
   return false;
+}
+
+const char* order_side_name(uint8_t side) { return side < kSideNames.size() ? kSideNames[side].data() : ""; }
+
+const char* order_type_name(uint8_t type) {
+  switch (static_cast<OrderType>(type)) {
+    case OrderType::limit: return "LIMIT";
+    case OrderType::limit_maker: return "LIMIT_MAKER";
+    case OrderType::market: return "MARKET";
+    case OrderType::market_by_quote: return "MARKET_BY_QUOTE";
+    case OrderType::stop_loss_limit: return "STOP_LOSS_LIMIT";
+    case OrderType::take_profit_limit: return "TAKE_PROFIT_LIMIT";
+  }
+  return "";
+}
+
+const char* order_tif_name(uint8_t tif) { return tif < kTifNames.size() ? kTifNames[tif].data() : ""; }
+
+const char* stp_mode_name(uint8_t mode) { return mode < kStpNames.size() ? kStpNames[mode].data() : ""; }
+
+const char* market_status_name(uint8_t status) {
+  return status >= 1 && status <= kMarketStatusNames.size() ? kMarketStatusNames[status - 1].data() : "";
 }
 
 Status parse_input_line(std::string_view text, uint64_t line_number, InputLine* out) {

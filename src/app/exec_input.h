@@ -1,15 +1,16 @@
 // `qazna exec` input: JSON lines (one command, or one linked group, per line) parsed into CommandText records.
 //
 // This stage is purely syntactic: it checks JSON, the command name, that every required field is there with the
-// right type and that no unknown or repeated field is present. It does not look at the ledger: names (asset
-// codes), ids (accounts, holds) and decimal amounts are kept as written and resolved later against the engine
-// state by exec_plan.h. The format is specified in docs/cli.md.
+// right type and that no unknown or repeated field is present, and for place_order which fields its type takes.
+// It does not look at the engine state: names (asset codes), ids (accounts, holds, markets) and decimal amounts
+// are kept as written and resolved later by exec_plan.h. The format is specified in docs/cli.md.
 //
 // Errors are one line, naming the input line and the field: `line 3: "amount": must be a decimal string ...`.
 // Blank lines (only spaces, tabs or a carriage return) are skipped but still counted.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,44 @@ struct CommandText {
   std::string amount;  // decimal text, parsed at the asset's scale later
   uint64_t timeout_ns = 0;
   uint64_t reference = 0;
+
+  // Markets and orders. Decimal texts are kept as written (nullopt = not given) and parsed at the market's
+  // scales by exec_plan.h: prices and quote amounts at the quote asset's scale, quantities at the base asset's.
+  uint32_t market = 0;
+  // create_market: asset codes, tick (a price), lot step and quantity limits (quantities)
+  std::string base_asset;
+  std::string quote_asset;
+  std::optional<std::string> tick_size;
+  std::optional<std::string> lot_step;
+  std::optional<std::string> min_qty;
+  std::optional<std::string> max_qty;
+  // set_market_rules; set_fee_tier (market, index, count, min_volume and the two fees)
+  uint32_t band_bps = 0;
+  std::optional<std::string> min_notional;
+  uint32_t maker_fee_bps = 0;
+  uint32_t taker_fee_bps = 0;
+  uint64_t fee_account_base = 0;
+  uint64_t fee_account_quote = 0;
+  uint8_t tier_index = 0;
+  uint8_t tier_count = 0;
+  std::optional<std::string> min_volume;
+  // set_market_status
+  uint8_t market_status = 0;  // MarketStatus
+  std::optional<std::string> reference_price;
+  // place_order. For market_by_quote, quantity holds quoteOrderQty (a quote amount).
+  OrderSideCode side = OrderSideCode::buy;
+  OrderType order_type = OrderType::limit;
+  OrderTif time_in_force = OrderTif::none;
+  uint8_t self_trade_prevention = 0;
+  std::optional<std::string> price;
+  std::optional<std::string> quantity;
+  std::optional<std::string> stop_price;
+  std::optional<std::string> iceberg_qty;
+  uint64_t good_till_ns = 0;
+  // cancel_order, amend_order: the order by id or by the client order id it was placed with
+  uint64_t order_id = 0;
+  uint64_t client_order_id = 0;
+  std::optional<std::string> new_qty;
 };
 
 struct InputLine {
@@ -71,5 +110,15 @@ bool is_blank_line(std::string_view text);
 bool account_kind_from_name(std::string_view name, AccountKind* out);
 // "operator" -> Role::operator_ (every role of base/role.h except none); false for anything else.
 bool role_from_name(std::string_view name, Role* out);
+
+// Names of the order enums as exec reads and prints them (Binance's spelling): "BUY", "LIMIT_MAKER", "GTC",
+// "EXPIRE_MAKER". order_type_name gives "MARKET_BY_QUOTE" for market_by_quote (input: MARKET with
+// quoteOrderQty); tif none and unknown values give "".
+const char* order_side_name(uint8_t side);
+const char* order_type_name(uint8_t type);
+const char* order_tif_name(uint8_t tif);
+const char* stp_mode_name(uint8_t mode);
+// "trading", "halted", "closed"; "" otherwise.
+const char* market_status_name(uint8_t status);
 
 }  // namespace qz::app

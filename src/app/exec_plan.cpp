@@ -2,8 +2,10 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "app/market_directory.h"
 #include "base/assert.h"
 #include "base/decimal.h"
 #include "engine/engine.h"
@@ -22,8 +24,9 @@ struct AccountInfo {
 // Resolves the commands of one line against `engine` plus what earlier members of the same line will create.
 class Resolver {
  public:
-  Resolver(const Engine& engine, const std::map<uint64_t, uint64_t>& closed_hold_accounts)
-      : engine_(engine), hold_accounts_(closed_hold_accounts) {}
+  Resolver(const Engine& engine, const std::map<uint64_t, uint64_t>& closed_hold_accounts,
+           const MarketDirectory& markets)
+      : engine_(engine), hold_accounts_(closed_hold_accounts), markets_(markets) {}
 
   Status resolve(const InputLine& line, const CommandText& text, Command* out) {
     line_number_ = line.line_number;
@@ -105,6 +108,98 @@ class Resolver {
           QZ_TRY(parse_amount(text.amount, source, "hold", text.hold, &amount_minor));
         }
         command = make_void_hold(text.hold, amount_minor);
+        break;
+      }
+      case CommandKind::create_market: {
+        const AccountInfo* found = find_asset(text.base_asset);
+        if (found == nullptr) return fail("base", "unknown asset \"" + text.base_asset + "\"" + known_assets());
+        const AccountInfo base = *found;
+        found = find_asset(text.quote_asset);
+        if (found == nullptr) return fail("quote", "unknown asset \"" + text.quote_asset + "\"" + known_assets());
+        const AccountInfo quote = *found;
+        const std::string price_context = "prices are in the quote asset " + quote.code;
+        const std::string qty_context = "quantities are in the base asset " + base.code;
+        int64_t tick = 0;
+        int64_t lot = 0;
+        int64_t min_qty = 0;
+        int64_t max_qty = 0;
+        QZ_TRY(parse_scaled("tick_size", text.tick_size, quote.scale, quote.code, price_context, &tick));
+        QZ_TRY(parse_scaled("lot_step", text.lot_step, base.scale, base.code, qty_context, &lot));
+        QZ_TRY(parse_scaled("min_qty", text.min_qty, base.scale, base.code, qty_context, &min_qty));
+        QZ_TRY(parse_scaled("max_qty", text.max_qty, base.scale, base.code, qty_context, &max_qty));
+        command = make_create_market(base.asset, quote.asset, tick, lot, min_qty, max_qty);
+        break;
+      }
+      case CommandKind::set_market_rules: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        AccountInfo fee_account;
+        QZ_TRY(need_account("fee_account_base", text.fee_account_base, &fee_account));
+        QZ_TRY(need_account("fee_account_quote", text.fee_account_quote, &fee_account));
+        int64_t min_notional = 0;
+        QZ_TRY(parse_quote("min_notional", text.min_notional, text.market, market, "quote amounts", &min_notional));
+        command = make_set_market_rules(text.market, text.band_bps, min_notional, text.maker_fee_bps,
+                                        text.taker_fee_bps, text.fee_account_base, text.fee_account_quote);
+        break;
+      }
+      case CommandKind::set_market_status: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        int64_t reference = 0;
+        QZ_TRY(parse_quote("reference_price", text.reference_price, text.market, market, "prices", &reference));
+        command = make_set_market_status(text.market, text.market_status, reference);
+        break;
+      }
+      case CommandKind::set_fee_tier: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        int64_t min_volume = 0;
+        QZ_TRY(parse_quote("min_30d_volume", text.min_volume, text.market, market, "quote amounts", &min_volume));
+        command = make_set_fee_tier(text.market, text.tier_index, text.tier_count, min_volume, text.maker_fee_bps,
+                                    text.taker_fee_bps);
+        break;
+      }
+      case CommandKind::place_order: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        int64_t price = 0;
+        int64_t qty = 0;
+        int64_t stop = 0;
+        int64_t iceberg = 0;
+        QZ_TRY(parse_quote("price", text.price, text.market, market, "prices", &price));
+        if (text.order_type == OrderType::market_by_quote) {
+          QZ_TRY(parse_quote("quoteOrderQty", text.quantity, text.market, market, "quote amounts", &qty));
+        } else {
+          QZ_TRY(parse_base("quantity", text.quantity, text.market, market, &qty));
+        }
+        QZ_TRY(parse_quote("stopPrice", text.stop_price, text.market, market, "prices", &stop));
+        QZ_TRY(parse_base("icebergQty", text.iceberg_qty, text.market, market, &iceberg));
+        command = make_place_order(text.actor, text.market, text.side, text.order_type, text.time_in_force, price, qty);
+        command.place_order.self_trade_prevention = text.self_trade_prevention;
+        command.place_order.stop_price_minor = stop;
+        command.place_order.aux =
+            text.time_in_force == OrderTif::gtd ? text.good_till_ns : static_cast<uint64_t>(iceberg);
+        break;
+      }
+      case CommandKind::cancel_order: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        command = make_cancel_order(text.actor, text.market, text.order_id, text.client_order_id);
+        break;
+      }
+      case CommandKind::amend_order: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        int64_t new_qty = 0;
+        QZ_TRY(parse_base("newQty", text.new_qty, text.market, market, &new_qty));
+        command = make_amend_order(text.actor, text.market, text.order_id, new_qty);
+        command.amend_order.client_order_id = text.client_order_id;
+        break;
+      }
+      case CommandKind::cancel_all: {
+        MarketAssets market;
+        QZ_TRY(need_market(text.market, &market));
+        command = make_cancel_all(text.actor, text.market);
         break;
       }
     }
@@ -198,6 +293,43 @@ class Resolver {
     return fail("amount", "\"" + text + "\": " + decimal_error_message(error) + context);
   }
 
+  Status need_market(uint32_t id, MarketAssets* out) const {
+    if (const MarketAssets* market = markets_.market(id)) {
+      *out = *market;
+      return Status::ok();
+    }
+    const uint32_t count = markets_.market_count();
+    return fail("market", "market " + std::to_string(id) + " does not exist" +
+                              (count == 0 ? std::string(" (no markets exist)")
+                                          : " (markets are numbered 1 to " + std::to_string(count) + ")"));
+  }
+
+  // Exact decimal text at `scale`; an absent text is 0. `context` says whose scale it is.
+  Status parse_scaled(const char* field, const std::optional<std::string>& text, uint8_t scale, const std::string& code,
+                      const std::string& context, int64_t* out) const {
+    *out = 0;
+    if (!text.has_value()) return Status::ok();
+    const DecimalError error = parse_decimal(*text, scale, out);
+    if (error == DecimalError::ok) return Status::ok();
+    const std::string where = " (" + context + ", scale " + std::to_string(scale) + ")";
+    if (error == DecimalError::too_many_decimals) {
+      return fail(field, "\"" + *text + "\" has more decimals than " + code + " allows" + where);
+    }
+    return fail(field, "\"" + *text + "\": " + decimal_error_message(error) + where);
+  }
+  // Prices and quote amounts: the quote asset's scale (a price is quote minor units per whole base unit).
+  Status parse_quote(const char* field, const std::optional<std::string>& text, uint32_t id, const MarketAssets& market,
+                     const char* what, int64_t* out) const {
+    return parse_scaled(field, text, market.quote_scale, market.quote_code,
+                        "market " + std::to_string(id) + " " + what + " are in " + market.quote_code, out);
+  }
+  // Quantities: the base asset's scale.
+  Status parse_base(const char* field, const std::optional<std::string>& text, uint32_t id, const MarketAssets& market,
+                    int64_t* out) const {
+    return parse_scaled(field, text, market.base_scale, market.base_code,
+                        "market " + std::to_string(id) + " quantities are in " + market.base_code, out);
+  }
+
   std::string known_assets() const {
     std::string list;
     for (uint32_t id = 1; id <= ledger().asset_count() && id <= 20; id++) {
@@ -214,6 +346,7 @@ class Resolver {
 
   const Engine& engine_;
   const std::map<uint64_t, uint64_t>& hold_accounts_;
+  const MarketDirectory& markets_;
   std::vector<PendingAsset> pending_assets_;
   std::vector<AccountInfo> pending_accounts_;
   std::vector<uint64_t> pending_holds_;  // held account of each hold placed earlier in the line
@@ -232,6 +365,9 @@ Status plan_exec(std::span<const uint8_t> snapshot, std::span<const InputLine> l
 
   // Held account of every hold placed during the dry run, so a post after the hold closed still knows its scale.
   std::map<uint64_t, uint64_t> hold_accounts;
+  // Markets (with their assets' scales) and open orders: the state's, then what the dry run creates.
+  MarketDirectory markets;
+  markets.seed_from_engine(*scratch);
   std::vector<Command> block;
   std::vector<Event> events;
   for (const InputLine& line : lines) {
@@ -240,7 +376,7 @@ Status plan_exec(std::span<const uint8_t> snapshot, std::span<const InputLine> l
       return Status::error("line " + std::to_string(line.line_number) + ": a linked group may hold at most " +
                            std::to_string(kMaxLineCommands) + " commands");
     }
-    Resolver resolver(*scratch, hold_accounts);
+    Resolver resolver(*scratch, hold_accounts, markets);
     block.clear();
     for (size_t i = 0; i < line.commands.size(); i++) {
       Command command;
@@ -258,6 +394,7 @@ Status plan_exec(std::span<const uint8_t> snapshot, std::span<const InputLine> l
         hold_accounts[event.hold_placed.hold] = event.hold_placed.account;
       }
       if (event.event_kind() == EventKind::rejected) plan->dry_run_rejections++;
+      markets.observe(event, scratch->ledger());
     }
 
     plan->line_starts.push_back(plan->commands.size());

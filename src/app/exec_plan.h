@@ -8,9 +8,13 @@
 //   - amounts are parsed exactly (parse_decimal) at the scale of the asset of the account they come from:
 //     the debit account (transfer), the held account (hold, post). A post to a hold that closed before this
 //     file, with an amount and no credit account, is refused: its asset can no longer be known.
+//   - market ids must name a market (existing, or created by an earlier line; market_directory.h); prices and
+//     quote amounts are parsed at the market's quote asset scale, quantities at its base asset scale;
+//     create_market's tick size at the quote scale and its lot and quantity limits at the base scale; fee
+//     accounts must be opened accounts.
 // Each line is then applied to a scratch engine (a copy of the live state made with write_snapshot and
 // load_snapshot) as its own block, at the scratch engine's next height and a time after its last one, so
-// accounts, assets and holds created by a line are visible to later lines. Business rejections in the dry
+// accounts, assets, holds and markets created by a line are visible to later lines. Business rejections in the dry
 // run are fine (they become rejection events in the real run); only input errors refuse the file.
 //
 // Inside a linked group, ids created by earlier members are predicted (ids are dense and assigned in command

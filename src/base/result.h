@@ -23,6 +23,7 @@ namespace qz {
   X(linked_event_failed, 4, "another command in the linked group failed, so none of it was applied")          \
   X(linked_group_open, 5, "the last command of the block is marked linked: the group is not closed")           \
   X(request_id_reused, 6, "this request id was already used by the same actor for a different command")        \
+  X(linked_group_unsupported, 7, "market and order commands cannot be linked, except cancel_order then place_order") \
   X(asset_code_invalid, 100, "asset code must be 1-12 characters A-Z or 0-9")                                  \
   X(asset_scale_invalid, 101, "asset scale must be between 0 and 18")                                          \
   X(asset_exists, 102, "an asset with this code already exists")                                              \
@@ -59,7 +60,24 @@ namespace qz {
   X(qty_above_maximum, 215, "quantity is above the market's maximum")                                          \
   X(notional_below_minimum, 216, "order value is below the market's minimum notional")                         \
   X(price_out_of_band, 217, "price is outside the band around the reference price")                            \
-  X(amount_overflow, 218, "order value is too large")
+  X(amount_overflow, 218, "order value is too large")                                                          \
+  X(market_not_found, 219, "market not found")                                                                  \
+  X(market_fee_accounts_invalid, 220, "fee accounts must be fee_income accounts of the market's base and quote") \
+  X(market_not_ready, 221, "a market can open only once its rules and fee accounts are set")                    \
+  X(market_status_invalid, 222, "status must be trading, halted or closed, and a closed market stays closed")   \
+  X(fee_tiers_invalid, 223, "fee tiers: index below count, at most 16 and one more at a time, first threshold 0, thresholds increasing") \
+  X(order_type_invalid, 224, "this order type does not allow this time in force, stop price or iceberg")        \
+  X(trading_account_not_found, 225, "the actor has no customer account in this asset to trade from or into")    \
+  X(no_reference_price, 226, "market orders need a price band and a reference price")                           \
+  X(stop_price_invalid, 227, "stop price must be on the tick and must not trigger at once")                     \
+  X(order_expiry_invalid, 228, "good-till-date expiry must be after the block time")                            \
+  X(iceberg_invalid, 229, "iceberg visible quantity must be on the lot and below the order quantity")           \
+  X(order_would_take, 230, "post-only order would trade on arrival")                                            \
+  X(order_not_found, 231, "no open order of yours with this id in this market")                                 \
+  X(amend_qty_invalid, 232, "new quantity must be on the lot, above what has executed and below the current quantity") \
+  X(order_limit_reached, 233, "the market cannot take more open orders")                                        \
+  X(order_field_invalid, 234, "order side, type, time in force or self-trade mode is out of range")             \
+  X(market_limit_reached, 235, "no more markets can be created")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

@@ -74,6 +74,87 @@ Command make_void_hold(uint64_t hold, int64_t amount_minor) {
   return command;
 }
 
+Command make_create_market(uint32_t base, uint32_t quote, int64_t tick_size, int64_t lot_step, int64_t min_qty,
+                           int64_t max_qty) {
+  Command command = blank(CommandKind::create_market);
+  command.create_market = CreateMarketPayload{.base = base, .quote = quote, .tick_size = tick_size,
+                                              .lot_step = lot_step, .min_qty = min_qty, .max_qty = max_qty};
+  return command;
+}
+
+Command make_set_market_rules(uint32_t market, uint32_t band_bps, int64_t min_notional, uint32_t maker_fee_bps,
+                              uint32_t taker_fee_bps, uint64_t fee_account_base, uint64_t fee_account_quote) {
+  Command command = blank(CommandKind::set_market_rules);
+  command.set_market_rules = SetMarketRulesPayload{.market = market, .band_bps = band_bps,
+                                                   .min_notional = min_notional, .maker_fee_bps = maker_fee_bps,
+                                                   .taker_fee_bps = taker_fee_bps,
+                                                   .fee_account_base = fee_account_base,
+                                                   .fee_account_quote = fee_account_quote};
+  return command;
+}
+
+Command make_set_market_status(uint32_t market, uint8_t status, int64_t reference_price_minor) {
+  Command command = blank(CommandKind::set_market_status);
+  command.set_market_status.market = market;
+  command.set_market_status.status = status;
+  command.set_market_status.reference_price_minor = reference_price_minor;
+  return command;
+}
+
+Command make_set_fee_tier(uint32_t market, uint8_t index, uint8_t count, int64_t min_volume_quote_minor,
+                          uint32_t maker_fee_bps, uint32_t taker_fee_bps) {
+  Command command = blank(CommandKind::set_fee_tier);
+  command.set_fee_tier.market = market;
+  command.set_fee_tier.index = index;
+  command.set_fee_tier.count = count;
+  command.set_fee_tier.min_30d_volume_quote_minor = min_volume_quote_minor;
+  command.set_fee_tier.maker_fee_bps = maker_fee_bps;
+  command.set_fee_tier.taker_fee_bps = taker_fee_bps;
+  return command;
+}
+
+Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, OrderType type, OrderTif tif,
+                         int64_t price_minor, int64_t qty_minor) {
+  Command command = blank(CommandKind::place_order);
+  command.role = static_cast<uint8_t>(Role::customer);
+  command.actor = actor;
+  command.place_order.market = market;
+  command.place_order.side = static_cast<uint8_t>(side);
+  command.place_order.type = static_cast<uint8_t>(type);
+  command.place_order.time_in_force = static_cast<uint8_t>(tif);
+  command.place_order.price_minor = price_minor;
+  command.place_order.qty_minor = qty_minor;
+  return command;
+}
+
+Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, uint64_t client_order_id) {
+  Command command = blank(CommandKind::cancel_order);
+  command.role = static_cast<uint8_t>(Role::customer);
+  command.actor = actor;
+  command.cancel_order.market = market;
+  command.cancel_order.order_id = order_id;
+  command.cancel_order.client_order_id = client_order_id;
+  return command;
+}
+
+Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int64_t new_qty_minor) {
+  Command command = blank(CommandKind::amend_order);
+  command.role = static_cast<uint8_t>(Role::customer);
+  command.actor = actor;
+  command.amend_order.market = market;
+  command.amend_order.order_id = order_id;
+  command.amend_order.new_qty_minor = new_qty_minor;
+  return command;
+}
+
+Command make_cancel_all(uint64_t actor, uint32_t market) {
+  Command command = blank(CommandKind::cancel_all);
+  command.role = static_cast<uint8_t>(Role::customer);
+  command.actor = actor;
+  command.cancel_all.market = market;
+  return command;
+}
+
 const char* command_kind_name(CommandKind kind) {
   switch (kind) {
     case CommandKind::create_asset: return "create_asset";
@@ -82,6 +163,14 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::hold: return "hold";
     case CommandKind::post_hold: return "post_hold";
     case CommandKind::void_hold: return "void_hold";
+    case CommandKind::create_market: return "create_market";
+    case CommandKind::set_market_rules: return "set_market_rules";
+    case CommandKind::set_market_status: return "set_market_status";
+    case CommandKind::set_fee_tier: return "set_fee_tier";
+    case CommandKind::place_order: return "place_order";
+    case CommandKind::cancel_order: return "cancel_order";
+    case CommandKind::amend_order: return "amend_order";
+    case CommandKind::cancel_all: return "cancel_all";
   }
   return "unknown";
 }
@@ -107,10 +196,38 @@ Result validate_command(const Command& command) {
     case CommandKind::void_hold:
       unused_zero = all_zero(command.void_hold.zero, sizeof command.void_hold.zero);
       break;
+    case CommandKind::create_market: unused_zero = true; break;
+    case CommandKind::set_market_rules: unused_zero = true; break;
+    case CommandKind::set_market_status:
+      unused_zero = all_zero(command.set_market_status.zero, sizeof command.set_market_status.zero) &&
+                    all_zero(command.set_market_status.zero2, sizeof command.set_market_status.zero2);
+      break;
+    case CommandKind::set_fee_tier:
+      unused_zero = all_zero(command.set_fee_tier.zero, sizeof command.set_fee_tier.zero) &&
+                    all_zero(command.set_fee_tier.zero2, sizeof command.set_fee_tier.zero2);
+      break;
+    case CommandKind::place_order: unused_zero = true; break;
+    case CommandKind::cancel_order:
+      unused_zero = command.cancel_order.zero == 0 &&
+                    all_zero(command.cancel_order.zero2, sizeof command.cancel_order.zero2);
+      break;
+    case CommandKind::amend_order:
+      unused_zero = command.amend_order.zero == 0 && command.amend_order.zero2 == 0;
+      break;
+    case CommandKind::cancel_all:
+      unused_zero = all_zero(command.cancel_all.zero, sizeof command.cancel_all.zero);
+      break;
     default: return Result::unknown_command_kind;
   }
   if ((command.flags & ~kKnownCommandFlags) != 0 || command.reserved != 0 || !unused_zero) {
     return Result::reserved_field_not_zero;
+  }
+  if (command.command_kind() == CommandKind::place_order) {
+    const PlaceOrderPayload& p = command.place_order;
+    if (p.side < 1 || p.side > 2 || p.type < 1 || p.type > kMaxOrderType || p.time_in_force > kMaxOrderTif ||
+        p.self_trade_prevention > kMaxStpMode) {
+      return Result::order_field_invalid;
+    }
   }
   if (command.role > kMaxRole) return Result::actor_not_permitted;
   return Result::ok;

@@ -34,6 +34,16 @@ enum class CommandKind : uint16_t {
   hold = 4,
   post_hold = 5,
   void_hold = 6,
+  // Markets (operator only). docs/markets.md.
+  create_market = 10,
+  set_market_rules = 11,
+  set_market_status = 12,
+  set_fee_tier = 13,
+  // Orders (customer, merchant, bank or operator: the actor trades its own accounts).
+  place_order = 20,
+  cancel_order = 21,
+  amend_order = 22,
+  cancel_all = 23,
 };
 
 // Command flags.
@@ -82,6 +92,105 @@ struct VoidHoldPayload {
   uint64_t zero[3];
 };
 
+// A market's id is assigned by the engine (dense from 1). It starts halted; it can trade once set_market_rules
+// has named its fee accounts and set_market_status opened it.
+struct CreateMarketPayload {
+  uint32_t base;
+  uint32_t quote;
+  int64_t tick_size;  // price minor units (quote minor per whole base unit)
+  int64_t lot_step;   // base minor units
+  int64_t min_qty;
+  int64_t max_qty;
+};
+
+struct SetMarketRulesPayload {
+  uint32_t market;
+  uint32_t band_bps;  // price band around the reference price; 0 = none (then no market orders)
+  int64_t min_notional;
+  uint32_t maker_fee_bps;  // tier 0 of the fee schedule
+  uint32_t taker_fee_bps;
+  uint64_t fee_account_base;   // fee_income accounts of the two assets: fees are paid in the spent asset
+  uint64_t fee_account_quote;
+};
+
+struct SetMarketStatusPayload {
+  uint32_t market;
+  uint8_t status;  // MarketStatus: 1 trading, 2 halted, 3 closed (closing cancels every open order; final)
+  uint8_t zero[3];
+  int64_t reference_price_minor;  // 0 = keep; otherwise the reference until the next trade
+  uint8_t zero2[24];
+};
+
+// Sets tier `index` of the market's fee schedule and makes the schedule `count` tiers long (index < count; a
+// longer schedule may grow by this one tier only). The resulting schedule must be valid (fees.h).
+struct SetFeeTierPayload {
+  uint32_t market;
+  uint8_t index;
+  uint8_t count;
+  uint8_t zero[2];
+  int64_t min_30d_volume_quote_minor;
+  uint32_t maker_fee_bps;
+  uint32_t taker_fee_bps;
+  uint8_t zero2[16];
+};
+
+enum class OrderType : uint8_t {
+  limit = 1,
+  limit_maker = 2,       // post-only: refused when it would take
+  market = 3,            // by base quantity, within the protection band
+  market_by_quote = 4,   // qty_minor is the quote amount to spend (buy) or receive (sell)
+  stop_loss_limit = 5,   // rests off-book until the last trade price reaches stop_price
+  take_profit_limit = 6,
+};
+inline constexpr uint8_t kMaxOrderType = 6;
+
+// 0 is "not given": market and limit_maker orders carry 0; the others name one.
+enum class OrderTif : uint8_t { none = 0, gtc = 1, ioc = 2, fok = 3, gtd = 4 };
+inline constexpr uint8_t kMaxOrderTif = 4;
+
+enum class OrderSideCode : uint8_t { buy = 1, sell = 2 };
+
+// Self-trade prevention mode, as book.h's SelfTrade: 0 none, 1 expire taker, 2 expire maker, 3 expire both.
+inline constexpr uint8_t kMaxStpMode = 3;
+
+// The client order id is the command's request_id (per actor, unique; 0 = none).
+struct PlaceOrderPayload {
+  uint32_t market;
+  uint8_t side;  // OrderSideCode
+  uint8_t type;  // OrderType
+  uint8_t time_in_force;  // OrderTif
+  uint8_t self_trade_prevention;
+  int64_t price_minor;       // limit price; 0 for market orders
+  int64_t qty_minor;         // base quantity; the quote amount for market_by_quote
+  int64_t stop_price_minor;  // stop orders only; else 0
+  uint64_t aux;              // iceberg visible quantity (GTC limit orders) or GTD expiry block time (ns)
+};
+
+// Names the order by order_id, or (order_id 0) by the client order id the actor gave it.
+struct CancelOrderPayload {
+  uint32_t market;
+  uint32_t zero;
+  uint64_t order_id;
+  uint64_t client_order_id;
+  uint8_t zero2[16];
+};
+
+// Lowers the order's quantity to new_qty_minor (its new original quantity: above what has executed, below what
+// it was). The order keeps its priority and its hold shrinks to what the rest needs.
+struct AmendOrderPayload {
+  uint32_t market;
+  uint32_t zero;
+  uint64_t order_id;
+  uint64_t client_order_id;
+  int64_t new_qty_minor;
+  uint64_t zero2;
+};
+
+struct CancelAllPayload {
+  uint32_t market;
+  uint8_t zero[36];
+};
+
 struct Command {
   uint16_t kind;  // CommandKind
   uint8_t flags;
@@ -96,6 +205,14 @@ struct Command {
     HoldPayload hold;
     PostHoldPayload post_hold;
     VoidHoldPayload void_hold;
+    CreateMarketPayload create_market;
+    SetMarketRulesPayload set_market_rules;
+    SetMarketStatusPayload set_market_status;
+    SetFeeTierPayload set_fee_tier;
+    PlaceOrderPayload place_order;
+    CancelOrderPayload cancel_order;
+    AmendOrderPayload amend_order;
+    CancelAllPayload cancel_all;
     uint8_t payload[40];
   };
 
@@ -109,6 +226,17 @@ static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
 static_assert(sizeof(PostHoldPayload) == 40);
 static_assert(sizeof(VoidHoldPayload) == 40);
+static_assert(sizeof(CreateMarketPayload) == 40);
+static_assert(sizeof(SetMarketRulesPayload) == 40);
+static_assert(sizeof(SetMarketStatusPayload) == 40);
+static_assert(sizeof(SetFeeTierPayload) == 40);
+static_assert(sizeof(PlaceOrderPayload) == 40);
+static_assert(offsetof(PlaceOrderPayload, price_minor) == 8);
+static_assert(offsetof(PlaceOrderPayload, aux) == 32);
+static_assert(sizeof(CancelOrderPayload) == 40);
+static_assert(sizeof(AmendOrderPayload) == 40);
+static_assert(offsetof(AmendOrderPayload, new_qty_minor) == 24);
+static_assert(sizeof(CancelAllPayload) == 40);
 static_assert(offsetof(VoidHoldPayload, amount_minor) == 8);
 static_assert(offsetof(VoidHoldPayload, zero) == 16);
 static_assert(sizeof(Command) == kCommandSize);
@@ -124,12 +252,26 @@ Command make_transfer(uint64_t debit, uint64_t credit, int64_t amount_minor);
 Command make_hold(uint64_t account, uint64_t credit, int64_t amount_minor, uint64_t timeout_ns);
 Command make_post_hold(uint64_t hold, uint64_t credit, int64_t amount_minor);
 Command make_void_hold(uint64_t hold, int64_t amount_minor = 0);  // amount 0 = everything still held
+Command make_create_market(uint32_t base, uint32_t quote, int64_t tick_size, int64_t lot_step, int64_t min_qty,
+                           int64_t max_qty);
+Command make_set_market_rules(uint32_t market, uint32_t band_bps, int64_t min_notional, uint32_t maker_fee_bps,
+                              uint32_t taker_fee_bps, uint64_t fee_account_base, uint64_t fee_account_quote);
+Command make_set_market_status(uint32_t market, uint8_t status, int64_t reference_price_minor = 0);
+Command make_set_fee_tier(uint32_t market, uint8_t index, uint8_t count, int64_t min_volume_quote_minor,
+                          uint32_t maker_fee_bps, uint32_t taker_fee_bps);
+// Order commands default to role customer; the caller sets actor (and request_id, the client order id).
+Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, OrderType type, OrderTif tif,
+                         int64_t price_minor, int64_t qty_minor);
+Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, uint64_t client_order_id = 0);
+Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int64_t new_qty_minor);
+Command make_cancel_all(uint64_t actor, uint32_t market);
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 
 // Structural checks of one command, in this order: unknown_command_kind (kind not listed),
 // reserved_field_not_zero (unknown flag bits, reserved header field, or payload bytes the kind does not use),
-// actor_not_permitted (role not listed). The engine runs the same checks before anything else.
+// order_field_invalid (place_order: side, type, time in force or STP mode out of range),
+// actor_not_permitted (role not listed). Who may send which kind is the engine's check. The engine runs the same checks before anything else.
 [[nodiscard]] Result validate_command(const Command& command);
 
 // Copies 64 bytes into *out and validates them (validate_command). Never reads past `bytes`; a size other than

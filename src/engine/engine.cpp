@@ -52,7 +52,8 @@ Event released_event(EventKind kind, uint32_t index, const HoldReleased& release
 
 }  // namespace
 
-Engine::Engine(const LedgerLimits& limits) : ledger_(limits), requests_(limits.reserved_request_ids) {}
+Engine::Engine(const LedgerLimits& limits, const MarketLimits& market_limits)
+    : ledger_(limits), requests_(limits.reserved_request_ids), exchange_(&ledger_, market_limits) {}
 
 void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
   QZ_ASSERT_EQ(block.height, next_height_);
@@ -66,6 +67,7 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
   for (const HoldReleased& released : expired_scratch_) {
     events->push_back(released_event(EventKind::hold_expired, kNoCommand, released));
   }
+  exchange_.begin_block(block.time_ns, events);
 
   const size_t count = block.commands.size();
   QZ_ASSERT_LT(count, static_cast<size_t>(kNoCommand));
@@ -160,6 +162,12 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
                          std::vector<Event>* events) {
   QZ_ASSERT(!group.empty());
   if (screen_requests(group, first_index, events)) return;
+  for (const Command& command : group) {
+    if (Exchange::handles(command.command_kind())) {
+      apply_market_group(group, first_index, block_time_ns, events);
+      return;
+    }
+  }
 
   if (group.size() == 1) {
     // A lone command needs no undo log: every ledger operation checks all its rules before changing anything.
@@ -170,6 +178,9 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
     event.command_index = first_index;
     events->push_back(result == Result::ok ? event : rejection(command, first_index, result));
     remember(command, result, result == Result::ok ? object_id : 0);
+    if (result == Result::ok && command.command_kind() == CommandKind::open_account) {
+      exchange_.on_account_opened(object_id);
+    }
     return;
   }
 
@@ -194,7 +205,10 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   const bool keep = failed_at == group.size();
   ledger_.end_group(keep);
   if (keep) {
-    for (size_t i = 0; i < group.size(); i++) remember(group[i], Result::ok, group_objects_[i]);
+    for (size_t i = 0; i < group.size(); i++) {
+      remember(group[i], Result::ok, group_objects_[i]);
+      if (group[i].command_kind() == CommandKind::open_account) exchange_.on_account_opened(group_objects_[i]);
+    }
     return;
   }
   events->resize(events_before);
@@ -202,6 +216,54 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
     const Result result = i == failed_at ? failure : Result::linked_event_failed;
     events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), result));
     remember(group[i], result, 0);
+  }
+}
+
+// A group with a market or order command: alone, or the cancel-replace pair; any other group is refused.
+void Engine::apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
+                                std::vector<Event>* events) {
+  if (group.size() == 1) {
+    const Command& command = group[0];
+    const size_t events_before = events->size();
+    uint64_t object_id = 0;
+    Result result = validate_command(command);
+    if (result == Result::ok) result = exchange_.apply(command, first_index, block_time_ns, events, &object_id);
+    if (result != Result::ok) {
+      QZ_ASSERT_EQ(events->size(), events_before);
+      events->push_back(rejection(command, first_index, result));
+    }
+    remember(command, result, result == Result::ok ? object_id : 0);
+    return;
+  }
+  const bool pair = group.size() == 2 && group[0].command_kind() == CommandKind::cancel_order &&
+                    group[1].command_kind() == CommandKind::place_order && group[0].actor == group[1].actor &&
+                    group[0].cancel_order.market == group[1].place_order.market;
+  Result result = Result::linked_group_unsupported;
+  size_t failed = 0;
+  uint64_t object_id = 0;
+  uint64_t cancelled_id = 0;
+  if (pair) {
+    result = validate_command(group[0]);
+    if (result == Result::ok) {
+      failed = 1;
+      result = validate_command(group[1]);
+    }
+    if (result == Result::ok) {
+      const size_t events_before = events->size();
+      result = exchange_.apply_cancel_replace(group[0], group[1], first_index, block_time_ns, events,
+                                              &cancelled_id, &object_id, &failed);
+      if (result != Result::ok) QZ_ASSERT_EQ(events->size(), events_before);
+    }
+  }
+  if (result == Result::ok) {
+    remember(group[0], Result::ok, cancelled_id);
+    remember(group[1], Result::ok, object_id);
+    return;
+  }
+  for (size_t i = 0; i < group.size(); i++) {
+    const Result member = !pair || i == failed ? result : Result::linked_event_failed;
+    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), member));
+    remember(group[i], member, 0);
   }
 }
 
@@ -295,6 +357,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
       *object_id = released.hold_id;
       return Result::ok;
     }
+    default: break;  // market and order commands go to apply_market_group
   }
   QZ_ASSERT_MSG(false, "validate_command let an unknown kind through");
   return Result::unknown_command_kind;
@@ -307,11 +370,14 @@ Hash256 Engine::state_hash() const {
   hasher.update_u64(last_time_ns_);
   ledger_.hash_into(&hasher);
   requests_.hash_into(&hasher);
+  exchange_.hash_into(&hasher);
   return hasher.finish();
 }
 
 std::string Engine::check_invariants() const {
   std::string problem = ledger_.check_invariants();
+  if (!problem.empty()) return problem;
+  problem = exchange_.check_invariants();
   if (!problem.empty()) return problem;
   return requests_.check_invariants();
 }
@@ -328,6 +394,7 @@ void Engine::write_snapshot(std::vector<uint8_t>* out) const {
   ByteWriter writer(out);
   ledger_.write_snapshot(&writer);
   requests_.write_snapshot(&writer);
+  exchange_.write_snapshot(&writer);
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -353,6 +420,7 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!reader.ok() || height == 0) return Status::error("snapshot: bad header");
   if (!ledger_.read_snapshot(&reader)) return Status::error("snapshot: ledger section is malformed or inconsistent");
   if (!requests_.read_snapshot(&reader)) return Status::error("snapshot: request table is malformed");
+  if (!exchange_.read_snapshot(&reader)) return Status::error("snapshot: markets section is malformed or inconsistent");
   if (!reader.ok() || reader.remaining() != 0) return Status::error("snapshot: trailing or missing bytes");
   next_height_ = height;
   last_time_ns_ = time_ns;

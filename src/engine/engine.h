@@ -25,6 +25,7 @@
 #include "base/status.h"
 #include "engine/command.h"
 #include "engine/event.h"
+#include "engine/exchange.h"
 #include "ledger/ledger.h"
 #include "ledger/requests.h"
 
@@ -36,11 +37,13 @@ struct BlockInput {
   std::span<const Command> commands;
 };
 
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr uint32_t kSnapshotFormatVersion = 2;  // 2: markets and orders
 
 class Engine {
  public:
-  explicit Engine(const LedgerLimits& limits = {});
+  explicit Engine(const LedgerLimits& limits = {}, const MarketLimits& market_limits = {});
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   // Preconditions (asserted): block.height == next_height(); block.time_ns > last_time_ns() (the genesis
   // block, height 0, may have any time). Appends this block's events to *events.
@@ -62,6 +65,7 @@ class Engine {
 
   const Ledger& ledger() const { return ledger_; }
   const RequestTable& requests() const { return requests_; }
+  const Exchange& exchange() const { return exchange_; }
 
  private:
   void apply_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
@@ -70,9 +74,12 @@ class Engine {
   Result apply_one(const Command& command, uint64_t block_time_ns, Event* event, uint64_t* object_id);
   void remember(const Command& command, Result result, uint64_t object_id);
   void prefetch_request(const Command& command) const;
+  void apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
+                          std::vector<Event>* events);
 
   Ledger ledger_;
   RequestTable requests_;
+  Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;
   std::vector<HoldReleased> expired_scratch_;

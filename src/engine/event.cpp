@@ -1,6 +1,7 @@
 #include "engine/event.h"
 
 #include <cstring>
+#include <string_view>
 
 namespace qz {
 
@@ -15,6 +16,20 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::hold_posted: return "hold_posted";
     case EventKind::hold_voided: return "hold_voided";
     case EventKind::hold_expired: return "hold_expired";
+    case EventKind::market_created: return "market_created";
+    case EventKind::market_rules_set: return "market_rules_set";
+    case EventKind::market_status_changed: return "market_status_changed";
+    case EventKind::fee_tier_set: return "fee_tier_set";
+    case EventKind::order_accepted: return "order_accepted";
+    case EventKind::order_rested: return "order_rested";
+    case EventKind::order_filled: return "order_filled";
+    case EventKind::trade: return "trade";
+    case EventKind::order_cancelled: return "order_cancelled";
+    case EventKind::order_expired: return "order_expired";
+    case EventKind::order_triggered: return "order_triggered";
+    case EventKind::order_amended: return "order_amended";
+    case EventKind::level_changed: return "level_changed";
+    case EventKind::candle_closed: return "candle_closed";
   }
   return "unknown";
 }
@@ -23,9 +38,7 @@ bool decode_event(std::span<const uint8_t> bytes, Event* out) {
   if (bytes.size() != kEventSize) return false;
   std::memcpy(out, bytes.data(), kEventSize);
   const uint16_t kind = out->kind;
-  if (kind < static_cast<uint16_t>(EventKind::rejected) || kind > static_cast<uint16_t>(EventKind::hold_expired)) {
-    return false;
-  }
+  if (std::string_view(event_kind_name(static_cast<EventKind>(kind))) == "unknown") return false;
   return out->reserved == 0 && out->reserved2 == 0 && result_is_known(out->result);
 }
 

@@ -29,6 +29,39 @@ enum class EventKind : uint16_t {
   hold_posted = 7,
   hold_voided = 8,
   hold_expired = 9,
+  // Markets and orders (docs/markets.md). Quantities are base minor units, prices quote minor per whole base
+  // unit, fees minor units of the asset the order spends.
+  market_created = 20,
+  market_rules_set = 21,
+  market_status_changed = 22,
+  fee_tier_set = 23,
+  order_accepted = 30,
+  order_rested = 31,
+  order_filled = 32,  // one per side of each trade; remaining 0 = the order is filled
+  trade = 33,
+  order_cancelled = 34,
+  order_expired = 35,
+  order_triggered = 36,
+  order_amended = 37,
+  level_changed = 38,
+  candle_closed = 39,
+};
+inline constexpr uint16_t kMaxEventKind = 39;
+
+// Why an order ended without filling (order_cancelled / order_expired reason). Stable numbers.
+enum class OrderEndReason : uint8_t {
+  // order_cancelled
+  by_owner = 1,       // cancel_order
+  cancel_all = 2,
+  replaced = 3,       // cancel_order linked with a place_order (cancel-replace)
+  market_closed = 4,  // the operator closed the market
+  // order_expired
+  ioc_remainder = 10,
+  fok_not_filled = 11,
+  market_remainder = 12,  // a market order's remainder: no more liquidity within the protection band
+  good_till_date = 13,
+  self_trade_taker = 14,  // self-trade prevention expired this order as the aggressor
+  self_trade_maker = 15,  // ... as the resting order
 };
 
 struct RejectedPayload {
@@ -98,6 +131,150 @@ struct HoldReleasedPayload {
   uint8_t zero[8];
 };
 
+struct MarketCreatedPayload {
+  uint32_t market;
+  uint32_t base;
+  uint32_t quote;
+  uint32_t zero;
+  int64_t tick_size;
+  int64_t lot_step;
+  int64_t min_qty;
+  int64_t max_qty;
+};
+
+struct MarketRulesSetPayload {
+  uint32_t market;
+  uint32_t band_bps;
+  uint32_t maker_fee_bps;
+  uint32_t taker_fee_bps;
+  int64_t min_notional;
+  uint64_t fee_account_base;
+  uint64_t fee_account_quote;
+  uint8_t zero[8];
+};
+
+struct MarketStatusChangedPayload {
+  uint32_t market;
+  uint8_t status;
+  uint8_t previous_status;
+  uint8_t zero[2];
+  int64_t reference_price_minor;  // the reference price now (0 = none yet)
+  uint64_t orders_cancelled;      // closing: how many open orders were cancelled
+  uint8_t zero2[24];
+};
+
+struct FeeTierSetPayload {
+  uint32_t market;
+  uint8_t index;
+  uint8_t count;
+  uint8_t zero[2];
+  int64_t min_30d_volume_quote_minor;
+  uint32_t maker_fee_bps;
+  uint32_t taker_fee_bps;
+  uint8_t zero2[24];
+};
+
+// The order id is what the exchange assigns (dense from 1 across all markets); the client order id is the
+// place_order command's request_id, in the command this event answers.
+struct OrderAcceptedPayload {
+  uint64_t order;
+  uint32_t market;
+  uint8_t side;  // OrderSideCode
+  uint8_t type;  // OrderType
+  uint8_t time_in_force;
+  uint8_t self_trade_prevention;
+  int64_t price_minor;  // limit price; a market order's protection (or last reachable) price
+  int64_t qty_minor;    // base quantity (a market_by_quote order: what the quote amount reaches)
+  uint64_t hold;        // the ledger hold that reserves its cost and fee (0: nothing to reserve)
+  int64_t hold_minor;
+};
+
+struct OrderRestedPayload {
+  uint64_t order;
+  uint32_t market;
+  uint8_t side;
+  uint8_t zero[3];
+  int64_t price_minor;
+  int64_t visible_qty_minor;  // on the book now (an iceberg's slice)
+  int64_t remaining_qty_minor;  // visible and hidden
+  uint8_t zero2[8];
+};
+
+struct OrderFilledPayload {
+  uint64_t order;
+  uint64_t trade;
+  int64_t qty_minor;
+  int64_t quote_qty_minor;  // the trade's notional
+  int64_t fee_minor;        // in the asset this order spends
+  int64_t remaining_qty_minor;  // 0 = filled
+};
+
+struct TradePayload {
+  uint64_t trade;  // dense from 1 across all markets
+  uint32_t market;
+  uint8_t taker_side;  // OrderSideCode of the aggressor
+  uint8_t zero[3];
+  int64_t price_minor;  // the maker's price; also the market's last price now
+  int64_t qty_minor;
+  uint64_t maker_order;
+  uint64_t taker_order;
+};
+
+// For order_cancelled and order_expired.
+struct OrderEndedPayload {
+  uint64_t order;
+  uint32_t market;
+  uint8_t reason;  // OrderEndReason
+  uint8_t zero[3];
+  int64_t remaining_qty_minor;  // what will now never trade
+  int64_t executed_qty_minor;   // what traded before
+  int64_t released_minor;       // returned from the hold to available
+  uint64_t hold;
+};
+
+struct OrderTriggeredPayload {
+  uint64_t order;
+  uint32_t market;
+  uint8_t zero[4];
+  int64_t stop_price_minor;
+  int64_t last_price_minor;  // the trade price that triggered it
+  uint8_t zero2[16];
+};
+
+struct OrderAmendedPayload {
+  uint64_t order;
+  uint32_t market;
+  uint8_t zero[4];
+  int64_t new_qty_minor;        // the order's quantity now (executed + remaining)
+  int64_t remaining_qty_minor;
+  int64_t released_minor;
+  uint8_t zero2[8];
+};
+
+// One price level of one side changed; update_id grows by exactly one per level_changed of the market.
+struct LevelChangedPayload {
+  uint32_t market;
+  uint8_t side;  // OrderSideCode
+  uint8_t zero[3];
+  uint64_t update_id;
+  int64_t price_minor;
+  int64_t total_qty_minor;  // visible quantity at this price now; 0 = the level is gone
+  uint32_t order_count;
+  uint8_t zero2[12];
+};
+
+// The market's 1-minute candle closed (block time reached its end). Volumes are in the engine's state.
+struct CandleClosedPayload {
+  uint32_t market;
+  uint8_t interval;  // CandleInterval (market/candles.h)
+  uint8_t zero[3];
+  int64_t open_time_ms;
+  int64_t open_price_minor;
+  int64_t high_price_minor;
+  int64_t low_price_minor;
+  int64_t close_price_minor;
+};
+
 struct Event {
   uint16_t kind;  // EventKind
   uint16_t reserved;
@@ -113,6 +290,19 @@ struct Event {
     HoldPlacedPayload hold_placed;
     HoldPostedPayload hold_posted;
     HoldReleasedPayload hold_released;
+    MarketCreatedPayload market_created;
+    MarketRulesSetPayload market_rules_set;
+    MarketStatusChangedPayload market_status_changed;
+    FeeTierSetPayload fee_tier_set;
+    OrderAcceptedPayload order_accepted;
+    OrderRestedPayload order_rested;
+    OrderFilledPayload order_filled;
+    TradePayload trade;
+    OrderEndedPayload order_ended;
+    OrderTriggeredPayload order_triggered;
+    OrderAmendedPayload order_amended;
+    LevelChangedPayload level_changed;
+    CandleClosedPayload candle_closed;
     uint8_t payload[48];
   };
 
@@ -129,6 +319,19 @@ static_assert(sizeof(HoldPlacedPayload) == 48);
 static_assert(sizeof(HoldPostedPayload) == 48);
 static_assert(sizeof(HoldReleasedPayload) == 48);
 static_assert(offsetof(HoldReleasedPayload, remaining_minor) == 32);
+static_assert(sizeof(MarketCreatedPayload) == 48);
+static_assert(sizeof(MarketRulesSetPayload) == 48);
+static_assert(sizeof(MarketStatusChangedPayload) == 48);
+static_assert(sizeof(FeeTierSetPayload) == 48);
+static_assert(sizeof(OrderAcceptedPayload) == 48);
+static_assert(sizeof(OrderRestedPayload) == 48);
+static_assert(sizeof(OrderFilledPayload) == 48);
+static_assert(sizeof(TradePayload) == 48);
+static_assert(sizeof(OrderEndedPayload) == 48);
+static_assert(sizeof(OrderTriggeredPayload) == 48);
+static_assert(sizeof(OrderAmendedPayload) == 48);
+static_assert(sizeof(LevelChangedPayload) == 48);
+static_assert(sizeof(CandleClosedPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

@@ -55,13 +55,13 @@ void Ledger::end_group(bool keep) {
         accounts_[entry.id - 1] = entry.account;
         continue;
       }
-      auto live = holds_.find(entry.id);
-      if (live != holds_.end()) {
-        if (live->second.expires_at_ns != 0) expiries_.erase({live->second.expires_at_ns, entry.id});
-        holds_.erase(live);
+      const Hold* live = holds_.find(entry.id);
+      if (live != nullptr) {
+        if (live->expires_at_ns != 0) expiries_.erase({live->expires_at_ns, entry.id});
+        holds_.erase(entry.id);
       }
       if (entry.hold_was_live) {
-        holds_.emplace(entry.id, entry.hold);
+        holds_.insert(entry.id, entry.hold);
         if (entry.hold.expires_at_ns != 0) expiries_.insert({entry.hold.expires_at_ns, entry.id});
       }
     }
@@ -85,10 +85,10 @@ void Ledger::save_account(uint64_t account_id) {
 
 void Ledger::save_hold(uint64_t hold_id) {
   if (!in_group_) return;
-  auto it = holds_.find(hold_id);
-  const bool live = it != holds_.end();
+  const Hold* found = holds_.find(hold_id);
+  const bool live = found != nullptr;
   undo_.push_back(UndoEntry{.kind = UndoEntry::Kind::hold, .hold_was_live = live, .id = hold_id, .account = {},
-                            .hold = live ? it->second : Hold{}});
+                            .hold = live ? *found : Hold{}});
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -108,10 +108,7 @@ const Asset* Ledger::asset(uint32_t asset_id) const {
   return &assets_[asset_id - 1];
 }
 
-const Hold* Ledger::hold(uint64_t hold_id) const {
-  auto it = holds_.find(hold_id);
-  return it == holds_.end() ? nullptr : &it->second;
-}
+const Hold* Ledger::hold(uint64_t hold_id) const { return hold_id == 0 ? nullptr : holds_.find(hold_id); }
 
 uint32_t Ledger::find_asset(std::string_view code) const {
   for (size_t i = 0; i < assets_.size(); i++) {
@@ -208,8 +205,9 @@ Result Ledger::hold(Actor actor, const HoldRequest& request, uint64_t block_time
   save_account(request.account);
   save_hold(hold_id);
   account->held_minor = held_after;
-  holds_.emplace(hold_id, Hold{.account = request.account, .credit = request.credit,
-                               .remaining_minor = request.amount_minor, .expires_at_ns = expires_at_ns});
+  holds_.insert(hold_id, Hold{.account = request.account, .credit = request.credit,
+                               .remaining_minor = request.amount_minor, .expires_at_ns = expires_at_ns,
+                               .locked = request.locked});
   if (expires_at_ns != 0) expiries_.insert({expires_at_ns, hold_id});
   QZ_ASSERT(account->kind == AccountKind::issuance || account->held_minor <= account->total_minor);
   *done = HoldDone{.hold_id = hold_id, .expires_at_ns = expires_at_ns, .account_held_after = held_after};
@@ -217,22 +215,23 @@ Result Ledger::hold(Actor actor, const HoldRequest& request, uint64_t block_time
 }
 
 void Ledger::remove_hold(uint64_t hold_id) {
-  auto it = holds_.find(hold_id);
-  QZ_ASSERT(it != holds_.end());
-  if (it->second.expires_at_ns != 0) {
-    const size_t erased = expiries_.erase({it->second.expires_at_ns, hold_id});
+  const Hold* found = holds_.find(hold_id);
+  QZ_ASSERT(found != nullptr);
+  if (found->expires_at_ns != 0) {
+    const size_t erased = expiries_.erase({found->expires_at_ns, hold_id});
     QZ_ASSERT(erased == 1);
   }
-  holds_.erase(it);
+  holds_.erase(hold_id);
 }
 
-Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done) {
+Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done, bool unlock) {
   if (request.amount_minor < 0) return Result::amount_must_be_positive;
-  auto it = holds_.find(request.hold);
-  if (it == holds_.end()) {
+  Hold* found = request.hold == 0 ? nullptr : holds_.find(request.hold);
+  if (found == nullptr) {
     return (request.hold != 0 && request.hold < next_hold_id_) ? Result::hold_already_closed : Result::hold_not_found;
   }
-  Hold& held = it->second;
+  Hold& held = *found;
+  if (held.locked && !unlock) return Result::hold_not_found;
   Account* debit = mutable_account(held.account);
   QZ_ASSERT(debit != nullptr);
   if (!may_debit(actor, *debit)) return Result::debit_not_permitted;
@@ -270,13 +269,15 @@ Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done
   return Result::ok;
 }
 
-Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released) {
+Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released,
+                         bool unlock) {
   if (amount_minor < 0) return Result::amount_must_be_positive;
-  auto it = holds_.find(hold_id);
-  if (it == holds_.end()) {
+  Hold* found = hold_id == 0 ? nullptr : holds_.find(hold_id);
+  if (found == nullptr) {
     return (hold_id != 0 && hold_id < next_hold_id_) ? Result::hold_already_closed : Result::hold_not_found;
   }
-  Hold& held = it->second;
+  Hold& held = *found;
+  if (held.locked && !unlock) return Result::hold_not_found;
   Account* account = mutable_account(held.account);
   QZ_ASSERT(account != nullptr);
   if (!may_debit(actor, *account)) return Result::debit_not_permitted;
@@ -298,13 +299,14 @@ void Ledger::expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* exp
   QZ_ASSERT(!in_group_);
   while (!expiries_.empty() && expiries_.begin()->first <= block_time_ns) {
     const uint64_t hold_id = expiries_.begin()->second;
-    auto it = holds_.find(hold_id);
-    QZ_ASSERT(it != holds_.end());
-    Account& account = accounts_[it->second.account - 1];
-    account.held_minor -= it->second.remaining_minor;
+    const Hold* found = holds_.find(hold_id);
+    QZ_ASSERT(found != nullptr);
+    const Hold held = *found;
+    Account& account = accounts_[held.account - 1];
+    account.held_minor -= held.remaining_minor;
     QZ_ASSERT(account.held_minor >= 0);
-    expired->push_back(HoldReleased{.hold_id = hold_id, .account = it->second.account,
-                                    .amount_minor = it->second.remaining_minor,
+    expired->push_back(HoldReleased{.hold_id = hold_id, .account = held.account,
+                                    .amount_minor = held.remaining_minor,
                                     .account_held_after = account.held_minor, .remaining_minor = 0});
     remove_hold(hold_id);
   }
@@ -315,10 +317,10 @@ void Ledger::expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* exp
 
 namespace {
 
-std::vector<uint64_t> sorted_hold_ids(const std::unordered_map<uint64_t, Hold>& holds) {
+std::vector<uint64_t> sorted_hold_ids(const FlatMap<Hold>& holds) {
   std::vector<uint64_t> ids;
   ids.reserve(holds.size());
-  for (const auto& entry : holds) ids.push_back(entry.first);
+  holds.for_each([&](uint64_t id, const Hold&) { ids.push_back(id); });
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -358,10 +360,11 @@ void write_hold(ByteWriter& out, uint64_t hold_id, const Hold& hold) {
   out.u64(hold.credit);
   out.i64(hold.remaining_minor);
   out.u64(hold.expires_at_ns);
+  out.u8(hold.locked ? 1 : 0);
 }
 
 void write_body(ByteWriter& out, const std::vector<Asset>& assets, const std::vector<Account>& accounts,
-                const std::unordered_map<uint64_t, Hold>& holds, uint64_t next_transfer_id, uint64_t next_hold_id,
+                const FlatMap<Hold>& holds, uint64_t next_transfer_id, uint64_t next_hold_id,
                 HashBuffer* buffered) {
   auto w = [&]() -> ByteWriter& { return buffered ? buffered->out() : out; };
   w().u64(next_transfer_id);
@@ -375,7 +378,7 @@ void write_body(ByteWriter& out, const std::vector<Asset>& assets, const std::ve
   for (const Account& account : accounts) write_account(w(), account);
   const std::vector<uint64_t> ids = sorted_hold_ids(holds);
   w().u64(ids.size());
-  for (uint64_t id : ids) write_hold(w(), id, holds.at(id));
+  for (uint64_t id : ids) write_hold(w(), id, *holds.find(id));
 }
 
 }  // namespace
@@ -434,7 +437,7 @@ bool Ledger::read_snapshot(ByteReader* in) {
     accounts_.push_back(account);
   }
   const uint64_t hold_count = in->u64();
-  constexpr size_t kHoldBytes = 40;
+  constexpr size_t kHoldBytes = 41;
   if (!in->ok() || hold_count > limits_.max_live_holds || hold_count > in->remaining() / kHoldBytes) return false;
   uint64_t previous_id = 0;
   for (uint64_t i = 0; i < hold_count; i++) {
@@ -444,11 +447,14 @@ bool Ledger::read_snapshot(ByteReader* in) {
     hold.credit = in->u64();
     hold.remaining_minor = in->i64();
     hold.expires_at_ns = in->u64();
-    if (!in->ok() || hold_id <= previous_id || hold_id >= next_hold_id_) return false;
+    const uint8_t locked = in->u8();
+    hold.locked = locked == 1;
+    if (!in->ok() || locked > 1 || hold_id <= previous_id || hold_id >= next_hold_id_) return false;
+    if (hold.locked && hold.expires_at_ns != 0) return false;
     if (account(hold.account) == nullptr || hold.remaining_minor <= 0) return false;
     if (hold.credit != 0 && (account(hold.credit) == nullptr || hold.credit == hold.account)) return false;
     previous_id = hold_id;
-    holds_.emplace(hold_id, hold);
+    holds_.insert(hold_id, hold);
     if (hold.expires_at_ns != 0) expiries_.insert({hold.expires_at_ns, hold_id});
   }
   return check_invariants().empty();
@@ -458,7 +464,8 @@ std::string Ledger::check_invariants() const {
   if (in_group_) return "ledger: a linked group is still open";
   std::vector<int128> sums(assets_.size(), 0);
   std::vector<int128> held_by_holds(accounts_.size(), 0);
-  for (const auto& [hold_id, hold] : holds_) {
+  for (const uint64_t hold_id : sorted_hold_ids(holds_)) {
+    const Hold& hold = *holds_.find(hold_id);
     if (hold_id == 0 || hold_id >= next_hold_id_) return "ledger: hold id " + std::to_string(hold_id) + " out of range";
     if (hold.account == 0 || hold.account > accounts_.size()) {
       return "ledger: hold " + std::to_string(hold_id) + " names a missing account";
@@ -470,7 +477,7 @@ std::string Ledger::check_invariants() const {
     }
   }
   size_t with_expiry = 0;
-  for (const auto& [hold_id, hold] : holds_) with_expiry += hold.expires_at_ns != 0 ? 1 : 0;
+  holds_.for_each([&](uint64_t, const Hold& hold) { with_expiry += hold.expires_at_ns != 0 ? 1 : 0; });
   if (with_expiry != expiries_.size()) return "ledger: expiry index holds entries for closed holds";
 
   for (size_t i = 0; i < accounts_.size(); i++) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/flat_map.h"
 #include "base/result.h"
 #include "base/role.h"
 #include "base/sha256.h"
@@ -63,6 +64,7 @@ struct Hold {
   uint64_t credit;  // 0 = named at post time
   int64_t remaining_minor;
   uint64_t expires_at_ns;  // 0 = never
+  bool locked;  // an order's reservation: only the exchange may post or void it (see post_hold)
 };
 
 struct Actor {
@@ -86,6 +88,7 @@ struct HoldRequest {
   uint64_t credit;  // 0 = named at post time
   int64_t amount_minor;
   uint64_t timeout_ns;  // 0 = no timeout
+  bool locked = false;  // the exchange's order holds
 };
 struct HoldDone {
   uint64_t hold_id;
@@ -149,14 +152,17 @@ class Ledger {
   // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
   // hold_credit_required, hold_credit_mismatch, accounts_must_differ (credit is the held account),
   // credit_account_not_found, asset_mismatch,
-  // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold.
-  [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done);
+  // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold. A locked hold (an
+  // order's reservation) is hold_not_found unless `unlock` is set: commands can never move an order's funds.
+  [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done, bool unlock = false);
 
   // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
   // hold_amount_exceeded (amount above what is still held). Releases `amount_minor` back to available, or
   // everything still held when it is 0. A partial release leaves the hold live with the rest; a release of the
   // whole remainder closes it.
-  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released);
+  // Locked holds as for post_hold.
+  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released,
+                                 bool unlock = false);
 
   // Expires every live hold with expires_at_ns <= block_time_ns, in (expires_at_ns, hold id) order, and returns
   // what was released in that order. Not allowed inside a group.
@@ -213,7 +219,7 @@ class Ledger {
   LedgerLimits limits_;
   std::vector<Asset> assets_;      // index = asset id - 1
   std::vector<Account> accounts_;  // index = account id - 1
-  std::unordered_map<uint64_t, Hold> holds_;  // live holds; lookup only: outputs walk sorted ids
+  FlatMap<Hold> holds_;  // live holds; lookup only: outputs walk sorted ids
   std::set<std::pair<uint64_t, uint64_t>> expiries_;  // (expires_at_ns, hold id) of live holds with a timeout
   uint64_t next_transfer_id_ = 1;
   uint64_t next_hold_id_ = 1;

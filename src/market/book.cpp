@@ -11,8 +11,12 @@
 //     id_to_node_[id] is the node of the resting order with that id, or kNil.
 //   - resting_count_ is the number of in-use order nodes; the rest form the free list.
 //   - best_bid_ticks_ / best_ask_ticks_ are the extreme occupied prices, or kNoBid / kNoAsk.
+//   - An order node's `reserved` is kIceberg or 0 (0 in every free node); icebergs_ holds an entry exactly for
+//     the flagged resting nodes (slice >= 1, hidden >= 0, visible <= slice), iceberg_count_ counts them per side.
 // The hot paths (link, unlink, the passive add, the non-crossing replace) avoid branches on conditions that
 // cannot be predicted (which side, whether a level empties, whether an order is at an end of its level).
+// Icebergs and self-trade checks cost them one predictable test each (the flag, visible_lots, the
+// check_self_trade dispatch); their work runs out of line.
 #include "market/book.h"
 
 #include <algorithm>
@@ -347,15 +351,17 @@ void OrderBook::recentre(int64_t centre_ticks) {
 // Matching
 
 // Trades an aggressor of side kSide against the opposite side while its best price is within `limit_ticks`.
-// Returns the quantity traded.
-template <Side kSide>
+// Returns the quantity traded. With kSelfTrade, asks the sink before each trade with a resting order; an
+// expired maker leaves the book without a fill, an expired taker stops the loop (*self_trade_stopped = true).
+template <Side kSide, bool kSelfTrade>
 int64_t OrderBook::match(uint32_t aggressor_id, int64_t limit_ticks, int64_t qty_lots, FillSink& sink,
-                         uint32_t* fill_count) {
+                         uint32_t* fill_count, bool* self_trade_stopped) {
   QZ_ASSERT(!in_match_);
   QZ_ASSERT(qty_lots > 0);
   constexpr Side kRestingSide = opposite(kSide);
   in_match_ = true;
   int64_t remaining = qty_lots;
+  bool stopped = false;
   while (remaining > 0) {
     const int64_t price_ticks = kSide == Side::buy ? best_ask_ticks_ : best_bid_ticks_;
     if (kSide == Side::buy ? price_ticks > limit_ticks : price_ticks < limit_ticks) break;
@@ -365,9 +371,24 @@ int64_t OrderBook::match(uint32_t aggressor_id, int64_t limit_ticks, int64_t qty
     Node& level = nodes_[sentinel];
     uint32_t node = level.next;
     QZ_ASSERT(node != sentinel);
+    // The orders before `node` are used up and freed; the level's head is re-pointed once, after the loop.
     for (;;) {
       Node& resting = nodes_[node];
       QZ_ASSERT(resting.kind == kOrder && resting.price_ticks == price_ticks);
+      if constexpr (kSelfTrade) {
+        const SelfTrade rule = sink.on_self_trade_check(aggressor_id, resting.order_id);
+        if (rule != SelfTrade::allow) {
+          QZ_ASSERT(rule == SelfTrade::expire_taker || rule == SelfTrade::expire_maker ||
+                    rule == SelfTrade::expire_both);
+          stopped = rule != SelfTrade::expire_maker;
+          if (rule == SelfTrade::expire_taker) break;  // the resting order stays the head
+          const uint32_t next = resting.next;
+          expire_resting(node, level);
+          node = next;
+          if (node == sentinel || stopped) break;
+          continue;
+        }
+      }
       const int64_t take = std::min(remaining, resting.qty_lots);
       resting.qty_lots -= take;
       level.qty_lots -= take;
@@ -376,28 +397,119 @@ int64_t OrderBook::match(uint32_t aggressor_id, int64_t limit_ticks, int64_t qty
       const uint32_t resting_id = resting.order_id;
       if (resting.qty_lots != 0) {
         sink.on_fill(Fill{.aggressor_id = aggressor_id, .resting_id = resting_id, .price_ticks = price_ticks,
-                          .qty_lots = take, .aggressor_side = kSide, .resting_done = false});
+                          .qty_lots = take, .aggressor_side = kSide, .resting_done = false,
+                          .resting_refilled = false});
         break;  // the aggressor is exhausted
       }
       const uint32_t next = resting.next;
+      if (__builtin_expect(resting.reserved != 0, 0) && refill_iceberg(resting, level)) {
+        // A new slice at the back of the level: behind every order now in it, reachable again in this loop.
+        if (next != sentinel) {
+          level.next = next;
+          nodes_[next].prev = sentinel;
+          const uint32_t tail = level.prev;
+          resting.prev = tail;
+          resting.next = sentinel;
+          nodes_[tail].next = node;
+          level.prev = node;
+          node = next;
+        }  // else it is the last order of the level already: it stays the (new) head
+        sink.on_fill(Fill{.aggressor_id = aggressor_id, .resting_id = resting_id, .price_ticks = price_ticks,
+                          .qty_lots = take, .aggressor_side = kSide, .resting_done = false,
+                          .resting_refilled = true});
+        if (remaining == 0) break;
+        continue;
+      }
       id_to_node_[resting_id] = kNil;
       level.order_id--;
       free_node(node);
       sink.on_fill(Fill{.aggressor_id = aggressor_id, .resting_id = resting_id, .price_ticks = price_ticks,
-                        .qty_lots = take, .aggressor_side = kSide, .resting_done = true});
+                        .qty_lots = take, .aggressor_side = kSide, .resting_done = true,
+                        .resting_refilled = false});
       node = next;
       if (node == sentinel || remaining == 0) break;
     }
     level.next = node;  // the new head; when node == sentinel the level is an empty self-loop again
     nodes_[node].prev = sentinel;
     if (node == sentinel) drop_empty_level(kRestingSide, price_ticks, sentinel);  // moves the best price on
+    if (kSelfTrade && stopped) break;
   }
   in_match_ = false;
+  *self_trade_stopped = stopped;
   QZ_ASSERT(remaining >= 0 && remaining <= qty_lots);
+  QZ_ASSERT(kSelfTrade || !stopped);
   return qty_lots - remaining;
 }
 
+// match() for an incoming limit order (its side and self-trade flag) up to `limit_ticks`.
+QZ_BOOK_INLINE int64_t OrderBook::match_any(const LimitOrder& order, int64_t limit_ticks, int64_t qty_lots,
+                                            FillSink& sink, uint32_t* fill_count, bool* self_trade_stopped) {
+  if (order.side == Side::buy) {
+    return order.check_self_trade
+               ? match<Side::buy, true>(order.order_id, limit_ticks, qty_lots, sink, fill_count, self_trade_stopped)
+               : match<Side::buy, false>(order.order_id, limit_ticks, qty_lots, sink, fill_count, self_trade_stopped);
+  }
+  return order.check_self_trade
+             ? match<Side::sell, true>(order.order_id, limit_ticks, qty_lots, sink, fill_count, self_trade_stopped)
+             : match<Side::sell, false>(order.order_id, limit_ticks, qty_lots, sink, fill_count, self_trade_stopped);
+}
+
+// Inside match(): a resting iceberg's slice reached zero. With hidden quantity left, shows the next slice (the
+// node's quantity and the level total rise; the caller moves the node to the back) and returns true. Otherwise
+// the order is an ordinary one that is done: its iceberg entry goes and false is returned.
+bool OrderBook::refill_iceberg(Node& resting, Node& level) {
+  QZ_ASSERT(resting.reserved == kIceberg && resting.qty_lots == 0);
+  const auto it = icebergs_.find(resting.order_id);
+  QZ_ASSERT(it != icebergs_.end());
+  Iceberg& iceberg = it->second;
+  QZ_ASSERT(iceberg.slice_lots >= 1 && iceberg.hidden_lots >= 0);
+  if (iceberg.hidden_lots == 0) {
+    icebergs_.erase(it);
+    resting.reserved = 0;
+    iceberg_count_[side_index(resting.side)]--;
+    return false;
+  }
+  const int64_t slice = std::min(iceberg.slice_lots, iceberg.hidden_lots);
+  iceberg.hidden_lots -= slice;
+  resting.qty_lots = slice;
+  level.qty_lots += slice;
+  QZ_ASSERT(level.qty_lots >= slice);
+  return true;
+}
+
+// Inside match(): self-trade prevention expired the resting order at the head of the unconsumed part of its
+// level. It leaves whole (hidden quantity included); the caller moves the head past it.
+void OrderBook::expire_resting(uint32_t node, Node& level) {
+  Node& resting = nodes_[node];
+  QZ_ASSERT(resting.kind == kOrder && level.order_id > 0 && level.qty_lots >= resting.qty_lots);
+  if (resting.reserved != 0) drop_iceberg(node);
+  id_to_node_[resting.order_id] = kNil;
+  level.order_id--;
+  level.qty_lots -= resting.qty_lots;
+  free_node(node);
+}
+
+// True when the icebergs on kSide's opposite side at prices within `limit_ticks` hide `needed_lots` or more.
+// Walks the iceberg map: the answer is a sum compared with a bound, so the map's order does not matter. The
+// sum stops at the bound, so it stays below 2^53.
+template <Side kSide>
+bool OrderBook::hidden_covers(int64_t limit_ticks, int64_t needed_lots) const {
+  constexpr Side kRestingSide = opposite(kSide);
+  QZ_ASSERT(needed_lots > 0 && needed_lots <= kMaxQtyLots);
+  int64_t hidden = 0;
+  for (const auto& [order_id, iceberg] : icebergs_) {
+    const Node& n = nodes_[id_to_node_[order_id]];
+    QZ_ASSERT(n.kind == kOrder && n.reserved == kIceberg);
+    const bool within = kSide == Side::buy ? n.price_ticks <= limit_ticks : n.price_ticks >= limit_ticks;
+    if (n.side != kRestingSide || !within) continue;
+    hidden += iceberg.hidden_lots;
+    if (hidden >= needed_lots) return true;
+  }
+  return false;
+}
+
 // True when an aggressor of side kSide could trade `qty_lots` in full within `limit_ticks` (reads only).
+// Level totals first; hidden iceberg quantity only when they fall short and the side holds icebergs.
 template <Side kSide>
 bool OrderBook::can_fill(int64_t limit_ticks, int64_t qty_lots) const {
   constexpr Side kRestingSide = opposite(kSide);
@@ -405,7 +517,10 @@ bool OrderBook::can_fill(int64_t limit_ticks, int64_t qty_lots) const {
   int64_t price_ticks = kSide == Side::buy ? best_ask_ticks_ : best_bid_ticks_;
   // Bounded: each step moves to a strictly worse occupied level, of which there are at most resting_count_.
   for (uint32_t steps = 0; steps <= resting_count_; steps++) {
-    if (kSide == Side::buy ? price_ticks > limit_ticks : price_ticks < limit_ticks) return false;
+    if (kSide == Side::buy ? price_ticks > limit_ticks : price_ticks < limit_ticks) {
+      if (iceberg_count_[side_index(kRestingSide)] == 0) return false;
+      return hidden_covers<kSide>(limit_ticks, qty_lots - available);
+    }
     const uint32_t sentinel = find_sentinel(kRestingSide, price_ticks);
     QZ_ASSERT(sentinel != kNil);
     available += nodes_[sentinel].qty_lots;  // <= 2^52 per order and < 2^32 orders: no overflow
@@ -416,32 +531,70 @@ bool OrderBook::can_fill(int64_t limit_ticks, int64_t qty_lots) const {
   return false;
 }
 
-// Trades an incoming GTC order whose node holds id, side and quantity and is linked nowhere, then rests the
-// remainder at the order's price, or frees the node when it filled in full.
+// Trades an incoming GTC order whose node holds id and side and is linked nowhere (and is no iceberg yet), then
+// rests the remainder at the order's price (as an iceberg when order.visible_lots != 0), or frees the node when
+// it filled in full or self-trade prevention expired it.
 AddOutcome OrderBook::finish_incoming(uint32_t node, const LimitOrder& order, FillSink& sink) {
-  QZ_ASSERT(nodes_[node].kind == kOrder && nodes_[node].prev == kNil);
+  QZ_ASSERT(nodes_[node].kind == kOrder && nodes_[node].prev == kNil && nodes_[node].reserved == 0);
   QZ_ASSERT_EQ(id_to_node_[order.order_id], node);
   QZ_ASSERT(order.time_in_force == TimeInForce::gtc);
   AddOutcome outcome;
+  bool stopped = false;
   outcome.filled_qty_lots =
-      order.side == Side::buy
-          ? match<Side::buy>(order.order_id, order.price_ticks, order.qty_lots, sink, &outcome.fill_count)
-          : match<Side::sell>(order.order_id, order.price_ticks, order.qty_lots, sink, &outcome.fill_count);
+      match_any(order, order.price_ticks, order.qty_lots, sink, &outcome.fill_count, &stopped);
   outcome.remaining_qty_lots = order.qty_lots - outcome.filled_qty_lots;
-  if (outcome.remaining_qty_lots == 0) {
+  if (outcome.remaining_qty_lots == 0 || stopped) {
     id_to_node_[order.order_id] = kNil;
     free_node(node);
-    outcome.status = AddStatus::filled;
+    outcome.status = stopped ? AddStatus::self_trade : AddStatus::filled;
     return outcome;
   }
   Node& n = nodes_[node];
   n.qty_lots = outcome.remaining_qty_lots;
   n.price_ticks = order.price_ticks;
+  if (order.visible_lots != 0) make_iceberg_of(node, order.visible_lots, outcome.remaining_qty_lots);
   if (!in_window(order.price_ticks)) maybe_recentre(order.side, order.price_ticks);
   link(node);
   outcome.status = AddStatus::rested;
   QZ_ASSERT(best_bid_ticks_ < best_ask_ticks_);
   return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Icebergs
+
+// Turns an unlinked order node into an iceberg with this slice size, showing `visible_lots` now.
+void OrderBook::make_iceberg(uint32_t node, int64_t slice_lots, int64_t visible_lots, int64_t hidden_lots) {
+  Node& n = nodes_[node];
+  QZ_ASSERT(n.kind == kOrder && n.prev == kNil && n.reserved == 0);
+  QZ_ASSERT(slice_lots >= 1 && visible_lots >= 1 && visible_lots <= slice_lots && hidden_lots >= 0);
+  QZ_ASSERT(valid_qty(visible_lots + hidden_lots));
+  n.qty_lots = visible_lots;
+  n.reserved = kIceberg;
+  const bool inserted =
+      icebergs_.emplace(n.order_id, Iceberg{.slice_lots = slice_lots, .hidden_lots = hidden_lots}).second;
+  QZ_ASSERT(inserted);
+  iceberg_count_[side_index(n.side)]++;
+}
+
+// make_iceberg() for `total_lots` in all, showing a first slice min(slice, total).
+void OrderBook::make_iceberg_of(uint32_t node, int64_t slice_lots, int64_t total_lots) {
+  const int64_t visible = std::min(slice_lots, total_lots);
+  make_iceberg(node, slice_lots, visible, total_lots - visible);
+}
+
+// Removes a node's iceberg entry and flag (the node stays where it is) and returns what the entry held.
+OrderBook::Iceberg OrderBook::drop_iceberg(uint32_t node) {
+  Node& n = nodes_[node];
+  QZ_ASSERT(n.kind == kOrder && n.reserved == kIceberg);
+  const auto it = icebergs_.find(n.order_id);
+  QZ_ASSERT(it != icebergs_.end());
+  const Iceberg iceberg = it->second;
+  icebergs_.erase(it);
+  n.reserved = 0;
+  QZ_ASSERT(iceberg_count_[side_index(n.side)] > 0);
+  iceberg_count_[side_index(n.side)]--;
+  return iceberg;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -453,13 +606,16 @@ AddOutcome OrderBook::add(const LimitOrder& order, FillSink& sink) {
   QZ_ASSERT_EQ(id_to_node_[order.order_id], kNil);  // the caller never reuses a resting id
   QZ_ASSERT(valid_price(order.price_ticks) && valid_qty(order.qty_lots));
   QZ_ASSERT(!order.post_only || order.time_in_force == TimeInForce::gtc);
+  QZ_ASSERT(order.visible_lots == 0 || (order.time_in_force == TimeInForce::gtc && order.visible_lots >= 1 &&
+                                        order.visible_lots < order.qty_lots));
   const bool buy = order.side == Side::buy;
   const bool crosses = (buy & (best_ask_ticks_ <= order.price_ticks)) | (!buy & (best_bid_ticks_ >= order.price_ticks));
   AddOutcome outcome{.status = AddStatus::rested, .filled_qty_lots = 0, .remaining_qty_lots = order.qty_lots,
                      .fill_count = 0};
 
   if (order.time_in_force != TimeInForce::gtc) {
-    if (order.time_in_force == TimeInForce::fok) {
+    const bool fok = order.time_in_force == TimeInForce::fok;
+    if (fok) {
       const bool fillable = crosses && (buy ? can_fill<Side::buy>(order.price_ticks, order.qty_lots)
                                             : can_fill<Side::sell>(order.price_ticks, order.qty_lots));
       if (!fillable) {
@@ -467,14 +623,19 @@ AddOutcome OrderBook::add(const LimitOrder& order, FillSink& sink) {
         return outcome;
       }
     }
+    bool stopped = false;
     if (crosses) {
       outcome.filled_qty_lots =
-          buy ? match<Side::buy>(order.order_id, order.price_ticks, order.qty_lots, sink, &outcome.fill_count)
-              : match<Side::sell>(order.order_id, order.price_ticks, order.qty_lots, sink, &outcome.fill_count);
+          match_any(order, order.price_ticks, order.qty_lots, sink, &outcome.fill_count, &stopped);
     }
     outcome.remaining_qty_lots = order.qty_lots - outcome.filled_qty_lots;
-    outcome.status = outcome.remaining_qty_lots == 0 ? AddStatus::filled : AddStatus::expired;
-    QZ_ASSERT(order.time_in_force == TimeInForce::ioc || outcome.status == AddStatus::filled);
+    // An FOK falls short only when self-trade prevention took makers away (or stopped it).
+    const bool self_trade = stopped | (fok & (outcome.remaining_qty_lots != 0));
+    outcome.status = self_trade                           ? AddStatus::self_trade
+                     : outcome.remaining_qty_lots == 0 ? AddStatus::filled
+                                                       : AddStatus::expired;
+    QZ_ASSERT(!self_trade || order.check_self_trade);
+    QZ_ASSERT(order.time_in_force == TimeInForce::ioc || outcome.status != AddStatus::expired);
     return outcome;
   }
 
@@ -487,7 +648,7 @@ AddOutcome OrderBook::add(const LimitOrder& order, FillSink& sink) {
     return outcome;
   }
   const uint32_t node = allocate_node();
-  Node& n = nodes_[node];
+  Node& n = nodes_[node];  // reserved is 0 in a free node
   n.order_id = order.order_id;
   n.side = order.side;
   n.price_ticks = order.price_ticks;
@@ -496,6 +657,7 @@ AddOutcome OrderBook::add(const LimitOrder& order, FillSink& sink) {
   n.next = kNil;
   id_to_node_[order.order_id] = node;
   if (QZ_LIKELY(!crosses)) {  // the common passive case: straight onto the book
+    if (order.visible_lots != 0) make_iceberg_of(node, order.visible_lots, order.qty_lots);
     if (!in_window(order.price_ticks)) maybe_recentre(order.side, order.price_ticks);
     link(node);
     QZ_ASSERT(best_bid_ticks_ < best_ask_ticks_);
@@ -513,9 +675,11 @@ AddOutcome OrderBook::market(uint32_t order_id, Side side, int64_t qty_lots, Fil
                      .fill_count = 0};
   const bool crosses = side == Side::buy ? best_ask_ticks_ != kNoAsk : best_bid_ticks_ != kNoBid;
   if (crosses) {
-    outcome.filled_qty_lots = side == Side::buy
-                                  ? match<Side::buy>(order_id, kMaxPriceTicks, qty_lots, sink, &outcome.fill_count)
-                                  : match<Side::sell>(order_id, 1, qty_lots, sink, &outcome.fill_count);
+    bool stopped = false;  // stays false: no self-trade checks
+    outcome.filled_qty_lots =
+        side == Side::buy
+            ? match<Side::buy, false>(order_id, kMaxPriceTicks, qty_lots, sink, &outcome.fill_count, &stopped)
+            : match<Side::sell, false>(order_id, 1, qty_lots, sink, &outcome.fill_count, &stopped);
   }
   outcome.remaining_qty_lots = qty_lots - outcome.filled_qty_lots;
   if (outcome.remaining_qty_lots == 0) outcome.status = AddStatus::filled;
@@ -531,11 +695,27 @@ CancelOutcome OrderBook::cancel(uint32_t order_id) {
   if (node == kNil) return CancelOutcome{};
   const Node& n = nodes_[node];
   QZ_ASSERT(n.kind == kOrder && n.order_id == order_id);
+  if (__builtin_expect(n.reserved != 0, 0)) return cancel_iceberg(node);
   const CancelOutcome outcome{.found = true, .side = n.side, .price_ticks = n.price_ticks,
                               .cancelled_qty_lots = n.qty_lots};
   unlink(node);
   id_to_node_[order_id] = kNil;
   free_node(node);
+  return outcome;
+}
+
+// cancel() of an iceberg: it leaves whole, and the outcome counts visible and hidden quantity.
+CancelOutcome OrderBook::cancel_iceberg(uint32_t node) {
+  const Node& n = nodes_[node];
+  QZ_ASSERT(n.kind == kOrder && n.reserved == kIceberg);
+  const uint32_t order_id = n.order_id;
+  const int64_t hidden_lots = drop_iceberg(node).hidden_lots;
+  const CancelOutcome outcome{.found = true, .side = n.side, .price_ticks = n.price_ticks,
+                              .cancelled_qty_lots = n.qty_lots + hidden_lots};
+  unlink(node);
+  id_to_node_[order_id] = kNil;
+  free_node(node);
+  QZ_ASSERT(valid_qty(outcome.cancelled_qty_lots));
   return outcome;
 }
 
@@ -551,6 +731,7 @@ AddOutcome OrderBook::replace(uint32_t order_id, int64_t new_price_ticks, FillSi
   Node& n = nodes_[node];
   QZ_ASSERT(n.kind == kOrder && n.order_id == order_id);
   unlink(node);
+  if (__builtin_expect(n.reserved != 0, 0)) return replace_iceberg(node, new_price_ticks, sink);
   const bool buy = n.side == Side::buy;
   const bool crosses = (buy & (best_ask_ticks_ <= new_price_ticks)) | (!buy & (best_bid_ticks_ >= new_price_ticks));
   if (QZ_LIKELY(!crosses)) {  // the common case: straight to the back of the new level
@@ -562,8 +743,60 @@ AddOutcome OrderBook::replace(uint32_t order_id, int64_t new_price_ticks, FillSi
                       .fill_count = 0};
   }
   const LimitOrder order{.order_id = order_id, .side = n.side, .price_ticks = new_price_ticks,
-                         .qty_lots = n.qty_lots, .time_in_force = TimeInForce::gtc, .post_only = false};
+                         .qty_lots = n.qty_lots, .time_in_force = TimeInForce::gtc, .post_only = false,
+                         .visible_lots = 0, .check_self_trade = false};
   return finish_incoming(node, order, sink);
+}
+
+// replace() of an iceberg, after its node left its level: it leaves the map and re-enters as an iceberg of its
+// remaining quantity (visible + hidden) with a new first slice, trading first if the new price crosses.
+AddOutcome OrderBook::replace_iceberg(uint32_t node, int64_t new_price_ticks, FillSink& sink) {
+  Node& n = nodes_[node];
+  QZ_ASSERT(n.kind == kOrder && n.prev == kNil && n.reserved == kIceberg);
+  const Iceberg iceberg = drop_iceberg(node);
+  const LimitOrder order{.order_id = n.order_id, .side = n.side, .price_ticks = new_price_ticks,
+                         .qty_lots = n.qty_lots + iceberg.hidden_lots, .time_in_force = TimeInForce::gtc,
+                         .post_only = false, .visible_lots = iceberg.slice_lots, .check_self_trade = false};
+  const bool buy = n.side == Side::buy;
+  if (buy ? best_ask_ticks_ <= new_price_ticks : best_bid_ticks_ >= new_price_ticks) {
+    return finish_incoming(node, order, sink);
+  }
+  n.price_ticks = new_price_ticks;
+  make_iceberg_of(node, order.visible_lots, order.qty_lots);
+  if (!in_window(new_price_ticks)) maybe_recentre(n.side, new_price_ticks);
+  link(node);
+  QZ_ASSERT(best_bid_ticks_ < best_ask_ticks_);
+  return AddOutcome{.status = AddStatus::rested, .filled_qty_lots = 0, .remaining_qty_lots = order.qty_lots,
+                    .fill_count = 0};
+}
+
+bool OrderBook::restore(const RestingOrder& order) {
+  QZ_ASSERT(!in_match_);
+  if (order.order_id >= id_to_node_.size() || id_to_node_[order.order_id] != kNil) return false;
+  if (order.side != Side::buy && order.side != Side::sell) return false;
+  if (!valid_price(order.price_ticks) || !valid_qty(order.qty_lots) || order.hidden_lots < 0) return false;
+  const bool iceberg_ok = order.visible_lots == 0 ? order.hidden_lots == 0
+                                                  : order.qty_lots <= order.visible_lots &&
+                                                        order.hidden_lots <= kMaxQtyLots - order.qty_lots;
+  if (!iceberg_ok) return false;
+  const bool buy = order.side == Side::buy;
+  if (buy ? best_ask_ticks_ <= order.price_ticks : best_bid_ticks_ >= order.price_ticks) return false;
+  if (free_head_ == kNil) return false;
+  const uint32_t node = allocate_node();
+  Node& n = nodes_[node];
+  n.order_id = order.order_id;
+  n.side = order.side;
+  n.price_ticks = order.price_ticks;
+  n.qty_lots = order.qty_lots;
+  n.prev = kNil;
+  n.next = kNil;
+  id_to_node_[order.order_id] = node;
+  if (order.visible_lots != 0) make_iceberg(node, order.visible_lots, order.qty_lots, order.hidden_lots);
+  if (!in_window(order.price_ticks)) maybe_recentre(order.side, order.price_ticks);
+  link(node);
+  QZ_ASSERT(best_bid_ticks_ < best_ask_ticks_);
+  QZ_ASSERT(nodes_[node].qty_lots == order.qty_lots);
+  return true;
 }
 
 ReduceStatus OrderBook::reduce(uint32_t order_id, int64_t new_qty_lots) {
@@ -573,13 +806,29 @@ ReduceStatus OrderBook::reduce(uint32_t order_id, int64_t new_qty_lots) {
   if (node == kNil) return ReduceStatus::not_found;
   Node& n = nodes_[node];
   QZ_ASSERT(n.kind == kOrder && n.order_id == order_id);
-  if (new_qty_lots < 1 || new_qty_lots >= n.qty_lots) return ReduceStatus::not_lower;
-  const uint32_t sentinel = find_sentinel(n.side, n.price_ticks);
-  QZ_ASSERT(sentinel != kNil);
-  Node& level = nodes_[sentinel];
-  level.qty_lots -= n.qty_lots - new_qty_lots;
-  n.qty_lots = new_qty_lots;
-  QZ_ASSERT(level.qty_lots >= level.order_id);
+  Iceberg* iceberg = nullptr;
+  if (__builtin_expect(n.reserved != 0, 0)) {
+    const auto it = icebergs_.find(order_id);
+    QZ_ASSERT(it != icebergs_.end());
+    iceberg = &it->second;
+  }
+  const int64_t hidden = iceberg != nullptr ? iceberg->hidden_lots : 0;
+  if (new_qty_lots < 1 || new_qty_lots >= n.qty_lots + hidden) return ReduceStatus::not_lower;
+  int64_t cut = n.qty_lots + hidden - new_qty_lots;
+  if (iceberg != nullptr) {  // hidden quantity goes first; the visible slice keeps its place either way
+    const int64_t from_hidden = std::min(cut, hidden);
+    iceberg->hidden_lots -= from_hidden;
+    cut -= from_hidden;
+  }
+  if (cut > 0) {
+    const uint32_t sentinel = find_sentinel(n.side, n.price_ticks);
+    QZ_ASSERT(sentinel != kNil);
+    Node& level = nodes_[sentinel];
+    level.qty_lots -= cut;
+    n.qty_lots -= cut;
+    QZ_ASSERT(n.qty_lots >= 1 && level.qty_lots >= level.order_id);
+  }
+  QZ_ASSERT_EQ(n.qty_lots + (iceberg != nullptr ? iceberg->hidden_lots : 0), new_qty_lots);
   return ReduceStatus::ok;
 }
 
@@ -593,7 +842,14 @@ bool OrderBook::is_resting(uint32_t order_id) const {
 bool OrderBook::find(uint32_t order_id, RestingOrder* out) const {
   if (!is_resting(order_id)) return false;
   const Node& n = nodes_[id_to_node_[order_id]];
-  *out = RestingOrder{.order_id = n.order_id, .side = n.side, .price_ticks = n.price_ticks, .qty_lots = n.qty_lots};
+  *out = RestingOrder{.order_id = n.order_id, .side = n.side, .price_ticks = n.price_ticks, .qty_lots = n.qty_lots,
+                      .hidden_lots = 0, .visible_lots = 0};
+  if (n.reserved != 0) {
+    const auto it = icebergs_.find(order_id);
+    QZ_ASSERT(it != icebergs_.end());
+    out->hidden_lots = it->second.hidden_lots;
+    out->visible_lots = it->second.slice_lots;
+  }
   return true;
 }
 
@@ -661,8 +917,16 @@ void OrderBook::collect_orders(Side side, std::vector<RestingOrder>* out) const 
     uint32_t steps = 0;
     for (uint32_t node = nodes_[sentinel].next; node != sentinel && steps <= resting_count_;
          node = nodes_[node].next, steps++) {
-      out->push_back(RestingOrder{.order_id = nodes_[node].order_id, .side = side, .price_ticks = price_ticks,
-                                  .qty_lots = nodes_[node].qty_lots});
+      const Node& n = nodes_[node];
+      RestingOrder order{.order_id = n.order_id, .side = side, .price_ticks = price_ticks, .qty_lots = n.qty_lots,
+                         .hidden_lots = 0, .visible_lots = 0};
+      if (n.reserved != 0) {
+        const auto it = icebergs_.find(n.order_id);
+        QZ_ASSERT(it != icebergs_.end());
+        order.hidden_lots = it->second.hidden_lots;
+        order.visible_lots = it->second.slice_lots;
+      }
+      out->push_back(order);
     }
     return true;
   });
@@ -680,8 +944,19 @@ void OrderBook::hash_into(Sha256* hasher) const {
       uint32_t steps = 0;
       for (uint32_t node = nodes_[sentinel].next; node != sentinel && steps <= resting_count_;
            node = nodes_[node].next, steps++) {
-        hasher->update_u64(nodes_[node].order_id);
-        hasher->update_u64(static_cast<uint64_t>(nodes_[node].qty_lots));
+        const Node& n = nodes_[node];
+        if (n.reserved == 0) {
+          hasher->update_u64(n.order_id);
+          hasher->update_u64(static_cast<uint64_t>(n.qty_lots));
+          continue;
+        }
+        // An iceberg: the id with bit 32 set (no plain id has it), visible, hidden and slice size.
+        const auto it = icebergs_.find(n.order_id);
+        QZ_ASSERT(it != icebergs_.end());
+        hasher->update_u64((uint64_t{1} << 32) | n.order_id);
+        hasher->update_u64(static_cast<uint64_t>(n.qty_lots));
+        hasher->update_u64(static_cast<uint64_t>(it->second.hidden_lots));
+        hasher->update_u64(static_cast<uint64_t>(it->second.slice_lots));
       }
       return true;
     });
@@ -708,34 +983,51 @@ std::string OrderBook::check_invariants() const {
     const bool bid = bits_[0].test(index);
     const bool ask = bits_[1].test(index);
     const Node& level = nodes_[index];
-    const std::string where = "window level at price " + std::to_string(window_base_ticks_ + index);
-    if (level.kind != kLevel) return where + ": not a sentinel";
-    if (bid && ask) return where + " is marked in both bitmaps";
+    // Messages are built only on failure: this runs after every operation in the differential test.
+    const auto where = [&] { return "window level at price " + std::to_string(window_base_ticks_ + index); };
+    if (level.kind != kLevel) return where() + ": not a sentinel";
+    if (bid && ask) return where() + " is marked in both bitmaps";
     if (!bid && !ask && (level.next != index || level.prev != index || level.order_id != 0 || level.qty_lots != 0)) {
-      return where + " is not marked but not empty";
+      return where() + " is not marked but not empty";
     }
     if (bid || ask) {
-      if (level.next == index || level.order_id == 0) return where + " is marked but empty";
-      if (level.side != (bid ? Side::buy : Side::sell)) return where + ": sentinel side differs from its bitmap";
-      if (level.price_ticks != window_base_ticks_ + index) return where + ": sentinel price differs";
+      if (level.next == index || level.order_id == 0) return where() + " is marked but empty";
+      if (level.side != (bid ? Side::buy : Side::sell)) return where() + ": sentinel side differs from its bitmap";
+      if (level.price_ticks != window_base_ticks_ + index) return where() + ": sentinel price differs";
     }
   }
   uint64_t overflow_levels = 0;
   for (const Side side : {Side::buy, Side::sell}) {
     for (const auto& [price_ticks, sentinel] : overflow_[side_index(side)]) {
-      const std::string where = "overflow level at " + std::to_string(price_ticks);
-      if (in_window(price_ticks)) return where + " lies inside the window";
-      if (sentinel < pool_end || sentinel >= nodes_.size()) return where + ": sentinel outside its region";
+      const auto where = [price = price_ticks] { return "overflow level at " + std::to_string(price); };
+      if (in_window(price_ticks)) return where() + " lies inside the window";
+      if (sentinel < pool_end || sentinel >= nodes_.size()) return where() + ": sentinel outside its region";
       const Node& level = nodes_[sentinel];
       if (level.kind != kLevel || level.side != side || level.price_ticks != price_ticks) {
-        return where + ": sentinel kind, side or price differs";
+        return where() + ": sentinel kind, side or price differs";
       }
-      if (level.next == sentinel || level.order_id == 0) return where + " is empty";
+      if (level.next == sentinel || level.order_id == 0) return where() + " is empty";
       overflow_levels++;
     }
   }
   if (overflow_levels != overflow_sentinels_in_use_) return "overflow sentinel count differs from the maps";
 
+  // An order node's iceberg flag against the iceberg map: empty, or what is wrong.
+  const auto check_iceberg = [&](const Node& n, uint64_t* flagged) -> std::string {
+    const auto it = icebergs_.find(n.order_id);
+    const auto order = [&] { return "order " + std::to_string(n.order_id); };
+    if (n.reserved == 0) return it == icebergs_.end() ? "" : order() + " has an iceberg entry but no flag";
+    if (n.reserved != kIceberg) return order() + " has unknown flags";
+    if (it == icebergs_.end()) return order() + " is flagged an iceberg but has no entry";
+    const Iceberg& iceberg = it->second;
+    if (iceberg.slice_lots < 1 || iceberg.hidden_lots < 0 || n.qty_lots > iceberg.slice_lots ||
+        !valid_qty(n.qty_lots + iceberg.hidden_lots)) {
+      return order() + ": iceberg with a bad slice size, hidden or visible quantity";
+    }
+    ++*flagged;
+    return "";
+  };
+  uint64_t icebergs_reached[2] = {0, 0};
   std::vector<uint8_t> seen(nodes_.size(), 0);
   uint64_t reached = 0;
   std::string error;
@@ -745,34 +1037,37 @@ std::string OrderBook::check_invariants() const {
     for_each_level(side, [&](int64_t price_ticks, uint32_t sentinel) {
       if (first) first_price[side_index(side)] = price_ticks;
       first = false;
-      const std::string where = std::string(side == Side::buy ? "bid" : "ask") + " level " +
-                                std::to_string(price_ticks);
-      if (!valid_price(price_ticks)) error = where + ": price out of range";
+      const auto where = [&] {
+        return std::string(side == Side::buy ? "bid" : "ask") + " level " + std::to_string(price_ticks);
+      };
+      if (!valid_price(price_ticks)) error = where() + ": price out of range";
       uint32_t count = 0;
       int64_t total = 0;
       uint32_t prev = sentinel;
       for (uint32_t node = nodes_[sentinel].next; node != sentinel && error.empty(); node = nodes_[node].next) {
         if (node < window_levels_ || node >= pool_end) {
-          error = where + ": linked node outside the order pool";
+          error = where() + ": linked node outside the order pool";
         } else if (seen[node] != 0) {
-          error = where + ": node reached twice";
+          error = where() + ": node reached twice";
         } else {
           const Node& n = nodes_[node];
           seen[node] = 1;
           count++;
           total += n.qty_lots;
-          if (n.kind != kOrder) error = where + ": free node linked";
-          else if (n.side != side || n.price_ticks != price_ticks) error = where + ": node side or price differs";
-          else if (!valid_qty(n.qty_lots)) error = where + ": quantity out of range";
-          else if (n.prev != prev) error = where + ": prev link broken";
+          if (n.kind != kOrder) error = where() + ": free node linked";
+          else if (n.side != side || n.price_ticks != price_ticks) error = where() + ": node side or price differs";
+          else if (!valid_qty(n.qty_lots)) error = where() + ": quantity out of range";
+          else if (n.prev != prev) error = where() + ": prev link broken";
           else if (n.order_id >= id_to_node_.size() || id_to_node_[n.order_id] != node)
-            error = where + ": order " + std::to_string(n.order_id) + " not reachable from the id table";
+            error = where() + ": order " + std::to_string(n.order_id) + " not reachable from the id table";
+          else if (std::string bad = check_iceberg(n, &icebergs_reached[side_index(side)]); !bad.empty())
+            error = where() + ": " + bad;
           prev = node;
         }
       }
-      if (error.empty() && nodes_[sentinel].prev != prev) error = where + ": tail is not the last node";
-      if (error.empty() && nodes_[sentinel].order_id != count) error = where + ": order count differs from its orders";
-      if (error.empty() && nodes_[sentinel].qty_lots != total) error = where + ": total differs from the sum of orders";
+      if (error.empty() && nodes_[sentinel].prev != prev) error = where() + ": tail is not the last node";
+      if (error.empty() && nodes_[sentinel].order_id != count) error = where() + ": order count differs from orders";
+      if (error.empty() && nodes_[sentinel].qty_lots != total) error = where() + ": total differs from the orders' sum";
       reached += count;
       return error.empty();
     });
@@ -785,12 +1080,19 @@ std::string OrderBook::check_invariants() const {
            std::to_string(best_ask_ticks_);
   }
   if (reached != resting_count_) return "orders reachable from levels differ from the resting count";
+  if (icebergs_reached[0] != iceberg_count_[0] || icebergs_reached[1] != iceberg_count_[1]) {
+    return "flagged icebergs differ from the per-side iceberg counts";
+  }
+  if (icebergs_reached[0] + icebergs_reached[1] != icebergs_.size()) {
+    return "iceberg entries differ from the flagged resting icebergs";
+  }
 
   uint64_t free_count = 0;
   for (uint32_t node = free_head_; node != kNil && free_count <= order_capacity_; node = nodes_[node].next) {
     if (node < window_levels_ || node >= pool_end || nodes_[node].kind != kFree || seen[node] != 0) {
       return "free list holds a node that is not a free order node";
     }
+    if (nodes_[node].reserved != 0) return "a free order node keeps a flag";
     free_count++;
   }
   if (free_count + resting_count_ != order_capacity_) return "free order nodes + resting orders != pool size";

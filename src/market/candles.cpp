@@ -274,6 +274,79 @@ Hash256 CandleSeries::state_hash() const {
   return hasher.finish();
 }
 
+namespace {
+
+void write_i128(ByteWriter* out, int128 value) {
+  const auto bits = static_cast<uint128>(value);
+  out->u64(static_cast<uint64_t>(bits));
+  out->u64(static_cast<uint64_t>(bits >> 64));
+}
+
+int128 read_i128(ByteReader* in) {
+  const uint64_t low = in->u64();
+  const uint64_t high = in->u64();
+  return static_cast<int128>((static_cast<uint128>(high) << 64) | low);
+}
+
+void write_candle(ByteWriter* out, const Candle& c) {
+  for (const int64_t v : {c.open_time_ms, c.close_time_ms, c.open_price_minor, c.high_price_minor, c.low_price_minor,
+                          c.close_price_minor}) {
+    out->i64(v);
+  }
+  write_i128(out, c.base_volume_minor);
+  write_i128(out, c.quote_volume_minor);
+  write_i128(out, c.taker_buy_base_volume_minor);
+  write_i128(out, c.taker_buy_quote_volume_minor);
+  out->u64(c.trade_count);
+}
+
+Candle read_candle(ByteReader* in) {
+  Candle c;
+  c.open_time_ms = static_cast<int64_t>(in->u64());
+  c.close_time_ms = static_cast<int64_t>(in->u64());
+  c.open_price_minor = static_cast<int64_t>(in->u64());
+  c.high_price_minor = static_cast<int64_t>(in->u64());
+  c.low_price_minor = static_cast<int64_t>(in->u64());
+  c.close_price_minor = static_cast<int64_t>(in->u64());
+  c.base_volume_minor = read_i128(in);
+  c.quote_volume_minor = read_i128(in);
+  c.taker_buy_base_volume_minor = read_i128(in);
+  c.taker_buy_quote_volume_minor = read_i128(in);
+  c.trade_count = in->u64();
+  return c;
+}
+
+}  // namespace
+
+void CandleSeries::write_snapshot(ByteWriter* out) const {
+  out->i64(last_time_ns_);
+  out->u64(closed_total_);
+  out->u64(closed_size_);
+  for (size_t index = 0; index < closed_size_; ++index) write_candle(out, closed(index));
+  out->u8(open_.has_value() ? 1 : 0);
+  if (open_.has_value()) write_candle(out, *open_);
+}
+
+bool CandleSeries::read_snapshot(ByteReader* in) {
+  const auto last_time_ns = static_cast<int64_t>(in->u64());
+  const uint64_t closed_total = in->u64();
+  const uint64_t closed_size = in->u64();
+  if (!in->ok() || closed_size > ring_.size() || closed_size > closed_total) return false;
+  std::vector<Candle> closed_candles;
+  for (uint64_t i = 0; i < closed_size && in->ok(); i++) closed_candles.push_back(read_candle(in));
+  const uint8_t has_open = in->u8();
+  std::optional<Candle> open;
+  if (has_open == 1) open = read_candle(in);
+  if (!in->ok() || has_open > 1) return false;
+  for (size_t i = 0; i < closed_candles.size(); i++) ring_[i] = closed_candles[i];
+  closed_head_ = 0;
+  closed_size_ = static_cast<size_t>(closed_size);
+  closed_total_ = closed_total;
+  last_time_ns_ = last_time_ns;
+  open_ = open;
+  return true;
+}
+
 void CandleSeries::check_invariants() const {
   QZ_ASSERT(!ring_.empty());
   QZ_ASSERT_LE(closed_size_, ring_.size());

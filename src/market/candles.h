@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/checked.h"
 #include "base/sha256.h"
 
@@ -108,6 +109,13 @@ class CandleSeries {
   Hash256 state_hash() const;
   // O(history) check of every candle and of their order; fails with QZ_ASSERT.
   void check_invariants() const;
+
+  // Format: last_time_ns i64 | closed_total u64 | closed_size u64 | closed candles oldest first | has_open u8 |
+  // open candle. A candle: 6 x i64 (times, OHLC) | 4 x 128-bit volumes (low u64, high u64) | trade_count u64.
+  void write_snapshot(ByteWriter* out) const;
+  // Into a series constructed with the same market, interval and capacity; false (state unchanged) on
+  // malformed input or more closed candles than the capacity.
+  [[nodiscard]] bool read_snapshot(ByteReader* in);
 
  private:
   std::optional<Candle> close_if_due(int64_t time_ms);

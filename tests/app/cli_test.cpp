@@ -522,6 +522,213 @@ void corrupt_block(const std::string& data_dir, int height) {
   sqlite3_close(db);
 }
 
+// --- markets and orders -----------------------------------------------------------------------------------------
+
+// docs/cli.md's market example. Accounts: 1-2 issuance KZT and BTC, 3-4 fee income KZT and BTC, 5-6 Aigerim
+// (1001: KZT, BTC), 7-8 Bauyrzhan (1002: KZT, BTC). Market 1 trades BTC against KZT: tick 100.00 KZT, lot 0.01 BTC,
+// fees maker 10 bps and taker 20 bps (so every hold reserves 20 bps on top), band 10 %.
+constexpr char kMarketSetup[] =
+    R"({"cmd":"create_asset","code":"KZT","scale":2}
+{"cmd":"create_asset","code":"BTC","scale":8}
+{"cmd":"open_account","owner":0,"asset":"KZT","kind":"issuance"}
+{"cmd":"open_account","owner":0,"asset":"BTC","kind":"issuance"}
+{"cmd":"open_account","owner":0,"asset":"KZT","kind":"fee_income"}
+{"cmd":"open_account","owner":0,"asset":"BTC","kind":"fee_income"}
+{"cmd":"open_account","owner":1001,"asset":"KZT","kind":"customer"}
+{"cmd":"open_account","owner":1001,"asset":"BTC","kind":"customer"}
+{"cmd":"open_account","owner":1002,"asset":"KZT","kind":"customer"}
+{"cmd":"open_account","owner":1002,"asset":"BTC","kind":"customer"}
+{"cmd":"transfer","debit":1,"credit":5,"amount":"10000000.00"}
+{"cmd":"transfer","debit":2,"credit":8,"amount":"1"}
+{"cmd":"create_market","base":"BTC","quote":"KZT","tick_size":"100.00","lot_step":"0.01","min_qty":"0.01","max_qty":"100"}
+{"cmd":"set_market_rules","market":1,"band_bps":1000,"min_notional":"1000.00","maker_fee_bps":10,"taker_fee_bps":20,"fee_account_base":4,"fee_account_quote":3}
+{"cmd":"set_market_status","market":1,"status":"trading","reference_price":"45000000.00"}
+)";
+
+std::vector<std::string> event_names(const std::vector<std::string>& events, size_t from) {
+  std::vector<std::string> names;
+  for (size_t i = from; i < events.size(); i++) names.push_back(field(events[i], "event"));
+  return names;
+}
+
+// Bauyrzhan sells 0.10 BTC at 45,000,000.00; Aigerim buys 0.04 with an IOC limit of 45,100,000.00 and takes at the
+// maker's price; Bauyrzhan lowers his order to 0.08 (0.04 left), then cancels it.
+TEST_F(QaznaCli, ExecMarketRoundTrip) {
+  init();
+  const std::string input =
+      std::string(kMarketSetup) +
+      R"({"cmd":"place_order","actor":1002,"role":"customer","market":1,"side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"45000000.00","quantity":"0.10","clientOrderId":1}
+{"cmd":"place_order","actor":1001,"role":"customer","market":1,"side":"BUY","type":"LIMIT","timeInForce":"IOC","price":"45100000.00","quantity":"0.04","clientOrderId":1}
+{"cmd":"amend_order","actor":1002,"role":"customer","market":1,"origClientOrderId":1,"newQty":"0.08"}
+{"cmd":"cancel_order","actor":1002,"role":"customer","market":1,"orderId":1}
+)";
+  RunResult r = exec(input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> events = lines_of(r.out);
+  for (const std::string& event : events) {
+    ASSERT_TRUE(is_json_object(event)) << event;
+    EXPECT_EQ(field(event, "code"), "0") << "nothing is rejected: " << event;
+  }
+  const std::vector<std::string> expected_names = {"market_created",        "market_rules_set",
+                                                   "market_status_changed",  // lines 13-15
+                                                   "order_accepted",        "order_rested",
+                                                   "level_changed",  // line 16
+                                                   "order_accepted",        "trade",
+                                                   "order_filled",          "order_filled",
+                                                   "level_changed",                            // line 17
+                                                   "order_amended",         "level_changed",   // line 18
+                                                   "order_cancelled",       "level_changed"};  // line 19
+  ASSERT_EQ(event_names(events, 12), expected_names) << r.out;
+
+  const std::string& created = events[12];
+  EXPECT_EQ(field(created, "line"), "13");
+  EXPECT_EQ(field(created, "market"), "1");
+  EXPECT_EQ(field(created, "symbol"), "BTCKZT");
+  EXPECT_EQ(field(created, "tick_size"), "100.00");
+  EXPECT_EQ(field(created, "lot_step"), "0.01000000");
+  EXPECT_EQ(field(created, "max_qty"), "100.00000000");
+  EXPECT_EQ(field(events[13], "min_notional"), "1000.00");
+  EXPECT_EQ(field(events[13], "taker_fee_bps"), "20");
+  EXPECT_EQ(field(events[14], "status"), "trading");
+  EXPECT_EQ(field(events[14], "previous_status"), "halted");
+  EXPECT_EQ(field(events[14], "reference_price"), "45000000.00");
+
+  // The sell rests; its hold reserves 0.10 BTC plus 20 bps.
+  const std::string& sell = events[15];
+  EXPECT_EQ(field(sell, "line"), "16");
+  EXPECT_EQ(field(sell, "order"), "1");
+  EXPECT_EQ(field(sell, "side"), "SELL");
+  EXPECT_EQ(field(sell, "type"), "LIMIT");
+  EXPECT_EQ(field(sell, "time_in_force"), "GTC");
+  EXPECT_EQ(field(sell, "price"), "45000000.00");
+  EXPECT_EQ(field(sell, "quantity"), "0.10000000");
+  EXPECT_EQ(field(sell, "hold_amount"), "0.10020000");
+  EXPECT_EQ(field(sell, "hold_amount_asset"), "BTC");
+  EXPECT_EQ(field(events[16], "remaining_qty"), "0.10000000");
+  EXPECT_EQ(field(events[17], "side"), "SELL");
+  EXPECT_EQ(field(events[17], "price"), "45000000.00");
+  EXPECT_EQ(field(events[17], "total_qty"), "0.10000000");
+  EXPECT_EQ(field(events[17], "order_count"), "1");
+
+  // The buy reserves its limit's cost plus 20 bps in KZT and trades 0.04 at the maker's price.
+  const std::string& buy = events[18];
+  EXPECT_EQ(field(buy, "order"), "2");
+  EXPECT_EQ(field(buy, "side"), "BUY");
+  EXPECT_EQ(field(buy, "time_in_force"), "IOC");
+  EXPECT_EQ(field(buy, "hold_amount"), "1807608.00");
+  EXPECT_EQ(field(buy, "hold_amount_asset"), "KZT");
+  const std::string& trade = events[19];
+  EXPECT_EQ(field(trade, "price"), "45000000.00");
+  EXPECT_EQ(field(trade, "quantity"), "0.04000000");
+  EXPECT_EQ(field(trade, "taker_side"), "BUY");
+  EXPECT_EQ(field(trade, "maker_order"), "1");
+  EXPECT_EQ(field(trade, "taker_order"), "2");
+  const std::string& maker_fill = events[20];
+  EXPECT_EQ(field(maker_fill, "order"), "1");
+  EXPECT_EQ(field(maker_fill, "side"), "SELL");
+  EXPECT_EQ(field(maker_fill, "quote_qty"), "1800000.00");
+  EXPECT_EQ(field(maker_fill, "fee"), "0.00004000") << "maker: 10 bps of the 0.04 BTC it spends";
+  EXPECT_EQ(field(maker_fill, "fee_asset"), "BTC");
+  EXPECT_EQ(field(maker_fill, "remaining_qty"), "0.06000000");
+  const std::string& taker_fill = events[21];
+  EXPECT_EQ(field(taker_fill, "order"), "2");
+  EXPECT_EQ(field(taker_fill, "side"), "BUY");
+  EXPECT_EQ(field(taker_fill, "fee"), "3600.00") << "taker: 20 bps of the 1,800,000.00 KZT it spends";
+  EXPECT_EQ(field(taker_fill, "fee_asset"), "KZT");
+  EXPECT_EQ(field(taker_fill, "remaining_qty"), "0.00000000");
+  EXPECT_EQ(field(events[22], "total_qty"), "0.06000000");
+
+  // Amend to 0.08: 0.04 left, the hold shrinks from 0.06012 to 0.04008 BTC.
+  EXPECT_EQ(field(events[23], "line"), "18");
+  EXPECT_EQ(field(events[23], "new_qty"), "0.08000000");
+  EXPECT_EQ(field(events[23], "remaining_qty"), "0.04000000");
+  EXPECT_EQ(field(events[23], "released"), "0.02004000");
+  EXPECT_EQ(field(events[23], "released_asset"), "BTC");
+  EXPECT_EQ(field(events[24], "total_qty"), "0.04000000");
+  // Cancel: the rest of the hold comes back and the level is gone.
+  EXPECT_EQ(field(events[25], "reason"), "by_owner");
+  EXPECT_EQ(field(events[25], "executed_qty"), "0.04000000");
+  EXPECT_EQ(field(events[25], "released"), "0.04008000");
+  EXPECT_EQ(field(events[25], "released_asset"), "BTC");
+  EXPECT_EQ(field(events[26], "total_qty"), "0.00000000");
+  EXPECT_EQ(field(events[26], "order_count"), "0");
+
+  // Balances: the trade and both fees moved, nothing is held, and each asset sums to zero.
+  const StateView state = inspect();
+  ASSERT_EQ(state.accounts.size(), 8u);
+  EXPECT_EQ(state.accounts[2], (AccountView{"0", "KZT", "fee_income", "3600.00", "0.00", "3600.00"}));
+  EXPECT_EQ(state.accounts[3], (AccountView{"0", "BTC", "fee_income", "0.00004000", "0.00000000", "0.00004000"}));
+  EXPECT_EQ(state.accounts[4], (AccountView{"1001", "KZT", "customer", "8196400.00", "0.00", "8196400.00"}));
+  EXPECT_EQ(state.accounts[5], (AccountView{"1001", "BTC", "customer", "0.04000000", "0.00000000", "0.04000000"}));
+  EXPECT_EQ(state.accounts[6], (AccountView{"1002", "KZT", "customer", "1800000.00", "0.00", "1800000.00"}));
+  EXPECT_EQ(state.accounts[7], (AccountView{"1002", "BTC", "customer", "0.95996000", "0.00000000", "0.95996000"}));
+  EXPECT_EQ(state.live_holds, 0u);
+
+  r = qazna({"verify", "--data", data_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// A later exec knows the markets and the open orders of the state it starts from.
+TEST_F(QaznaCli, ExecResolvesMarketsAndOrdersOfEarlierRuns) {
+  init();
+  RunResult r = exec(
+      std::string(kMarketSetup) +
+      R"({"cmd":"place_order","actor":1002,"role":"customer","market":1,"side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"45000000.00","quantity":"0.01"}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // The quantity's scale comes from market 1's base asset, which this file never names.
+  r = exec(
+      R"({"cmd":"place_order","actor":1002,"role":"customer","market":1,"side":"SELL","type":"LIMIT","timeInForce":"GTC","price":"45000100.00","quantity":"0.000000001"}
+)");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(R"(line 1: "quantity": "0.000000001" has more decimals than BTC allows)"), std::string::npos)
+      << r.err;
+
+  r = exec(R"({"cmd":"cancel_all","actor":1002,"role":"customer","market":1}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> events = lines_of(r.out);
+  ASSERT_EQ(event_names(events, 0), (std::vector<std::string>{"order_cancelled", "level_changed"})) << r.out;
+  EXPECT_EQ(field(events[0], "order"), "1");
+  EXPECT_EQ(field(events[0], "symbol"), "BTCKZT");
+  EXPECT_EQ(field(events[0], "reason"), "cancel_all");
+  EXPECT_EQ(field(events[0], "released"), "0.01002000") << "the order's side is known from the state";
+  EXPECT_EQ(field(events[0], "released_asset"), "BTC");
+  EXPECT_EQ(field(events[1], "side"), "SELL");
+
+  r = exec(R"({"cmd":"cancel_all","market":2}
+)");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(R"(line 1: "market": market 2 does not exist (markets are numbered 1 to 1))"), std::string::npos)
+      << r.err;
+}
+
+// A bad order line after good ones refuses the file whole, like any other input error.
+TEST_F(QaznaCli, ExecRefusesABadOrderLineWhole) {
+  init();
+  RunResult r = exec(kMarketSetup);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StateView before = inspect();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"cmd":"place_order","market":1,"side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"45000000.001","quantity":"0.01"})",
+       R"(line 2: "price": "45000000.001" has more decimals than KZT allows (market 1 prices are in KZT, scale 2))"},
+      {R"({"cmd":"place_order","market":1,"side":"BUY","type":"MARKET","quantity":"0.01","timeInForce":"IOC"})",
+       R"(line 2: "timeInForce": is not a field of a MARKET order)"},
+      {R"({"cmd":"amend_order","market":1,"orderId":1})", R"(line 2: "newQty": is required but missing)"},
+  };
+  for (const auto& [line, expected] : cases) {
+    r = exec(
+        std::string(
+            R"({"cmd":"place_order","actor":1001,"role":"customer","market":1,"side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"44000000.00","quantity":"0.01"})") +
+        "\n" + line + "\n");
+    EXPECT_EQ(r.exit_code, 1) << line;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(inspect().state_hash, before.state_hash) << "line 1's order must not exist";
+  }
+}
+
 TEST_F(QaznaCli, VerifyNamesTheFirstBadBlock) {
   init();
   ASSERT_EQ(exec(kSetup).exit_code, 0);  // block 1

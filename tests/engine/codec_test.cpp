@@ -164,8 +164,57 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::hold: return 40;
     case CommandKind::post_hold: return 24;
     case CommandKind::void_hold: return 16;
+    // Market and order kinds have zero fields between used ones: see MarketCommands below.
+    case CommandKind::create_market: return 40;
+    case CommandKind::set_market_rules: return 40;
+    case CommandKind::set_market_status: return 16;
+    case CommandKind::set_fee_tier: return 24;
+    case CommandKind::place_order: return 40;
+    case CommandKind::cancel_order: return 24;
+    case CommandKind::amend_order: return 32;
+    case CommandKind::cancel_all: return 4;
   }
   return 0;
+}
+
+TEST(DecodeCommand, MarketCommandsCheckTheirZeroFieldsAndOrderFields) {
+  const Command valid[] = {make_create_market(1, 2, 100, 10, 10, 1000),
+                           make_set_market_rules(1, 100, 5, 10, 20, 3, 4),
+                           make_set_market_status(1, 1, 500),
+                           make_set_fee_tier(1, 1, 2, 1000, 5, 10),
+                           make_place_order(7, 1, OrderSideCode::sell, OrderType::limit, OrderTif::gtc, 100, 10),
+                           make_cancel_order(7, 1, 3, 0),
+                           make_amend_order(7, 1, 3, 10),
+                           make_cancel_all(7, 1)};
+  for (const Command& command : valid) {
+    EXPECT_EQ(validate_command(command), Result::ok) << command_kind_name(command.command_kind());
+    // A byte past what the kind uses is refused.
+    const size_t used = used_payload_bytes(command.command_kind());
+    if (used < 40) {
+      Command bad = command;
+      bad.payload[39] = 1;
+      EXPECT_EQ(validate_command(bad), Result::reserved_field_not_zero) << command_kind_name(command.command_kind());
+    }
+  }
+  Command status = make_set_market_status(1, 1);
+  status.set_market_status.zero[1] = 1;
+  EXPECT_EQ(validate_command(status), Result::reserved_field_not_zero);
+  Command tier = make_set_fee_tier(1, 0, 1, 0, 1, 1);
+  tier.set_fee_tier.zero[0] = 1;
+  EXPECT_EQ(validate_command(tier), Result::reserved_field_not_zero);
+  Command cancel = make_cancel_order(7, 1, 3);
+  cancel.cancel_order.zero = 1;
+  EXPECT_EQ(validate_command(cancel), Result::reserved_field_not_zero);
+
+  const Command order = make_place_order(7, 1, OrderSideCode::buy, OrderType::limit, OrderTif::gtc, 100, 10);
+  for (const auto& [field, value] : std::vector<std::pair<int, uint8_t>>{{0, 0}, {0, 3}, {1, 0}, {1, kMaxOrderType + 1},
+                                                                          {2, kMaxOrderTif + 1}, {3, kMaxStpMode + 1}}) {
+    Command bad = order;
+    uint8_t* fields[] = {&bad.place_order.side, &bad.place_order.type, &bad.place_order.time_in_force,
+                         &bad.place_order.self_trade_prevention};
+    *fields[field] = value;
+    EXPECT_EQ(validate_command(bad), Result::order_field_invalid) << field << "=" << int{value};
+  }
 }
 
 TEST(DecodeCommand, RoundTripsEveryKind) {
@@ -444,7 +493,7 @@ TEST_F(EventGolden, DecodeRejectsBrokenRecords) {
     bytes[byte] = 1;
     EXPECT_FALSE(decode_event(bytes, &out)) << "reserved byte " << byte;
   }
-  for (uint32_t result : {7u, 99u, 199u, 0xFFFFFFFFu}) {
+  for (uint32_t result : {98u, 99u, 199u, 0xFFFFFFFFu}) {
     uint8_t bytes[kEventSize];
     std::memcpy(bytes, good, kEventSize);
     put_u32(bytes + 4, result);

@@ -18,8 +18,8 @@
 namespace qz::testing {
 
 struct StreamOptions {
-  uint32_t max_block_commands = 120;  // blocks hold 0..max commands (a few are larger)
-  uint32_t account_target = 120;      // open accounts freely up to about this many
+  uint32_t max_block_commands = 120;       // blocks hold 0..max commands (a few are larger)
+  uint32_t account_target = 120;           // open accounts freely up to about this many
   bool request_ids_in_open_groups = true;  // false: a group left open at the end of a block carries no request ids
 };
 

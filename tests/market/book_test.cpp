@@ -1,12 +1,15 @@
 // The order book's rules, one test per rule: price-time priority, execution at the resting price, one fill per
 // pair, IOC never rests, FOK all-or-nothing, post-only refused when it would take, replace loses priority and
 // may trade, reduce keeps priority, market orders, capacity, unknown ids, prices far outside the ladder window,
-// id reuse, and a state hash that depends on the book but not on its layout. Every test ends with
-// check_invariants().
+// id reuse, a state hash that depends on the book but not on its layout, icebergs (refills lose priority and
+// may be matched again in the same call, FOK reaches hidden quantity, reduce / cancel / replace) and self-trade
+// prevention in each mode. Every test ends with check_invariants().
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "base/prng.h"
@@ -39,13 +42,23 @@ LimitOrder post_only(LimitOrder order) {
   order.post_only = true;
   return order;
 }
+LimitOrder iceberg(uint32_t id, Side side, int64_t price, int64_t qty, int64_t visible) {
+  LimitOrder order = gtc(id, side, price, qty);
+  order.visible_lots = visible;
+  return order;
+}
+LimitOrder stp(LimitOrder order) {
+  order.check_self_trade = true;
+  return order;
+}
 
-// (resting id, price, qty, done) of each fill, for compact expectations.
+// (resting id, price, qty, done[, refilled]) of each fill, for compact expectations.
 struct F {
   uint32_t resting;
   int64_t price;
   int64_t qty;
   bool done;
+  bool refilled = false;
 };
 void expect_fills(const std::vector<Fill>& got, uint32_t aggressor, Side side, const std::vector<F>& want) {
   ASSERT_EQ(got.size(), want.size());
@@ -57,7 +70,16 @@ void expect_fills(const std::vector<Fill>& got, uint32_t aggressor, Side side, c
     EXPECT_EQ(got[i].price_ticks, want[i].price);
     EXPECT_EQ(got[i].qty_lots, want[i].qty);
     EXPECT_EQ(got[i].resting_done, want[i].done);
+    EXPECT_EQ(got[i].resting_refilled, want[i].refilled);
   }
+}
+
+std::vector<uint32_t> order_ids(const OrderBook& book, Side side) {
+  std::vector<RestingOrder> orders;
+  book.collect_orders(side, &orders);
+  std::vector<uint32_t> ids;
+  for (const RestingOrder& order : orders) ids.push_back(order.order_id);
+  return ids;
 }
 
 void expect_sane(const OrderBook& book) { EXPECT_EQ(book.check_invariants(), ""); }
@@ -442,6 +464,417 @@ TEST(Book, ANewBookIsSaneAndEmpty) {
   expect_sane(book);
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Icebergs
+
+TEST(BookIceberg, RestsOneSliceAndReportsItsHiddenQuantity) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  const AddOutcome outcome = book.add(iceberg(1, Side::sell, 100, 10, 3), sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.remaining_qty_lots, 10);  // visible + hidden
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order, (RestingOrder{.order_id = 1, .side = Side::sell, .price_ticks = 100, .qty_lots = 3,
+                                 .hidden_lots = 7, .visible_lots = 3}));
+  EXPECT_EQ(book.level(Side::sell, 100), (LevelInfo{.price_ticks = 100, .total_qty_lots = 3, .order_count = 1}));
+  // A post-only iceberg rests the same way, and is refused when it would take.
+  EXPECT_EQ(book.add(post_only(iceberg(2, Side::buy, 99, 8, 5)), sink).status, AddStatus::rested);
+  EXPECT_EQ(book.add(post_only(iceberg(3, Side::buy, 100, 8, 5)), sink).status, AddStatus::would_take);
+  ASSERT_TRUE(book.find(2, &order));
+  EXPECT_EQ(order.qty_lots, 5);
+  EXPECT_EQ(order.hidden_lots, 3);
+  // An ordinary order reports no iceberg data.
+  ASSERT_EQ(book.add(gtc(4, Side::buy, 98, 8), sink).status, AddStatus::rested);
+  ASSERT_TRUE(book.find(4, &order));
+  EXPECT_EQ(order.hidden_lots, 0);
+  EXPECT_EQ(order.visible_lots, 0);
+  EXPECT_TRUE(sink.fills.empty());
+  expect_sane(book);
+}
+
+TEST(BookIceberg, RefilledSliceLosesPriorityToAnOrderThatArrivedAfterIt) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 10, 3), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 100, 5), sink).status, AddStatus::rested);  // behind 1
+  ASSERT_EQ(book.add(with_tif(gtc(9, Side::buy, 100, 3), TimeInForce::ioc), sink).status, AddStatus::filled);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 3, false, true}});
+  // The new slice of 3 went to the back: 2 is first now; the level total rose by the slice.
+  EXPECT_EQ(order_ids(book, Side::sell), (std::vector<uint32_t>{2, 1}));
+  EXPECT_EQ(book.level(Side::sell, 100), (LevelInfo{.price_ticks = 100, .total_qty_lots = 8, .order_count = 2}));
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order.qty_lots, 3);
+  EXPECT_EQ(order.hidden_lots, 4);
+  sink.fills.clear();
+  ASSERT_EQ(book.add(with_tif(gtc(10, Side::buy, 100, 4), TimeInForce::ioc), sink).status, AddStatus::filled);
+  expect_fills(sink.fills, 10, Side::buy, {{2, 100, 4, false}});
+  expect_sane(book);
+}
+
+TEST(BookIceberg, RefilledSliceIsMatchedAgainInTheSameCall) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 10, 3), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 100, 2), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(3, Side::sell, 101, 4), sink).status, AddStatus::rested);
+  // 3 from 1 (refilled behind 2), 2 from 2, 3 from 1 again (refilled: alone at the level, it stays first),
+  // 3 more (refilled with the last hidden lot), that lot (1 is done), then the next level.
+  const AddOutcome outcome = book.add(gtc(9, Side::buy, 101, 13), sink);
+  EXPECT_EQ(outcome.status, AddStatus::filled);
+  EXPECT_EQ(outcome.filled_qty_lots, 13);
+  EXPECT_EQ(outcome.fill_count, 6u);
+  expect_fills(sink.fills, 9, Side::buy,
+               {{1, 100, 3, false, true}, {2, 100, 2, true}, {1, 100, 3, false, true}, {1, 100, 3, false, true},
+                {1, 100, 1, true}, {3, 101, 1, false}});
+  EXPECT_FALSE(book.is_resting(1));
+  EXPECT_EQ(book.best_ask_ticks(), 101);
+  EXPECT_EQ(book.level(Side::sell, 100).order_count, 0u);
+  expect_sane(book);
+}
+
+TEST(BookIceberg, IcebergAggressorTradesItsWholeQuantityThenRestsAsAnIceberg) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(gtc(1, Side::sell, 100, 6), sink).status, AddStatus::rested);
+  const AddOutcome outcome = book.add(iceberg(9, Side::buy, 100, 20, 4), sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.filled_qty_lots, 6);  // more than one slice: hidden quantity trades as aggressor
+  EXPECT_EQ(outcome.remaining_qty_lots, 14);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 6, true}});
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(9, &order));
+  EXPECT_EQ(order, (RestingOrder{.order_id = 9, .side = Side::buy, .price_ticks = 100, .qty_lots = 4,
+                                 .hidden_lots = 10, .visible_lots = 4}));
+  // A remainder smaller than a slice rests as an iceberg with nothing hidden.
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 101, 9), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(iceberg(10, Side::buy, 101, 11, 5), sink).status, AddStatus::rested);
+  ASSERT_TRUE(book.find(10, &order));
+  EXPECT_EQ(order.qty_lots, 2);
+  EXPECT_EQ(order.hidden_lots, 0);
+  EXPECT_EQ(order.visible_lots, 5);
+  expect_sane(book);
+}
+
+TEST(BookIceberg, FokIsFilledOnlyThanksToHiddenQuantity) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 10, 2), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(iceberg(2, Side::sell, 102, 10, 2), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.level(Side::sell, 100).total_qty_lots, 2);
+  const Hash256 before = book.state_hash();
+  // Hidden quantity beyond the limit does not count: 10 within 101, 11 asked.
+  EXPECT_EQ(book.add(with_tif(gtc(8, Side::buy, 101, 11), TimeInForce::fok), sink).status, AddStatus::killed);
+  EXPECT_EQ(book.state_hash(), before);
+  // 2 visible + 8 hidden within 101: filled, through four refills of the same order.
+  const AddOutcome outcome = book.add(with_tif(gtc(9, Side::buy, 101, 10), TimeInForce::fok), sink);
+  EXPECT_EQ(outcome.status, AddStatus::filled);
+  expect_fills(sink.fills, 9, Side::buy,
+               {{1, 100, 2, false, true}, {1, 100, 2, false, true}, {1, 100, 2, false, true},
+                {1, 100, 2, false, true}, {1, 100, 2, true}});
+  EXPECT_EQ(book.best_ask_ticks(), 102);
+  // The sell side mirrors it.
+  sink.fills.clear();
+  ASSERT_EQ(book.add(iceberg(3, Side::buy, 90, 7, 1), sink).status, AddStatus::rested);
+  EXPECT_EQ(book.add(with_tif(gtc(10, Side::sell, 90, 8), TimeInForce::fok), sink).status, AddStatus::killed);
+  EXPECT_EQ(book.add(with_tif(gtc(10, Side::sell, 90, 7), TimeInForce::fok), sink).status, AddStatus::filled);
+  EXPECT_EQ(sink.fills.size(), 7u);
+  expect_sane(book);
+}
+
+TEST(BookIceberg, ReduceCutsHiddenFirstThenTheSliceInPlace) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 20, 5), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 100, 5), sink).status, AddStatus::rested);
+  EXPECT_EQ(book.reduce(1, 20), ReduceStatus::not_lower);  // remaining is visible + hidden = 20
+  EXPECT_EQ(book.reduce(1, 0), ReduceStatus::not_lower);
+  EXPECT_EQ(book.reduce(1, 12), ReduceStatus::ok);  // hidden 15 -> 7; the slice and the level total stay
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order.qty_lots, 5);
+  EXPECT_EQ(order.hidden_lots, 7);
+  EXPECT_EQ(book.level(Side::sell, 100).total_qty_lots, 10);
+  EXPECT_EQ(book.reduce(1, 3), ReduceStatus::ok);  // hidden 7 -> 0, then the slice 5 -> 3
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order.qty_lots, 3);
+  EXPECT_EQ(order.hidden_lots, 0);
+  EXPECT_EQ(order.visible_lots, 5);
+  EXPECT_EQ(book.level(Side::sell, 100).total_qty_lots, 8);
+  // Still first in the FIFO; with nothing hidden it ends like an ordinary order.
+  ASSERT_EQ(book.add(gtc(9, Side::buy, 100, 4), sink).status, AddStatus::filled);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 3, true}, {2, 100, 1, false}});
+  expect_sane(book);
+}
+
+TEST(BookIceberg, CancelAndReplaceSeeTheHiddenQuantity) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 10, 3), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(with_tif(gtc(9, Side::buy, 100, 2), TimeInForce::ioc), sink).status, AddStatus::filled);
+  // Showing 1 of a 3-lot slice, 7 hidden: replace re-slices 8 as min(3, 8) at the back of the new level.
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 105, 1), sink).status, AddStatus::rested);
+  AddOutcome outcome = book.replace(1, 105, sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.remaining_qty_lots, 8);
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order, (RestingOrder{.order_id = 1, .side = Side::sell, .price_ticks = 105, .qty_lots = 3,
+                                 .hidden_lots = 5, .visible_lots = 3}));
+  EXPECT_EQ(order_ids(book, Side::sell), (std::vector<uint32_t>{2, 1}));
+  // A replace that crosses trades visible and hidden as aggressor and rests as an iceberg again.
+  ASSERT_EQ(book.add(gtc(3, Side::buy, 104, 2), sink).status, AddStatus::rested);
+  sink.fills.clear();
+  outcome = book.replace(1, 104, sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.filled_qty_lots, 2);
+  EXPECT_EQ(outcome.remaining_qty_lots, 6);
+  expect_fills(sink.fills, 1, Side::sell, {{3, 104, 2, true}});
+  ASSERT_TRUE(book.find(1, &order));
+  EXPECT_EQ(order.qty_lots, 3);
+  EXPECT_EQ(order.hidden_lots, 3);
+  // Cancel reports visible + hidden.
+  const CancelOutcome cancelled = book.cancel(1);
+  EXPECT_TRUE(cancelled.found);
+  EXPECT_EQ(cancelled.cancelled_qty_lots, 6);
+  EXPECT_FALSE(book.is_resting(1));
+  expect_sane(book);
+}
+
+TEST(BookIceberg, StateHashCoversHiddenQuantityAndSliceSize) {
+  OrderBook plain(small_config());
+  OrderBook ice(small_config());
+  OrderBook more_hidden(small_config(64));
+  OrderBook other_slice(small_config(64));
+  VectorSink sink;
+  ASSERT_EQ(plain.add(gtc(1, Side::sell, 100, 3), sink).status, AddStatus::rested);
+  ASSERT_EQ(ice.add(iceberg(1, Side::sell, 100, 10, 3), sink).status, AddStatus::rested);     // 3 + 7, slice 3
+  ASSERT_EQ(more_hidden.add(iceberg(1, Side::sell, 100, 12, 3), sink).status, AddStatus::rested);  // 3 + 9
+  ASSERT_EQ(other_slice.add(iceberg(1, Side::sell, 100, 10, 4), sink).status, AddStatus::rested);
+  ASSERT_EQ(other_slice.add(with_tif(gtc(9, Side::buy, 100, 1), TimeInForce::ioc), sink).status,
+            AddStatus::filled);  // 3 + 6, slice 4
+  ASSERT_EQ(other_slice.reduce(1, 10), ReduceStatus::not_lower);
+  ASSERT_EQ(other_slice.reduce(1, 9), ReduceStatus::not_lower);
+  ASSERT_EQ(more_hidden.reduce(1, 11), ReduceStatus::ok);  // 3 + 8
+  EXPECT_NE(plain.state_hash(), ice.state_hash());
+  EXPECT_NE(ice.state_hash(), more_hidden.state_hash());  // only the hidden quantity differs
+  ASSERT_EQ(more_hidden.reduce(1, 10), ReduceStatus::ok);
+  EXPECT_EQ(ice.state_hash(), more_hidden.state_hash());  // same book, another window
+  ASSERT_EQ(other_slice.reduce(1, 8), ReduceStatus::ok);  // 3 + 5, slice 4
+  ASSERT_EQ(ice.reduce(1, 8), ReduceStatus::ok);          // 3 + 5, slice 3
+  EXPECT_NE(ice.state_hash(), other_slice.state_hash());  // only the slice size differs
+  ASSERT_EQ(ice.reduce(1, 3), ReduceStatus::ok);  // nothing hidden, slice size still 3: still an iceberg
+  EXPECT_NE(plain.state_hash(), ice.state_hash());
+  expect_sane(plain);
+  expect_sane(ice);
+  expect_sane(more_hidden);
+  expect_sane(other_slice);
+}
+
+// What a snapshot needs: restore() rests each collected order exactly, partly used slices included.
+TEST(BookIceberg, RestoringCollectedOrdersRebuildsTheBookExactly) {
+  OrderBook book(small_config());
+  VectorSink sink;
+  ASSERT_EQ(book.add(iceberg(1, Side::sell, 100, 10, 4), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 100, 5), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(iceberg(3, Side::buy, 98, 9, 3), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(4, Side::buy, 97, 2), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(with_tif(gtc(9, Side::buy, 100, 5), TimeInForce::ioc), sink).status, AddStatus::filled);
+  ASSERT_EQ(book.add(with_tif(gtc(9, Side::sell, 98, 2), TimeInForce::ioc), sink).status, AddStatus::filled);
+  // 1 was refilled behind 2 and shows a whole slice of 4 (hidden 2); 3 shows 1 of its 3 (hidden 6).
+  OrderBook rebuilt(BookConfig{.order_capacity = 64, .id_capacity = 256, .window_levels = 64,
+                               .initial_centre_ticks = 5000});
+  std::vector<RestingOrder> orders;
+  for (const Side side : {Side::buy, Side::sell}) {
+    book.collect_orders(side, &orders);
+    for (const RestingOrder& order : orders) ASSERT_TRUE(rebuilt.restore(order)) << order.order_id;
+  }
+  EXPECT_EQ(rebuilt.state_hash(), book.state_hash());
+  RestingOrder order{};
+  ASSERT_TRUE(rebuilt.find(1, &order));
+  EXPECT_EQ(order, (RestingOrder{.order_id = 1, .side = Side::sell, .price_ticks = 100, .qty_lots = 4,
+                                 .hidden_lots = 2, .visible_lots = 4}));
+  ASSERT_TRUE(rebuilt.find(3, &order));
+  EXPECT_EQ(order, (RestingOrder{.order_id = 3, .side = Side::buy, .price_ticks = 98, .qty_lots = 1,
+                                 .hidden_lots = 6, .visible_lots = 3}));
+  EXPECT_EQ(order_ids(rebuilt, Side::sell), (std::vector<uint32_t>{2, 1}));
+  // Refusals change nothing.
+  const Hash256 before = rebuilt.state_hash();
+  const RestingOrder good{.order_id = 20, .side = Side::buy, .price_ticks = 99, .qty_lots = 2, .hidden_lots = 5,
+                          .visible_lots = 2};
+  RestingOrder bad = good;
+  bad.order_id = 1;  // resting
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.order_id = 256;  // beyond the id table
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.price_ticks = 100;  // crosses the best ask
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.visible_lots = 0;  // hidden quantity without a slice
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.qty_lots = 3;  // more visible than a slice
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.hidden_lots = -1;
+  EXPECT_FALSE(rebuilt.restore(bad));
+  bad = good;
+  bad.qty_lots = 0;
+  EXPECT_FALSE(rebuilt.restore(bad));
+  EXPECT_EQ(rebuilt.state_hash(), before);
+  EXPECT_TRUE(rebuilt.restore(good));
+  expect_sane(book);
+  expect_sane(rebuilt);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Self-trade prevention
+
+// Owners by order id; answers `mode` for an aggressor and a resting order of the same owner.
+class OwnerSink final : public FillSink {
+ public:
+  void on_fill(const Fill& fill) override { fills.push_back(fill); }
+  SelfTrade on_self_trade_check(uint32_t aggressor_id, uint32_t resting_id) override {
+    asked.emplace_back(aggressor_id, resting_id);
+    return owner[aggressor_id] == owner[resting_id] ? mode : SelfTrade::allow;
+  }
+  std::map<uint32_t, int> owner;
+  SelfTrade mode = SelfTrade::allow;
+  std::vector<Fill> fills;
+  std::vector<std::pair<uint32_t, uint32_t>> asked;
+};
+
+// Asks: 1 (owner A) 5 @ 100, 2 (owner B, an iceberg of 6 showing 2) @ 100, 3 (owner A) 5 @ 101. The aggressor
+// 9 belongs to owner B.
+void fill_stp_book(OrderBook* book, OwnerSink* sink) {
+  sink->owner = {{1, 0}, {2, 1}, {3, 0}, {9, 1}};
+  ASSERT_EQ(book->add(gtc(1, Side::sell, 100, 5), *sink).status, AddStatus::rested);
+  ASSERT_EQ(book->add(iceberg(2, Side::sell, 100, 6, 2), *sink).status, AddStatus::rested);
+  ASSERT_EQ(book->add(gtc(3, Side::sell, 101, 5), *sink).status, AddStatus::rested);
+  ASSERT_TRUE(sink->asked.empty());
+}
+
+TEST(BookSelfTrade, AllowTradesWithTheOwnersOwnOrders) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  fill_stp_book(&book, &sink);
+  sink.mode = SelfTrade::allow;
+  const AddOutcome outcome = book.add(stp(gtc(9, Side::buy, 101, 20)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.filled_qty_lots, 16);
+  EXPECT_EQ(outcome.remaining_qty_lots, 4);
+  expect_fills(sink.fills, 9, Side::buy,
+               {{1, 100, 5, true}, {2, 100, 2, false, true}, {2, 100, 2, false, true}, {2, 100, 2, true},
+                {3, 101, 5, true}});
+  // Asked before every trade, the iceberg again for each slice.
+  EXPECT_EQ(sink.asked, (std::vector<std::pair<uint32_t, uint32_t>>{{9, 1}, {9, 2}, {9, 2}, {9, 2}, {9, 3}}));
+  EXPECT_EQ(book.best_bid_ticks(), 101);
+  expect_sane(book);
+}
+
+TEST(BookSelfTrade, ExpireTakerStopsTheAggressorAndLeavesTheMaker) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  fill_stp_book(&book, &sink);
+  sink.mode = SelfTrade::expire_taker;
+  const AddOutcome outcome = book.add(stp(gtc(9, Side::buy, 101, 20)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::self_trade);
+  EXPECT_EQ(outcome.filled_qty_lots, 5);
+  EXPECT_EQ(outcome.remaining_qty_lots, 15);
+  EXPECT_EQ(outcome.fill_count, 1u);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 5, true}});
+  EXPECT_FALSE(book.is_resting(9));  // a GTC remainder does not rest
+  RestingOrder order{};
+  ASSERT_TRUE(book.find(2, &order));
+  EXPECT_EQ(order.qty_lots + order.hidden_lots, 6);
+  EXPECT_EQ(order_ids(book, Side::sell), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(book.best_bid_ticks(), OrderBook::kNoBid);
+  expect_sane(book);
+}
+
+TEST(BookSelfTrade, ExpireMakerRemovesTheWholeMakerAndMatchingGoesOn) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  fill_stp_book(&book, &sink);
+  sink.mode = SelfTrade::expire_maker;
+  const AddOutcome outcome = book.add(stp(gtc(9, Side::buy, 101, 20)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::rested);
+  EXPECT_EQ(outcome.filled_qty_lots, 10);
+  EXPECT_EQ(outcome.remaining_qty_lots, 10);
+  EXPECT_EQ(outcome.fill_count, 2u);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 5, true}, {3, 101, 5, true}});  // no fill for 2
+  EXPECT_FALSE(book.is_resting(2));  // gone with its hidden quantity
+  EXPECT_EQ(book.level(Side::sell, 100).order_count, 0u);
+  EXPECT_EQ(book.best_ask_ticks(), OrderBook::kNoAsk);
+  EXPECT_EQ(book.best_bid_ticks(), 101);
+  // The maker gone, its id may be used again.
+  EXPECT_EQ(book.add(gtc(2, Side::sell, 110, 1), sink).status, AddStatus::rested);
+  expect_sane(book);
+}
+
+TEST(BookSelfTrade, ExpireBothRemovesTheMakerAndStopsTheAggressor) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  fill_stp_book(&book, &sink);
+  sink.mode = SelfTrade::expire_both;
+  const AddOutcome outcome = book.add(stp(with_tif(gtc(9, Side::buy, 101, 20), TimeInForce::ioc)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::self_trade);
+  EXPECT_EQ(outcome.filled_qty_lots, 5);
+  EXPECT_EQ(outcome.remaining_qty_lots, 15);
+  expect_fills(sink.fills, 9, Side::buy, {{1, 100, 5, true}});
+  EXPECT_FALSE(book.is_resting(2));
+  EXPECT_FALSE(book.is_resting(9));
+  EXPECT_EQ(order_ids(book, Side::sell), (std::vector<uint32_t>{3}));
+  expect_sane(book);
+}
+
+TEST(BookSelfTrade, FokIsCheckedWithoutStpAndKeepsFillsWhenStpCutsItShort) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  fill_stp_book(&book, &sink);
+  // 16 lots within 101 (hidden counted): the FOK passes its check, then STP expires maker 2 and 10 trade.
+  sink.mode = SelfTrade::expire_maker;
+  AddOutcome outcome = book.add(stp(with_tif(gtc(9, Side::buy, 101, 16), TimeInForce::fok)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::self_trade);
+  EXPECT_EQ(outcome.filled_qty_lots, 10);
+  EXPECT_EQ(outcome.remaining_qty_lots, 6);
+  EXPECT_EQ(book.resting_count(), 0u);
+  // Stopped by expire_taker before anything traded: self_trade with nothing filled, the maker stays.
+  sink.fills.clear();
+  ASSERT_EQ(book.add(gtc(2, Side::sell, 100, 4), sink).status, AddStatus::rested);
+  sink.mode = SelfTrade::expire_taker;
+  outcome = book.add(stp(with_tif(gtc(9, Side::buy, 100, 4), TimeInForce::fok)), sink);
+  EXPECT_EQ(outcome.status, AddStatus::self_trade);
+  EXPECT_EQ(outcome.filled_qty_lots, 0);
+  EXPECT_EQ(outcome.remaining_qty_lots, 4);
+  EXPECT_TRUE(sink.fills.empty());
+  EXPECT_TRUE(book.is_resting(2));
+  expect_sane(book);
+}
+
+TEST(BookSelfTrade, OnlyAddWithTheFlagAsks) {
+  OrderBook book(small_config());
+  OwnerSink sink;
+  sink.mode = SelfTrade::expire_both;
+  sink.owner = {{1, 0}, {2, 0}, {3, 0}, {9, 0}};
+  ASSERT_EQ(book.add(gtc(1, Side::sell, 100, 7), sink).status, AddStatus::rested);
+  ASSERT_EQ(book.add(gtc(2, Side::buy, 90, 5), sink).status, AddStatus::rested);
+  // Without check_self_trade, market() and replace(): the same owner trades.
+  EXPECT_EQ(book.add(with_tif(gtc(9, Side::buy, 100, 1), TimeInForce::ioc), sink).status, AddStatus::filled);
+  EXPECT_EQ(book.market(9, Side::buy, 1, sink).status, AddStatus::filled);
+  EXPECT_EQ(book.replace(2, 100, sink).status, AddStatus::filled);
+  EXPECT_TRUE(sink.asked.empty());
+  EXPECT_EQ(sink.fills.size(), 3u);
+  // Post-only never reaches matching, so it is never asked either.
+  ASSERT_EQ(book.add(gtc(3, Side::buy, 99, 1), sink).status, AddStatus::rested);
+  EXPECT_EQ(book.add(stp(post_only(gtc(9, Side::sell, 99, 1))), sink).status, AddStatus::would_take);
+  EXPECT_TRUE(sink.asked.empty());
+  expect_sane(book);
+}
+
 TEST(BookDeath, ReusingARestingIdIsAProgrammerError) {
   OrderBook book(small_config());
   VectorSink sink;
@@ -450,6 +883,9 @@ TEST(BookDeath, ReusingARestingIdIsAProgrammerError) {
   EXPECT_DEATH(book.add(gtc(300, Side::buy, 101, 1), sink), "");  // beyond the id table
   EXPECT_DEATH(book.add(gtc(2, Side::buy, 0, 1), sink), "");      // price below one tick
   EXPECT_DEATH(book.add(gtc(2, Side::buy, 10, 0), sink), "");     // empty quantity
+  EXPECT_DEATH(book.add(iceberg(2, Side::buy, 10, 5, 5), sink), "");  // a slice as large as the order
+  // An iceberg that is not GTC.
+  EXPECT_DEATH(book.add(with_tif(iceberg(2, Side::buy, 10, 5, 2), TimeInForce::fok), sink), "");
 }
 
 // The bitmap against a std::set, at the sizes where its levels change shape.

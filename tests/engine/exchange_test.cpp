@@ -1,0 +1,238 @@
+// Markets and orders through Engine::apply: scenarios with exact balances, holds and events.
+// BTC has scale 8, KZT scale 2. Market 1 is BTC/KZT with tick 100.00 KZT and lot 0.0001 BTC.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "engine/engine.h"
+#include "exchange_fixture.h"
+
+namespace qz {
+namespace {
+
+TEST_F(ExchangeTest, RestingOrderReservesCostAndFee) {
+  // Alice bids 0.5 BTC at 40,000,000.00: cost 20,000,000.00 KZT, fee cap 20 bps -> 40,000.00 more.
+  const auto events = run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_accepted, EventKind::order_rested,
+                                                   EventKind::level_changed}));
+  EXPECT_EQ(events[0].order_accepted.hold_minor, 20'040'000'00);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 20'040'000'00);
+  EXPECT_EQ(events[2].level_changed.update_id, 1u);
+  EXPECT_EQ(events[2].level_changed.total_qty_minor, 5000'0000);
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, CrossingOrdersSettleWithFeesInTheSpentAsset) {
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 2000'0000)});  // maker sells 0.2 BTC
+  const auto events = run({limit(kBob, OrderSideCode::buy, 40'100'000'00, 5000'0000)});  // taker buys up to 0.5
+  EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_accepted, EventKind::trade,
+                                                   EventKind::order_filled, EventKind::order_filled,
+                                                   EventKind::order_rested, EventKind::level_changed,
+                                                   EventKind::level_changed}));
+  // Notional 0.2 x 40,000,000.00 = 8,000,000.00 KZT. Bob (taker, buys) pays 20 bps of it: 16,000.00 KZT.
+  // Alice (maker, sells) pays 10 bps of 0.2 BTC: 0.0002 BTC.
+  EXPECT_EQ(events[1].trade.price_minor, 40'000'000'00);
+  EXPECT_EQ(events[1].trade.qty_minor, 2000'0000);
+  EXPECT_EQ(events[2].order_filled.fee_minor, 2'0000);
+  EXPECT_EQ(events[3].order_filled.fee_minor, 16'000'00);
+  EXPECT_EQ(account(kzt(kAlice)).total_minor, 100'000'000'00 + 8'000'000'00);
+  EXPECT_EQ(account(btc(kAlice)).total_minor, 10'0000'0000 - 2000'0000 - 2'0000);
+  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(btc(kBob)).total_minor, 10'0000'0000 + 2000'0000);
+  EXPECT_EQ(account(kzt(kBob)).total_minor, 100'000'000'00 - 8'000'000'00 - 16'000'00);
+  // Bob's remaining 0.3 BTC rests at 40,100,000.00: reservation 12,030,000.00 + 24,060.00.
+  EXPECT_EQ(account(kzt(kBob)).held_minor, 12'030'000'00 + 24'060'00);
+  EXPECT_EQ(account(4).total_minor, 16'000'00);
+  EXPECT_EQ(account(3).total_minor, 2'0000);
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, InsufficientFundsRejectsAndMovesNothing) {
+  const Hash256 before = engine.state_hash();
+  const auto events = run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 11'0000'0000)});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].result_code(), Result::insufficient_funds);
+  (void)before;
+  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  EXPECT_EQ(engine.exchange().next_order_id(), 1u);
+}
+
+TEST_F(ExchangeTest, CancelReleasesTheHold) {
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000, OrderTif::gtc, 77)});
+  auto events = run({make_cancel_order(kBob, 1, 1)});
+  EXPECT_EQ(events[0].result_code(), Result::order_not_found);  // not Bob's
+  events = run({make_cancel_order(kAlice, 1, 0, 77)});
+  EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_cancelled, EventKind::level_changed}));
+  EXPECT_EQ(events[0].order_ended.released_minor, 20'040'000'00);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(events[1].level_changed.total_qty_minor, 0);
+  EXPECT_EQ(events[1].level_changed.update_id, 2u);
+}
+
+TEST_F(ExchangeTest, MarketOrderByQuoteSpendsAtMostTheAmount) {
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 1000'0000),
+       limit(kCarol, OrderSideCode::sell, 40'010'000'00, 1000'0000)});
+  Command market = make_place_order(kBob, 1, OrderSideCode::buy, OrderType::market_by_quote, OrderTif::none, 0,
+                                    6'000'000'00);
+  run({market});
+  EXPECT_EQ(last_rejection, Result::no_reference_price);  // no trade yet, no operator price
+  run({make_set_market_status(1, 1, 40'000'000'00)});
+  const auto events = run({market});
+  EXPECT_EQ(events[0].event_kind(), EventKind::order_accepted);
+  // 0.1 BTC at 40,000,000.00 = 4,000,000.00; then 2,000,000.00 buys 0.0499 BTC at 40,010,000.00.
+  EXPECT_EQ(events[0].order_accepted.qty_minor, 1000'0000 + 499'0000);
+  int64_t spent = 0;
+  for (const Event& event : events) {
+    if (event.event_kind() == EventKind::trade) spent += event.trade.price_minor / 100 * event.trade.qty_minor / 1'000'000;
+  }
+  EXPECT_LE(spent, 6'000'000'00);
+  EXPECT_EQ(account(kzt(kBob)).held_minor, 0);
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, SelfTradePreventionExpiresTheMaker) {
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 1000'0000)});
+  Command taker = limit(kAlice, OrderSideCode::buy, 40'000'000'00, 1000'0000);
+  taker.place_order.self_trade_prevention = static_cast<uint8_t>(SelfTrade::expire_maker);
+  const auto events = run({taker});
+  EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_accepted, EventKind::order_expired,
+                                                   EventKind::order_rested, EventKind::level_changed,
+                                                   EventKind::level_changed}));
+  EXPECT_EQ(events[1].order_ended.reason, static_cast<uint8_t>(OrderEndReason::self_trade_maker));
+  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, StopOrderTriggersOnTheLastTrade) {
+  // Carol: stop-loss sell 0.1 BTC, stop 39,900,000.00, limit 39,800,000.00.
+  Command stop = make_place_order(kCarol, 1, OrderSideCode::sell, OrderType::stop_loss_limit, OrderTif::gtc,
+                                  39'800'000'00, 1000'0000);
+  stop.place_order.stop_price_minor = 39'900'000'00;
+  run({stop});
+  EXPECT_EQ(last_rejection, Result::ok);
+  run({limit(kAlice, OrderSideCode::buy, 39'850'000'00, 2000'0000)});
+  const auto events = run({limit(kBob, OrderSideCode::sell, 39'850'000'00, 500'0000)});
+  bool triggered = false;
+  int trades = 0;
+  for (const Event& event : events) {
+    triggered |= event.event_kind() == EventKind::order_triggered;
+    trades += event.event_kind() == EventKind::trade;
+  }
+  EXPECT_TRUE(triggered);
+  EXPECT_EQ(trades, 2);  // Bob's sell, then Carol's triggered sell against Alice's rest
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, CancelReplaceIsAllOrNothing) {
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  Command cancel = make_cancel_order(kAlice, 1, 1);
+  cancel.flags = kFlagLinked;
+  // The replacement needs more than Alice has: neither applies.
+  auto events = run({cancel, limit(kAlice, OrderSideCode::buy, 40'000'000'00, 3'0000'0000)});
+  EXPECT_EQ(events[0].result_code(), Result::linked_event_failed);
+  EXPECT_EQ(events[1].result_code(), Result::insufficient_funds);
+  EXPECT_NE(engine.exchange().order(1), nullptr);
+  // Using the released hold: 2.4 BTC at 40,000,000.00 needs 96,192,000.00 with fee, more than is free now.
+  events = run({cancel, limit(kAlice, OrderSideCode::buy, 40'000'000'00, 2'4000'0000)});
+  EXPECT_EQ(events[0].event_kind(), EventKind::order_cancelled);
+  EXPECT_EQ(events[1].event_kind(), EventKind::order_accepted);
+  EXPECT_EQ(engine.exchange().order(1), nullptr);
+  EXPECT_NE(engine.exchange().order(2), nullptr);
+}
+
+TEST_F(ExchangeTest, GoodTillDateExpiresAtItsBlockTime) {
+  Command gtd = limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000, OrderTif::gtd);
+  gtd.place_order.aux = time_ns + 2'500'000'000;
+  run({gtd});
+  EXPECT_NE(engine.exchange().order(1), nullptr);
+  run({});
+  EXPECT_NE(engine.exchange().order(1), nullptr);
+  const auto events = run({});
+  ASSERT_GE(events.size(), 1u);
+  EXPECT_EQ(events[0].event_kind(), EventKind::order_expired);
+  EXPECT_EQ(events[0].command_index, kNoCommand);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+}
+
+TEST_F(ExchangeTest, IcebergShowsOneSlice) {
+  Command iceberg = limit(kAlice, OrderSideCode::sell, 40'000'000'00, 5000'0000);
+  iceberg.place_order.aux = 1000'0000;
+  auto events = run({iceberg});
+  ASSERT_EQ(events.back().event_kind(), EventKind::level_changed);
+  EXPECT_EQ(events.back().level_changed.total_qty_minor, 1000'0000);
+  events = run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 2500'0000)});
+  int trades = 0;
+  for (const Event& event : events) trades += event.event_kind() == EventKind::trade;
+  EXPECT_EQ(trades, 3);  // 0.1 + 0.1 + 0.05, refilled between
+  EXPECT_EQ(engine.exchange().order(1)->remaining_minor(), 2500'0000);
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, HaltRefusesNewOrdersAndCloseCancelsAll) {
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  run({make_set_market_status(1, 2)});
+  run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  EXPECT_EQ(last_rejection, Result::market_halted);
+  const auto events = run({make_set_market_status(1, 3)});
+  EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::market_status_changed, EventKind::order_cancelled,
+                                                   EventKind::level_changed}));
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  run({make_set_market_status(1, 1)});
+  EXPECT_EQ(last_rejection, Result::market_status_invalid);
+}
+
+}  // namespace
+}  // namespace qz
+
+namespace qz {
+namespace {
+
+TEST_F(ExchangeTest, CommandsCannotTouchAnOrdersHold) {
+  const auto placed = run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  const uint64_t hold = placed[0].order_accepted.hold;
+  Command release = make_void_hold(hold);
+  release.actor = kAlice;
+  release.role = static_cast<uint8_t>(Role::customer);
+  run({release});
+  EXPECT_EQ(last_rejection, Result::hold_not_found);
+  run({make_void_hold(hold)});  // not even the operator
+  EXPECT_EQ(last_rejection, Result::hold_not_found);
+  run({make_post_hold(hold, kzt(kBob), 1)});
+  EXPECT_EQ(last_rejection, Result::hold_not_found);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 20'040'000'00);
+}
+
+TEST_F(ExchangeTest, SnapshotCarriesMarketsAndOrders) {
+  Command iceberg = limit(kAlice, OrderSideCode::sell, 40'000'000'00, 5000'0000);
+  iceberg.place_order.aux = 1000'0000;
+  Command stop = make_place_order(kCarol, 1, OrderSideCode::sell, OrderType::stop_loss_limit, OrderTif::gtc,
+                                  39'800'000'00, 1000'0000);
+  stop.place_order.stop_price_minor = 39'900'000'00;
+  run({iceberg, stop, limit(kBob, OrderSideCode::buy, 40'000'000'00, 1500'0000, OrderTif::gtc, 9),
+       limit(kBob, OrderSideCode::buy, 39'000'000'00, 1500'0000)});
+  std::vector<uint8_t> bytes;
+  engine.write_snapshot(&bytes);
+  Engine other_limits;  // the default 65,536 open orders per market: the snapshot does not fit
+  EXPECT_FALSE(other_limits.load_snapshot(bytes).is_ok());
+  Engine loaded(LedgerLimits{}, limits());
+  const Status status = loaded.load_snapshot(bytes);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_EQ(loaded.state_hash(), engine.state_hash());
+  EXPECT_EQ(loaded.check_invariants(), "");
+  // The same future: a crossing sell, then a cancel by client id.
+  const std::vector<Command> next = {limit(kCarol, OrderSideCode::sell, 39'000'000'00, 3000'0000),
+                                     make_cancel_order(kBob, 1, 0, 9)};
+  std::vector<Event> a;
+  std::vector<Event> b;
+  time_ns += 1'000'000'000;
+  engine.apply(BlockInput{.height = engine.next_height(), .time_ns = time_ns, .commands = next}, &a);
+  loaded.apply(BlockInput{.height = loaded.next_height(), .time_ns = time_ns, .commands = next}, &b);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); i++) EXPECT_EQ(std::memcmp(&a[i], &b[i], sizeof(Event)), 0) << i;
+  EXPECT_EQ(loaded.state_hash(), engine.state_hash());
+}
+
+}  // namespace
+}  // namespace qz
