@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   QZ_ASSERT(result == qz::Result::ok || result == qz::Result::unknown_command_kind ||
-            result == qz::Result::reserved_field_not_zero || result == qz::Result::actor_not_permitted);
+            result == qz::Result::reserved_field_not_zero || result == qz::Result::order_field_invalid ||
+            result == qz::Result::actor_not_permitted);
   QZ_ASSERT(qz::validate_command(command) == result);
   if (result != qz::Result::ok) return 0;
 

@@ -1058,6 +1058,11 @@ void Exchange::begin_block(uint64_t block_time_ns, std::vector<Event>* events) {
   }
   flush_levels();
   for (const auto& market : markets_) {
+    // Once a day, forget the traders with no volume left in the 30-day window (their tier is the first).
+    if (market->volumes.account_count() != 0 &&
+        VolumeTracker::day_of(block_time_ns) > VolumeTracker::day_of(market->volumes.last_block_time_ns())) {
+      market->volumes.prune(block_time_ns);
+    }
     const std::optional<Candle> closed = market->candles->advance_to(static_cast<int64_t>(block_time_ns));
     if (!closed.has_value()) continue;
     Event& event = emit(EventKind::candle_closed);

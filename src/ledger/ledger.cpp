@@ -85,10 +85,11 @@ void Ledger::save_account(uint64_t account_id) {
 
 void Ledger::save_hold(uint64_t hold_id) {
   if (!in_group_) return;
+  Hold saved{};
   const Hold* found = holds_.find(hold_id);
-  const bool live = found != nullptr;
-  undo_.push_back(UndoEntry{.kind = UndoEntry::Kind::hold, .hold_was_live = live, .id = hold_id, .account = {},
-                            .hold = live ? *found : Hold{}});
+  if (found != nullptr) saved = *found;
+  undo_.push_back(UndoEntry{.kind = UndoEntry::Kind::hold, .hold_was_live = found != nullptr, .id = hold_id,
+                            .account = {}, .hold = saved});
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -187,6 +187,7 @@ std::string explain(uint64_t height, uint64_t time_ns, const std::vector<Command
 struct RunStats {
   uint64_t commands = 0;
   uint64_t blocks = 0;
+  uint64_t snapshots = 0;
   uint64_t events_by_kind[64] = {};
   uint64_t rejections_by_code[400] = {};
   uint64_t accepted_by_type[8] = {};
@@ -319,6 +320,20 @@ std::string run_differential(uint64_t seed, uint64_t target_commands, const RunC
     if (!problem.empty()) return "after block " + std::to_string(height) + ": " + problem;
 
     count(real_events, model, stats);
+    // Now and then the engine goes through a snapshot: write it, load it into a fresh engine and go on with
+    // that one. The loaded engine must have the same state hash and, from here on, the same events.
+    if (height % 97 == 96) {
+      std::vector<uint8_t> bytes;
+      engine->write_snapshot(&bytes);
+      auto loaded = std::make_unique<Engine>(limits.ledger, market_limits);
+      const Status status = loaded->load_snapshot(bytes);
+      if (!status.is_ok()) return "after block " + std::to_string(height) + ": snapshot: " + status.message();
+      if (loaded->state_hash() != engine->state_hash()) {
+        return "after block " + std::to_string(height) + ": the loaded snapshot has another state hash";
+      }
+      engine = std::move(loaded);
+      stats->snapshots++;
+    }
     height++;
     run_commands += commands.size();
     stats->blocks++;
@@ -356,8 +371,9 @@ void print_stats(const RunStats& stats) {
       std::printf(" %d=%llu", reason, static_cast<unsigned long long>(stats.ended_by_reason[reason]));
     }
   }
-  std::printf("\nicebergs rested: %llu, stop cascades: %llu\n", static_cast<unsigned long long>(stats.icebergs),
-              static_cast<unsigned long long>(stats.cascades));
+  std::printf("\nicebergs rested: %llu, stop cascades: %llu, snapshot reloads: %llu\n",
+              static_cast<unsigned long long>(stats.icebergs), static_cast<unsigned long long>(stats.cascades),
+              static_cast<unsigned long long>(stats.snapshots));
 }
 
 // The default run must reach every order type, every end reason, and every rejection code of the market range

@@ -675,7 +675,8 @@ void ReferenceExchange::Run::flush_levels(uint32_t index) {
   flushes_ = false;
   touched_.insert(s_.carried_levels.begin(), s_.carried_levels.end());
   s_.carried_levels.clear();
-  for (const auto& [market, side, price] : touched_) {
+  for (const auto& [market, side, touched_price] : touched_) {
+    const int64_t price = touched_price;  // a plain copy: lambdas may not capture structured bindings (clang 14)
     MarketState& m = s_.markets.at(market);
     int64_t total = 0;
     uint32_t count = 0;
