@@ -9,7 +9,7 @@
 #      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
 #      (one check per target);
-#   4. `qazna bench ledger --tiny` (one check).
+#   4. `qazna bench ledger --tiny` and `qazna bench orders --tiny` (one check each).
 # Build directories are reused between runs (build/<preset>, build/fuzz). Keeps going after a failure, prints
 # what failed, and ends with the line "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
@@ -93,6 +93,15 @@ if ((built)); then
     pass 1
   else
     fail "qazna bench ledger --tiny"
+  fi
+  stream="$QZ_ROOT/../shared/bench/pub_W1.lbops.zst"
+  if [[ -f "$stream" ]]; then
+    step "bench: qazna bench orders --tiny (full path: orders through Engine::apply)"
+    if "$dir/apps/qazna/qazna" bench orders "$stream" --tiny --runs 1; then
+      pass 1
+    else
+      fail "qazna bench orders --tiny"
+    fi
   fi
 fi
 

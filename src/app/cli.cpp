@@ -15,6 +15,7 @@
 #include "app/app.h"
 #include "base/sha256.h"
 #include "bench/book/book_bench.h"
+#include "bench/orders/orders_bench.h"
 #include "bench/ledger_bench.h"
 
 namespace qz::app {
@@ -173,6 +174,23 @@ int run_cli(int argc, char** argv) {
   bool no_latency = false;
   book->add_flag("--no-latency", no_latency, "Skip the separate per-operation latency pass");
 
+  bench::OrdersBenchOptions orders_options;
+  CLI::App* orders = bench->add_subcommand(
+      "orders", "Full-path order benchmark: an LBOPS1 stream as orders through Engine::apply (holds, fees, settlement)");
+  orders->add_option("file", orders_options.path, "LBOPS1 stream, e.g. ../shared/bench/pub_W1.lbops.zst")->required();
+  orders->add_option("--runs", orders_options.runs, "Timed runs, each on a fresh engine (median reported)")
+      ->check(whole_number(1, 1000));
+  orders->add_option("--block", orders_options.block_commands, "Commands per block")->check(whole_number(1, 10'000'000));
+  orders->add_option("--traders", orders_options.traders, "Owners the stream's orders are spread over")
+      ->check(whole_number(1, 10'000'000));
+  orders->add_option("--records", orders_options.max_records, "Only the stream's first N records (0 = all)");
+  orders->add_option("--window", orders_options.window_levels, "Price levels in the ladder window (a power of two)")
+      ->check(whole_number(64, 1u << 18));
+  orders->add_option("--cpu", orders_options.cpu, "Pin to this CPU before measuring (default: no pinning)");
+  orders->add_flag("--request-ids", orders_options.request_ids, "Give every command a distinct request id");
+  bool orders_tiny = false;
+  orders->add_flag("--tiny", orders_tiny, "Only the first records of the stream: a smoke run");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -192,6 +210,11 @@ int run_cli(int argc, char** argv) {
   if (*bench && *book) {
     book_options.latency = !no_latency;
     const int result = bench::run_book_bench(book_options);
+    return result == 0 ? kExitOk : result == 2 ? kExitFailure : kExitRefused;
+  }
+  if (*bench && *orders) {
+    if (orders_tiny && orders_options.max_records == 0) orders_options.max_records = bench::kTinyRecords;
+    const int result = bench::run_orders_bench(orders_options);
     return result == 0 ? kExitOk : result == 2 ? kExitFailure : kExitRefused;
   }
   return kExitUsage;

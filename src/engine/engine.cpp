@@ -63,7 +63,8 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
 
   expired_scratch_.clear();
   ledger_.expire_holds(block.time_ns, &expired_scratch_);
-  events->reserve(events->size() + expired_scratch_.size() + block.commands.size());
+  // Order commands average three to four events each (accepted, rested or filled, level changes).
+  events->reserve(events->size() + expired_scratch_.size() + 4 * block.commands.size());
   for (const HoldReleased& released : expired_scratch_) {
     events->push_back(released_event(EventKind::hold_expired, kNoCommand, released));
   }

@@ -122,6 +122,19 @@ uint64_t Exchange::trading_account(uint64_t owner, uint32_t asset) const {
   return it == trading_accounts_.end() ? 0 : it->second;
 }
 
+// The owner's trading accounts in the market's two assets. Cached per market once both exist (they never
+// change after that: a trading account is the first customer account of its owner and asset).
+TradingPair Exchange::trading_pair(MarketState& market, uint64_t owner) const {
+  const bool cacheable = owner < UINT64_MAX;
+  if (cacheable) {
+    if (const TradingPair* cached = market.trading_pairs.find(owner + 1)) return *cached;
+  }
+  const TradingPair pair{.base_account = trading_account(owner, market.config.base_asset),
+                         .quote_account = trading_account(owner, market.config.quote_asset)};
+  if (cacheable && pair.base_account != 0 && pair.quote_account != 0) market.trading_pairs.insert(owner + 1, pair);
+  return pair;
+}
+
 void Exchange::on_account_opened(uint64_t account_id) {
   const Account* account = ledger_->account(account_id);
   QZ_ASSERT(account != nullptr);
@@ -130,8 +143,10 @@ void Exchange::on_account_opened(uint64_t account_id) {
 }
 
 Event& Exchange::emit(EventKind kind) {
-  events_->push_back(blank(kind, command_index_));
-  return events_->back();
+  Event& event = events_->emplace_back();  // value-initialised: all zero
+  event.kind = static_cast<uint16_t>(kind);
+  event.command_index = command_index_;
+  return event;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -509,8 +524,9 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
     out->expires_at_ns = p.aux;
   }
   // 8. accounts.
-  out->spend_account = trading_account(command.actor, buy ? config.quote_asset : config.base_asset);
-  out->receive_account = trading_account(command.actor, buy ? config.base_asset : config.quote_asset);
+  const TradingPair pair = trading_pair(*market, command.actor);
+  out->spend_account = buy ? pair.quote_account : pair.base_account;
+  out->receive_account = buy ? pair.base_account : pair.quote_account;
   if (out->spend_account == 0 || out->receive_account == 0) return Result::trading_account_not_found;
   // 9. post-only. A replaced order of the same owner on the opposite side does not count.
   if (p.type == static_cast<uint8_t>(OrderType::limit_maker)) {
@@ -896,8 +912,10 @@ void Exchange::touch(const MarketState& market, Side side, int64_t price_ticks) 
 
 void Exchange::flush_levels() {
   if (touched_.empty()) return;
-  std::sort(touched_.begin(), touched_.end());
-  touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  if (touched_.size() > 1) {
+    std::sort(touched_.begin(), touched_.end());
+    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+  }
   for (const Touched& t : touched_) {
     MarketState& market = *markets_[t.market - 1];
     const LevelInfo level = market.book->level(book_side(t.side), t.price_ticks);

@@ -67,6 +67,12 @@ struct OrderState {
   int64_t remaining_minor() const { return qty_minor - executed_minor; }
 };
 
+// An owner's trading accounts in a market's base and quote assets.
+struct TradingPair {
+  uint64_t base_account;
+  uint64_t quote_account;
+};
+
 struct MarketState {
   uint32_t id = 0;
   MarketConfig config;
@@ -85,6 +91,8 @@ struct MarketState {
   std::set<std::pair<int64_t, uint64_t>> stops_down;  // trigger when last <= stop
   VolumeTracker volumes;             // by owner, in quote minor units
   std::unique_ptr<CandleSeries> candles;  // 1 minute
+  // Lookup cache (not state): owner + 1 -> its trading accounts here, filled on first use once both exist.
+  mutable FlatMap<TradingPair> trading_pairs;
 };
 
 class Exchange final : private FillSink {
@@ -154,6 +162,7 @@ class Exchange final : private FillSink {
   void release_to(MarketState& market, OrderState& order, int64_t keep_minor);
   int64_t reservation(const MarketState& market, const OrderState& order, int64_t remaining_minor) const;
   const FeeTier& tier_of(const MarketState& market, uint64_t owner) const;
+  TradingPair trading_pair(MarketState& market, uint64_t owner) const;
   void move_from_hold(uint64_t hold, uint64_t hold_account, uint64_t credit, int64_t amount);
   void touch(const MarketState& market, Side side, int64_t price_ticks);
   void flush_levels();

@@ -26,8 +26,13 @@ int128 pow10_128(uint8_t scale) {
 }
 
 // price * qty / 10^base_scale rounded down, exact when the market is valid and price and qty are on the grid.
+// The division is done in 64 bits when the product fits (the common case: a 128-bit division is a library call).
 int128 notional_128(const MarketConfig& config, int64_t price_minor, int64_t qty_minor) {
   QZ_ASSERT(price_minor >= 0 && qty_minor >= 0);
+  uint64_t product = 0;
+  if (!__builtin_mul_overflow(static_cast<uint64_t>(price_minor), static_cast<uint64_t>(qty_minor), &product)) {
+    return static_cast<int128>(product / static_cast<uint64_t>(pow10_i64(config.base_scale)));
+  }
   return static_cast<int128>(price_minor) * qty_minor / pow10_128(config.base_scale);
 }
 
@@ -36,8 +41,14 @@ int128 notional_128(const MarketConfig& config, int64_t price_minor, int64_t qty
 int128 with_max_fee_128(int128 amount_minor, uint32_t fee_bps) {
   QZ_ASSERT(amount_minor >= 0 && amount_minor <= kInt64Max);
   QZ_ASSERT(fee_bps <= static_cast<uint32_t>(kBpsDenominator));
-  const int128 scaled = amount_minor * fee_bps;
-  const int128 fee = scaled / kBpsDenominator + (scaled % kBpsDenominator != 0 ? 1 : 0);
+  int128 fee = 0;
+  if (amount_minor <= static_cast<int128>(INT64_MAX / 10'000)) {  // 64-bit arithmetic suffices
+    const auto scaled = static_cast<uint64_t>(amount_minor) * fee_bps;
+    fee = static_cast<int128>(scaled / 10'000 + (scaled % 10'000 != 0 ? 1 : 0));
+  } else {
+    const int128 scaled = amount_minor * fee_bps;
+    fee = scaled / kBpsDenominator + (scaled % kBpsDenominator != 0 ? 1 : 0);
+  }
   QZ_ASSERT(fee >= 0 && fee <= amount_minor);
   return amount_minor + fee;
 }
@@ -128,6 +139,9 @@ bool limit_reservation(const MarketConfig& config, OrderSide side, int64_t price
 int64_t fill_fee(int64_t spent_minor, uint32_t fee_bps) {
   QZ_ASSERT(spent_minor >= 0);
   QZ_ASSERT(fee_bps <= static_cast<uint32_t>(kBpsDenominator));
+  if (spent_minor <= INT64_MAX / 10'000) {  // 64-bit arithmetic suffices
+    return static_cast<int64_t>(static_cast<uint64_t>(spent_minor) * fee_bps / 10'000);
+  }
   const int128 fee = static_cast<int128>(spent_minor) * fee_bps / kBpsDenominator;
   QZ_ASSERT(fee >= 0 && fee <= spent_minor);
   return static_cast<int64_t>(fee);
