@@ -662,7 +662,8 @@ void Exchange::activate(MarketState& market, uint32_t slot) {
       QZ_ASSERT(now.order_id != 0);
       now.on_book = true;
       touch(market, limit.side, limit.price_ticks);
-      release_to(market, now, reservation(market, now, now.remaining_minor()));
+      // Untouched since placement, the hold is exactly the reservation of what rests.
+      if (outcome.filled_qty_lots != 0) release_to(market, now, reservation(market, now, now.remaining_minor()));
       RestingOrder resting{};
       QZ_ASSERT(market.book->find(slot, &resting));
       Event& event = emit(EventKind::order_rested);

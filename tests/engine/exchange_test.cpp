@@ -236,3 +236,55 @@ TEST_F(ExchangeTest, SnapshotCarriesMarketsAndOrders) {
 
 }  // namespace
 }  // namespace qz
+
+namespace qz {
+namespace {
+
+TEST_F(ExchangeTest, FeeTierFollowsThirtyDayVolumeAndTheRateIsCappedAtPlacement) {
+  // Tier 1 from 10,000,000.00 KZT of 30-day volume: maker 2, taker 5 bps (tier 0: 10 / 20).
+  run({make_set_fee_tier(1, 1, 2, 10'000'000'00, 2, 5)});
+  ASSERT_EQ(last_rejection, Result::ok);
+  // Bob rests a bid before he has any volume: its fee cap is tier 0's 20 bps.
+  run({limit(kBob, OrderSideCode::buy, 39'000'000'00, 1000'0000)});
+  // Bob buys 0.5 BTC at 40,000,000.00 from Alice: 20,000,000.00 KZT of volume for both.
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 5000'0000)});
+  auto events = run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  ASSERT_EQ(events[1].event_kind(), EventKind::trade);
+  EXPECT_EQ(events[3].order_filled.fee_minor, 40'000'00);  // Bob, taker at tier 0: 20 bps of 20,000,000.00
+  // Now both are in tier 1. Alice sells into Bob's old bid (he is the maker): 2 bps, not his cap of 20.
+  events = run({limit(kAlice, OrderSideCode::sell, 39'000'000'00, 1000'0000)});
+  ASSERT_EQ(events[1].event_kind(), EventKind::trade);
+  EXPECT_EQ(events[2].order_filled.fee_minor, 7'800'00 / 10);  // Bob, maker: 2 bps of 3,900,000.00
+  EXPECT_EQ(events[3].order_filled.fee_minor, 1000'0000 * 5 / 10'000);  // Alice, taker: 5 bps of 0.1 BTC
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, AmendDownKeepsPriority) {
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 5000'0000)});
+  run({limit(kCarol, OrderSideCode::sell, 40'000'000'00, 5000'0000)});
+  auto events = run({make_amend_order(kAlice, 1, 1, 2000'0000)});
+  ASSERT_EQ(events[0].event_kind(), EventKind::order_amended);
+  EXPECT_EQ(events[0].order_amended.remaining_qty_minor, 2000'0000);
+  EXPECT_EQ(account(btc(kAlice)).held_minor, 2000'0000 + 2000'0000 * 20 / 10'000);
+  events = run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000)});
+  ASSERT_EQ(events[1].event_kind(), EventKind::trade);
+  EXPECT_EQ(events[1].trade.maker_order, 1u);  // Alice's amended order is still first
+  expect_conserved();
+}
+
+TEST_F(ExchangeTest, HaltThenResumeTradesAgain) {
+  run({limit(kAlice, OrderSideCode::sell, 40'000'000'00, 1000'0000)});
+  run({make_set_market_status(1, 2)});
+  run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000)});
+  EXPECT_EQ(last_rejection, Result::market_halted);
+  last_rejection = Result::ok;
+  run({make_set_market_status(1, 1)});
+  const auto events = run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000)});
+  EXPECT_EQ(last_rejection, Result::ok);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[1].event_kind(), EventKind::trade);
+  expect_conserved();
+}
+
+}  // namespace
+}  // namespace qz
