@@ -908,7 +908,10 @@ void Exchange::free_slot(MarketState& market, uint32_t slot) {
 }
 
 void Exchange::touch(const MarketState& market, Side side, int64_t price_ticks) {
-  touched_.push_back(Touched{.market = market.id, .side = side_code(side), .price_ticks = price_ticks});
+  Touched& touched = touched_.emplace_back();  // written field by field: no wide reload of narrow stores
+  touched.market = market.id;
+  touched.side = side_code(side);
+  touched.price_ticks = price_ticks;
 }
 
 void Exchange::flush_levels() {
@@ -1037,24 +1040,25 @@ Result Exchange::apply_cancel_replace(const Command& cancel, const Command& plac
     *failed_member = 1;
     return r;
   }
-  // The new hold must see the old one released: do both in a ledger group, undone if the hold fails.
+  // The new hold must see the old one released. Releasing it leaves the live hold count and the held total no
+  // higher than before, so of the ledger's checks of the new hold only insufficient_funds can fail: decided here
+  // by arithmetic before anything changes.
   MarketState& market = *markets_[ref.market - 1];
   OrderState& old = market.slots[ref.slot];
-  ledger_->begin_group();
-  if (old.hold != 0) {
-    HoldReleased released;
-    QZ_ASSERT(ledger_->void_hold(kSystem, old.hold, 0, &released, true) == Result::ok);
-  }
-  r = reserve(&prepared);
-  ledger_->end_group(false);
-  if (r != Result::ok) {
+  QZ_ASSERT(old.hold != 0);
+  const Hold* old_hold = ledger_->hold(old.hold);
+  QZ_ASSERT(old_hold != nullptr);
+  const Account* spend = ledger_->account(prepared.spend_account);
+  QZ_ASSERT(spend != nullptr && spend->kind == AccountKind::customer);
+  const int64_t available =
+      spend->available_minor() + (old_hold->account == prepared.spend_account ? old_hold->remaining_minor : 0);
+  if (prepared.reserve_minor > available) {
     *failed_member = 1;
-    return r;
+    return Result::insufficient_funds;
   }
   // Both succeed: now for real, in order.
   *cancelled_id = old.order_id;
   end_order(market, ref.slot, EventKind::order_cancelled, OrderEndReason::replaced);
-  (*events)[events->size() - 1].command_index = index;
   command_index_ = index + 1;
   QZ_ASSERT(reserve(&prepared) == Result::ok);
   *object_id = execute_place(place, prepared, index + 1, events);
