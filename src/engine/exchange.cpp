@@ -135,6 +135,37 @@ TradingPair Exchange::trading_pair(MarketState& market, uint64_t owner) const {
   return pair;
 }
 
+uint64_t Exchange::client_hash(uint64_t owner, uint64_t client_order_id) {
+  const uint64_t hash = mix64(mix64(owner) ^ (client_order_id * 0x9E3779B97F4A7C15ULL));
+  return hash == 0 ? 1 : hash;
+}
+
+void Exchange::index_client(uint64_t owner, uint64_t client_order_id, uint64_t order_id) {
+  const ClientEntry entry{.owner = owner, .client_order_id = client_order_id, .order_id = order_id};
+  if (!client_ids_.insert(client_hash(owner, client_order_id), entry)) {
+    client_overflow_.insert_or_assign({owner, client_order_id}, order_id);
+  }
+}
+
+uint64_t Exchange::find_client(uint64_t owner, uint64_t client_order_id) const {
+  const ClientEntry* entry = client_ids_.find(client_hash(owner, client_order_id));
+  if (entry != nullptr && entry->owner == owner && entry->client_order_id == client_order_id) return entry->order_id;
+  if (client_overflow_.empty()) return 0;
+  const auto it = client_overflow_.find({owner, client_order_id});
+  return it == client_overflow_.end() ? 0 : it->second;
+}
+
+void Exchange::unindex_client(uint64_t owner, uint64_t client_order_id, uint64_t order_id) {
+  const uint64_t key = client_hash(owner, client_order_id);
+  const ClientEntry* entry = client_ids_.find(key);
+  if (entry != nullptr && entry->order_id == order_id) {
+    client_ids_.erase(key);
+    return;
+  }
+  const auto it = client_overflow_.find({owner, client_order_id});
+  if (it != client_overflow_.end() && it->second == order_id) client_overflow_.erase(it);
+}
+
 void Exchange::on_account_opened(uint64_t account_id) {
   const Account* account = ledger_->account(account_id);
   QZ_ASSERT(account != nullptr);
@@ -617,7 +648,7 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
                      .stp = prepared.stp, .waiting = false, .on_book = false};
   orders_.insert(order_id, OrderRef{.market = market.id, .slot = slot});
   if (command.request_id != 0) {
-    client_ids_.insert_or_assign(ClientKey{.owner = prepared.owner, .client_order_id = command.request_id}, order_id);
+    index_client(prepared.owner, command.request_id, order_id);
   }
   if (prepared.expires_at_ns != 0) expiries_.emplace(prepared.expires_at_ns, order_id);
 
@@ -898,8 +929,7 @@ void Exchange::free_slot(MarketState& market, uint32_t slot) {
   QZ_ASSERT(order.hold == 0);
   orders_.erase(order.order_id);
   if (order.client_order_id != 0) {
-    const auto it = client_ids_.find(ClientKey{.owner = order.owner, .client_order_id = order.client_order_id});
-    if (it != client_ids_.end() && it->second == order.order_id) client_ids_.erase(it);
+    unindex_client(order.owner, order.client_order_id, order.order_id);
   }
   if (order.expires_at_ns != 0) expiries_.erase({order.expires_at_ns, order.order_id});
   order = OrderState{};
@@ -943,9 +973,8 @@ Result Exchange::find_own_order(const Command& command, uint32_t market_id, uint
   if (market(market_id) == nullptr) return Result::market_not_found;
   if (order_id == 0) {
     if (client_order_id == 0) return Result::order_not_found;
-    const auto it = client_ids_.find(ClientKey{.owner = command.actor, .client_order_id = client_order_id});
-    if (it == client_ids_.end()) return Result::order_not_found;
-    order_id = it->second;
+    order_id = find_client(command.actor, client_order_id);
+    if (order_id == 0) return Result::order_not_found;
   }
   const OrderRef* ref = orders_.find(order_id);
   if (ref == nullptr || ref->market != market_id) return Result::order_not_found;
@@ -1318,8 +1347,7 @@ bool Exchange::read_snapshot(ByteReader* in) {
       market.slots[slot] = order;
       orders_.insert(order.order_id, OrderRef{.market = market.id, .slot = slot});
       if (order.client_order_id != 0) {
-        client_ids_.insert_or_assign(ClientKey{.owner = order.owner, .client_order_id = order.client_order_id},
-                                     order.order_id);
+        index_client(order.owner, order.client_order_id, order.order_id);
       }
       if (order.expires_at_ns != 0) expiries_.emplace(order.expires_at_ns, order.order_id);
       if (order.waiting) {

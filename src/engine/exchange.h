@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -125,6 +126,8 @@ class Exchange final : private FillSink {
   uint64_t next_order_id() const { return next_order_id_; }
   uint64_t next_trade_id() const { return next_trade_id_; }
   uint64_t trading_account(uint64_t owner, uint32_t asset) const;  // 0 when none
+  // The key of the client order id index (public so that tests can make two pairs collide).
+  static uint64_t client_hash(uint64_t owner, uint64_t client_order_id);
 
   void hash_into(Sha256* hasher) const;
   std::string check_invariants() const;
@@ -182,7 +185,18 @@ class Exchange final : private FillSink {
   struct ClientKeyHash {
     size_t operator()(const ClientKey& key) const;
   };
-  std::unordered_map<ClientKey, uint64_t, ClientKeyHash> client_ids_;  // open orders with a client id
+  // Open orders with a client id: (owner, client order id) -> order id. A flat map by a 64-bit hash of the pair
+  // (each entry keeps its pair, so a lookup checks it), and an ordered map for the rare pair whose hash is taken.
+  struct ClientEntry {
+    uint64_t owner;
+    uint64_t client_order_id;
+    uint64_t order_id;
+  };
+  void index_client(uint64_t owner, uint64_t client_order_id, uint64_t order_id);
+  uint64_t find_client(uint64_t owner, uint64_t client_order_id) const;  // 0 when none
+  void unindex_client(uint64_t owner, uint64_t client_order_id, uint64_t order_id);
+  FlatMap<ClientEntry> client_ids_;
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> client_overflow_;
   std::unordered_map<ClientKey, uint64_t, ClientKeyHash> trading_accounts_;  // (owner, asset) -> account
   std::set<std::pair<uint64_t, uint64_t>> expiries_;  // (GTD expiry, order id) of open orders
   uint64_t next_order_id_ = 1;

@@ -288,3 +288,51 @@ TEST_F(ExchangeTest, HaltThenResumeTradesAgain) {
 
 }  // namespace
 }  // namespace qz
+
+namespace qz {
+namespace {
+
+uint64_t mix(uint64_t x) {  // as exchange.cpp's mix64 (the MurmurHash3 finaliser)
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+TEST_F(ExchangeTest, ClientOrderIdsWhoseHashesCollideStayApart) {
+  // client_hash(owner, id) = mix(mix(owner) ^ id * K): pick Bob's id so that his pair hashes like Alice's 1001.
+  constexpr uint64_t kK = 0x9E3779B97F4A7C15ULL;
+  uint64_t inverse = kK;  // Newton's iteration for K^-1 mod 2^64
+  for (int i = 0; i < 6; i++) inverse *= 2 - kK * inverse;
+  ASSERT_EQ(kK * inverse, 1u);
+  const uint64_t bob_id = (mix(kAlice) ^ mix(kBob) ^ (1001 * kK)) * inverse;
+  ASSERT_EQ(Exchange::client_hash(kBob, bob_id), Exchange::client_hash(kAlice, 1001)) << "the formula changed";
+
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 1000'0000, OrderTif::gtc, 1001),
+       limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000, OrderTif::gtc, bob_id)});
+  ASSERT_EQ(last_rejection, Result::ok);
+  run({make_cancel_order(kBob, 1, 0, 1001)});
+  EXPECT_EQ(last_rejection, Result::order_not_found);  // Alice's id is not Bob's
+  last_rejection = Result::ok;
+  auto events = run({make_cancel_order(kBob, 1, 0, bob_id)});
+  ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
+  EXPECT_EQ(events[0].order_ended.order, 2u);
+  events = run({make_cancel_order(kAlice, 1, 0, 1001)});
+  ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
+  EXPECT_EQ(events[0].order_ended.order, 1u);
+  // And the other way round: the second of the pair leaves first.
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 1000'0000, OrderTif::gtc, 2002)});
+  const uint64_t bob_id2 = (mix(kAlice) ^ mix(kBob) ^ (2002 * kK)) * inverse;
+  run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000, OrderTif::gtc, bob_id2)});
+  events = run({make_cancel_order(kAlice, 1, 0, 2002)});
+  ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
+  events = run({make_cancel_order(kBob, 1, 0, bob_id2)});
+  ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kBob)).held_minor, 0);
+}
+
+}  // namespace
+}  // namespace qz
