@@ -125,12 +125,67 @@ int64_t VolumeTracker::window_volume(const Entry& entry, uint64_t today) {
   return volume;
 }
 
+uint32_t VolumeTracker::find_index(uint64_t account_id) const {
+  if (account_id == UINT64_MAX) return max_id_entry_;
+  const uint32_t* found = index_.find(account_id + 1);
+  return found == nullptr ? kNoEntry : *found;
+}
+
+const VolumeTracker::Entry* VolumeTracker::find_entry(uint64_t account_id) const {
+  const uint32_t index = find_index(account_id);
+  return index == kNoEntry ? nullptr : &entries_[index];
+}
+
+VolumeTracker::Entry& VolumeTracker::entry_for(uint64_t account_id) {
+  const uint32_t existing = find_index(account_id);
+  if (existing != kNoEntry) return entries_[existing];
+  uint32_t index = 0;
+  if (free_entries_.empty()) {
+    QZ_ASSERT(entries_.size() < kNoEntry);
+    index = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();
+    entry_ids_.push_back(account_id);
+  } else {
+    index = free_entries_.back();
+    free_entries_.pop_back();
+    entries_[index] = Entry{};
+    entry_ids_[index] = account_id;
+  }
+  if (account_id == UINT64_MAX) {
+    max_id_entry_ = index;
+  } else {
+    QZ_ASSERT(index_.insert(account_id + 1, index));
+  }
+  count_++;
+  return entries_[index];  // a new entry has last_day 0 <= today and empty buckets
+}
+
+void VolumeTracker::erase_entry(uint32_t index) {
+  const uint64_t account_id = entry_ids_[index];
+  if (account_id == UINT64_MAX) {
+    max_id_entry_ = kNoEntry;
+  } else {
+    QZ_ASSERT(index_.erase(account_id + 1));
+  }
+  free_entries_.push_back(index);
+  count_--;
+}
+
+void VolumeTracker::clear_entries() {
+  index_.clear();
+  max_id_entry_ = kNoEntry;
+  entries_.clear();
+  entry_ids_.clear();
+  free_entries_.clear();
+  count_ = 0;
+}
+
 void VolumeTracker::add(uint64_t account_id, uint64_t block_time_ns, int64_t quote_minor) {
   QZ_ASSERT(quote_minor > 0);
   QZ_ASSERT_MSG(block_time_ns >= last_block_time_ns_, "block time went backwards");
   last_block_time_ns_ = block_time_ns;
   const uint64_t today = day_of(block_time_ns);
-  Entry& entry = accounts_[account_id];  // a new entry has last_day 0 <= today and empty buckets
+  Entry& entry = entry_for(account_id);
   roll(&entry, today);
   int64_t& bucket = entry.buckets[slot_of(today)];
   bucket = saturating_add(bucket, quote_minor);
@@ -140,32 +195,31 @@ void VolumeTracker::add(uint64_t account_id, uint64_t block_time_ns, int64_t quo
 
 int64_t VolumeTracker::volume(uint64_t account_id, uint64_t block_time_ns) const {
   QZ_ASSERT_MSG(block_time_ns >= last_block_time_ns_, "block time went backwards");
-  const auto it = accounts_.find(account_id);
-  if (it == accounts_.end()) return 0;
-  return window_volume(it->second, day_of(block_time_ns));
+  const Entry* entry = find_entry(account_id);
+  if (entry == nullptr) return 0;
+  return window_volume(*entry, day_of(block_time_ns));
 }
 
 void VolumeTracker::prune(uint64_t block_time_ns) {
   QZ_ASSERT_MSG(block_time_ns >= last_block_time_ns_, "block time went backwards");
   last_block_time_ns_ = block_time_ns;
   const uint64_t today = day_of(block_time_ns);
-  const uint64_t before = accounts_.size();
-  // Erasing from an unordered_map while walking it touches only the erased elements: the outcome does not
-  // depend on the walk order.
-  for (auto it = accounts_.begin(); it != accounts_.end();) {
-    if (today - it->second.last_day >= kWindowDays) {
-      it = accounts_.erase(it);
-    } else {
-      ++it;
-    }
+  const uint64_t before = count_;
+  // Walk the live entries in id order, so that the free list (and with it where later entries go) does not
+  // depend on the lookup table's layout.
+  for (const uint64_t id : sorted_ids()) {
+    const uint32_t index = find_index(id);
+    QZ_ASSERT(index != kNoEntry);
+    if (today - entries_[index].last_day >= kWindowDays) erase_entry(index);
   }
-  QZ_ASSERT(accounts_.size() <= before);
+  QZ_ASSERT(count_ <= before);
 }
 
 std::vector<uint64_t> VolumeTracker::sorted_ids() const {
   std::vector<uint64_t> ids;
-  ids.reserve(accounts_.size());
-  for (const auto& [id, entry] : accounts_) ids.push_back(id);
+  ids.reserve(count_);
+  index_.for_each([&](uint64_t key, uint32_t) { ids.push_back(key - 1); });
+  if (max_id_entry_ != kNoEntry) ids.push_back(UINT64_MAX);
   std::sort(ids.begin(), ids.end());
   return ids;
 }
@@ -173,9 +227,9 @@ std::vector<uint64_t> VolumeTracker::sorted_ids() const {
 void VolumeTracker::hash_into(Sha256* hasher) const {
   hasher->update(std::string_view("qz.fees.volume.v1"));
   hasher->update_u64(last_block_time_ns_);
-  hasher->update_u64(accounts_.size());
+  hasher->update_u64(count_);
   for (const uint64_t id : sorted_ids()) {
-    const Entry& entry = accounts_.at(id);
+    const Entry& entry = entries_[find_index(id)];
     hasher->update_u64(id);
     hasher->update_u64(entry.last_day);
     // Oldest day first, so the hash does not depend on where the ring starts.
@@ -195,7 +249,7 @@ Hash256 VolumeTracker::state_hash() const {
 std::string VolumeTracker::check_invariants() const {
   const uint64_t last_day = day_of(last_block_time_ns_);
   for (const uint64_t id : sorted_ids()) {
-    const Entry& entry = accounts_.at(id);
+    const Entry& entry = entries_[find_index(id)];
     const std::string who = "volume tracker: account " + std::to_string(id) + ": ";
     if (entry.last_day > last_day) return who + "last day after the last block time";
     int64_t sum = 0;
@@ -216,9 +270,9 @@ std::string VolumeTracker::check_invariants() const {
 void VolumeTracker::write_snapshot(ByteWriter* out) const {
   out->u32(kSnapshotVersion);
   out->u64(last_block_time_ns_);
-  out->u64(accounts_.size());
+  out->u64(count_);
   for (const uint64_t id : sorted_ids()) {
-    const Entry& entry = accounts_.at(id);
+    const Entry& entry = entries_[find_index(id)];
     out->u64(id);
     out->u64(entry.last_day);
     for (uint64_t k = 0; k < kWindowDays; k++) out->i64(entry.buckets[slot_of(entry.last_day + 1 + k)]);
@@ -226,7 +280,7 @@ void VolumeTracker::write_snapshot(ByteWriter* out) const {
 }
 
 bool VolumeTracker::read_snapshot(ByteReader* in) {
-  accounts_.clear();
+  clear_entries();
   last_block_time_ns_ = 0;
   constexpr size_t kEntryBytes = 8 + 8 + 8 * kWindowDays;
   const uint32_t version = in->u32();
@@ -235,8 +289,7 @@ bool VolumeTracker::read_snapshot(ByteReader* in) {
   // The count is checked against the bytes present before anything is allocated.
   if (!in->ok() || version != kSnapshotVersion || count > in->remaining() / kEntryBytes) return false;
   const uint64_t last_day = day_of(last_time_ns);
-  std::unordered_map<uint64_t, Entry> accounts;
-  accounts.reserve(static_cast<size_t>(count));
+  std::vector<std::pair<uint64_t, Entry>> accounts;
   uint64_t previous_id = 0;
   for (uint64_t i = 0; i < count; i++) {
     const uint64_t id = in->u64();
@@ -254,13 +307,13 @@ bool VolumeTracker::read_snapshot(ByteReader* in) {
     }
     if (total == 0) return false;
     entry.total_quote_minor = total;
-    accounts.emplace(id, entry);
+    accounts.emplace_back(id, entry);
     previous_id = id;
   }
   if (!in->ok()) return false;
-  accounts_ = std::move(accounts);
+  for (const auto& [id, entry] : accounts) entry_for(id) = entry;
   last_block_time_ns_ = last_time_ns;
-  QZ_ASSERT(accounts_.size() == count);
+  QZ_ASSERT(count_ == count);
   QZ_ASSERT(check_invariants().empty());
   return true;
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/flat_map.h"
 #include "base/result.h"
 #include "base/sha256.h"
 
@@ -106,7 +107,7 @@ class VolumeTracker {
   // hash), so it must be called at deterministic points (e.g. the first block of each day).
   void prune(uint64_t block_time_ns);
 
-  uint64_t account_count() const { return accounts_.size(); }
+  uint64_t account_count() const { return count_; }
   uint64_t last_block_time_ns() const { return last_block_time_ns_; }
 
   // Ordered traversal (accounts by id) fed to `hasher`; state_hash() is its digest.
@@ -134,7 +135,21 @@ class VolumeTracker {
   static int64_t window_volume(const Entry& entry, uint64_t today);
   std::vector<uint64_t> sorted_ids() const;
 
-  std::unordered_map<uint64_t, Entry> accounts_;  // lookup only; outputs walk sorted_ids()
+  static constexpr uint32_t kNoEntry = UINT32_MAX;
+  uint32_t find_index(uint64_t account_id) const;  // kNoEntry when absent
+  const Entry* find_entry(uint64_t account_id) const;
+  Entry& entry_for(uint64_t account_id);  // creates an empty entry when absent
+  void erase_entry(uint32_t index);
+  void clear_entries();
+
+  // Entries in a vector with a free list; a flat map (key: account id + 1, never 0) finds them. The one id the
+  // key cannot carry, UINT64_MAX, has its own index. Lookup only: outputs walk sorted_ids().
+  FlatMap<uint32_t> index_;
+  uint32_t max_id_entry_ = kNoEntry;
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> entry_ids_;  // the id of entries_[i]; unused slots are listed in free_entries_
+  std::vector<uint32_t> free_entries_;
+  uint64_t count_ = 0;
   uint64_t last_block_time_ns_ = 0;
 };
 

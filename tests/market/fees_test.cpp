@@ -442,3 +442,41 @@ TEST(VolumeTrackerSnapshot, RefusesInconsistentContent) {
 
 }  // namespace
 }  // namespace qz
+
+namespace qz {
+namespace {
+
+// Account ids 0 and UINT64_MAX are ordinary ids (the lookup table keys on id + 1 and keeps UINT64_MAX apart).
+TEST(VolumeTracker, ExtremeIdsAndReusedEntries) {
+  VolumeTracker tracker;
+  const uint64_t t0 = 1000 * VolumeTracker::kNsPerDay;
+  for (const uint64_t id : {uint64_t{0}, UINT64_MAX, uint64_t{7}}) tracker.add(id, t0, 100 + static_cast<int64_t>(id % 5));
+  EXPECT_EQ(tracker.account_count(), 3u);
+  EXPECT_EQ(tracker.volume(0, t0), 100);
+  EXPECT_EQ(tracker.volume(UINT64_MAX, t0), 100);
+  EXPECT_EQ(tracker.volume(7, t0), 102);
+  EXPECT_EQ(tracker.check_invariants(), "");
+  std::vector<uint8_t> bytes;
+  ByteWriter writer(&bytes);
+  tracker.write_snapshot(&writer);
+  VolumeTracker loaded;
+  ByteReader reader(bytes.data(), bytes.size());
+  ASSERT_TRUE(loaded.read_snapshot(&reader));
+  EXPECT_EQ(loaded.state_hash(), tracker.state_hash());
+  // 0 and UINT64_MAX go idle; their entries are reused by new ids with the same results.
+  const uint64_t later = t0 + 20 * VolumeTracker::kNsPerDay;
+  tracker.add(7, later, 1);
+  tracker.prune(t0 + 40 * VolumeTracker::kNsPerDay);
+  EXPECT_EQ(tracker.account_count(), 1u);
+  EXPECT_EQ(tracker.volume(UINT64_MAX, t0 + 40 * VolumeTracker::kNsPerDay), 0);
+  tracker.add(UINT64_MAX, t0 + 41 * VolumeTracker::kNsPerDay, 5);
+  tracker.add(42, t0 + 41 * VolumeTracker::kNsPerDay, 6);
+  EXPECT_EQ(tracker.account_count(), 3u);
+  EXPECT_EQ(tracker.volume(UINT64_MAX, t0 + 41 * VolumeTracker::kNsPerDay), 5);
+  EXPECT_EQ(tracker.volume(42, t0 + 41 * VolumeTracker::kNsPerDay), 6);
+  EXPECT_EQ(tracker.volume(7, t0 + 41 * VolumeTracker::kNsPerDay), 1);
+  EXPECT_EQ(tracker.check_invariants(), "");
+}
+
+}  // namespace
+}  // namespace qz
