@@ -20,8 +20,8 @@
 //   R2  Duplicates (request id retries): object id = the order id for place_order (0 when rejected),
 //       cancel_order (also inside cancel-replace) and amend_order; the market id for create_market,
 //       set_market_rules, set_market_status and set_fee_tier; 0 for cancel_all.
-//   R3  cancel_all with no open order of the actor emits no event at all (the spec: "none is not an error";
-//       there is no event kind for "nothing happened"), although event.h says every command yields one.
+//   R3  cancel_all with no open order of the actor. Settled: rejected with order_not_found (as Binance answers),
+//       since every command yields an event (the reading "no event at all" stays as the switch's off state).
 //   R4  amend_order finds the order like cancel_order: by order id, or by client order id when order id is 0.
 //   R5  order_limit_reached is checked for every place_order (IOC, FOK and market orders too): open orders of
 //       the market (resting plus waiting stops) >= orders_per_market refuses it. In a cancel-replace the
@@ -61,10 +61,10 @@
 //       tests the tick and the immediate trigger.
 //   R15 set_market_status to the status the market already has (not closed) is allowed and emits the event.
 //       A reference price given while closing is still stored and reported.
-//   R16 A hole in the spec: the market_by_quote walk counts the taker's own orders, which STP expire_maker
-//       (mode 2) then takes off the book while matching, so a buy can trade the walked quantity at worse prices
-//       and spend more than its hold Q + ceil(Q r). The model follows the spec and reports it
-//       (broken_promise()); the engine aborts on hold_amount_exceeded.
+//   R16 Was a hole in the spec: the market_by_quote walk counted the taker's own orders, which STP expire_maker
+//       (mode 2) then takes off the book while matching, so a buy could trade the walked quantity at worse prices
+//       and spend more than its hold Q + ceil(Q r). Settled: the walk leaves out the makers STP will expire
+//       (modes 2 and 3). The model still reports any over-spend it would make (broken_promise()).
 //
 // Settled by the lead (docs/markets.md now says so): R2, R5 and R12 as read here; R3 (an empty cancel_all is
 // order_not_found), R6 (stops in rounds, each reporting the price that triggered its round), R9, R10 (volumes per
