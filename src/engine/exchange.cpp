@@ -761,14 +761,21 @@ void Exchange::on_fill(const Fill& fill) {
   const int64_t buyer_fee = fill_fee(notional, buyer_rate);
   const int64_t seller_fee = fill_fee(qty_minor, seller_rate);
 
-  move_from_hold(buyer.hold, buyer.spend_account, seller.receive_account, notional);
-  move_from_hold(buyer.hold, buyer.spend_account, market.fee_account_quote, buyer_fee);
-  move_from_hold(seller.hold, seller.spend_account, buyer.receive_account, qty_minor);
-  move_from_hold(seller.hold, seller.spend_account, market.fee_account_base, seller_fee);
   taker.executed_minor += qty_minor;
   maker.executed_minor += qty_minor;
   QZ_ASSERT(taker.remaining_minor() >= 0 && maker.remaining_minor() >= 0);
-  release_to(market, maker, reservation(market, maker, maker.remaining_minor()));
+  // One ledger call per hold: the side's payments, then the maker's hold trimmed to what its rest needs (the
+  // taker's stays until it rests or ends; a taker that is done releases everything now).
+  const int64_t maker_keep = reservation(market, maker, maker.remaining_minor());
+  const int64_t taker_keep = taker.remaining_minor() == 0 ? 0 : -1;
+  const Ledger::Posting buyer_pays[2] = {{.credit = seller.receive_account, .amount_minor = notional},
+                                         {.credit = market.fee_account_quote, .amount_minor = buyer_fee}};
+  const Ledger::Posting seller_pays[2] = {{.credit = buyer.receive_account, .amount_minor = qty_minor},
+                                          {.credit = market.fee_account_base, .amount_minor = seller_fee}};
+  ledger_->settle_locked_hold(buyer.hold, buyer_pays, taker_buys ? taker_keep : maker_keep);
+  ledger_->settle_locked_hold(seller.hold, seller_pays, taker_buys ? maker_keep : taker_keep);
+  if (maker_keep == 0) maker.hold = 0;
+  if (taker_keep == 0) taker.hold = 0;
 
   market.volumes.add(buyer.owner, block_time_ns_, notional);
   market.volumes.add(seller.owner, block_time_ns_, notional);
@@ -800,26 +807,7 @@ void Exchange::on_fill(const Fill& fill) {
     maker.on_book = false;
     free_slot(market, fill.resting_id);
   }
-  if (taker.remaining_minor() == 0) {
-    release_to(market, taker, 0);
-    free_slot(market, fill.aggressor_id);
-  }
-}
-
-// Moves `amount` out of a hold: to `credit`, or back to the held account itself (a self-trade) as a release.
-void Exchange::move_from_hold(uint64_t hold, uint64_t hold_account, uint64_t credit, int64_t amount) {
-  if (amount == 0) return;
-  QZ_ASSERT(hold != 0);
-  if (credit == hold_account) {
-    HoldReleased released;
-    const Result r = ledger_->void_hold(kSystem, hold, amount, &released, true);
-    QZ_ASSERT_MSG(r == Result::ok, result_name(r));
-    return;
-  }
-  PostDone done;
-  const Result r = ledger_->post_hold(kSystem, PostRequest{.hold = hold, .credit = credit, .amount_minor = amount},
-                                     &done, true);
-  QZ_ASSERT_MSG(r == Result::ok, result_name(r));
+  if (taker.remaining_minor() == 0) free_slot(market, fill.aggressor_id);
 }
 
 // Lowers the order's hold so that `keep_minor` stays held (0 = release it all; the hold closes).

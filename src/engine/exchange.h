@@ -166,7 +166,6 @@ class Exchange final : private FillSink {
   int64_t reservation(const MarketState& market, const OrderState& order, int64_t remaining_minor) const;
   const FeeTier& tier_of(const MarketState& market, uint64_t owner) const;
   TradingPair trading_pair(MarketState& market, uint64_t owner) const;
-  void move_from_hold(uint64_t hold, uint64_t hold_account, uint64_t credit, int64_t amount);
   void touch(const MarketState& market, Side side, int64_t price_ticks);
   void flush_levels();
   void free_slot(MarketState& market, uint32_t slot);

@@ -296,6 +296,40 @@ Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, Ho
   return Result::ok;
 }
 
+void Ledger::settle_locked_hold(uint64_t hold_id, std::span<const Posting> postings, int64_t keep_minor) {
+  Hold* held = hold_id == 0 ? nullptr : holds_.find(hold_id);
+  QZ_ASSERT(held != nullptr && held->locked);
+  Account* debit = mutable_account(held->account);
+  QZ_ASSERT(debit != nullptr);
+  save_account(held->account);
+  save_hold(hold_id);
+  for (const Posting& posting : postings) {
+    const int64_t amount = posting.amount_minor;
+    if (amount == 0) continue;
+    QZ_ASSERT(amount > 0 && amount <= held->remaining_minor);
+    if (posting.credit != held->account) {
+      Account* credit = mutable_account(posting.credit);
+      QZ_ASSERT(credit != nullptr && credit->asset == debit->asset);
+      save_account(posting.credit);
+      int64_t credit_after = 0;
+      QZ_ASSERT(checked_add(credit->total_minor, amount, &credit_after));
+      credit->total_minor = credit_after;
+      debit->total_minor -= amount;  // total >= held >= amount: no wrap
+      next_transfer_id_++;
+    }
+    debit->held_minor -= amount;
+    held->remaining_minor -= amount;
+  }
+  if (keep_minor >= 0) {
+    QZ_ASSERT(keep_minor <= held->remaining_minor);
+    debit->held_minor -= held->remaining_minor - keep_minor;
+    held->remaining_minor = keep_minor;
+  }
+  QZ_ASSERT(debit->held_minor >= 0 && held->remaining_minor >= 0);
+  QZ_ASSERT(debit->kind == AccountKind::issuance || debit->held_minor <= debit->total_minor);
+  if (held->remaining_minor == 0) remove_hold(hold_id);
+}
+
 void Ledger::expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* expired) {
   QZ_ASSERT(!in_group_);
   while (!expiries_.empty() && expiries_.begin()->first <= block_time_ns) {

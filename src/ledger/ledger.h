@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -163,6 +164,17 @@ class Ledger {
   // Locked holds as for post_hold.
   [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released,
                                  bool unlock = false);
+
+  // The exchange's settlement of one side of a fill, out of an order's locked hold: each posting moves its
+  // amount to its credit account as one transfer (taking the next transfer id), except that a posting to the
+  // held account itself (a self-trade) and an amount of 0 are no transfer: the first only releases. Then, when
+  // keep_minor >= 0, the hold is trimmed to keep_minor (the rest released). A hold left empty closes. The
+  // exchange has proved every amount affordable, so each rule is an assertion here, not a rejection.
+  struct Posting {
+    uint64_t credit;
+    int64_t amount_minor;
+  };
+  void settle_locked_hold(uint64_t hold_id, std::span<const Posting> postings, int64_t keep_minor);
 
   // Expires every live hold with expires_at_ns <= block_time_ns, in (expires_at_ns, hold id) order, and returns
   // what was released in that order. Not allowed inside a group.
