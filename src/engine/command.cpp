@@ -25,6 +25,14 @@ bool all_zero(const void* data, size_t size) {
   return true;
 }
 
+// An order command: role customer, the given actor.
+Command customer_command(CommandKind kind, uint64_t actor) {
+  Command command = blank(kind);
+  command.role = static_cast<uint8_t>(Role::customer);
+  command.actor = actor;
+  return command;
+}
+
 }  // namespace
 
 Command make_create_asset(std::string_view code, uint8_t scale) {
@@ -115,9 +123,7 @@ Command make_set_fee_tier(uint32_t market, uint8_t index, uint8_t count, int64_t
 
 Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, OrderType type, OrderTif tif,
                          int64_t price_minor, int64_t qty_minor) {
-  Command command = blank(CommandKind::place_order);
-  command.role = static_cast<uint8_t>(Role::customer);
-  command.actor = actor;
+  Command command = customer_command(CommandKind::place_order, actor);
   command.place_order.market = market;
   command.place_order.side = static_cast<uint8_t>(side);
   command.place_order.type = static_cast<uint8_t>(type);
@@ -128,9 +134,7 @@ Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, Or
 }
 
 Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, uint64_t client_order_id) {
-  Command command = blank(CommandKind::cancel_order);
-  command.role = static_cast<uint8_t>(Role::customer);
-  command.actor = actor;
+  Command command = customer_command(CommandKind::cancel_order, actor);
   command.cancel_order.market = market;
   command.cancel_order.order_id = order_id;
   command.cancel_order.client_order_id = client_order_id;
@@ -138,9 +142,7 @@ Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, ui
 }
 
 Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int64_t new_qty_minor) {
-  Command command = blank(CommandKind::amend_order);
-  command.role = static_cast<uint8_t>(Role::customer);
-  command.actor = actor;
+  Command command = customer_command(CommandKind::amend_order, actor);
   command.amend_order.market = market;
   command.amend_order.order_id = order_id;
   command.amend_order.new_qty_minor = new_qty_minor;
@@ -148,9 +150,7 @@ Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int
 }
 
 Command make_cancel_all(uint64_t actor, uint32_t market) {
-  Command command = blank(CommandKind::cancel_all);
-  command.role = static_cast<uint8_t>(Role::customer);
-  command.actor = actor;
+  Command command = customer_command(CommandKind::cancel_all, actor);
   command.cancel_all.market = market;
   return command;
 }

@@ -13,16 +13,8 @@ namespace {
 constexpr char kSnapshotMagic[8] = {'Q', 'Z', 'S', 'N', 'A', 'P', '0', '1'};
 constexpr size_t kSnapshotHeaderSize = 8 + 4 + 8 + 8 + 32;
 
-Event blank_event(EventKind kind, uint32_t command_index) {
-  Event event;
-  std::memset(&event, 0, sizeof event);
-  event.kind = static_cast<uint16_t>(kind);
-  event.command_index = command_index;
-  return event;
-}
-
 Event rejection(const Command& command, uint32_t index, Result result) {
-  Event event = blank_event(EventKind::rejected, index);
+  Event event = make_event(EventKind::rejected, index);
   event.result = static_cast<uint32_t>(result);
   event.rejected.actor = command.actor;
   event.rejected.request_id = command.request_id;
@@ -31,7 +23,7 @@ Event rejection(const Command& command, uint32_t index, Result result) {
 }
 
 Event duplicate_of(const Command& command, uint32_t index, const RequestEntry& original) {
-  Event event = blank_event(EventKind::duplicate, index);
+  Event event = make_event(EventKind::duplicate, index);
   event.result = original.result;
   event.duplicate.actor = command.actor;
   event.duplicate.request_id = command.request_id;
@@ -41,7 +33,7 @@ Event duplicate_of(const Command& command, uint32_t index, const RequestEntry& o
 }
 
 Event released_event(EventKind kind, uint32_t index, const HoldReleased& released) {
-  Event event = blank_event(kind, index);
+  Event event = make_event(kind, index);
   event.hold_released.hold = released.hold_id;
   event.hold_released.account = released.account;
   event.hold_released.amount_minor = released.amount_minor;
@@ -280,7 +272,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
       const Result r =
           ledger_.create_asset(actor, std::string_view(p.code, strnlen(p.code, kAssetCodeSize)), p.scale, &asset_id);
       if (r != Result::ok) return r;
-      *event = blank_event(EventKind::asset_created, 0);
+      *event = make_event(EventKind::asset_created, 0);
       event->asset_created.asset = asset_id;
       event->asset_created.scale = p.scale;
       std::memcpy(event->asset_created.code, p.code, kAssetCodeSize);
@@ -292,7 +284,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
       uint64_t account_id = 0;
       const Result r = ledger_.open_account(actor, p.owner, p.asset, p.kind, &account_id);
       if (r != Result::ok) return r;
-      *event = blank_event(EventKind::account_opened, 0);
+      *event = make_event(EventKind::account_opened, 0);
       event->account_opened.account = account_id;
       event->account_opened.owner = p.owner;
       event->account_opened.asset = p.asset;
@@ -306,7 +298,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
       const Result r = ledger_.transfer(
           actor, TransferRequest{.debit = p.debit, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
       if (r != Result::ok) return r;
-      *event = blank_event(EventKind::transfer_posted, 0);
+      *event = make_event(EventKind::transfer_posted, 0);
       event->transfer_posted = TransferPostedPayload{.transfer = done.transfer_id,
                                                      .debit = p.debit,
                                                      .credit = p.credit,
@@ -324,7 +316,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
                                                 .amount_minor = p.amount_minor, .timeout_ns = p.timeout_ns},
                                     block_time_ns, &done);
       if (r != Result::ok) return r;
-      *event = blank_event(EventKind::hold_placed, 0);
+      *event = make_event(EventKind::hold_placed, 0);
       event->hold_placed = HoldPlacedPayload{.hold = done.hold_id,
                                              .account = p.account,
                                              .credit = p.credit,
@@ -340,7 +332,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
       const Result r = ledger_.post_hold(
           actor, PostRequest{.hold = p.hold, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
       if (r != Result::ok) return r;
-      *event = blank_event(EventKind::hold_posted, 0);
+      *event = make_event(EventKind::hold_posted, 0);
       event->hold_posted = HoldPostedPayload{.hold = p.hold,
                                              .transfer = done.transfer_id,
                                              .debit = done.debit,

@@ -5,6 +5,14 @@
 
 namespace qz {
 
+Event make_event(EventKind kind, uint32_t command_index) {
+  Event event;
+  std::memset(&event, 0, sizeof event);
+  event.kind = static_cast<uint16_t>(kind);
+  event.command_index = command_index;
+  return event;
+}
+
 const char* event_kind_name(EventKind kind) {
   switch (kind) {
     case EventKind::rejected: return "rejected";

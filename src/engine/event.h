@@ -336,6 +336,9 @@ static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);
 
+// A zeroed event of `kind` for the command at `command_index`.
+Event make_event(EventKind kind, uint32_t command_index);
+
 const char* event_kind_name(EventKind kind);  // "transfer_posted"; "unknown" otherwise
 
 // Structural check of one 64-byte event record (known kind, known result code, reserved bytes zero).

@@ -13,14 +13,6 @@ namespace {
 
 constexpr Actor kSystem{.id = 0, .role = Role::operator_};
 
-Event blank(EventKind kind, uint32_t index) {
-  Event event;
-  std::memset(&event, 0, sizeof event);
-  event.kind = static_cast<uint16_t>(kind);
-  event.command_index = index;
-  return event;
-}
-
 Side book_side(uint8_t side_code) { return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? Side::buy : Side::sell; }
 OrderSide rules_side(uint8_t side_code) {
   return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? OrderSide::buy : OrderSide::sell;
@@ -258,7 +250,7 @@ Result Exchange::create_market(const Command& command, uint32_t index, std::vect
   market->candles = std::make_unique<CandleSeries>(market->id, CandleInterval::m1, limits_.candle_history);
   *object_id = market->id;
 
-  Event event = blank(EventKind::market_created, index);
+  Event event = make_event(EventKind::market_created, index);
   event.market_created = MarketCreatedPayload{.market = market->id, .base = p.base, .quote = p.quote, .zero = 0,
                                               .tick_size = p.tick_size, .lot_step = p.lot_step,
                                               .min_qty = p.min_qty, .max_qty = p.max_qty};
@@ -297,7 +289,7 @@ Result Exchange::set_market_rules(const Command& command, uint32_t index, std::v
   market->fees = schedule;
   market->fee_account_base = p.fee_account_base;
   market->fee_account_quote = p.fee_account_quote;
-  Event event = blank(EventKind::market_rules_set, index);
+  Event event = make_event(EventKind::market_rules_set, index);
   event.market_rules_set = MarketRulesSetPayload{.market = p.market, .band_bps = p.band_bps,
                                                  .maker_fee_bps = p.maker_fee_bps, .taker_fee_bps = p.taker_fee_bps,
                                                  .min_notional = p.min_notional,
@@ -329,7 +321,7 @@ Result Exchange::set_fee_tier(const Command& command, uint32_t index, std::vecto
   market->fees = schedule;
   market->config.maker_fee_bps = tiers[0].maker_bps;
   market->config.taker_fee_bps = tiers[0].taker_bps;
-  Event event = blank(EventKind::fee_tier_set, index);
+  Event event = make_event(EventKind::fee_tier_set, index);
   event.fee_tier_set.market = p.market;
   event.fee_tier_set.index = p.index;
   event.fee_tier_set.count = p.count;
