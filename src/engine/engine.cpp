@@ -72,6 +72,13 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
     for (; prefetched < count && prefetched < first + kPrefetchAhead; prefetched++) {
       prefetch_request(block.commands[prefetched]);
     }
+    const Command& head = block.commands[first];
+    if (!head.linked() && head.request_id == 0 && Exchange::handles(head.command_kind())) {
+      // The common case, a lone order command without a request id: nothing to screen or remember.
+      apply_market_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
+      first++;
+      continue;
+    }
     size_t last = first;
     while (last < count && block.commands[last].linked()) last++;
     if (last == count) {

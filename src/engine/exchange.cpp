@@ -79,20 +79,6 @@ Exchange::Exchange(Ledger* ledger, const MarketLimits& limits) : ledger_(ledger)
   QZ_ASSERT(limits_.orders_per_market >= 1 && limits_.max_markets >= 1 && limits_.candle_history >= 1);
 }
 
-bool Exchange::handles(CommandKind kind) {
-  switch (kind) {
-    case CommandKind::create_market:
-    case CommandKind::set_market_rules:
-    case CommandKind::set_market_status:
-    case CommandKind::set_fee_tier:
-    case CommandKind::place_order:
-    case CommandKind::cancel_order:
-    case CommandKind::amend_order:
-    case CommandKind::cancel_all: return true;
-    default: return false;
-  }
-}
-
 const MarketState* Exchange::market(uint32_t market_id) const {
   if (market_id == 0 || market_id > markets_.size()) return nullptr;
   return markets_[market_id - 1].get();
@@ -687,14 +673,19 @@ void Exchange::activate(MarketState& market, uint32_t slot) {
       touch(market, limit.side, limit.price_ticks);
       // Untouched since placement, the hold is exactly the reservation of what rests.
       if (outcome.filled_qty_lots != 0) release_to(market, now, reservation(market, now, now.remaining_minor()));
-      RestingOrder resting{};
-      QZ_ASSERT(market.book->find(slot, &resting));
+      // What shows on the book: all of it, or an iceberg's first slice (asked of the book).
+      int64_t visible_lots = outcome.remaining_qty_lots;
+      if (now.visible_minor != 0) {
+        RestingOrder resting{};
+        QZ_ASSERT(market.book->find(slot, &resting));
+        visible_lots = resting.qty_lots;
+      }
       Event& event = emit(EventKind::order_rested);
       event.order_rested.order = now.order_id;
       event.order_rested.market = market.id;
       event.order_rested.side = now.side;
       event.order_rested.price_minor = now.price_minor;
-      event.order_rested.visible_qty_minor = resting.qty_lots * config.lot_step;
+      event.order_rested.visible_qty_minor = visible_lots * config.lot_step;
       event.order_rested.remaining_qty_minor = now.remaining_minor();
       return;
     }
@@ -912,7 +903,8 @@ void Exchange::free_slot(MarketState& market, uint32_t slot) {
     unindex_client(order.owner, order.client_order_id, order.order_id);
   }
   if (order.expires_at_ns != 0) expiries_.erase({order.expires_at_ns, order.order_id});
-  order = OrderState{};
+  // A free slot is marked by order id 0 alone; execute_place writes every field when it takes the slot again.
+  order.order_id = 0;
   market.free_slots.push_back(slot);
   market.open_orders--;
 }

@@ -102,7 +102,19 @@ class Exchange final : private FillSink {
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
-  static bool handles(CommandKind kind);
+  static bool handles(CommandKind kind) {
+    switch (kind) {
+      case CommandKind::create_market:
+      case CommandKind::set_market_rules:
+      case CommandKind::set_market_status:
+      case CommandKind::set_fee_tier:
+      case CommandKind::place_order:
+      case CommandKind::cancel_order:
+      case CommandKind::amend_order:
+      case CommandKind::cancel_all: return true;
+      default: return false;
+    }
+  }
 
   // Applies one market or order command. On ok its events are appended; on a rejection nothing changed and
   // nothing was appended. *object_id: the market (market commands) or order (place, cancel, amend) it
