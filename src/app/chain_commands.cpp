@@ -89,7 +89,8 @@ struct AccountRow {
   std::string asset;
   std::string kind;
   std::string total;
-  std::string held;
+  std::string held;    // by ledger holds
+  std::string locked;  // by open orders
   std::string available;
 };
 
@@ -125,6 +126,7 @@ void collect(const Engine& engine, InspectView* view) {
                                         .kind = account_kind_name(account->kind),
                                         .total = format_decimal(account->total_minor, asset->scale),
                                         .held = format_decimal(account->held_minor, asset->scale),
+                                        .locked = format_decimal(account->locked_minor, asset->scale),
                                         .available = format_decimal(account->available_minor(), asset->scale)});
   }
 }
@@ -153,6 +155,7 @@ void print_json(const InspectView& view) {
         .field("kind", row.kind)
         .field("total", row.total)
         .field("held", row.held)
+        .field("locked", row.locked)
         .field("available", row.available)
         .end_object();
   }
@@ -179,21 +182,24 @@ void print_text(const std::string& data_dir, const InspectView& view) {
   if (!view.accounts.empty()) {
     size_t total_width = 5;
     size_t held_width = 4;
+    size_t locked_width = 6;
     size_t available_width = 9;
     for (const AccountRow& row : view.accounts) {
       total_width = std::max(total_width, row.total.size());
       held_width = std::max(held_width, row.held.size());
+      locked_width = std::max(locked_width, row.locked.size());
       available_width = std::max(available_width, row.available.size());
     }
     const int tw = static_cast<int>(total_width);
     const int hw = static_cast<int>(held_width);
+    const int lw = static_cast<int>(locked_width);
     const int aw = static_cast<int>(available_width);
-    std::printf("  %6s %10s %-6s %-10s %*s %*s %*s\n", "id", "owner", "asset", "kind", tw, "total", hw, "held", aw,
-                "available");
+    std::printf("  %6s %10s %-6s %-10s %*s %*s %*s %*s\n", "id", "owner", "asset", "kind", tw, "total", hw, "held",
+                lw, "locked", aw, "available");
     for (const AccountRow& row : view.accounts) {
-      std::printf("  %6llu %10llu %-6s %-10s %*s %*s %*s\n", static_cast<unsigned long long>(row.id),
+      std::printf("  %6llu %10llu %-6s %-10s %*s %*s %*s %*s\n", static_cast<unsigned long long>(row.id),
                   static_cast<unsigned long long>(row.owner), row.asset.c_str(), row.kind.c_str(), tw,
-                  row.total.c_str(), hw, row.held.c_str(), aw, row.available.c_str());
+                  row.total.c_str(), hw, row.held.c_str(), lw, row.locked.c_str(), aw, row.available.c_str());
     }
   }
   std::printf("live holds:     %llu (of %llu placed)\n", static_cast<unsigned long long>(view.live_holds),

@@ -335,9 +335,11 @@ int run_demo(const DemoArgs& args) {
       const Asset* asset = ledger.asset(account->asset);
       char line[200];
       const std::string who = account->kind == AccountKind::fee_income ? "venue fees" : owner_name(account->owner);
-      std::snprintf(line, sizeof line, "  %-10s %-4s total %16s   held %12s   available %16s", who.c_str(),
-                    std::string(asset->code_view()).c_str(), format_decimal(account->total_minor, asset->scale).c_str(),
+      std::snprintf(line, sizeof line, "  %-10s %-4s total %16s   held %12s   locked %12s   available %16s",
+                    who.c_str(), std::string(asset->code_view()).c_str(),
+                    format_decimal(account->total_minor, asset->scale).c_str(),
                     format_decimal(account->held_minor, asset->scale).c_str(),
+                    format_decimal(account->locked_minor, asset->scale).c_str(),
                     format_decimal(account->available_minor(), asset->scale).c_str());
       balance_lines.emplace_back(line);
     }

@@ -255,8 +255,8 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("stp", stp_mode_name(p.self_trade_prevention));
       market.quote("price", p.price_minor);
       market.base("quantity", p.qty_minor);
-      if (p.hold != 0) json.field("hold", p.hold);
-      market.spent("hold_amount", p.hold_minor);
+      json.field("account", p.account);
+      market.spent("reserved", p.reserved_minor);
       break;
     }
     case EventKind::order_rested: {
@@ -301,7 +301,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       market.base("remaining_qty", p.remaining_qty_minor);
       market.base("executed_qty", p.executed_qty_minor);
       market.spent("released", p.released_minor);
-      if (p.hold != 0) json.field("hold", p.hold);
+      json.field("account", p.account);
       break;
     }
     case EventKind::order_triggered: {

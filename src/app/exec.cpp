@@ -63,8 +63,7 @@ class ExpiryWatch {
             watched_[event.hold_placed.hold] = Hold{.account = event.hold_placed.account,
                                                     .credit = event.hold_placed.credit,
                                                     .remaining_minor = event.hold_placed.amount_minor,
-                                                    .expires_at_ns = event.hold_placed.expires_at_ns,
-                                                    .locked = false};  // hold_placed: a ledger hold, not an order's
+                                                    .expires_at_ns = event.hold_placed.expires_at_ns};
           }
           break;
         case EventKind::hold_posted:

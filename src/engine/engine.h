@@ -37,7 +37,7 @@ struct BlockInput {
   std::span<const Command> commands;
 };
 
-inline constexpr uint32_t kSnapshotFormatVersion = 2;  // 2: markets and orders
+inline constexpr uint32_t kSnapshotFormatVersion = 3;  // 2: markets and orders; 3: order reservations locked per account
 
 class Engine {
  public:

@@ -185,8 +185,8 @@ struct OrderAcceptedPayload {
   uint8_t self_trade_prevention;
   int64_t price_minor;  // limit price; a market order's protection (or last reachable) price
   int64_t qty_minor;    // base quantity (a market_by_quote order: what the quote amount reaches)
-  uint64_t hold;        // the ledger hold that reserves its cost and fee (0: nothing to reserve)
-  int64_t hold_minor;
+  uint64_t account;        // the trading account its cost and fee are reserved (locked) on
+  int64_t reserved_minor;  // locked for it: its maximum cost and fee (0: nothing to reserve)
 };
 
 struct OrderRestedPayload {
@@ -228,8 +228,8 @@ struct OrderEndedPayload {
   uint8_t zero[3];
   int64_t remaining_qty_minor;  // what will now never trade
   int64_t executed_qty_minor;   // what traded before
-  int64_t released_minor;       // returned from the hold to available
-  uint64_t hold;
+  int64_t released_minor;       // its reservation, unlocked back to available
+  uint64_t account;             // the account it was reserved on
 };
 
 struct OrderTriggeredPayload {

@@ -11,8 +11,6 @@ namespace qz {
 
 namespace {
 
-constexpr Actor kSystem{.id = 0, .role = Role::operator_};
-
 Side book_side(uint8_t side_code) { return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? Side::buy : Side::sell; }
 OrderSide rules_side(uint8_t side_code) {
   return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? OrderSide::buy : OrderSide::sell;
@@ -575,18 +573,10 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
   return Result::ok;
 }
 
-// 11. the hold. Changes the ledger only when it succeeds.
+// 11. the reservation, locked in the ledger. Changes the ledger only when it succeeds.
 Result Exchange::reserve(Prepared* prepared) {
   if (prepared->reserve_minor == 0) return Result::ok;
-  HoldDone done;
-  const Result r = ledger_->hold(kSystem,
-                                 HoldRequest{.account = prepared->spend_account, .credit = 0,
-                                             .amount_minor = prepared->reserve_minor, .timeout_ns = 0,
-                                             .locked = true},
-                                 block_time_ns_, &done);
-  if (r != Result::ok) return r;
-  prepared->hold = done.hold_id;
-  return Result::ok;
+  return ledger_->lock(prepared->spend_account, prepared->reserve_minor);
 }
 
 uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uint32_t index,
@@ -599,13 +589,13 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
   accepted.order_accepted = OrderAcceptedPayload{
       .order = order_id, .market = market.id, .side = prepared.side, .type = prepared.type,
       .time_in_force = prepared.tif, .self_trade_prevention = prepared.stp, .price_minor = prepared.price_minor,
-      .qty_minor = prepared.qty_minor, .hold = prepared.hold, .hold_minor = prepared.reserve_minor};
+      .qty_minor = prepared.qty_minor, .account = prepared.spend_account, .reserved_minor = prepared.reserve_minor};
   if (prepared.expire_at_once) {
     Event& expired = emit(EventKind::order_expired);
     expired.order_ended = OrderEndedPayload{.order = order_id, .market = market.id,
                                             .reason = static_cast<uint8_t>(OrderEndReason::market_remainder),
                                             .zero = {}, .remaining_qty_minor = 0, .executed_qty_minor = 0,
-                                            .released_minor = 0, .hold = 0};
+                                            .released_minor = 0, .account = prepared.spend_account};
     flush_levels();  // a cancel-replace's cancel touched a level
     return order_id;
   }
@@ -617,7 +607,7 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
   OrderState& order = market.slots[slot];
   QZ_ASSERT(order.order_id == 0);
   order = OrderState{.order_id = order_id, .owner = prepared.owner, .client_order_id = command.request_id,
-                     .hold = prepared.hold, .spend_account = prepared.spend_account,
+                     .reserved_minor = prepared.reserve_minor, .spend_account = prepared.spend_account,
                      .receive_account = prepared.receive_account, .price_minor = prepared.price_minor,
                      .qty_minor = prepared.qty_minor, .executed_minor = 0,
                      .stop_price_minor = prepared.stop_price_minor, .expires_at_ns = prepared.expires_at_ns,
@@ -672,7 +662,7 @@ void Exchange::activate(MarketState& market, uint32_t slot) {
       now.on_book = true;
       touch(market, limit.side, limit.price_ticks);
       // Untouched since placement, the hold is exactly the reservation of what rests.
-      if (outcome.filled_qty_lots != 0) release_to(market, now, reservation(market, now, now.remaining_minor()));
+      if (outcome.filled_qty_lots != 0) release_to(now, reservation(market, now, now.remaining_minor()));
       // What shows on the book: all of it, or an iceberg's first slice (asked of the book).
       int64_t visible_lots = outcome.remaining_qty_lots;
       if (now.visible_minor != 0) {
@@ -747,18 +737,25 @@ void Exchange::on_fill(const Fill& fill) {
   taker.executed_minor += qty_minor;
   maker.executed_minor += qty_minor;
   QZ_ASSERT(taker.remaining_minor() >= 0 && maker.remaining_minor() >= 0);
-  // One ledger call per hold: the side's payments, then the maker's hold trimmed to what its rest needs (the
-  // taker's stays until it rests or ends; a taker that is done releases everything now).
+  // One ledger call per side: its payments out of its order's reservation, then what that order no longer
+  // needs unlocked: the maker keeps the reservation of its rest; the taker keeps all until it rests or ends,
+  // and a taker that is done unlocks everything now.
+  buyer.reserved_minor -= notional + buyer_fee;
+  seller.reserved_minor -= qty_minor + seller_fee;
+  QZ_ASSERT_MSG(buyer.reserved_minor >= 0 && seller.reserved_minor >= 0, "a fill overdrew its reservation");
   const int64_t maker_keep = reservation(market, maker, maker.remaining_minor());
-  const int64_t taker_keep = taker.remaining_minor() == 0 ? 0 : -1;
+  const int64_t taker_keep = taker.remaining_minor() == 0 ? 0 : taker.reserved_minor;
+  QZ_ASSERT(maker_keep <= maker.reserved_minor);
+  const int64_t maker_unlock = maker.reserved_minor - maker_keep;
+  const int64_t taker_unlock = taker.reserved_minor - taker_keep;
+  maker.reserved_minor = maker_keep;
+  taker.reserved_minor = taker_keep;
   const Ledger::Posting buyer_pays[2] = {{.credit = seller.receive_account, .amount_minor = notional},
                                          {.credit = market.fee_account_quote, .amount_minor = buyer_fee}};
   const Ledger::Posting seller_pays[2] = {{.credit = buyer.receive_account, .amount_minor = qty_minor},
                                           {.credit = market.fee_account_base, .amount_minor = seller_fee}};
-  ledger_->settle_locked_hold(buyer.hold, buyer_pays, taker_buys ? taker_keep : maker_keep);
-  ledger_->settle_locked_hold(seller.hold, seller_pays, taker_buys ? maker_keep : taker_keep);
-  if (maker_keep == 0) maker.hold = 0;
-  if (taker_keep == 0) taker.hold = 0;
+  ledger_->settle_locked(buyer.spend_account, buyer_pays, taker_buys ? taker_unlock : maker_unlock);
+  ledger_->settle_locked(seller.spend_account, seller_pays, taker_buys ? maker_unlock : taker_unlock);
 
   market.volumes.add(buyer.owner, block_time_ns_, notional);
   market.volumes.add(seller.owner, block_time_ns_, notional);
@@ -786,34 +783,18 @@ void Exchange::on_fill(const Fill& fill) {
   touch(market, fill.aggressor_side == Side::buy ? Side::sell : Side::buy, fill.price_ticks);
 
   if (fill.resting_done) {
-    QZ_ASSERT(maker.remaining_minor() == 0 && maker.hold == 0);
+    QZ_ASSERT(maker.remaining_minor() == 0 && maker.reserved_minor == 0);
     maker.on_book = false;
     free_slot(market, fill.resting_id);
   }
   if (taker.remaining_minor() == 0) free_slot(market, fill.aggressor_id);
 }
 
-// Lowers the order's hold so that `keep_minor` stays held (0 = release it all; the hold closes).
-void Exchange::release_to(MarketState& market, OrderState& order, int64_t keep_minor) {
-  (void)market;
-  if (order.hold == 0) {
-    QZ_ASSERT(keep_minor == 0);
-    return;
-  }
-  const Hold* hold = ledger_->hold(order.hold);
-  if (hold == nullptr) {  // already closed by its last post
-    QZ_ASSERT(keep_minor == 0);
-    order.hold = 0;
-    return;
-  }
-  const int64_t release = hold->remaining_minor - keep_minor;
-  QZ_ASSERT_MSG(release >= 0, "a fill overdrew its hold");
-  if (release > 0) {
-    HoldReleased released;
-    const Result r = ledger_->void_hold(kSystem, order.hold, release, &released, true);
-    QZ_ASSERT_MSG(r == Result::ok, result_name(r));
-  }
-  if (keep_minor == 0) order.hold = 0;
+// Lowers the order's reservation to `keep_minor`, unlocking the rest.
+void Exchange::release_to(OrderState& order, int64_t keep_minor) {
+  QZ_ASSERT_MSG(keep_minor >= 0 && keep_minor <= order.reserved_minor, "a reservation would grow");
+  ledger_->unlock(order.spend_account, order.reserved_minor - keep_minor);
+  order.reserved_minor = keep_minor;
 }
 
 int64_t Exchange::reservation(const MarketState& market, const OrderState& order, int64_t remaining_minor) const {
@@ -881,23 +862,21 @@ void Exchange::end_order(MarketState& market, uint32_t slot, EventKind kind, Ord
     QZ_ASSERT(stops.erase({order.stop_price_minor, order.order_id}) == 1);
     order.waiting = false;
   }
-  const Hold* hold = order.hold == 0 ? nullptr : ledger_->hold(order.hold);
-  const int64_t released = hold == nullptr ? 0 : hold->remaining_minor;
-  const uint64_t hold_id = order.hold;
-  release_to(market, order, 0);
+  const int64_t released = order.reserved_minor;
+  release_to(order, 0);
   Event& event = emit(kind);
   event.order_ended = OrderEndedPayload{.order = order.order_id, .market = market.id,
                                         .reason = static_cast<uint8_t>(reason), .zero = {},
                                         .remaining_qty_minor = order.remaining_minor(),
                                         .executed_qty_minor = order.executed_minor, .released_minor = released,
-                                        .hold = hold_id};
+                                        .account = order.spend_account};
   free_slot(market, slot);
 }
 
 void Exchange::free_slot(MarketState& market, uint32_t slot) {
   OrderState& order = market.slots[slot];
   QZ_ASSERT(order.order_id != 0 && !order.on_book && !order.waiting);
-  QZ_ASSERT(order.hold == 0);
+  QZ_ASSERT(order.reserved_minor == 0);
   orders_.erase(order.order_id);
   if (order.client_order_id != 0) {
     unindex_client(order.owner, order.client_order_id, order.order_id);
@@ -1005,10 +984,8 @@ Result Exchange::amend_order(const Command& command, uint64_t* object_id) {
   }
   if (order.visible_minor >= remaining) order.visible_minor = 0;  // the rest fits one slice: no longer an iceberg
   order.qty_minor = p.new_qty_minor;
-  const Hold* hold = ledger_->hold(order.hold);
-  QZ_ASSERT(hold != nullptr);
-  const int64_t before = hold->remaining_minor;
-  release_to(market, order, reservation(market, order, remaining));
+  const int64_t before = order.reserved_minor;
+  release_to(order, reservation(market, order, remaining));
   Event& event = emit(EventKind::order_amended);
   event.order_amended.order = order.order_id;
   event.order_amended.market = market.id;
@@ -1041,18 +1018,15 @@ Result Exchange::apply_cancel_replace(const Command& cancel, const Command& plac
     *failed_member = 1;
     return r;
   }
-  // The new hold must see the old one released. Releasing it leaves the live hold count and the held total no
-  // higher than before, so of the ledger's checks of the new hold only insufficient_funds can fail: decided here
-  // by arithmetic before anything changes.
+  // The new reservation must see the old one unlocked; the lock's only check, insufficient_funds, is decided
+  // here by arithmetic before anything changes.
   MarketState& market = *markets_[ref.market - 1];
   OrderState& old = market.slots[ref.slot];
-  QZ_ASSERT(old.hold != 0);
-  const Hold* old_hold = ledger_->hold(old.hold);
-  QZ_ASSERT(old_hold != nullptr);
+  QZ_ASSERT(old.reserved_minor > 0);
   const Account* spend = ledger_->account(prepared.spend_account);
   QZ_ASSERT(spend != nullptr && spend->kind == AccountKind::customer);
   const int64_t available =
-      spend->available_minor() + (old_hold->account == prepared.spend_account ? old_hold->remaining_minor : 0);
+      spend->available_minor() + (old.spend_account == prepared.spend_account ? old.reserved_minor : 0);
   if (prepared.reserve_minor > available) {
     *failed_member = 1;
     return Result::insufficient_funds;
@@ -1104,7 +1078,7 @@ void Exchange::begin_block(uint64_t block_time_ns, std::vector<Event>* events) {
 // Hashing and invariants
 
 void Exchange::hash_into(Sha256* hasher) const {
-  hasher->update("qazna.exchange.v1");
+  hasher->update("qazna.exchange.v2");
   hasher->update_u64(next_order_id_);
   hasher->update_u64(next_trade_id_);
   hasher->update_u64(markets_.size());
@@ -1136,7 +1110,8 @@ void Exchange::hash_into(Sha256* hasher) const {
       const OrderState& o = market->slots[slot];
       if (o.order_id == 0) continue;
       hasher->update_u64(slot);
-      for (const uint64_t v : {o.order_id, o.owner, o.client_order_id, o.hold, o.spend_account, o.receive_account,
+      for (const uint64_t v : {o.order_id, o.owner, o.client_order_id, static_cast<uint64_t>(o.reserved_minor),
+                               o.spend_account, o.receive_account,
                                static_cast<uint64_t>(o.price_minor), static_cast<uint64_t>(o.qty_minor),
                                static_cast<uint64_t>(o.executed_minor), static_cast<uint64_t>(o.stop_price_minor),
                                o.expires_at_ns, static_cast<uint64_t>(o.visible_minor), uint64_t{o.fee_cap_bps}}) {
@@ -1174,7 +1149,9 @@ void Exchange::hash_into(Sha256* hasher) const {
 namespace {
 
 void write_order(ByteWriter* out, const OrderState& o) {
-  for (const uint64_t v : {o.order_id, o.owner, o.client_order_id, o.hold, o.spend_account, o.receive_account}) out->u64(v);
+  for (const uint64_t v : {o.order_id, o.owner, o.client_order_id}) out->u64(v);
+  out->i64(o.reserved_minor);
+  for (const uint64_t v : {o.spend_account, o.receive_account}) out->u64(v);
   for (const int64_t v : {o.price_minor, o.qty_minor, o.executed_minor, o.stop_price_minor}) out->i64(v);
   out->u64(o.expires_at_ns);
   out->i64(o.visible_minor);
@@ -1190,7 +1167,7 @@ OrderState read_order(ByteReader* in) {
   o.order_id = in->u64();
   o.owner = in->u64();
   o.client_order_id = in->u64();
-  o.hold = in->u64();
+  o.reserved_minor = static_cast<int64_t>(in->u64());
   o.spend_account = in->u64();
   o.receive_account = in->u64();
   o.price_minor = static_cast<int64_t>(in->u64());
@@ -1370,6 +1347,7 @@ bool Exchange::read_snapshot(ByteReader* in) {
 
 std::string Exchange::check_invariants() const {
   size_t open = 0;
+  std::map<uint64_t, int128> locked_by_orders;  // account -> the sum of its open orders' reservations
   for (const auto& market : markets_) {
     const std::string book = market->book->check_invariants();
     if (!book.empty()) return "market " + std::to_string(market->id) + ": book: " + book;
@@ -1384,13 +1362,15 @@ std::string Exchange::check_invariants() const {
         return where + ": not in the order index";
       }
       if (o.remaining_minor() <= 0) return where + ": open with nothing remaining";
-      const Hold* hold = o.hold == 0 ? nullptr : ledger_->hold(o.hold);
-      const int64_t held = hold == nullptr ? 0 : hold->remaining_minor;
-      if (held != reservation(*market, o, o.remaining_minor())) {
-        return where + ": hold " + std::to_string(held) + " is not its reservation " +
+      if (o.reserved_minor != reservation(*market, o, o.remaining_minor())) {
+        return where + ": reserved " + std::to_string(o.reserved_minor) + " is not its reservation " +
                std::to_string(reservation(*market, o, o.remaining_minor()));
       }
-      if (hold != nullptr && hold->account != o.spend_account) return where + ": hold on the wrong account";
+      const Account* spend = ledger_->account(o.spend_account);
+      if (spend == nullptr || spend->kind != AccountKind::customer || spend->owner != o.owner) {
+        return where + ": reserves on an account that is not its owner's trading account";
+      }
+      locked_by_orders[o.spend_account] += o.reserved_minor;
       RestingOrder resting{};
       const bool on_book = market->book->find(slot, &resting);
       if (on_book != o.on_book) return where + ": book and order disagree on resting";
@@ -1413,6 +1393,15 @@ std::string Exchange::check_invariants() const {
     open += count;
   }
   if (open != orders_.size()) return "order index size differs from the open orders";
+  // Every account's locked total is exactly its open orders' reservations: nothing else locks.
+  for (uint64_t account_id = 1; account_id <= ledger_->account_count(); account_id++) {
+    const auto found = locked_by_orders.find(account_id);
+    const int128 expected = found == locked_by_orders.end() ? 0 : found->second;
+    if (ledger_->account(account_id)->locked_minor != expected) {
+      return "account " + std::to_string(account_id) + ": locked " +
+             std::to_string(ledger_->account(account_id)->locked_minor) + " is not its orders' reservations";
+    }
+  }
   for (const auto& [expiry, order_id] : expiries_) {
     if (!orders_.contains(order_id)) return "expiry set holds an ended order";
   }

@@ -1,12 +1,14 @@
 // The exchange: markets, open orders and their settlement through the ledger. Part of the engine.
 //
 // The order books (market/book.h) know ticks and lots; the rules (market/rules.h) know the money arithmetic;
-// this class joins them to the ledger. Every order is pre-funded by a ledger hold on its owner's trading
-// account, every fill is settled by moves out of the two holds, and the unused part of a hold is released as
-// soon as the order no longer needs it. docs/markets.md is the specification ("The engine: commands, checks
+// this class joins them to the ledger. Every order is pre-funded: its maximum cost and fee are locked in the
+// ledger on its owner's trading account (Ledger::lock) and the order records how much of that lock is its own;
+// every fill is settled by moves out of the two orders' locked funds, and what an order no longer needs is
+// unlocked as soon as it no longer needs it. docs/markets.md is the specification ("The engine: commands, checks
 // and events" is normative); the reference model in tests/engine re-implements it independently.
 //
-// Invariants (check_invariants): every open order's hold has exactly reservation(remaining) left; the books'
+// Invariants (check_invariants): every open order has exactly reservation(remaining) reserved, and each
+// account's locked total in the ledger is the sum of its orders' reservations; the books'
 // own invariants; each resting order is on its book with its remaining quantity; the id maps and the stop and
 // expiry sets agree with the orders; best bid < best ask.
 //
@@ -49,7 +51,7 @@ struct OrderState {
   uint64_t order_id = 0;  // 0 = a free slot
   uint64_t owner = 0;
   uint64_t client_order_id = 0;
-  uint64_t hold = 0;  // 0 = nothing reserved
+  int64_t reserved_minor = 0;  // locked on spend_account for this order: reservation(remaining)
   uint64_t spend_account = 0;
   uint64_t receive_account = 0;
   int64_t price_minor = 0;
@@ -58,7 +60,7 @@ struct OrderState {
   int64_t stop_price_minor = 0;
   uint64_t expires_at_ns = 0;  // GTD; 0 = none
   int64_t visible_minor = 0;   // iceberg slice; 0 = none
-  uint32_t fee_cap_bps = 0;    // r: the rate its hold was sized with
+  uint32_t fee_cap_bps = 0;    // r: the rate its reservation was sized with
   uint8_t side = 0;            // OrderSideCode
   uint8_t type = 0;            // OrderType
   uint8_t time_in_force = 0;   // OrderTif
@@ -174,7 +176,7 @@ class Exchange final : private FillSink {
   void activate(MarketState& market, uint32_t slot);
   void run_stops(MarketState& market);
   void end_order(MarketState& market, uint32_t slot, EventKind kind, OrderEndReason reason);
-  void release_to(MarketState& market, OrderState& order, int64_t keep_minor);
+  void release_to(OrderState& order, int64_t keep_minor);
   int64_t reservation(const MarketState& market, const OrderState& order, int64_t remaining_minor) const;
   const FeeTier& tier_of(const MarketState& market, uint64_t owner) const;
   TradingPair trading_pair(MarketState& market, uint64_t owner) const;

@@ -146,8 +146,8 @@ Result Ledger::open_account(Actor actor, uint64_t owner, uint32_t asset_id, uint
   if (asset(asset_id) == nullptr) return Result::asset_not_found;
   if (accounts_.size() >= limits_.max_accounts) return Result::account_limit_reached;
 
-  accounts_.push_back(Account{.owner = owner, .total_minor = 0, .held_minor = 0, .asset = asset_id,
-                              .kind = static_cast<AccountKind>(kind)});
+  accounts_.push_back(Account{.owner = owner, .total_minor = 0, .held_minor = 0, .locked_minor = 0,
+                              .asset = asset_id, .kind = static_cast<AccountKind>(kind)});
   *account_id = accounts_.size();
   QZ_ASSERT(accounts_.back().asset == asset_id);
   return Result::ok;
@@ -174,7 +174,7 @@ Result Ledger::transfer(Actor actor, const TransferRequest& request, TransferDon
   save_account(request.credit);
   debit->total_minor = debit_after;
   credit->total_minor = credit_after;
-  QZ_ASSERT(debit->kind == AccountKind::issuance || debit->held_minor <= debit->total_minor);
+  QZ_ASSERT(debit->kind == AccountKind::issuance || debit->available_minor() >= 0);
   *done = TransferDone{.transfer_id = next_transfer_id_++, .debit_balance_after = debit_after,
                        .credit_balance_after = credit_after};
   return Result::ok;
@@ -207,10 +207,9 @@ Result Ledger::hold(Actor actor, const HoldRequest& request, uint64_t block_time
   save_hold(hold_id);
   account->held_minor = held_after;
   holds_.insert(hold_id, Hold{.account = request.account, .credit = request.credit,
-                               .remaining_minor = request.amount_minor, .expires_at_ns = expires_at_ns,
-                               .locked = request.locked});
+                               .remaining_minor = request.amount_minor, .expires_at_ns = expires_at_ns});
   if (expires_at_ns != 0) expiries_.insert({expires_at_ns, hold_id});
-  QZ_ASSERT(account->kind == AccountKind::issuance || account->held_minor <= account->total_minor);
+  QZ_ASSERT(account->kind == AccountKind::issuance || account->available_minor() >= 0);
   *done = HoldDone{.hold_id = hold_id, .expires_at_ns = expires_at_ns, .account_held_after = held_after};
   return Result::ok;
 }
@@ -225,14 +224,13 @@ void Ledger::remove_hold(uint64_t hold_id) {
   holds_.erase(hold_id);
 }
 
-Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done, bool unlock) {
+Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done) {
   if (request.amount_minor < 0) return Result::amount_must_be_positive;
   Hold* found = request.hold == 0 ? nullptr : holds_.find(request.hold);
   if (found == nullptr) {
     return (request.hold != 0 && request.hold < next_hold_id_) ? Result::hold_already_closed : Result::hold_not_found;
   }
   Hold& held = *found;
-  if (held.locked && !unlock) return Result::hold_not_found;
   Account* debit = mutable_account(held.account);
   QZ_ASSERT(debit != nullptr);
   if (!may_debit(actor, *debit)) return Result::debit_not_permitted;
@@ -270,15 +268,13 @@ Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done
   return Result::ok;
 }
 
-Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released,
-                         bool unlock) {
+Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released) {
   if (amount_minor < 0) return Result::amount_must_be_positive;
   Hold* found = hold_id == 0 ? nullptr : holds_.find(hold_id);
   if (found == nullptr) {
     return (hold_id != 0 && hold_id < next_hold_id_) ? Result::hold_already_closed : Result::hold_not_found;
   }
   Hold& held = *found;
-  if (held.locked && !unlock) return Result::hold_not_found;
   Account* account = mutable_account(held.account);
   QZ_ASSERT(account != nullptr);
   if (!may_debit(actor, *account)) return Result::debit_not_permitted;
@@ -296,38 +292,49 @@ Result Ledger::void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, Ho
   return Result::ok;
 }
 
-void Ledger::settle_locked_hold(uint64_t hold_id, std::span<const Posting> postings, int64_t keep_minor) {
-  Hold* held = hold_id == 0 ? nullptr : holds_.find(hold_id);
-  QZ_ASSERT(held != nullptr && held->locked);
-  Account* debit = mutable_account(held->account);
+Result Ledger::lock(uint64_t account_id, int64_t amount_minor) {
+  QZ_ASSERT(amount_minor > 0);
+  Account* account = mutable_account(account_id);
+  QZ_ASSERT(account != nullptr && account->kind != AccountKind::issuance);
+  if (account->available_minor() < amount_minor) return Result::insufficient_funds;
+  save_account(account_id);
+  account->locked_minor += amount_minor;  // <= total - held: no wrap
+  QZ_ASSERT(account->available_minor() >= 0);
+  return Result::ok;
+}
+
+void Ledger::unlock(uint64_t account_id, int64_t amount_minor) {
+  Account* account = mutable_account(account_id);
+  QZ_ASSERT(account != nullptr);
+  QZ_ASSERT(amount_minor >= 0 && amount_minor <= account->locked_minor);
+  if (amount_minor == 0) return;
+  save_account(account_id);
+  account->locked_minor -= amount_minor;
+}
+
+void Ledger::settle_locked(uint64_t account_id, std::span<const Posting> postings, int64_t unlock_minor) {
+  Account* debit = mutable_account(account_id);
   QZ_ASSERT(debit != nullptr);
-  save_account(held->account);
-  save_hold(hold_id);
+  save_account(account_id);
   for (const Posting& posting : postings) {
     const int64_t amount = posting.amount_minor;
     if (amount == 0) continue;
-    QZ_ASSERT(amount > 0 && amount <= held->remaining_minor);
-    if (posting.credit != held->account) {
+    QZ_ASSERT(amount > 0 && amount <= debit->locked_minor);
+    if (posting.credit != account_id) {
       Account* credit = mutable_account(posting.credit);
       QZ_ASSERT(credit != nullptr && credit->asset == debit->asset);
       save_account(posting.credit);
       int64_t credit_after = 0;
       QZ_ASSERT(checked_add(credit->total_minor, amount, &credit_after));
       credit->total_minor = credit_after;
-      debit->total_minor -= amount;  // total >= held >= amount: no wrap
+      debit->total_minor -= amount;  // total >= locked >= amount: no wrap
       next_transfer_id_++;
     }
-    debit->held_minor -= amount;
-    held->remaining_minor -= amount;
+    debit->locked_minor -= amount;
   }
-  if (keep_minor >= 0) {
-    QZ_ASSERT(keep_minor <= held->remaining_minor);
-    debit->held_minor -= held->remaining_minor - keep_minor;
-    held->remaining_minor = keep_minor;
-  }
-  QZ_ASSERT(debit->held_minor >= 0 && held->remaining_minor >= 0);
-  QZ_ASSERT(debit->kind == AccountKind::issuance || debit->held_minor <= debit->total_minor);
-  if (held->remaining_minor == 0) remove_hold(hold_id);
+  QZ_ASSERT(unlock_minor >= 0 && unlock_minor <= debit->locked_minor);
+  debit->locked_minor -= unlock_minor;
+  QZ_ASSERT(debit->kind != AccountKind::issuance && debit->available_minor() >= 0);
 }
 
 void Ledger::expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* expired) {
@@ -385,6 +392,7 @@ void write_account(ByteWriter& out, const Account& account) {
   out.u64(account.owner);
   out.i64(account.total_minor);
   out.i64(account.held_minor);
+  out.i64(account.locked_minor);
   out.u32(account.asset);
   out.u8(static_cast<uint8_t>(account.kind));
 }
@@ -395,7 +403,6 @@ void write_hold(ByteWriter& out, uint64_t hold_id, const Hold& hold) {
   out.u64(hold.credit);
   out.i64(hold.remaining_minor);
   out.u64(hold.expires_at_ns);
-  out.u8(hold.locked ? 1 : 0);
 }
 
 void write_body(ByteWriter& out, const std::vector<Asset>& assets, const std::vector<Account>& accounts,
@@ -420,7 +427,7 @@ void write_body(ByteWriter& out, const std::vector<Asset>& assets, const std::ve
 
 void Ledger::hash_into(Sha256* hasher) const {
   QZ_ASSERT(!in_group_);
-  hasher->update("qazna.ledger.v1");
+  hasher->update("qazna.ledger.v2");
   std::vector<uint8_t> unused;
   ByteWriter ignored(&unused);
   HashBuffer buffered(hasher);
@@ -455,7 +462,7 @@ bool Ledger::read_snapshot(ByteReader* in) {
     assets_.push_back(asset);
   }
   const uint64_t account_count = in->u64();
-  constexpr size_t kAccountBytes = 29;
+  constexpr size_t kAccountBytes = 37;
   if (!in->ok() || account_count > limits_.max_accounts || account_count > in->remaining() / kAccountBytes) {
     return false;
   }
@@ -465,6 +472,7 @@ bool Ledger::read_snapshot(ByteReader* in) {
     account.owner = in->u64();
     account.total_minor = in->i64();
     account.held_minor = in->i64();
+    account.locked_minor = in->i64();
     account.asset = in->u32();
     const uint8_t kind = in->u8();
     if (!in->ok() || kind == 0 || kind > kMaxAccountKind || asset(account.asset) == nullptr) return false;
@@ -472,7 +480,7 @@ bool Ledger::read_snapshot(ByteReader* in) {
     accounts_.push_back(account);
   }
   const uint64_t hold_count = in->u64();
-  constexpr size_t kHoldBytes = 41;
+  constexpr size_t kHoldBytes = 40;
   if (!in->ok() || hold_count > limits_.max_live_holds || hold_count > in->remaining() / kHoldBytes) return false;
   uint64_t previous_id = 0;
   for (uint64_t i = 0; i < hold_count; i++) {
@@ -482,10 +490,7 @@ bool Ledger::read_snapshot(ByteReader* in) {
     hold.credit = in->u64();
     hold.remaining_minor = in->i64();
     hold.expires_at_ns = in->u64();
-    const uint8_t locked = in->u8();
-    hold.locked = locked == 1;
-    if (!in->ok() || locked > 1 || hold_id <= previous_id || hold_id >= next_hold_id_) return false;
-    if (hold.locked && hold.expires_at_ns != 0) return false;
+    if (!in->ok() || hold_id <= previous_id || hold_id >= next_hold_id_) return false;
     if (account(hold.account) == nullptr || hold.remaining_minor <= 0) return false;
     if (hold.credit != 0 && (account(hold.credit) == nullptr || hold.credit == hold.account)) return false;
     previous_id = hold_id;
@@ -521,9 +526,14 @@ std::string Ledger::check_invariants() const {
     if (account.asset == 0 || account.asset > assets_.size()) return name + " names a missing asset";
     sums[account.asset - 1] += account.total_minor;
     if (account.held_minor < 0) return name + " has negative held";
+    if (account.locked_minor < 0) return name + " has negative locked";
     if (account.kind != AccountKind::issuance) {
       if (account.total_minor < 0) return name + " is below zero but may not go negative";
-      if (account.held_minor > account.total_minor) return name + " holds more than its total";
+      if (static_cast<int128>(account.held_minor) + account.locked_minor > account.total_minor) {
+        return name + " holds and locks more than its total";
+      }
+    } else if (account.locked_minor != 0) {
+      return name + " is an issuance account but has funds locked";
     }
     if (held_by_holds[i] != account.held_minor) return name + " held differs from the sum of its live holds";
   }

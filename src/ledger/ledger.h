@@ -2,9 +2,10 @@
 //
 // Invariants (checked by check_invariants, asserted where cheap):
 //   - per asset, the totals of all its accounts sum to zero;
-//   - only issuance accounts have a negative total; every other account has 0 <= held <= total;
-//     an issuance account has 0 <= held;
-//   - an account's held equals the sum of the remaining amounts of its live holds;
+//   - only issuance accounts have a negative total; every other account has 0 <= held + locked <= total;
+//     an issuance account has 0 <= held and locks nothing;
+//   - an account's held equals the sum of the remaining amounts of its live holds; its locked is what the
+//     exchange reserved on it for open orders (the engine checks that against the orders);
 //   - ids are dense and assigned in command order: assets from 1, accounts from 1, holds from 1, transfers
 //     from 1. Nothing is ever deleted except closed holds.
 //
@@ -54,10 +55,11 @@ struct Asset {
 struct Account {
   uint64_t owner;
   int64_t total_minor;
-  int64_t held_minor;
+  int64_t held_minor;    // by live holds
+  int64_t locked_minor;  // by open orders (the exchange's reservations)
   uint32_t asset;
   AccountKind kind;
-  int64_t available_minor() const { return total_minor - held_minor; }
+  int64_t available_minor() const { return total_minor - held_minor - locked_minor; }
 };
 
 struct Hold {
@@ -65,7 +67,6 @@ struct Hold {
   uint64_t credit;  // 0 = named at post time
   int64_t remaining_minor;
   uint64_t expires_at_ns;  // 0 = never
-  bool locked;  // an order's reservation: only the exchange may post or void it (see post_hold)
 };
 
 struct Actor {
@@ -89,7 +90,6 @@ struct HoldRequest {
   uint64_t credit;  // 0 = named at post time
   int64_t amount_minor;
   uint64_t timeout_ns;  // 0 = no timeout
-  bool locked = false;  // the exchange's order holds
 };
 struct HoldDone {
   uint64_t hold_id;
@@ -153,28 +153,32 @@ class Ledger {
   // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
   // hold_credit_required, hold_credit_mismatch, accounts_must_differ (credit is the held account),
   // credit_account_not_found, asset_mismatch,
-  // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold. A locked hold (an
-  // order's reservation) is hold_not_found unless `unlock` is set: commands can never move an order's funds.
-  [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done, bool unlock = false);
+  // hold_amount_exceeded, balance_overflow. A post of the whole remainder closes the hold.
+  [[nodiscard]] Result post_hold(Actor actor, const PostRequest& request, PostDone* done);
 
   // amount_must_be_positive (negative amount), hold_not_found, hold_already_closed, debit_not_permitted,
   // hold_amount_exceeded (amount above what is still held). Releases `amount_minor` back to available, or
   // everything still held when it is 0. A partial release leaves the hold live with the rest; a release of the
   // whole remainder closes it.
-  // Locked holds as for post_hold.
-  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released,
-                                 bool unlock = false);
+  [[nodiscard]] Result void_hold(Actor actor, uint64_t hold_id, int64_t amount_minor, HoldReleased* released);
 
-  // The exchange's settlement of one side of a fill, out of an order's locked hold: each posting moves its
-  // amount to its credit account as one transfer (taking the next transfer id), except that a posting to the
-  // held account itself (a self-trade) and an amount of 0 are no transfer: the first only releases. Then, when
-  // keep_minor >= 0, the hold is trimmed to keep_minor (the rest released). A hold left empty closes. The
-  // exchange has proved every amount affordable, so each rule is an assertion here, not a rejection.
+  // Order reservations. The exchange locks on a customer account what an open order may spend (cost and
+  // largest fee) and keeps the per-order amounts itself (exchange.h); the ledger keeps each account's locked
+  // total, which no command can move: only these calls, made by the exchange, change it.
+  //
+  // lock: insufficient_funds (available below amount), or ok. The account exists and amount > 0 (asserted).
+  [[nodiscard]] Result lock(uint64_t account_id, int64_t amount_minor);
+  // Returns `amount_minor` (>= 0, at most locked) of the account's locked funds to available.
+  void unlock(uint64_t account_id, int64_t amount_minor);
+  // One side of a fill: each posting moves its amount out of the account's locked funds to its credit account
+  // as one transfer (taking the next transfer id), except that a posting to the account itself (a self-trade)
+  // and an amount of 0 are no transfer: the first only unlocks. Then `unlock_minor` more is unlocked. The
+  // exchange has proved every amount covered, so each rule is an assertion here, not a rejection.
   struct Posting {
     uint64_t credit;
     int64_t amount_minor;
   };
-  void settle_locked_hold(uint64_t hold_id, std::span<const Posting> postings, int64_t keep_minor);
+  void settle_locked(uint64_t account_id, std::span<const Posting> postings, int64_t unlock_minor);
 
   // Expires every live hold with expires_at_ns <= block_time_ns, in (expires_at_ns, hold id) order, and returns
   // what was released in that order. Not allowed inside a group.

@@ -602,8 +602,8 @@ TEST_F(QaznaCli, ExecMarketRoundTrip) {
   EXPECT_EQ(field(sell, "time_in_force"), "GTC");
   EXPECT_EQ(field(sell, "price"), "45000000.00");
   EXPECT_EQ(field(sell, "quantity"), "0.10000000");
-  EXPECT_EQ(field(sell, "hold_amount"), "0.10020000");
-  EXPECT_EQ(field(sell, "hold_amount_asset"), "BTC");
+  EXPECT_EQ(field(sell, "reserved"), "0.10020000");
+  EXPECT_EQ(field(sell, "reserved_asset"), "BTC");
   EXPECT_EQ(field(events[16], "remaining_qty"), "0.10000000");
   EXPECT_EQ(field(events[17], "side"), "SELL");
   EXPECT_EQ(field(events[17], "price"), "45000000.00");
@@ -615,8 +615,8 @@ TEST_F(QaznaCli, ExecMarketRoundTrip) {
   EXPECT_EQ(field(buy, "order"), "2");
   EXPECT_EQ(field(buy, "side"), "BUY");
   EXPECT_EQ(field(buy, "time_in_force"), "IOC");
-  EXPECT_EQ(field(buy, "hold_amount"), "1807608.00");
-  EXPECT_EQ(field(buy, "hold_amount_asset"), "KZT");
+  EXPECT_EQ(field(buy, "reserved"), "1807608.00");
+  EXPECT_EQ(field(buy, "reserved_asset"), "KZT");
   const std::string& trade = events[19];
   EXPECT_EQ(field(trade, "price"), "45000000.00");
   EXPECT_EQ(field(trade, "quantity"), "0.04000000");

@@ -121,12 +121,12 @@ TEST_F(EventJsonTest, OrderEventsPrintSpentAmountsInTheAssetTheirSideSpends) {
                                                  .self_trade_prevention = 2,
                                                  .price_minor = 45'000'000'00,
                                                  .qty_minor = 10'000'000,
-                                                 .hold = 3,
-                                                 .hold_minor = 10'020'000};
+                                                 .account = 3,
+                                                 .reserved_minor = 10'020'000};
   EXPECT_EQ(json(accepted),
             R"({"event":"order_accepted","height":7,"code":0,"result":"ok","order":1,"market":1,"symbol":"BTCKZT",)"
             R"("side":"SELL","type":"LIMIT","time_in_force":"GTC","stp":"EXPIRE_MAKER","price":"45000000.00",)"
-            R"("quantity":"0.10000000","hold":3,"hold_amount":"0.10020000","hold_amount_asset":"BTC"})");
+            R"("quantity":"0.10000000","account":3,"reserved":"0.10020000","reserved_asset":"BTC"})");
 
   Event rested = make(EventKind::order_rested);
   rested.order_rested = OrderRestedPayload{.order = 1,
@@ -151,13 +151,13 @@ TEST_F(EventJsonTest, OrderEventsPrintSpentAmountsInTheAssetTheirSideSpends) {
                                               .self_trade_prevention = 0,
                                               .price_minor = 49'500'000'00,
                                               .qty_minor = 4'000'000,
-                                              .hold = 4,
-                                              .hold_minor = 1'803'600'00};
+                                              .account = 4,
+                                              .reserved_minor = 1'803'600'00};
   const std::string taker_json = json(taker);
   EXPECT_NE(taker_json.find(R"("side":"BUY","type":"MARKET_BY_QUOTE","stp":"NONE","price":"49500000.00")"),
             std::string::npos)
       << taker_json;
-  EXPECT_NE(taker_json.find(R"("hold_amount":"1803600.00","hold_amount_asset":"KZT")"), std::string::npos)
+  EXPECT_NE(taker_json.find(R"("reserved":"1803600.00","reserved_asset":"KZT")"), std::string::npos)
       << taker_json;
 
   Event trade = make(EventKind::trade);
@@ -243,11 +243,11 @@ TEST_F(EventJsonTest, OrderEventsPrintSpentAmountsInTheAssetTheirSideSpends) {
                                             .remaining_qty_minor = 4'000'000,
                                             .executed_qty_minor = 4'000'000,
                                             .released_minor = 4'008'000,
-                                            .hold = 3};
+                                            .account = 3};
   EXPECT_EQ(json(cancelled),
             R"({"event":"order_cancelled","height":7,"code":0,"result":"ok","order":1,"market":1,"symbol":"BTCKZT",)"
             R"("reason":"by_owner","remaining_qty":"0.04000000","executed_qty":"0.04000000","released":"0.04008000",)"
-            R"("released_asset":"BTC","hold":3})");
+            R"("released_asset":"BTC","account":3})");
   EXPECT_EQ(markets_.order(1), nullptr) << "an ended order leaves the directory";
 }
 
@@ -262,11 +262,11 @@ TEST_F(EventJsonTest, UnknownOrdersAndMarketsPrintMinorUnits) {
                                           .remaining_qty_minor = 1'000'000,
                                           .executed_qty_minor = 0,
                                           .released_minor = 45'090'00,
-                                          .hold = 5};
+                                          .account = 5};
   EXPECT_EQ(json(expired),
             R"({"event":"order_expired","height":7,"code":0,"result":"ok","order":9,"market":1,"symbol":"BTCKZT",)"
             R"("reason":"good_till_date","remaining_qty":"0.01000000","executed_qty":"0.00000000",)"
-            R"("released_minor":4509000,"hold":5})");
+            R"("released_minor":4509000,"account":5})");
 
   // Without a directory (the demo's call) nothing is scaled.
   Event trade = make(EventKind::trade);

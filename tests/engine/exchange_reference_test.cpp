@@ -1,6 +1,6 @@
 // The differential test of markets and orders: the real Engine and ReferenceExchange side by side on seeded
 // random streams (order_stream.h). After every block: the same events byte for byte, the same total and held
-// of every account, the same live holds and id counters, engine.check_invariants() and the model's own
+// of every account, the same order reservations and id counters, engine.check_invariants() and the model's own
 // invariants empty, and per asset the totals sum to zero. A difference prints the first differing event of
 // each side field by field, its bytes, the commands before it and the model's view of the market.
 //
@@ -43,12 +43,11 @@ struct Limits {
   uint32_t window_levels = 1024;
 };
 
-// Every third seed runs with small limits, so that order_limit_reached, hold_limit_reached and
-// market_limit_reached are reached, and with the smallest book window.
+// Every third seed runs with small limits, so that order_limit_reached and market_limit_reached are reached,
+// and with the smallest book window.
 Limits limits_for(uint64_t seed) {
   Limits limits;
   if (seed % 3 == 0) {
-    limits.ledger.max_live_holds = 24;
     limits.markets.max_markets = 4;
     limits.markets.orders_per_market = 12;
     limits.window_levels = 64;
@@ -70,28 +69,28 @@ std::string compare_state(const Engine& engine, const ReferenceExchange& model) 
   }
   for (const auto& [id, account] : state.accounts) {
     const Account* real = ledger.account(id);
-    if (real == nullptr || real->total_minor != account.total_minor || real->held_minor != account.held_minor) {
-      out << "account " << id << " (owner " << account.owner << ", asset " << account.asset << "): engine total/held "
-          << (real ? real->total_minor : 0) << "/" << (real ? real->held_minor : 0) << ", model " << account.total_minor
-          << "/" << account.held_minor;
+    if (real == nullptr || real->total_minor != account.total_minor || real->locked_minor != account.locked_minor ||
+        real->held_minor != 0) {
+      out << "account " << id << " (owner " << account.owner << ", asset " << account.asset
+          << "): engine total/locked/held " << (real ? real->total_minor : 0) << "/" << (real ? real->locked_minor : 0)
+          << "/" << (real ? real->held_minor : 0) << ", model " << account.total_minor << "/" << account.locked_minor
+          << "/0";
       return out.str();
     }
   }
-  if (ledger.live_hold_count() != state.holds.size()) {
-    out << "live holds " << ledger.live_hold_count() << " vs model " << state.holds.size();
+  if (ledger.live_hold_count() != 0 || ledger.next_hold_id() != 1) {
+    out << "the streams place no ledger holds, but the engine has " << ledger.live_hold_count() << " live";
     return out.str();
   }
-  for (const auto& [id, hold] : state.holds) {
-    const Hold* real = ledger.hold(id);
-    if (real == nullptr || real->account != hold.account || real->remaining_minor != hold.remaining_minor) {
-      out << "hold " << id << ": engine " << (real ? real->remaining_minor : -1) << " on account "
-          << (real ? real->account : 0) << ", model " << hold.remaining_minor << " on account " << hold.account;
+  for (const auto& [id, reservation] : state.reservations) {
+    const OrderState* real = engine.exchange().order(id);
+    if (real == nullptr || real->spend_account != reservation.account ||
+        real->reserved_minor != reservation.remaining_minor) {
+      out << "order " << id << ": engine reserves " << (real ? real->reserved_minor : -1) << " on account "
+          << (real ? real->spend_account : 0) << ", model " << reservation.remaining_minor << " on account "
+          << reservation.account;
       return out.str();
     }
-  }
-  if (ledger.next_hold_id() != state.next_hold_id) {
-    out << "next hold id " << ledger.next_hold_id() << " vs model " << state.next_hold_id;
-    return out.str();
   }
   if (ledger.next_transfer_id() != state.next_transfer_id) {
     out << "next transfer id " << ledger.next_transfer_id() << " vs model " << state.next_transfer_id
@@ -259,8 +258,8 @@ std::string run_differential(uint64_t seed, uint64_t target_commands, const RunC
     model_events.clear();
     model.apply(time_ns, commands, &model_events);
     if (!model.broken_promise().empty()) {
-      // The engine, following the same rules, would post more than a hold holds (the ledger refuses, and the
-      // engine aborts on its assertion): report it before handing it the block.
+      // The engine, following the same rules, would pay more than a reservation holds (the engine aborts on its
+      // assertion): report it before handing it the block.
       return "block " + std::to_string(height) + ": following the spec, " + model.broken_promise() +
              " (see reference_exchange.h, the market_by_quote walk)";
     }
@@ -399,7 +398,6 @@ void expect_coverage(const RunStats& stats) {
       Result::linked_group_unsupported,
       Result::insufficient_funds,
       Result::amount_must_be_positive,
-      Result::hold_limit_reached,
       Result::market_assets_invalid,
       Result::market_tick_invalid,
       Result::market_lot_invalid,

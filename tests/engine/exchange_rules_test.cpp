@@ -357,7 +357,7 @@ TEST_F(ExchangeTest, HaltedMarketRefusesOrdersButAllowsCancels) {
   last_rejection = Result::ok;
   run({make_cancel_order(kAlice, 1, 1)});
   EXPECT_EQ(last_rejection, Result::ok);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Markets and orders through Engine::apply: scenarios with exact balances, holds and events.
+// Markets and orders through Engine::apply: scenarios with exact balances, reservations and events.
 // BTC has scale 8, KZT scale 2. Market 1 is BTC/KZT with tick 100.00 KZT and lot 0.0001 BTC.
 #include <gtest/gtest.h>
 
@@ -17,8 +17,8 @@ TEST_F(ExchangeTest, RestingOrderReservesCostAndFee) {
   const auto events = run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
   EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_accepted, EventKind::order_rested,
                                                    EventKind::level_changed}));
-  EXPECT_EQ(events[0].order_accepted.hold_minor, 20'040'000'00);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 20'040'000'00);
+  EXPECT_EQ(events[0].order_accepted.reserved_minor, 20'040'000'00);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 20'040'000'00);
   EXPECT_EQ(events[2].level_changed.update_id, 1u);
   EXPECT_EQ(events[2].level_changed.total_qty_minor, 5000'0000);
   expect_conserved();
@@ -39,11 +39,11 @@ TEST_F(ExchangeTest, CrossingOrdersSettleWithFeesInTheSpentAsset) {
   EXPECT_EQ(events[3].order_filled.fee_minor, 16'000'00);
   EXPECT_EQ(account(kzt(kAlice)).total_minor, 100'000'000'00 + 8'000'000'00);
   EXPECT_EQ(account(btc(kAlice)).total_minor, 10'0000'0000 - 2000'0000 - 2'0000);
-  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(btc(kAlice)).locked_minor, 0);
   EXPECT_EQ(account(btc(kBob)).total_minor, 10'0000'0000 + 2000'0000);
   EXPECT_EQ(account(kzt(kBob)).total_minor, 100'000'000'00 - 8'000'000'00 - 16'000'00);
   // Bob's remaining 0.3 BTC rests at 40,100,000.00: reservation 12,030,000.00 + 24,060.00.
-  EXPECT_EQ(account(kzt(kBob)).held_minor, 12'030'000'00 + 24'060'00);
+  EXPECT_EQ(account(kzt(kBob)).locked_minor, 12'030'000'00 + 24'060'00);
   EXPECT_EQ(account(4).total_minor, 16'000'00);
   EXPECT_EQ(account(3).total_minor, 2'0000);
   expect_conserved();
@@ -55,7 +55,7 @@ TEST_F(ExchangeTest, InsufficientFundsRejectsAndMovesNothing) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].result_code(), Result::insufficient_funds);
   (void)before;
-  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(btc(kAlice)).locked_minor, 0);
   EXPECT_EQ(engine.exchange().next_order_id(), 1u);
 }
 
@@ -66,7 +66,7 @@ TEST_F(ExchangeTest, CancelReleasesTheHold) {
   events = run({make_cancel_order(kAlice, 1, 0, 77)});
   EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::order_cancelled, EventKind::level_changed}));
   EXPECT_EQ(events[0].order_ended.released_minor, 20'040'000'00);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
   EXPECT_EQ(events[1].level_changed.total_qty_minor, 0);
   EXPECT_EQ(events[1].level_changed.update_id, 2u);
 }
@@ -88,7 +88,7 @@ TEST_F(ExchangeTest, MarketOrderByQuoteSpendsAtMostTheAmount) {
     if (event.event_kind() == EventKind::trade) spent += event.trade.price_minor / 100 * event.trade.qty_minor / 1'000'000;
   }
   EXPECT_LE(spent, 6'000'000'00);
-  EXPECT_EQ(account(kzt(kBob)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kBob)).locked_minor, 0);
   expect_conserved();
 }
 
@@ -101,7 +101,7 @@ TEST_F(ExchangeTest, SelfTradePreventionExpiresTheMaker) {
                                                    EventKind::order_rested, EventKind::level_changed,
                                                    EventKind::level_changed}));
   EXPECT_EQ(events[1].order_ended.reason, static_cast<uint8_t>(OrderEndReason::self_trade_maker));
-  EXPECT_EQ(account(btc(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(btc(kAlice)).locked_minor, 0);
   expect_conserved();
 }
 
@@ -153,7 +153,7 @@ TEST_F(ExchangeTest, GoodTillDateExpiresAtItsBlockTime) {
   ASSERT_GE(events.size(), 1u);
   EXPECT_EQ(events[0].event_kind(), EventKind::order_expired);
   EXPECT_EQ(events[0].command_index, kNoCommand);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
 }
 
 TEST_F(ExchangeTest, IcebergShowsOneSlice) {
@@ -178,7 +178,7 @@ TEST_F(ExchangeTest, HaltRefusesNewOrdersAndCloseCancelsAll) {
   const auto events = run({make_set_market_status(1, 3)});
   EXPECT_EQ(kinds(events), (std::vector<EventKind>{EventKind::market_status_changed, EventKind::order_cancelled,
                                                    EventKind::level_changed}));
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
   run({make_set_market_status(1, 1)});
   EXPECT_EQ(last_rejection, Result::market_status_invalid);
 }
@@ -189,19 +189,28 @@ TEST_F(ExchangeTest, HaltRefusesNewOrdersAndCloseCancelsAll) {
 namespace qz {
 namespace {
 
-TEST_F(ExchangeTest, CommandsCannotTouchAnOrdersHold) {
-  const auto placed = run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
-  const uint64_t hold = placed[0].order_accepted.hold;
-  Command release = make_void_hold(hold);
-  release.actor = kAlice;
-  release.role = static_cast<uint8_t>(Role::customer);
-  run({release});
-  EXPECT_EQ(last_rejection, Result::hold_not_found);
-  run({make_void_hold(hold)});  // not even the operator
-  EXPECT_EQ(last_rejection, Result::hold_not_found);
-  run({make_post_hold(hold, kzt(kBob), 1)});
-  EXPECT_EQ(last_rejection, Result::hold_not_found);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 20'040'000'00);
+TEST_F(ExchangeTest, CommandsCannotTouchAnOrdersReservation) {
+  // An order's reservation is locked, not a hold: no hold id names it, and neither a transfer nor a hold of the
+  // owner's can spend it.
+  const uint64_t holds_before = engine.ledger().next_hold_id();
+  run({limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  EXPECT_EQ(engine.ledger().next_hold_id(), holds_before);
+  const int64_t free_kzt = account(kzt(kAlice)).available_minor();
+  EXPECT_EQ(free_kzt, account(kzt(kAlice)).total_minor - 20'040'000'00);
+  Command spend = make_transfer(kzt(kAlice), kzt(kBob), free_kzt + 1);
+  spend.actor = kAlice;
+  spend.role = static_cast<uint8_t>(Role::customer);
+  run({spend});
+  EXPECT_EQ(last_rejection, Result::insufficient_funds);
+  last_rejection = Result::ok;
+  run({make_hold(kzt(kAlice), 0, free_kzt + 1, 0)});  // not even the operator
+  EXPECT_EQ(last_rejection, Result::insufficient_funds);
+  last_rejection = Result::ok;
+  run({make_hold(kzt(kAlice), 0, free_kzt, 0)});
+  EXPECT_EQ(last_rejection, Result::ok);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 20'040'000'00);
+  EXPECT_EQ(account(kzt(kAlice)).held_minor, free_kzt);
+  expect_conserved();
 }
 
 TEST_F(ExchangeTest, SnapshotCarriesMarketsAndOrders) {
@@ -265,7 +274,7 @@ TEST_F(ExchangeTest, AmendDownKeepsPriority) {
   auto events = run({make_amend_order(kAlice, 1, 1, 2000'0000)});
   ASSERT_EQ(events[0].event_kind(), EventKind::order_amended);
   EXPECT_EQ(events[0].order_amended.remaining_qty_minor, 2000'0000);
-  EXPECT_EQ(account(btc(kAlice)).held_minor, 2000'0000 + 2000'0000 * 20 / 10'000);
+  EXPECT_EQ(account(btc(kAlice)).locked_minor, 2000'0000 + 2000'0000 * 20 / 10'000);
   events = run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000)});
   ASSERT_EQ(events[1].event_kind(), EventKind::trade);
   EXPECT_EQ(events[1].trade.maker_order, 1u);  // Alice's amended order is still first
@@ -330,8 +339,8 @@ TEST_F(ExchangeTest, ClientOrderIdsWhoseHashesCollideStayApart) {
   ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
   events = run({make_cancel_order(kBob, 1, 0, bob_id2)});
   ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
-  EXPECT_EQ(account(kzt(kAlice)).held_minor, 0);
-  EXPECT_EQ(account(kzt(kBob)).held_minor, 0);
+  EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
+  EXPECT_EQ(account(kzt(kBob)).locked_minor, 0);
 }
 
 }  // namespace

@@ -486,9 +486,9 @@ Command OrderStream::customer_transfer() {
   const uint64_t debit = customer_.at({from, asset});
   const auto& accounts = model_->state().accounts;
   const auto& account = accounts.at(debit);
-  const int64_t available = account.total_minor - account.held_minor;
+  const int64_t available = account.total_minor - account.locked_minor;
   int64_t amount = available > 1 ? prng_.range(1, available) : 1;
-  if (prng_.chance(30)) amount = available + prng_.range(1, 1000);  // into the held part: insufficient_funds
+  if (prng_.chance(30)) amount = available + prng_.range(1, 1000);  // into the locked part: insufficient_funds
   const uint64_t credit = from == to ? (asset == 1 ? second_kzt_ : issuance_.at(asset)) : customer_.at({to, asset});
   Command command = make_transfer(debit, credit, std::max<int64_t>(1, amount));
   command.actor = from;

@@ -256,10 +256,10 @@ class ReferenceExchange::Run {
 
   OrderState* find_order(uint32_t market, uint64_t actor, uint64_t order_id, uint64_t client_id);
   int64_t reservation(const OrderState& order, int64_t remaining) const;
-  void post(uint64_t hold, uint64_t account, uint64_t credit, int64_t amount);
-  int64_t release(uint64_t hold, int64_t amount);
-  int64_t hold_remaining(uint64_t hold) const;
-  void set_hold_to(uint64_t hold, int64_t target);
+  void post(uint64_t order_id, uint64_t account, uint64_t credit, int64_t amount);
+  int64_t release(uint64_t order_id, int64_t amount);
+  int64_t reserved(uint64_t order_id) const;
+  void set_reserved_to(uint64_t order_id, int64_t target);
   Level& level(MarketState& m, uint8_t side, int64_t price);
   void unrest(OrderState& order);
   void end_order(OrderState& order, EventKind kind, OrderEndReason reason, uint32_t index);
@@ -364,7 +364,7 @@ Result ReferenceExchange::Run::transfer(const Command& c, uint32_t index, uint64
   if (debit->second.asset != credit->second.asset) return Result::asset_mismatch;
   if (!may_debit(c, debit->second)) return Result::debit_not_permitted;
   const bool issuance = debit->second.kind == static_cast<uint8_t>(AccountKind::issuance);
-  if (!issuance && debit->second.total_minor - debit->second.held_minor < p.amount_minor) {
+  if (!issuance && debit->second.total_minor - debit->second.locked_minor < p.amount_minor) {
     return Result::insufficient_funds;
   }
   int64_t debit_after = 0;
@@ -553,7 +553,7 @@ size_t ReferenceExchange::Run::open_orders(uint32_t market) const {
   return count;
 }
 
-// What an open limit-priced order with `remaining` must hold (docs/markets.md), with its own fee cap.
+// What an open limit-priced order with `remaining` must reserve (docs/markets.md), with its own fee cap.
 int64_t ReferenceExchange::Run::reservation(const OrderState& order, int64_t remaining) const {
   if (remaining == 0) return 0;
   int64_t reserve = 0;
@@ -563,59 +563,59 @@ int64_t ReferenceExchange::Run::reservation(const OrderState& order, int64_t rem
   return reserve;
 }
 
-int64_t ReferenceExchange::Run::hold_remaining(uint64_t hold) const {
-  const auto it = s_.holds.find(hold);
-  return it == s_.holds.end() ? 0 : it->second.remaining_minor;
+int64_t ReferenceExchange::Run::reserved(uint64_t order_id) const {
+  const auto it = s_.reservations.find(order_id);
+  return it == s_.reservations.end() ? 0 : it->second.remaining_minor;
 }
 
-// Moves `amount` out of a hold to `credit`: one ledger transfer, unless it is 0 or goes back into the hold's
-// own account (a self-trade), which only shrinks the hold (R1).
-void ReferenceExchange::Run::post(uint64_t hold, uint64_t account, uint64_t credit, int64_t amount) {
+// Moves `amount` out of an order's reservation to `credit`: one ledger transfer, unless it is 0 or goes back
+// into the reserved account itself (a self-trade), which only unlocks (R1).
+void ReferenceExchange::Run::post(uint64_t order_id, uint64_t account, uint64_t credit, int64_t amount) {
   QZ_ASSERT(amount >= 0);
   if (amount == 0) return;
-  if (s_.holds.count(hold) == 0 || s_.holds.at(hold).remaining_minor < amount) {
-    // The spec's walk (or its reading) let a fill cost more than the hold (R16): note it, and let the shortfall
-    // come from the account so that the model can go on to the end of the block.
-    HoldState& h = s_.holds[hold];
-    h.account = account;
+  if (s_.reservations.count(order_id) == 0 || s_.reservations.at(order_id).remaining_minor < amount) {
+    // The spec's walk (or its reading) let a fill cost more than the reservation (R16): note it, and let the
+    // shortfall come from the account so that the model can go on to the end of the block.
+    ReservationState& r = s_.reservations[order_id];
+    r.account = account;
     if (broken_promise_->empty()) {
-      *broken_promise_ = "a fill posts " + std::to_string(amount) + " from hold " + std::to_string(hold) +
-                         ", which holds only " + std::to_string(h.remaining_minor);
+      *broken_promise_ = "a fill posts " + std::to_string(amount) + " for order " + std::to_string(order_id) +
+                         ", which reserved only " + std::to_string(r.remaining_minor);
     }
-    s_.accounts.at(account).held_minor += amount - h.remaining_minor;
-    h.remaining_minor = amount;
+    s_.accounts.at(account).locked_minor += amount - r.remaining_minor;
+    r.remaining_minor = amount;
   }
-  HoldState& h = s_.holds.at(hold);
-  QZ_ASSERT_EQ(h.account, account);
-  AccountState& debit = s_.accounts.at(h.account);
-  h.remaining_minor -= amount;
-  debit.held_minor -= amount;
-  if (credit != h.account) {
+  ReservationState& r = s_.reservations.at(order_id);
+  QZ_ASSERT_EQ(r.account, account);
+  AccountState& debit = s_.accounts.at(r.account);
+  r.remaining_minor -= amount;
+  debit.locked_minor -= amount;
+  if (credit != r.account) {
     AccountState& to = s_.accounts.at(credit);
     QZ_ASSERT_EQ(to.asset, debit.asset);
     debit.total_minor -= amount;
     to.total_minor += amount;
     s_.next_transfer_id++;
   }
-  if (h.remaining_minor == 0) s_.holds.erase(hold);
+  if (r.remaining_minor == 0) s_.reservations.erase(order_id);
 }
 
-// Returns `amount` of a hold to available; the hold closes at 0. Returns what was released.
-int64_t ReferenceExchange::Run::release(uint64_t hold, int64_t amount) {
+// Unlocks `amount` of an order's reservation; the reservation is gone at 0. Returns what was unlocked.
+int64_t ReferenceExchange::Run::release(uint64_t order_id, int64_t amount) {
   QZ_ASSERT(amount >= 0);
   if (amount == 0) return 0;
-  HoldState& h = s_.holds.at(hold);
-  QZ_ASSERT_GE(h.remaining_minor, amount);
-  h.remaining_minor -= amount;
-  s_.accounts.at(h.account).held_minor -= amount;
-  if (h.remaining_minor == 0) s_.holds.erase(hold);
+  ReservationState& r = s_.reservations.at(order_id);
+  QZ_ASSERT_GE(r.remaining_minor, amount);
+  r.remaining_minor -= amount;
+  s_.accounts.at(r.account).locked_minor -= amount;
+  if (r.remaining_minor == 0) s_.reservations.erase(order_id);
   return amount;
 }
 
-void ReferenceExchange::Run::set_hold_to(uint64_t hold, int64_t target) {
-  const int64_t now = hold_remaining(hold);
-  QZ_ASSERT_MSG(now >= target, "a hold would have to grow");
-  release(hold, now - target);
+void ReferenceExchange::Run::set_reserved_to(uint64_t order_id, int64_t target) {
+  const int64_t now = reserved(order_id);
+  QZ_ASSERT_MSG(now >= target, "a reservation would have to grow");
+  release(order_id, now - target);
 }
 
 ReferenceExchange::Run::Level& ReferenceExchange::Run::level(MarketState& m, uint8_t side, int64_t price) {
@@ -641,10 +641,10 @@ void ReferenceExchange::Run::unrest(OrderState& order) {
   order.resting = false;
 }
 
-// An open order ends unfilled: off the book, its hold released whole, one event, gone.
+// An open order ends unfilled: off the book, its reservation unlocked whole, one event, gone.
 void ReferenceExchange::Run::end_order(OrderState& order, EventKind kind, OrderEndReason reason, uint32_t index) {
   if (order.resting) unrest(order);
-  const int64_t released = release(order.hold, hold_remaining(order.hold));
+  const int64_t released = release(order.id, reserved(order.id));
   Event event = blank(kind, index);
   event.order_ended.order = order.id;
   event.order_ended.market = order.market;
@@ -652,7 +652,7 @@ void ReferenceExchange::Run::end_order(OrderState& order, EventKind kind, OrderE
   event.order_ended.remaining_qty_minor = order.remaining_minor();
   event.order_ended.executed_qty_minor = order.executed_minor;
   event.order_ended.released_minor = released;
-  event.order_ended.hold = order.hold;
+  event.order_ended.account = order.spend_account;
   out_->push_back(event);
   s_.orders.erase(order.id);
 }
@@ -727,10 +727,10 @@ void ReferenceExchange::Run::fill(MarketState& m, OrderState& taker, OrderState&
 
   const uint64_t buyer_quote = trading_account(s_, buyer.owner, quote);
   const uint64_t seller_base = trading_account(s_, seller.owner, base);
-  post(buyer.hold, buyer_quote, trading_account(s_, seller.owner, quote), notional);
-  post(buyer.hold, buyer_quote, m.fee_account_quote, buyer_fee);
-  post(seller.hold, seller_base, trading_account(s_, buyer.owner, base), qty);
-  post(seller.hold, seller_base, m.fee_account_base, seller_fee);
+  post(buyer.id, buyer_quote, trading_account(s_, seller.owner, quote), notional);
+  post(buyer.id, buyer_quote, m.fee_account_quote, buyer_fee);
+  post(seller.id, seller_base, trading_account(s_, buyer.owner, base), qty);
+  post(seller.id, seller_base, m.fee_account_base, seller_fee);
 
   taker.executed_minor += qty;
   maker.executed_minor += qty;
@@ -750,7 +750,7 @@ void ReferenceExchange::Run::fill(MarketState& m, OrderState& taker, OrderState&
       maker_done = true;
     }
   }
-  set_hold_to(maker.hold, reservation(maker, maker.remaining_minor()));
+  set_reserved_to(maker.id, reservation(maker, maker.remaining_minor()));
 
   // R10: both sides' volumes grow after the fill (a self-trade counts twice).
   for (uint64_t owner : {maker.owner, taker.owner}) {
@@ -805,7 +805,7 @@ void ReferenceExchange::Run::fill(MarketState& m, OrderState& taker, OrderState&
         m.asks.erase(price);
       }
     }
-    QZ_ASSERT(!s_.holds.count(maker.hold));
+    QZ_ASSERT(!s_.reservations.count(maker.id));
     s_.orders.erase(maker.id);
   }
 }
@@ -867,7 +867,7 @@ void ReferenceExchange::Run::run_taker(uint64_t order_id, uint32_t taker_bps, ui
   }
 
   if (taker.remaining_minor() == 0) {
-    release(taker.hold, hold_remaining(taker.hold));
+    release(taker.id, reserved(taker.id));
     s_.orders.erase(order_id);
     return;
   }
@@ -884,7 +884,7 @@ void ReferenceExchange::Run::run_taker(uint64_t order_id, uint32_t taker_bps, ui
     level(m, taker.side, taker.price_minor).push_back(taker.id);
     taker.resting = true;
     touch(taker.market, taker.side, taker.price_minor);
-    set_hold_to(taker.hold, reservation(taker, remaining));
+    set_reserved_to(taker.id, reservation(taker, remaining));
     Event event = blank(EventKind::order_rested, index);
     event.order_rested.order = taker.id;
     event.order_rested.market = taker.market;
@@ -1108,21 +1108,18 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
     return Result::order_limit_reached;
   }
   if (overflow) return Result::amount_overflow;
-  // 11. The hold.
+  // 11. The reservation, locked on the spent account.
   const uint64_t spent_account = side == kBuy ? quote_account : base_account;
   if (reserve > 0) {
     const AccountState& account = s_.accounts.at(spent_account);
-    if (account.total_minor - account.held_minor < reserve) return Result::insufficient_funds;
-    if (s_.holds.size() >= x_.ledger_limits_.max_live_holds) return Result::hold_limit_reached;
+    if (account.total_minor - account.locked_minor < reserve) return Result::insufficient_funds;
   }
 
   // Accepted: from here on nothing fails.
   const uint64_t id = s_.next_order_id++;
-  uint64_t hold = 0;
   if (reserve > 0) {
-    hold = s_.next_hold_id++;
-    s_.holds[hold] = HoldState{.account = spent_account, .remaining_minor = reserve};
-    s_.accounts.at(spent_account).held_minor += reserve;
+    s_.reservations[id] = ReservationState{.account = spent_account, .remaining_minor = reserve};
+    s_.accounts.at(spent_account).locked_minor += reserve;
   }
   *object_id = id;  // R2
   Event accepted = blank(EventKind::order_accepted, index);
@@ -1134,8 +1131,8 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
   accepted.order_accepted.self_trade_prevention = p.self_trade_prevention;
   accepted.order_accepted.price_minor = limit;
   accepted.order_accepted.qty_minor = qty;
-  accepted.order_accepted.hold = hold;
-  accepted.order_accepted.hold_minor = reserve;
+  accepted.order_accepted.account = spent_account;
+  accepted.order_accepted.reserved_minor = reserve;
   out_->push_back(accepted);
 
   OrderState order;
@@ -1152,7 +1149,7 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
   order.stop_price_minor = p.stop_price_minor;
   order.slice_minor = iceberg ? static_cast<int64_t>(p.aux) : 0;
   order.expiry_ns = tif == OrderTif::gtd ? p.aux : 0;
-  order.hold = hold;
+  order.spend_account = spent_account;
   order.fee_cap_bps = fee_cap;
   if (qty == 0) {  // market_by_quote that reaches nothing (R11)
     flushes_ = false;
@@ -1160,6 +1157,7 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
     expired.order_ended.order = id;
     expired.order_ended.market = p.market;
     expired.order_ended.reason = static_cast<uint8_t>(OrderEndReason::market_remainder);
+    expired.order_ended.account = spent_account;
     out_->push_back(expired);
     return Result::ok;
   }
@@ -1208,14 +1206,14 @@ Result ReferenceExchange::Run::amend_order(const Command& c, uint32_t index, uin
     }
     touch(order->market, order->side, order->price_minor);
   }
-  const int64_t before = hold_remaining(order->hold);
-  set_hold_to(order->hold, reservation(*order, remaining));
+  const int64_t before = reserved(order->id);
+  set_reserved_to(order->id, reservation(*order, remaining));
   Event event = blank(EventKind::order_amended, index);
   event.order_amended.order = order->id;
   event.order_amended.market = p.market;
   event.order_amended.new_qty_minor = p.new_qty_minor;
   event.order_amended.remaining_qty_minor = remaining;
-  event.order_amended.released_minor = before - hold_remaining(order->hold);
+  event.order_amended.released_minor = before - reserved(order->id);
   out_->push_back(event);
   *object_id = x_.readings_.cancel_amend_object_zero ? 0 : order->id;  // R2
   return Result::ok;
@@ -1282,7 +1280,7 @@ void ReferenceExchange::remember(const Command& command, Result result, uint64_t
 }
 
 void ReferenceExchange::begin_block(uint64_t time_ns, std::vector<Event>* events) {
-  // Order holds have no timeout and the streams place no ledger holds: nothing expires in the ledger.
+  // The streams place no ledger holds (orders lock, they do not hold): nothing expires in the ledger.
   Run run(state_, *this, time_ns, events);
   run.expire_gtd();
   run.close_candles();
@@ -1429,17 +1427,20 @@ void ReferenceExchange::apply(uint64_t time_ns, std::span<const Command> command
 
 std::string ReferenceExchange::check_invariants() const {
   std::ostringstream out;
-  std::map<uint64_t, int64_t> held;
-  for (const auto& [id, hold] : state_.holds) {
-    if (hold.remaining_minor <= 0) return "model: hold " + std::to_string(id) + " is live with nothing held";
-    held[hold.account] += hold.remaining_minor;
+  std::map<uint64_t, int64_t> locked;
+  for (const auto& [id, reservation] : state_.reservations) {
+    if (reservation.remaining_minor <= 0) return "model: order " + std::to_string(id) + " reserves nothing";
+    if (state_.orders.count(id) == 0) return "model: ended order " + std::to_string(id) + " still reserves";
+    locked[reservation.account] += reservation.remaining_minor;
   }
   for (const auto& [id, account] : state_.accounts) {
-    const int64_t expected = held.count(id) ? held.at(id) : 0;
-    if (account.held_minor != expected) return "model: account " + std::to_string(id) + " held differs from holds";
+    const int64_t expected = locked.count(id) ? locked.at(id) : 0;
+    if (account.locked_minor != expected) {
+      return "model: account " + std::to_string(id) + " locked differs from its reservations";
+    }
     if (account.kind != static_cast<uint8_t>(AccountKind::issuance) &&
-        (account.held_minor < 0 || account.held_minor > account.total_minor)) {
-      return "model: account " + std::to_string(id) + " has held outside [0, total]";
+        (account.locked_minor < 0 || account.locked_minor > account.total_minor)) {
+      return "model: account " + std::to_string(id) + " has locked outside [0, total]";
     }
   }
   size_t resting = 0;
@@ -1449,10 +1450,10 @@ std::string ReferenceExchange::check_invariants() const {
     const bool fits = limit_reservation(m.config, book_side(order.side), order.price_minor, order.remaining_minor(),
                                         order.fee_cap_bps, &need);
     QZ_ASSERT(fits);
-    const auto hold = state_.holds.find(order.hold);
-    const int64_t have = hold == state_.holds.end() ? 0 : hold->second.remaining_minor;
+    const auto reservation = state_.reservations.find(id);
+    const int64_t have = reservation == state_.reservations.end() ? 0 : reservation->second.remaining_minor;
     if (have != need) {
-      out << "model: order " << id << " holds " << have << ", needs " << need;
+      out << "model: order " << id << " reserves " << have << ", needs " << need;
       return out.str();
     }
     if (order.resting == order.waiting) return "model: order " + std::to_string(id) + " neither rests nor waits";
@@ -1543,7 +1544,7 @@ std::string describe_any(const Event& e) {
       const auto& p = e.order_accepted;
       out << "order=" << p.order << " market=" << p.market << " side=" << int{p.side} << " type=" << int{p.type}
           << " tif=" << int{p.time_in_force} << " stp=" << int{p.self_trade_prevention} << " price=" << p.price_minor
-          << " qty=" << p.qty_minor << " hold=" << p.hold << " hold_minor=" << p.hold_minor;
+          << " qty=" << p.qty_minor << " account=" << p.account << " reserved=" << p.reserved_minor;
       break;
     }
     case EventKind::order_rested: {
@@ -1570,7 +1571,7 @@ std::string describe_any(const Event& e) {
       const auto& p = e.order_ended;
       out << "order=" << p.order << " market=" << p.market << " reason=" << int{p.reason}
           << " remaining=" << p.remaining_qty_minor << " executed=" << p.executed_qty_minor
-          << " released=" << p.released_minor << " hold=" << p.hold;
+          << " released=" << p.released_minor << " account=" << p.account;
       break;
     }
     case EventKind::order_triggered: {

@@ -3,20 +3,21 @@
 // Written from docs/markets.md ("The engine: commands, checks and events (normative)"), docs/market-book.md,
 // the comments of src/market/book.h (icebergs, self-trade prevention), src/engine/command.h, event.h and
 // engine.h. It shares no code with src/engine/exchange.* and src/market/book.*: books are std::map of price ->
-// std::deque of order ids, balances and holds are std::map, a 30-day volume is a std::map of day -> amount. It
+// std::deque of order ids, balances and reservations are std::map, a 30-day volume is a std::map of day -> amount. It
 // calls only the pure, separately tested functions of src/market/rules.h (validate_market_config,
 // check_limit_order, limit_reservation, market_notional, fill_fee, protection_price) and FeeSchedule::check.
-// The money side is the model's own: accounts (total, held), order holds and the ledger's id counters. Of the
+// The money side is the model's own: accounts (total, locked), order reservations and the ledger's transfer id
+// counter. Of the
 // ledger commands it models create_asset, open_account and transfer (what the order streams send).
 //
 // A linked group of several commands runs on a copy of the whole state, which replaces the state only when the
 // group succeeds; a lone command checks every rule before it changes anything.
 //
 // Readings of the spec where it is silent or ambiguous (questions for the lead; "R<n>" marks them in the code):
-//   R1  Transfer ids: a fill posts, in this order, the notional (buyer's hold -> seller's quote account), the
-//       buyer's fee, the quantity (seller's hold -> buyer's base account), the seller's fee, each as one ledger
-//       transfer that takes the next transfer id; a zero amount, or a movement into the hold's own account (a
-//       self-trade), is no transfer and takes no id (the hold just shrinks).
+//   R1  Transfer ids: a fill posts, in this order, the notional (buyer's reservation -> seller's quote
+//       account), the buyer's fee, the quantity (seller's reservation -> buyer's base account), the seller's fee,
+//       each as one ledger transfer that takes the next transfer id; a zero amount, or a movement into the
+//       reserved account itself (a self-trade), is no transfer and takes no id (the reservation just shrinks).
 //   R2  Duplicates (request id retries): object id = the order id for place_order (0 when rejected),
 //       cancel_order (also inside cancel-replace) and amend_order; the market id for create_market,
 //       set_market_rules, set_market_status and set_fee_tier; 0 for cancel_all.
@@ -47,7 +48,7 @@
 //   R11 A market order's amount_overflow uses the reservation with the actor's fee cap r. market_by_quote:
 //       the sell reservation is that of the walked quantity (the normative section, not the holds table's
 //       "quote / protection price, rounded up to a lot"); with no lot reachable it is accepted with price 0,
-//       qty 0, hold 0 and at once order_expired (market_remainder, all zero).
+//       qty 0, nothing reserved and at once order_expired (market_remainder, all zero).
 //   R12 Linked groups: a group still open at the end of the block is linked_group_open for every member
 //       (docs/result-codes.md step 2), whatever its kinds. A closed group of exactly cancel_order then
 //       place_order with the same market and actor is a cancel-replace; any other group with a market or
@@ -63,7 +64,7 @@
 //       A reference price given while closing is still stored and reported.
 //   R16 Was a hole in the spec: the market_by_quote walk counted the taker's own orders, which STP expire_maker
 //       (mode 2) then takes off the book while matching, so a buy could trade the walked quantity at worse prices
-//       and spend more than its hold Q + ceil(Q r). Settled: the walk leaves out the makers STP will expire
+//       and spend more than its reservation Q + ceil(Q r). Settled: the walk leaves out the makers STP will expire
 //       (modes 2 and 3). The model still reports any over-spend it would make (broken_promise()).
 //
 // Settled by the lead (docs/markets.md now says so): R2, R5 and R12 as read here; R3 (an empty cancel_all is
@@ -138,9 +139,9 @@ class ReferenceExchange {
     uint32_t asset = 0;
     uint8_t kind = 0;
     int64_t total_minor = 0;
-    int64_t held_minor = 0;
+    int64_t locked_minor = 0;  // the streams place no ledger holds: nothing is held, only locked
   };
-  struct HoldState {  // the hold of an open (or just ending) order
+  struct ReservationState {  // what an open (or just ending) order has locked
     uint64_t account = 0;
     int64_t remaining_minor = 0;
   };
@@ -161,7 +162,7 @@ class ReferenceExchange {
     int64_t visible_minor = 0;  // on the book now (resting orders)
     int64_t hidden_minor = 0;
     uint64_t expiry_ns = 0;  // GTD
-    uint64_t hold = 0;
+    uint64_t spend_account = 0;  // its reservation's account
     uint32_t fee_cap_bps = 0;  // r, fixed at placement
     bool waiting = false;      // a stop order not yet triggered
     bool resting = false;
@@ -189,9 +190,8 @@ class ReferenceExchange {
   struct State {
     std::map<uint32_t, AssetState> assets;
     std::map<uint64_t, AccountState> accounts;
-    std::map<uint64_t, HoldState> holds;  // live holds
+    std::map<uint64_t, ReservationState> reservations;  // by order id
     uint64_t next_transfer_id = 1;
-    uint64_t next_hold_id = 1;
     std::map<uint32_t, MarketState> markets;
     std::map<uint64_t, OrderState> orders;                     // open orders: resting or waiting
     std::map<VolumeKey, std::map<uint64_t, int64_t>> volumes;  // day -> quote traded
@@ -224,10 +224,11 @@ class ReferenceExchange {
   static uint64_t trading_account(const State& state, uint64_t owner, uint32_t asset);
   // 30-day volume of (owner, quote asset) at time_ns.
   static int64_t volume(const State& state, uint64_t owner, uint32_t asset, uint64_t time_ns);
-  // Empty unless following the spec made a fill spend more than its order's hold (the spec's promise that a
+  // Empty unless following the spec made a fill spend more than its order's reservation (the spec's promise that a
   // reservation covers every fill broke); then what happened, for the first time it did.
   const std::string& broken_promise() const { return broken_promise_; }
-  // Empty when the model's own invariants hold (holds = reservations, held = sum of holds, books consistent).
+  // Empty when the model's own invariants hold (each order reserves its reservation, locked = sum of them, books
+  // consistent).
   std::string check_invariants() const;
 
  private:
