@@ -55,6 +55,16 @@ int128 with_max_fee_128(int128 amount_minor, uint32_t fee_bps) {
 
 bool on_grid(int64_t value, int64_t step) { return value > 0 && value % step == 0; }
 
+// Amounts up to this one have a reservation at the highest fee (x + ceil(x / 10)) that surely fits in int64:
+// x <= (M - 1) / 11 * 10 gives x + ceil(x / 10) <= (M - 1) / 11 * 11 + 1 <= M. Larger ones are computed.
+constexpr int64_t kSurelyFitsWithMaxFee = (INT64_MAX - 1) / 11 * 10;
+static_assert(kMaxFeeBps == 1'000, "kSurelyFitsWithMaxFee assumes the highest fee is 10%");
+
+// True when amount (at most INT64_MAX) plus its largest fee at the highest rate a market may charge fits.
+bool fits_with_highest_fee(int128 amount_minor) {
+  return amount_minor <= kSurelyFitsWithMaxFee || with_max_fee_128(amount_minor, kMaxFeeBps) <= kInt64Max;
+}
+
 }  // namespace
 
 Result validate_market_config(const MarketConfig& config) {
@@ -115,8 +125,7 @@ Result check_limit_order(const MarketConfig& config, int64_t reference_price_min
   }
   // Either side's reservation at the highest fee a valid market may charge must fit, so limit_reservation can
   // never fail for an accepted order, whatever its side and fee tier.
-  if (notional > kInt64Max || with_max_fee_128(notional, kMaxFeeBps) > kInt64Max ||
-      with_max_fee_128(qty_minor, kMaxFeeBps) > kInt64Max) {
+  if (notional > kInt64Max || !fits_with_highest_fee(notional) || !fits_with_highest_fee(qty_minor)) {
     return Result::amount_overflow;
   }
   return Result::ok;
