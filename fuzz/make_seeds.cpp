@@ -261,7 +261,7 @@ void add_market_venue(Stream* stream) {
 }
 
 std::vector<Stream> engine_streams() {
-  std::vector<Stream> streams(5);
+  std::vector<Stream> streams(6);
   // Transfers and holds by a customer; a hold that times out two blocks later.
   add_venue(&streams[0]);
   streams[0].add(as_customer(qz::make_transfer(2, 3, 10'00), 42, 1));
@@ -310,6 +310,15 @@ std::vector<Stream> engine_streams() {
   gtd.place_order.aux = 1'700'000'000'000'000'000;
   streams[4].add(as_customer(gtd, 42, 3), true, 1);
   streams[4].add(as_customer(qz::make_cancel_all(42, 1), 42, 4), true);
+  // Clients: a resting order, then its owner registered, approved and frozen (the order is cancelled), a
+  // refused debit, the policy.
+  add_market_venue(&streams[5]);
+  streams[5].add(sell, true);
+  streams[5].add(qz::make_register_client(43, 1, 2, "KZ", "KZ", true));
+  streams[5].add(qz::make_set_client_status(43, 2, 2));
+  streams[5].add(qz::make_set_client_status(43, 3, 3), true);
+  streams[5].add(as_customer(qz::make_cancel_all(43, 1), 43, 5));
+  streams[5].add(qz::make_set_client_policy(true), true);
   return streams;
 }
 

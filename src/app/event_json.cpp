@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/decimal.h"
 #include "market/candles.h"
+#include "rules/clients.h"
 
 namespace qz::app {
 
@@ -32,6 +33,8 @@ const char* order_end_reason_name(uint8_t reason) {
     case OrderEndReason::good_till_date: return "good_till_date";
     case OrderEndReason::self_trade_taker: return "self_trade_taker";
     case OrderEndReason::self_trade_maker: return "self_trade_maker";
+    case OrderEndReason::client_frozen: return "client_frozen";
+    case OrderEndReason::client_offboarded: return "client_offboarded";
   }
   return "unknown";
 }
@@ -345,6 +348,30 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       market.quote("close", p.close_price_minor);
       break;
     }
+    case EventKind::client_registered:
+    case EventKind::client_updated: {
+      const ClientFactsSetPayload& p = event.client_facts;
+      json.field("client", p.client);
+      json.field("class", client_class_name(static_cast<ClientClass>(p.classification)));
+      json.field("kyc_tier", static_cast<uint32_t>(p.kyc_tier));
+      json.field("residence", std::string_view(p.residence, 2));
+      json.field("nationality", std::string_view(p.nationality, 2));
+      json.field("knowledge_test", p.knowledge_test == 1);
+      json.field("status", client_status_name(static_cast<ClientStatus>(p.status)));
+      break;
+    }
+    case EventKind::client_status_changed: {
+      const ClientStatusChangedPayload& p = event.client_status_changed;
+      json.field("client", p.client);
+      json.field("status", client_status_name(static_cast<ClientStatus>(p.status)));
+      json.field("previous_status", client_status_name(static_cast<ClientStatus>(p.previous_status)));
+      json.field("reason", client_status_reason_name(static_cast<ClientStatusReason>(p.reason)));
+      json.field("orders_cancelled", p.orders_cancelled);
+      break;
+    }
+    case EventKind::client_policy_set:
+      json.field("require_registered", event.client_policy_set.require_registered == 1);
+      break;
   }
   json.end_object();
   if (markets != nullptr) markets->observe(event, ledger);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "base/checked.h"
@@ -49,6 +50,14 @@ const std::vector<KindSpec>& kind_specs() {
       {"cancel_order", CommandKind::cancel_order, {"market", "orderId", "origClientOrderId"}},
       {"amend_order", CommandKind::amend_order, {"market", "orderId", "origClientOrderId", "newQty"}},
       {"cancel_all", CommandKind::cancel_all, {"market"}},
+      {"register_client",
+       CommandKind::register_client,
+       {"client", "class", "kyc_tier", "residence", "nationality", "knowledge_test"}},
+      {"update_client",
+       CommandKind::update_client,
+       {"client", "class", "kyc_tier", "residence", "nationality", "knowledge_test"}},
+      {"set_client_status", CommandKind::set_client_status, {"client", "status", "reason"}},
+      {"set_client_policy", CommandKind::set_client_policy, {"require_registered"}},
   };
   return specs;
 }
@@ -124,6 +133,15 @@ class Fields {
       return fail(name, std::string("must be a string, got ") + type_name(value->type()));
     }
     out->assign(text);
+    return Status::ok();
+  }
+
+  Status boolean(std::string_view name, bool required, bool* out) {
+    const element* value = find(name);
+    if (value == nullptr) return required ? missing(name) : Status::ok();
+    if (value->get_bool().get(*out) != simdjson::SUCCESS) {
+      return fail(name, std::string("must be true or false, got ") + type_name(value->type()));
+    }
     return Status::ok();
   }
 
@@ -244,6 +262,12 @@ constexpr std::array<std::string_view, 3> kSideNames = {"", "BUY", "SELL"};
 constexpr std::array<std::string_view, 5> kTifNames = {"", "GTC", "IOC", "FOK", "GTD"};
 constexpr std::array<std::string_view, 4> kStpNames = {"NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"};
 constexpr std::array<std::string_view, 3> kMarketStatusNames = {"trading", "halted", "closed"};
+constexpr std::array<std::string_view, 2> kClientClassNames = {"retail", "professional"};
+constexpr std::array<std::string_view, 3> kClientStatusNames = {"active", "frozen", "offboarded"};  // 2, 3, 4
+constexpr std::array<std::string_view, 9> kClientReasonNames = {
+    "registered",     "kyc_approved",   "compliance_review", "sanctions_match", "court_order",
+    "review_cleared", "client_request", "kyc_refused",       "dormant"};  // 1-9
+
 constexpr std::array<std::string_view, 2> kInputSides = {"BUY", "SELL"};
 constexpr std::array<std::string_view, 5> kInputTypes = {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT",
                                                          "TAKE_PROFIT_LIMIT"};
@@ -411,7 +435,8 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
     return fields.fail("cmd", "unknown command " + in_quotes(name) +
                                   " (commands: create_asset, open_account, transfer, hold, post, void, create_market,"
                                   " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
-                                  " amend_order, cancel_all, linked)");
+                                  " amend_order, cancel_all, register_client, update_client, set_client_status,"
+                                  " set_client_policy, linked)");
   }
   QZ_TRY(fields.check_known(spec->name, spec->fields, true));
 
@@ -518,6 +543,37 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       if (spec->kind == CommandKind::amend_order) QZ_TRY(fields.decimal("newQty", true, &command.new_qty));
       break;
     case CommandKind::cancel_all: QZ_TRY(fields.u32("market", true, &command.market)); break;
+    case CommandKind::register_client:
+    case CommandKind::update_client: {
+      QZ_TRY(fields.u64("client", true, &command.client));
+      size_t classification = 0;
+      QZ_TRY(fields.choice("class", true, kClientClassNames, &classification));
+      command.client_class = static_cast<uint8_t>(classification + 1);
+      QZ_TRY(fields.u8("kyc_tier", true, &command.kyc_tier));
+      std::string residence;
+      std::string nationality;
+      QZ_TRY(fields.string("residence", true, &residence));
+      QZ_TRY(fields.string("nationality", true, &nationality));
+      if (residence.size() != 2) return fields.fail("residence", "must be a two-letter country code");
+      if (nationality.size() != 2) return fields.fail("nationality", "must be a two-letter country code");
+      std::memcpy(command.residence, residence.data(), 2);
+      std::memcpy(command.nationality, nationality.data(), 2);
+      QZ_TRY(fields.boolean("knowledge_test", false, &command.knowledge_test));
+      break;
+    }
+    case CommandKind::set_client_status: {
+      QZ_TRY(fields.u64("client", true, &command.client));
+      size_t status = 0;
+      QZ_TRY(fields.choice("status", true, kClientStatusNames, &status));
+      command.client_status = static_cast<uint8_t>(status + 2);
+      size_t reason = 0;
+      QZ_TRY(fields.choice("reason", true, kClientReasonNames, &reason));
+      command.client_reason = static_cast<uint16_t>(reason + 1);
+      break;
+    }
+    case CommandKind::set_client_policy:
+      QZ_TRY(fields.boolean("require_registered", true, &command.require_registered));
+      break;
   }
   line->commands.push_back(std::move(command));
   return Status::ok();

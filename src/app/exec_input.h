@@ -89,6 +89,16 @@ struct CommandText {
   uint64_t order_id = 0;
   uint64_t client_order_id = 0;
   std::optional<std::string> new_qty;
+  // register_client, update_client, set_client_status, set_client_policy
+  uint64_t client = 0;
+  uint8_t client_class = 1;  // ClientClass
+  uint8_t kyc_tier = 0;
+  char residence[2] = {0, 0};
+  char nationality[2] = {0, 0};
+  bool knowledge_test = false;
+  uint8_t client_status = 0;   // ClientStatus
+  uint16_t client_reason = 0;  // ClientStatusReason
+  bool require_registered = false;
 };
 
 struct InputLine {

@@ -202,6 +202,18 @@ class Resolver {
         command = make_cancel_all(text.actor, text.market);
         break;
       }
+      case CommandKind::register_client:
+        command = make_register_client(text.client, text.client_class, text.kyc_tier, text.residence,
+                                       text.nationality, text.knowledge_test);
+        break;
+      case CommandKind::update_client:
+        command = make_update_client(text.client, text.client_class, text.kyc_tier, text.residence,
+                                     text.nationality, text.knowledge_test);
+        break;
+      case CommandKind::set_client_status:
+        command = make_set_client_status(text.client, text.client_status, text.client_reason);
+        break;
+      case CommandKind::set_client_policy: command = make_set_client_policy(text.require_registered); break;
     }
     command.actor = text.actor;
     command.role = static_cast<uint8_t>(text.role);

@@ -29,6 +29,10 @@ class ByteWriter {
  public:
   explicit ByteWriter(std::vector<uint8_t>* out) : out_(out) {}
   void u8(uint8_t v) { out_->push_back(v); }
+  void u16(uint16_t v) {
+    out_->push_back(static_cast<uint8_t>(v));
+    out_->push_back(static_cast<uint8_t>(v >> 8));
+  }
   void u32(uint32_t v) {
     uint8_t b[4];
     put_u32(b, v);
@@ -54,6 +58,7 @@ class ByteReader {
  public:
   ByteReader(const uint8_t* data, size_t size) : data_(data), size_(size) {}
   uint8_t u8() { return take(1) ? data_[pos_ - 1] : 0; }
+  uint16_t u16() { return take(2) ? static_cast<uint16_t>(data_[pos_ - 2] | (data_[pos_ - 1] << 8)) : 0; }
   uint32_t u32() { return take(4) ? get_u32(data_ + pos_ - 4) : 0; }
   uint64_t u64() { return take(8) ? get_u64(data_ + pos_ - 8) : 0; }
   int64_t i64() { return static_cast<int64_t>(u64()); }

@@ -77,7 +77,17 @@ namespace qz {
   X(amend_qty_invalid, 232, "new quantity must be on the lot, above what has executed and below the current quantity") \
   X(order_limit_reached, 233, "the market cannot take more open orders")                                        \
   X(order_field_invalid, 234, "order side, type, time in force or self-trade mode is out of range")             \
-  X(market_limit_reached, 235, "no more markets can be created")
+  X(market_limit_reached, 235, "no more markets can be created")                                               \
+  X(client_id_invalid, 600, "client id must not be 0")                                                         \
+  X(client_facts_invalid, 601, "client class, KYC tier (0-3) or country code (two letters A-Z) is invalid")   \
+  X(client_exists, 602, "a client with this id is already registered")                                         \
+  X(client_not_found, 603, "no client with this id is registered")                                             \
+  X(client_status_invalid, 604, "client status or reason is unknown, or the reason does not fit the status")   \
+  X(client_status_unchanged, 605, "the client already has this status")                                        \
+  X(client_pending, 606, "the client's checks are not complete: nothing can move out yet")                     \
+  X(client_frozen, 607, "the client is frozen: nothing can move out of its accounts")                          \
+  X(client_offboarded, 608, "the client is offboarded")                                                        \
+  X(client_not_registered, 609, "the venue requires a registered, active client for this")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

@@ -155,6 +155,48 @@ Command make_cancel_all(uint64_t actor, uint32_t market) {
   return command;
 }
 
+namespace {
+
+Command client_facts_command(CommandKind kind, uint64_t client, uint8_t classification, uint8_t kyc_tier,
+                             const char residence[2], const char nationality[2], bool knowledge_test) {
+  Command command = blank(kind);
+  command.client_facts.client = client;
+  command.client_facts.classification = classification;
+  command.client_facts.kyc_tier = kyc_tier;
+  std::memcpy(command.client_facts.residence, residence, 2);
+  std::memcpy(command.client_facts.nationality, nationality, 2);
+  command.client_facts.knowledge_test = knowledge_test ? 1 : 0;
+  return command;
+}
+
+}  // namespace
+
+Command make_register_client(uint64_t client, uint8_t classification, uint8_t kyc_tier, const char residence[2],
+                             const char nationality[2], bool knowledge_test) {
+  return client_facts_command(CommandKind::register_client, client, classification, kyc_tier, residence,
+                              nationality, knowledge_test);
+}
+
+Command make_update_client(uint64_t client, uint8_t classification, uint8_t kyc_tier, const char residence[2],
+                           const char nationality[2], bool knowledge_test) {
+  return client_facts_command(CommandKind::update_client, client, classification, kyc_tier, residence,
+                              nationality, knowledge_test);
+}
+
+Command make_set_client_status(uint64_t client, uint8_t status, uint16_t reason) {
+  Command command = blank(CommandKind::set_client_status);
+  command.set_client_status.client = client;
+  command.set_client_status.status = status;
+  command.set_client_status.reason = reason;
+  return command;
+}
+
+Command make_set_client_policy(bool require_registered) {
+  Command command = blank(CommandKind::set_client_policy);
+  command.set_client_policy.require_registered = require_registered ? 1 : 0;
+  return command;
+}
+
 const char* command_kind_name(CommandKind kind) {
   switch (kind) {
     case CommandKind::create_asset: return "create_asset";
@@ -171,6 +213,10 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::cancel_order: return "cancel_order";
     case CommandKind::amend_order: return "amend_order";
     case CommandKind::cancel_all: return "cancel_all";
+    case CommandKind::register_client: return "register_client";
+    case CommandKind::update_client: return "update_client";
+    case CommandKind::set_client_status: return "set_client_status";
+    case CommandKind::set_client_policy: return "set_client_policy";
   }
   return "unknown";
 }
@@ -216,6 +262,19 @@ Result validate_command(const Command& command) {
       break;
     case CommandKind::cancel_all:
       unused_zero = all_zero(command.cancel_all.zero, sizeof command.cancel_all.zero);
+      break;
+    case CommandKind::register_client:
+    case CommandKind::update_client:
+      unused_zero = command.client_facts.knowledge_test <= 1 &&
+                    all_zero(command.client_facts.zero, sizeof command.client_facts.zero);
+      break;
+    case CommandKind::set_client_status:
+      unused_zero = command.set_client_status.zero == 0 &&
+                    all_zero(command.set_client_status.zero2, sizeof command.set_client_status.zero2);
+      break;
+    case CommandKind::set_client_policy:
+      unused_zero = command.set_client_policy.require_registered <= 1 &&
+                    all_zero(command.set_client_policy.zero, sizeof command.set_client_policy.zero);
       break;
     default: return Result::unknown_command_kind;
   }

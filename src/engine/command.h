@@ -44,6 +44,11 @@ enum class CommandKind : uint16_t {
   cancel_order = 21,
   amend_order = 22,
   cancel_all = 23,
+  // Clients (operator or compliance; set_client_policy operator only). docs/clients.md.
+  register_client = 30,
+  update_client = 31,
+  set_client_status = 32,
+  set_client_policy = 33,
 };
 
 // Command flags.
@@ -191,6 +196,31 @@ struct CancelAllPayload {
   uint8_t zero[36];
 };
 
+// register_client and update_client: the facts of rules/clients.h.
+struct ClientFactsPayload {
+  uint64_t client;         // user id
+  uint8_t classification;  // ClientClass: 1 retail, 2 professional
+  uint8_t kyc_tier;        // 0-3
+  char residence[2];       // ISO 3166-1 alpha-2
+  char nationality[2];
+  uint8_t knowledge_test;  // 1 = passed
+  uint8_t zero[25];
+};
+
+// Freeze, unfreeze, approve or offboard a client. Freezing or offboarding cancels its open orders.
+struct SetClientStatusPayload {
+  uint64_t client;
+  uint8_t status;   // ClientStatus: 2 active, 3 frozen, 4 offboarded
+  uint8_t zero;
+  uint16_t reason;  // ClientStatusReason
+  uint8_t zero2[28];
+};
+
+struct SetClientPolicyPayload {
+  uint8_t require_registered;  // 1 = customer accounts move money out only for registered, active clients
+  uint8_t zero[39];
+};
+
 struct Command {
   uint16_t kind;  // CommandKind
   uint8_t flags;
@@ -213,6 +243,9 @@ struct Command {
     CancelOrderPayload cancel_order;
     AmendOrderPayload amend_order;
     CancelAllPayload cancel_all;
+    ClientFactsPayload client_facts;  // register_client, update_client
+    SetClientStatusPayload set_client_status;
+    SetClientPolicyPayload set_client_policy;
     uint8_t payload[40];
   };
 
@@ -221,6 +254,9 @@ struct Command {
 };
 
 static_assert(sizeof(CreateAssetPayload) == 40);
+static_assert(sizeof(ClientFactsPayload) == 40);
+static_assert(sizeof(SetClientStatusPayload) == 40);
+static_assert(sizeof(SetClientPolicyPayload) == 40);
 static_assert(sizeof(OpenAccountPayload) == 40);
 static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
@@ -265,6 +301,13 @@ Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, Or
 Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, uint64_t client_order_id = 0);
 Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int64_t new_qty_minor);
 Command make_cancel_all(uint64_t actor, uint32_t market);
+// Client commands, as the operator (tests and tools set another actor and role where they need one).
+Command make_register_client(uint64_t client, uint8_t classification, uint8_t kyc_tier, const char residence[2],
+                             const char nationality[2], bool knowledge_test);
+Command make_update_client(uint64_t client, uint8_t classification, uint8_t kyc_tier, const char residence[2],
+                           const char nationality[2], bool knowledge_test);
+Command make_set_client_status(uint64_t client, uint8_t status, uint16_t reason);
+Command make_set_client_policy(bool require_registered);
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 

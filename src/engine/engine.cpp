@@ -45,7 +45,9 @@ Event released_event(EventKind kind, uint32_t index, const HoldReleased& release
 }  // namespace
 
 Engine::Engine(const LedgerLimits& limits, const MarketLimits& market_limits)
-    : ledger_(limits), requests_(limits.reserved_request_ids), exchange_(&ledger_, market_limits) {}
+    : ledger_(limits), requests_(limits.reserved_request_ids), exchange_(&ledger_, &clients_, market_limits) {
+  ledger_.set_debit_gate(&client_gate_);
+}
 
 void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
   QZ_ASSERT_EQ(block.height, next_height_);
@@ -73,7 +75,7 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
       prefetch_request(block.commands[prefetched]);
     }
     const Command& head = block.commands[first];
-    if (!head.linked() && head.request_id == 0 && Exchange::handles(head.command_kind())) {
+    if (!head.linked() && head.request_id == 0 && stands_alone(head.command_kind())) {
       // The common case, a lone order command without a request id: nothing to screen or remember.
       apply_market_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
       first++;
@@ -163,7 +165,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   QZ_ASSERT(!group.empty());
   if (screen_requests(group, first_index, events)) return;
   for (const Command& command : group) {
-    if (Exchange::handles(command.command_kind())) {
+    if (stands_alone(command.command_kind())) {
       apply_market_group(group, first_index, block_time_ns, events);
       return;
     }
@@ -227,7 +229,11 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     const size_t events_before = events->size();
     uint64_t object_id = 0;
     Result result = validate_command(command);
-    if (result == Result::ok) result = exchange_.apply(command, first_index, block_time_ns, events, &object_id);
+    if (result == Result::ok) {
+      result = Exchange::handles(command.command_kind())
+                   ? exchange_.apply(command, first_index, block_time_ns, events, &object_id)
+                   : apply_client(command, first_index, events, &object_id);
+    }
     if (result != Result::ok) {
       QZ_ASSERT_EQ(events->size(), events_before);
       events->push_back(rejection(command, first_index, result));
@@ -265,6 +271,75 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), member));
     remember(group[i], member, 0);
   }
+}
+
+// Client commands (docs/clients.md). On a rejection nothing changed and nothing was appended.
+Result Engine::apply_client(const Command& command, uint32_t index, std::vector<Event>* events,
+                            uint64_t* object_id) {
+  const auto role = static_cast<Role>(command.role);
+  const bool compliance = role == Role::operator_ || role == Role::compliance;
+  switch (command.command_kind()) {
+    case CommandKind::register_client:
+    case CommandKind::update_client: {
+      if (!compliance) return Result::actor_not_permitted;
+      const ClientFactsPayload& p = command.client_facts;
+      ClientFacts facts;
+      facts.classification = static_cast<ClientClass>(p.classification);
+      facts.kyc_tier = p.kyc_tier;
+      std::memcpy(facts.residence, p.residence, 2);
+      std::memcpy(facts.nationality, p.nationality, 2);
+      facts.knowledge_test_passed = p.knowledge_test == 1;
+      const bool registering = command.command_kind() == CommandKind::register_client;
+      const Result r = registering ? clients_.register_client(p.client, facts) : clients_.update_facts(p.client, facts);
+      if (r != Result::ok) return r;
+      const Client* client = clients_.find(p.client);
+      QZ_ASSERT(client != nullptr);
+      Event& event = events->emplace_back(
+          make_event(registering ? EventKind::client_registered : EventKind::client_updated, index));
+      event.client_facts.client = p.client;
+      event.client_facts.classification = p.classification;
+      event.client_facts.kyc_tier = p.kyc_tier;
+      std::memcpy(event.client_facts.residence, p.residence, 2);
+      std::memcpy(event.client_facts.nationality, p.nationality, 2);
+      event.client_facts.knowledge_test = p.knowledge_test;
+      event.client_facts.status = static_cast<uint8_t>(client->status);
+      *object_id = p.client;
+      return Result::ok;
+    }
+    case CommandKind::set_client_status: {
+      if (!compliance) return Result::actor_not_permitted;
+      const SetClientStatusPayload& p = command.set_client_status;
+      ClientStatus previous = ClientStatus::pending;
+      const auto status = static_cast<ClientStatus>(p.status);
+      const Result r = clients_.set_status(p.client, status, static_cast<ClientStatusReason>(p.reason), &previous);
+      if (r != Result::ok) return r;
+      const size_t at = events->size();
+      Event& event = events->emplace_back(make_event(EventKind::client_status_changed, index));
+      event.client_status_changed.client = p.client;
+      event.client_status_changed.status = p.status;
+      event.client_status_changed.previous_status = static_cast<uint8_t>(previous);
+      event.client_status_changed.reason = p.reason;
+      // A frozen or offboarded client's open orders could still fill and move its money: they end now.
+      if (status == ClientStatus::frozen || status == ClientStatus::offboarded) {
+        const OrderEndReason reason =
+            status == ClientStatus::frozen ? OrderEndReason::client_frozen : OrderEndReason::client_offboarded;
+        (*events)[at].client_status_changed.orders_cancelled =
+            exchange_.cancel_owner_orders(p.client, reason, index, events);
+      }
+      *object_id = p.client;
+      return Result::ok;
+    }
+    case CommandKind::set_client_policy: {
+      if (role != Role::operator_) return Result::actor_not_permitted;
+      clients_.set_require_registered(command.set_client_policy.require_registered == 1);
+      Event& event = events->emplace_back(make_event(EventKind::client_policy_set, index));
+      event.client_policy_set.require_registered = command.set_client_policy.require_registered;
+      return Result::ok;
+    }
+    default: break;
+  }
+  QZ_ASSERT_MSG(false, "apply_client given a command it does not handle");
+  return Result::unknown_command_kind;
 }
 
 Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* event, uint64_t* object_id) {
@@ -371,6 +446,8 @@ Hash256 Engine::state_hash() const {
   ledger_.hash_into(&hasher);
   requests_.hash_into(&hasher);
   exchange_.hash_into(&hasher);
+  hasher.update("qazna.clients.v1");
+  clients_.hash_into(&hasher);
   return hasher.finish();
 }
 
@@ -378,6 +455,8 @@ std::string Engine::check_invariants() const {
   std::string problem = ledger_.check_invariants();
   if (!problem.empty()) return problem;
   problem = exchange_.check_invariants();
+  if (!problem.empty()) return problem;
+  problem = clients_.check_invariants();
   if (!problem.empty()) return problem;
   return requests_.check_invariants();
 }
@@ -395,6 +474,7 @@ void Engine::write_snapshot(std::vector<uint8_t>* out) const {
   ledger_.write_snapshot(&writer);
   requests_.write_snapshot(&writer);
   exchange_.write_snapshot(&writer);
+  clients_.write_snapshot(&writer);
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -421,6 +501,7 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!ledger_.read_snapshot(&reader)) return Status::error("snapshot: ledger section is malformed or inconsistent");
   if (!requests_.read_snapshot(&reader)) return Status::error("snapshot: request table is malformed");
   if (!exchange_.read_snapshot(&reader)) return Status::error("snapshot: markets section is malformed or inconsistent");
+  if (!clients_.read_snapshot(&reader)) return Status::error("snapshot: client registry is malformed");
   if (!reader.ok() || reader.remaining() != 0) return Status::error("snapshot: trailing or missing bytes");
   next_height_ = height;
   last_time_ns_ = time_ns;

@@ -28,6 +28,7 @@
 #include "engine/exchange.h"
 #include "ledger/ledger.h"
 #include "ledger/requests.h"
+#include "rules/clients.h"
 
 namespace qz {
 
@@ -37,7 +38,8 @@ struct BlockInput {
   std::span<const Command> commands;
 };
 
-inline constexpr uint32_t kSnapshotFormatVersion = 3;  // 2: markets and orders; 3: order reservations locked per account
+// 2: markets and orders; 3: order reservations locked per account; 4: the client registry.
+inline constexpr uint32_t kSnapshotFormatVersion = 4;
 
 class Engine {
  public:
@@ -66,6 +68,12 @@ class Engine {
   const Ledger& ledger() const { return ledger_; }
   const RequestTable& requests() const { return requests_; }
   const Exchange& exchange() const { return exchange_; }
+  const ClientRegistry& clients() const { return clients_; }
+
+  // Commands that must stand alone or in the one supported pair (market, order and client commands).
+  static bool stands_alone(CommandKind kind) {
+    return Exchange::handles(kind) || (kind >= CommandKind::register_client && kind <= CommandKind::set_client_policy);
+  }
 
  private:
   void apply_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
@@ -76,9 +84,24 @@ class Engine {
   void prefetch_request(const Command& command) const;
   void apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
                           std::vector<Event>* events);
+  Result apply_client(const Command& command, uint32_t index, std::vector<Event>* events, uint64_t* object_id);
+
+  // The ledger asks it before every debit: money leaves a customer account only if its owner may move it.
+  class ClientGate final : public DebitGate {
+   public:
+    explicit ClientGate(const ClientRegistry* clients) : clients_(clients) {}
+    Result check_debit(const Account& account) const override {
+      return account.kind == AccountKind::customer ? clients_->movable(account.owner) : Result::ok;
+    }
+
+   private:
+    const ClientRegistry* clients_;
+  };
 
   Ledger ledger_;
   RequestTable requests_;
+  ClientRegistry clients_;
+  ClientGate client_gate_{&clients_};
   Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;

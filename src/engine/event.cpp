@@ -38,6 +38,10 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::order_amended: return "order_amended";
     case EventKind::level_changed: return "level_changed";
     case EventKind::candle_closed: return "candle_closed";
+    case EventKind::client_registered: return "client_registered";
+    case EventKind::client_updated: return "client_updated";
+    case EventKind::client_status_changed: return "client_status_changed";
+    case EventKind::client_policy_set: return "client_policy_set";
   }
   return "unknown";
 }

@@ -45,8 +45,13 @@ enum class EventKind : uint16_t {
   order_amended = 37,
   level_changed = 38,
   candle_closed = 39,
+  // Clients (docs/clients.md).
+  client_registered = 40,
+  client_updated = 41,
+  client_status_changed = 42,
+  client_policy_set = 43,
 };
-inline constexpr uint16_t kMaxEventKind = 39;
+inline constexpr uint16_t kMaxEventKind = 43;
 
 // Why an order ended without filling (order_cancelled / order_expired reason). Stable numbers.
 enum class OrderEndReason : uint8_t {
@@ -62,6 +67,9 @@ enum class OrderEndReason : uint8_t {
   good_till_date = 13,
   self_trade_taker = 14,  // self-trade prevention expired this order as the aggressor
   self_trade_maker = 15,  // ... as the resting order
+  // order_cancelled, continued
+  client_frozen = 16,      // compliance froze the owner
+  client_offboarded = 17,  // the owner was offboarded
 };
 
 struct RejectedPayload {
@@ -275,6 +283,33 @@ struct CandleClosedPayload {
   int64_t close_price_minor;
 };
 
+// client_registered and client_updated: the client's facts now (and its status: pending when registered).
+struct ClientFactsSetPayload {
+  uint64_t client;
+  uint8_t classification;  // ClientClass
+  uint8_t kyc_tier;
+  char residence[2];
+  char nationality[2];
+  uint8_t knowledge_test;
+  uint8_t status;  // ClientStatus
+  uint8_t zero[32];
+};
+
+struct ClientStatusChangedPayload {
+  uint64_t client;
+  uint8_t status;  // ClientStatus, now
+  uint8_t previous_status;
+  uint16_t reason;  // ClientStatusReason
+  uint8_t zero[4];
+  uint64_t orders_cancelled;  // open orders cancelled (freeze, offboarding), each with its own order_cancelled
+  uint8_t zero2[24];
+};
+
+struct ClientPolicySetPayload {
+  uint8_t require_registered;
+  uint8_t zero[47];
+};
+
 struct Event {
   uint16_t kind;  // EventKind
   uint16_t reserved;
@@ -303,6 +338,9 @@ struct Event {
     OrderAmendedPayload order_amended;
     LevelChangedPayload level_changed;
     CandleClosedPayload candle_closed;
+    ClientFactsSetPayload client_facts;  // client_registered, client_updated
+    ClientStatusChangedPayload client_status_changed;
+    ClientPolicySetPayload client_policy_set;
     uint8_t payload[48];
   };
 
@@ -332,6 +370,9 @@ static_assert(sizeof(OrderTriggeredPayload) == 48);
 static_assert(sizeof(OrderAmendedPayload) == 48);
 static_assert(sizeof(LevelChangedPayload) == 48);
 static_assert(sizeof(CandleClosedPayload) == 48);
+static_assert(sizeof(ClientFactsSetPayload) == 48);
+static_assert(sizeof(ClientStatusChangedPayload) == 48);
+static_assert(sizeof(ClientPolicySetPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

@@ -72,7 +72,8 @@ struct Exchange::Prepared {
   bool expire_at_once = false;  // a market order with nothing to trade
 };
 
-Exchange::Exchange(Ledger* ledger, const MarketLimits& limits) : ledger_(ledger), limits_(limits) {
+Exchange::Exchange(Ledger* ledger, const ClientRegistry* clients, const MarketLimits& limits)
+    : ledger_(ledger), clients_(clients), limits_(limits) {
   QZ_ASSERT(ledger_ != nullptr);
   QZ_ASSERT(limits_.orders_per_market >= 1 && limits_.max_markets >= 1 && limits_.candle_history >= 1);
 }
@@ -363,6 +364,8 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
   const PlaceOrderPayload& p = command.place_order;
   MarketState* market = mutable_market(p.market);
   if (market == nullptr) return Result::market_not_found;
+  // 2a. the client: a pending, frozen or offboarded one places nothing.
+  if (const Result client = clients_->movable(command.actor); client != Result::ok) return client;
   const MarketConfig& config = market->config;
 
   // 3. the type / time in force / field table.
@@ -1038,6 +1041,28 @@ Result Exchange::apply_cancel_replace(const Command& cancel, const Command& plac
   QZ_ASSERT(reserve(&prepared) == Result::ok);
   *object_id = execute_place(place, prepared, index + 1, events);
   return Result::ok;
+}
+
+uint64_t Exchange::cancel_owner_orders(uint64_t owner, OrderEndReason reason, uint32_t index,
+                                       std::vector<Event>* events) {
+  events_ = events;
+  command_index_ = index;
+  struct Open {
+    uint64_t order_id;
+    uint32_t market;
+    uint32_t slot;
+  };
+  std::vector<Open> open;
+  for (const auto& market : markets_) {
+    for (uint32_t slot = 0; slot < market->slots.size(); slot++) {
+      const OrderState& order = market->slots[slot];
+      if (order.order_id != 0 && order.owner == owner) open.push_back({order.order_id, market->id, slot});
+    }
+  }
+  std::sort(open.begin(), open.end(), [](const Open& a, const Open& b) { return a.order_id < b.order_id; });
+  for (const Open& o : open) end_order(*markets_[o.market - 1], o.slot, EventKind::order_cancelled, reason);
+  flush_levels();
+  return open.size();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@
 #include "market/candles.h"
 #include "market/fees.h"
 #include "market/rules.h"
+#include "rules/clients.h"
 
 namespace qz {
 
@@ -100,7 +101,8 @@ struct MarketState {
 
 class Exchange final : private FillSink {
  public:
-  Exchange(Ledger* ledger, const MarketLimits& limits);
+  // `clients` decides whether an actor may place orders (a frozen client may not); not owned.
+  Exchange(Ledger* ledger, const ClientRegistry* clients, const MarketLimits& limits);
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -128,6 +130,9 @@ class Exchange final : private FillSink {
   [[nodiscard]] Result apply_cancel_replace(const Command& cancel, const Command& place, uint32_t index,
                                             uint64_t block_time_ns, std::vector<Event>* events,
                                             uint64_t* cancelled_id, uint64_t* object_id, size_t* failed_member);
+  // Cancels every open order of `owner` in every market, in order id order (order_cancelled with `reason`,
+  // then the level changes), as command `index`. Returns how many. For a client frozen or offboarded.
+  uint64_t cancel_owner_orders(uint64_t owner, OrderEndReason reason, uint32_t index, std::vector<Event>* events);
   // Block start: good-till-date expiries, then candles that closed.
   void begin_block(uint64_t block_time_ns, std::vector<Event>* events);
   // The ledger opened an account (kept: outside any rolled-back group). Indexes trading accounts.
@@ -187,6 +192,7 @@ class Exchange final : private FillSink {
   MarketState* mutable_market(uint32_t market_id);
 
   Ledger* ledger_;
+  const ClientRegistry* clients_;
   MarketLimits limits_;
   std::vector<std::unique_ptr<MarketState>> markets_;  // index = market id - 1
   FlatMap<OrderRef> orders_;                           // open order id -> where

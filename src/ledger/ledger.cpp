@@ -118,6 +118,10 @@ uint32_t Ledger::find_asset(std::string_view code) const {
   return 0;
 }
 
+Result Ledger::gate_debit(const Account& account) const {
+  return debit_gate_ == nullptr ? Result::ok : debit_gate_->check_debit(account);
+}
+
 bool Ledger::may_debit(Actor actor, const Account& account) const {
   if (actor.role == Role::operator_) return true;
   if (actor.role == Role::none || account.kind == AccountKind::issuance) return false;
@@ -162,6 +166,7 @@ Result Ledger::transfer(Actor actor, const TransferRequest& request, TransferDon
   if (credit == nullptr) return Result::credit_account_not_found;
   if (debit->asset != credit->asset) return Result::asset_mismatch;
   if (!may_debit(actor, *debit)) return Result::debit_not_permitted;
+  if (const Result gate = gate_debit(*debit); gate != Result::ok) return gate;
   if (debit->kind != AccountKind::issuance && debit->available_minor() < request.amount_minor) {
     return Result::insufficient_funds;
   }
@@ -191,6 +196,7 @@ Result Ledger::hold(Actor actor, const HoldRequest& request, uint64_t block_time
     if (credit->asset != account->asset) return Result::asset_mismatch;
   }
   if (!may_debit(actor, *account)) return Result::debit_not_permitted;
+  if (const Result gate = gate_debit(*account); gate != Result::ok) return gate;
   uint64_t expires_at_ns = 0;
   if (request.timeout_ns != 0 && !checked_add(block_time_ns, request.timeout_ns, &expires_at_ns)) {
     return Result::hold_timeout_invalid;
@@ -234,6 +240,7 @@ Result Ledger::post_hold(Actor actor, const PostRequest& request, PostDone* done
   Account* debit = mutable_account(held.account);
   QZ_ASSERT(debit != nullptr);
   if (!may_debit(actor, *debit)) return Result::debit_not_permitted;
+  if (const Result gate = gate_debit(*debit); gate != Result::ok) return gate;
   uint64_t credit_id = request.credit;
   if (credit_id == 0) {
     if (held.credit == 0) return Result::hold_credit_required;

@@ -118,6 +118,15 @@ struct HoldReleased {
   int64_t remaining_minor;  // still held by the hold after this; 0 = the hold is closed
 };
 
+// A rule outside the ledger that may stop money leaving an account (the engine's client rules: a frozen
+// client moves nothing out). Asked by transfer, hold and post_hold right after debit_not_permitted, before the
+// amount checks; it must not change anything and must answer the same for the same state.
+class DebitGate {
+ public:
+  virtual ~DebitGate() = default;
+  [[nodiscard]] virtual Result check_debit(const Account& account) const = 0;
+};
+
 struct LedgerLimits {
   uint32_t max_assets = 4096;
   uint64_t max_accounts = 1ull << 26;
@@ -184,6 +193,9 @@ class Ledger {
   // what was released in that order. Not allowed inside a group.
   void expire_holds(uint64_t block_time_ns, std::vector<HoldReleased>* expired);
 
+  // The gate asked before every debit (nullptr: none). Not owned; must outlive the ledger's use of it.
+  void set_debit_gate(const DebitGate* gate) { debit_gate_ = gate; }
+
   // Linked groups: changes between begin_group and end_group(false) are undone; end_group(true) keeps them.
   void begin_group();
   void end_group(bool keep);
@@ -230,6 +242,7 @@ class Ledger {
   void save_hold(uint64_t hold_id);
   Account* mutable_account(uint64_t account_id);
   bool may_debit(Actor actor, const Account& account) const;
+  Result gate_debit(const Account& account) const;
   void remove_hold(uint64_t hold_id);
 
   LedgerLimits limits_;
@@ -240,6 +253,7 @@ class Ledger {
   uint64_t next_transfer_id_ = 1;
   uint64_t next_hold_id_ = 1;
 
+  const DebitGate* debit_gate_ = nullptr;
   bool in_group_ = false;
   GroupStart group_start_{};
   std::vector<UndoEntry> undo_;

@@ -173,8 +173,33 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::cancel_order: return 24;
     case CommandKind::amend_order: return 32;
     case CommandKind::cancel_all: return 4;
+    // Client kinds: see ClientCommands below.
+    case CommandKind::register_client: return 15;
+    case CommandKind::update_client: return 15;
+    case CommandKind::set_client_status: return 12;
+    case CommandKind::set_client_policy: return 1;
   }
   return 0;
+}
+
+TEST(DecodeCommand, ClientCommandsCheckTheirZeroFieldsAndFlags) {
+  const Command valid[] = {make_register_client(7, 1, 2, "KZ", "KZ", true), make_update_client(7, 2, 3, "DE", "KZ", false),
+                           make_set_client_status(7, 3, 3), make_set_client_policy(true)};
+  for (const Command& command : valid) {
+    EXPECT_EQ(validate_command(command), Result::ok) << command_kind_name(command.command_kind());
+    Command bad = command;
+    bad.payload[39] = 1;
+    EXPECT_EQ(validate_command(bad), Result::reserved_field_not_zero) << command_kind_name(command.command_kind());
+  }
+  Command test_flag = make_register_client(7, 1, 2, "KZ", "KZ", true);
+  test_flag.client_facts.knowledge_test = 2;  // a flag byte is 0 or 1
+  EXPECT_EQ(validate_command(test_flag), Result::reserved_field_not_zero);
+  Command status = make_set_client_status(7, 3, 3);
+  status.set_client_status.zero = 1;
+  EXPECT_EQ(validate_command(status), Result::reserved_field_not_zero);
+  Command policy = make_set_client_policy(true);
+  policy.set_client_policy.require_registered = 2;
+  EXPECT_EQ(validate_command(policy), Result::reserved_field_not_zero);
 }
 
 TEST(DecodeCommand, MarketCommandsCheckTheirZeroFieldsAndOrderFields) {
@@ -344,7 +369,12 @@ TEST(DecodeCommand, RejectsAnAssetCodeWithBytesAfterItsNul) {
 // encode back to the same bytes.
 TEST(DecodeCommand, AgreesWithAnIndependentValidatorOnRandomBytes) {
   Prng prng(0xDEC0DE);
-  const std::vector<Command> kinds = one_of_each_kind();
+  std::vector<Command> kinds = one_of_each_kind();
+  for (const Command& client : {make_register_client(7, 1, 2, "KZ", "KZ", true),
+                                make_update_client(UINT64_MAX, 2, 3, "DE", "RU", false),
+                                make_set_client_status(7, 3, 4), make_set_client_policy(true)}) {
+    kinds.push_back(client);
+  }
   int disagreements = 0;
   for (int i = 0; i < 200000 && disagreements < 5; i++) {
     std::vector<uint8_t> bytes(kCommandSize);

@@ -1,5 +1,7 @@
 #include "command_stream.h"
 
+#include <string_view>
+
 #include <algorithm>
 #include <cstring>
 
@@ -153,7 +155,13 @@ void CommandStream::assign_request_id(Command* command) {
 
 void CommandStream::corrupt(Command* command) {
   switch (prng_.below(7)) {
-    case 0: command->kind = static_cast<uint16_t>(prng_.chance(50) ? 0 : 7 + prng_.below(0xFFF9)); break;
+    case 0: {
+      // A kind no command has (the ledger model knows only the ledger's kinds).
+      uint16_t kind = static_cast<uint16_t>(prng_.chance(50) ? 0 : 7 + prng_.below(0xFFF9));
+      while (command_kind_name(static_cast<CommandKind>(kind)) != std::string_view("unknown")) kind++;
+      command->kind = kind;
+      break;
+    }
     case 1: command->flags |= static_cast<uint8_t>(2u << prng_.below(7)); break;
     case 2: command->reserved = static_cast<uint32_t>(1u << prng_.below(32)); break;
     case 3: command->role = static_cast<uint8_t>(kMaxRole + 1 + prng_.below(255 - kMaxRole)); break;

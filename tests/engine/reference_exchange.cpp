@@ -1599,6 +1599,10 @@ std::string describe_any(const Event& e) {
           << " c=" << p.close_price_minor;
       break;
     }
+    case EventKind::client_registered:
+    case EventKind::client_updated:
+    case EventKind::client_status_changed:
+    case EventKind::client_policy_set: out << "(client event: not in the order streams)"; break;
   }
   out << "}";
   return out.str();

@@ -71,8 +71,30 @@ bool market_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* z
   }
 }
 
+// Client kinds: the payload byte ranges that must be zero, [from, to), and the one-byte flag that must be 0 or 1.
+bool client_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* zero, size_t* flag_byte) {
+  switch (kind) {
+    case 30: case 31: *zero = {{15, 40}}; *flag_byte = 14; return true;  // client, class, tier, 2 x country | test
+    case 32: *zero = {{9, 10}, {12, 40}}; *flag_byte = 40; return true;  // client, status | reason
+    case 33: *zero = {{1, 40}}; *flag_byte = 0; return true;             // require_registered
+    default: return false;
+  }
+}
+
 Result reference_validate(const Command& command) {
   std::vector<std::pair<size_t, size_t>> zero;
+  size_t flag_byte = 40;
+  if (client_zero_ranges(command.kind, &zero, &flag_byte)) {
+    if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
+    for (const auto& [from, to] : zero) {
+      for (size_t i = from; i < to; i++) {
+        if (command.payload[i] != 0) return Result::reserved_field_not_zero;
+      }
+    }
+    if (flag_byte < 40 && command.payload[flag_byte] > 1) return Result::reserved_field_not_zero;
+    if (command.role > kMaxRole) return Result::actor_not_permitted;
+    return Result::ok;
+  }
   if (market_zero_ranges(command.kind, &zero)) {
     if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
     for (const auto& [from, to] : zero) {
