@@ -15,7 +15,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
 targets=("$@")
-((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_order_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder)
+((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_order_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder
+                                   fuzz_sanctions_csv fuzz_sanctions_xml)
 
 # The longest input worth trying per target: decimals are short, commands are 64 bytes (a little more to try
 # wrong sizes), blocks a header, a signature and a few commands.
@@ -25,6 +26,8 @@ max_len() {
     fuzz_command_decoder) echo 96 ;;
     fuzz_order_decoder) echo 64 ;;
     fuzz_engine) echo 2080 ;;           # 32 commands of 65 bytes
+    fuzz_sanctions_csv) echo 4096 ;;    # a few list rows with long remarks
+    fuzz_sanctions_xml) echo 4096 ;;    # a few UN list entries
     *) echo 2048 ;;
   esac
 }
@@ -53,7 +56,7 @@ for target in "${targets[@]}"; do
   corpus="$dir/corpus/$target"
   artifacts="$dir/artifacts/$target"
   log="$dir/logs/$target.log"
-  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")" "$dir/seeds/$target"  # a target fuzz_make_seeds has no seeds for
   if "$dir/fuzz/$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 \
        -rss_limit_mb=2048 -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$artifacts/" \
        "$corpus" "$dir/seeds/$target" >"$log" 2>&1; then

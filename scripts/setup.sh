@@ -13,6 +13,7 @@ packages=(
   libsodium-dev                             # Ed25519 block signatures
   libcli11-dev libsimdjson-dev              # the qazna command line and its JSON input
   libzstd-dev                               # reading the compressed order-book replay streams
+  libicu-dev                                # name transliteration (screening)
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -46,6 +46,19 @@ struct DemoArgs {
 };
 int run_demo(const DemoArgs& args);
 
+struct ScreenArgs {
+  std::string name;
+  std::string dob;        // YYYY-MM-DD, YYYY-MM or YYYY; "" = unknown
+  std::string country;    // ISO 3166-1 alpha-2 or an English name; "" = unknown
+  std::string lists_dir;  // "" = ../shared/data/sanctions beside the source tree, else relative to the working dir
+  int threshold = -1;     // 0-100; -1 = the screener's default
+  size_t limit = 10;      // most hits printed
+  bool json = false;
+};
+// Screens one name against every list of the directory (docs/screening.md). Exit: 0 screened (with or without
+// hits), 2 bad query (dob, country, no letters), 3 the lists could not be loaded.
+int run_screen(const ScreenArgs& args);
+
 // The full command line (argv[0] is the program name). The only function apps/qazna/main.cpp calls.
 int run_cli(int argc, char** argv);
 

@@ -16,6 +16,7 @@
 #include "base/sha256.h"
 #include "bench/book/book_bench.h"
 #include "bench/orders/orders_bench.h"
+#include "bench/screening/screen_bench.h"
 #include "bench/ledger_bench.h"
 
 namespace qz::app {
@@ -191,6 +192,34 @@ int run_cli(int argc, char** argv) {
   bool orders_tiny = false;
   orders->add_flag("--tiny", orders_tiny, "Only the first records of the stream: a smoke run");
 
+  ScreenArgs screen_args;
+  CLI::App* screen = app.add_subcommand(
+      "screen", "Screen a name against the sanctions and PEP lists; ranked hits with scores and reasons");
+  screen->add_option("NAME", screen_args.name, "The name to screen, in any script")->required();
+  screen->add_option("--dob", screen_args.dob, "Date of birth YYYY-MM-DD (or YYYY-MM, YYYY): evidence for or against");
+  screen->add_option("--country", screen_args.country, "Country, ISO 3166 alpha-2 (KZ) or name: evidence");
+  screen->add_option("--lists", screen_args.lists_dir,
+                     "Lists directory (default ../shared/data/sanctions beside the source tree)");
+  screen->add_option("--threshold", screen_args.threshold, "Lowest score shown, 0-100 (default: the alert threshold)")
+      ->check(whole_number(0, 100));
+  screen->add_option("--limit", screen_args.limit, "Most hits shown")->check(whole_number(1, 1000));
+  screen->add_flag("--json", screen_args.json, "One JSON object instead of text");
+
+  bench::ScreenBenchOptions screen_bench_options;
+  screen_bench_options.lists_dir = QZ_DEFAULT_LISTS_DIR;
+  CLI::App* screen_bench = bench->add_subcommand(
+      "screen", "Screening: list load time, screenings per second, p50/p99 latency (docs/screening.md)");
+  screen_bench->add_option("--lists", screen_bench_options.lists_dir, "Lists directory");
+  screen_bench->add_flag("--scaled", screen_bench_options.scaled,
+                         "Also the alias-only folder and 10,000 synthetic entries (past 20k entities, 40k names)");
+  screen_bench->add_option("--screenings", screen_bench_options.screenings, "Timed screenings")
+      ->check(whole_number(1, UINT64_MAX));
+  screen_bench->add_option("--seed", screen_bench_options.seed, "Workload seed")->check(whole_number(0, UINT64_MAX));
+  screen_bench->add_option("--threshold", screen_bench_options.threshold, "Alert threshold (0 = default)")
+      ->check(whole_number(0, 100));
+  bool screen_bench_tiny = false;
+  screen_bench->add_flag("--tiny", screen_bench_tiny, "A small workload: a smoke run");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -203,6 +232,15 @@ int run_cli(int argc, char** argv) {
   if (*verify) return run_verify(verify_args);
   if (*inspect) return run_inspect(inspect_args);
   if (*demo) return run_demo(demo_args);
+  if (*screen) return run_screen(screen_args);
+  if (*bench && *screen_bench) {
+    if (screen_bench_tiny) {
+      if (screen_bench->get_option("--screenings")->count() == 0) screen_bench_options.screenings = 2'000;
+      screen_bench_options.variants = 200;
+      screen_bench_options.negatives = 100;
+    }
+    return bench::run_screen_bench(screen_bench_options) == 0 ? kExitOk : kExitFailure;
+  }
   if (*bench && *ledger) {
     if (!finish_bench_args(ledger, &bench_args)) return kExitUsage;
     return bench::run_ledger_bench(bench_args.options) == 0 ? kExitOk : kExitRefused;

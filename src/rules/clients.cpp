@@ -136,12 +136,12 @@ Result ClientRegistry::movable_slow(uint64_t client_id) const {
   return Result::client_frozen;
 }
 
-std::vector<uint64_t> ClientRegistry::sorted_ids() const {
-  std::vector<uint64_t> ids;
-  ids.reserve(clients_.size());
-  for (const Client& client : clients_) ids.push_back(client.id);
-  std::sort(ids.begin(), ids.end());
-  return ids;
+std::vector<const Client*> ClientRegistry::by_id() const {
+  std::vector<const Client*> sorted;
+  sorted.reserve(clients_.size());
+  for (const Client& client : clients_) sorted.push_back(&client);
+  std::sort(sorted.begin(), sorted.end(), [](const Client* a, const Client* b) { return a->id < b->id; });
+  return sorted;
 }
 
 namespace {
@@ -169,7 +169,7 @@ void ClientRegistry::hash_into(Sha256* hasher) const {
 void ClientRegistry::write_snapshot(ByteWriter* out) const {
   out->u8(require_registered_ ? 1 : 0);
   out->u64(clients_.size());
-  for (const uint64_t id : sorted_ids()) write_client(out, *find(id));
+  for (const Client* client : by_id()) write_client(out, *client);
 }
 
 bool ClientRegistry::read_snapshot(ByteReader* in) {

@@ -110,7 +110,7 @@ class ClientRegistry {
  private:
   Result movable_slow(uint64_t client_id) const;
   static bool facts_valid(const ClientFacts& facts);
-  std::vector<uint64_t> sorted_ids() const;
+  std::vector<const Client*> by_id() const;  // every client, in id order
 
   std::vector<Client> clients_;  // in registration order
   FlatMap<uint32_t> index_;      // client id -> position in clients_
