@@ -352,6 +352,39 @@ void add_snapshot_seeds(SeedDir* dir, const std::vector<Stream>& streams) {
 }
 }  // namespace
 
+// Small list texts in the real formats (docs/screening.md): the first byte picks the parser as the targets read it.
+void add_sanctions_seeds(SeedDir* csv, SeedDir* xml) {
+  const std::string sdn =
+      "36,\"AEROCARIBBEAN AIRLINES\",-0- ,\"CUBA\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"a.k.a. 'AERO-CARIBBEAN'.\"\r\n"
+      "306,\"MADURO MOROS, Nicolas\",\"individual\",\"VENEZUELA\",\"President\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"
+      "\"DOB 23 Nov 1962; POB Caracas, Venezuela; nationality Venezuela; Gender Male.\"\r\n\x1a";
+  const std::string alt = "306,101,\"aka\",\"MADURO, Nicolas\",-0- \r\n";
+  const std::string add = "306,201,-0- ,\"Caracas\",\"Venezuela\",-0- \r\n";
+  const std::string comments = "36,\" continued remarks\"\r\n";
+  const std::string ofac = sdn + '\xff' + alt + '\xff' + add + '\xff' + comments;
+  const std::string operator_csv =
+      "uid,name,type,dob,country,aliases,weak_aliases,list\n"
+      "KZ-1,Айгерим Серикова,individual,1980-05-01,KZ,Aigerim Serikova,,national\n";
+  for (const auto& [selector, text] : std::vector<std::pair<char, std::string>>{
+           {'\x00', sdn}, {'\x01', ofac}, {'\x02', alt}, {'\x03', operator_csv}}) {
+    const std::string input = std::string(1, selector) + text;
+    csv->add(input.data(), input.size());
+  }
+  const std::string un =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CONSOLIDATED_LIST dateGenerated=\"2026-02-27T00:00:09.554Z\">"
+      "<INDIVIDUALS><INDIVIDUAL><DATAID>1</DATAID><REFERENCE_NUMBER>QDi.001</REFERENCE_NUMBER>"
+      "<FIRST_NAME>AHMAD</FIRST_NAME><SECOND_NAME>SAEED</SECOND_NAME><NAME_ORIGINAL_SCRIPT>أحمد سعيد</NAME_ORIGINAL_SCRIPT>"
+      "<INDIVIDUAL_ALIAS><QUALITY>Low</QUALITY><ALIAS_NAME>Abu Saeed</ALIAS_NAME></INDIVIDUAL_ALIAS>"
+      "<INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE>EXACT</TYPE_OF_DATE><DATE>1970-01-01</DATE></INDIVIDUAL_DATE_OF_BIRTH>"
+      "</INDIVIDUAL></INDIVIDUALS><ENTITIES><ENTITY><DATAID>2</DATAID><FIRST_NAME>AL-SOMETHING TRUST</FIRST_NAME>"
+      "<ENTITY_ALIAS><QUALITY>Good</QUALITY><ALIAS_NAME>SOMETHING TRUST</ALIAS_NAME></ENTITY_ALIAS></ENTITY></ENTITIES>"
+      "</CONSOLIDATED_LIST>";
+  for (const char selector : {'\x00', '\x01'}) {
+    const std::string input = std::string(1, selector) + un;
+    xml->add(input.data(), input.size());
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds OUT_DIR\n");
@@ -366,6 +399,8 @@ int main(int argc, char** argv) {
   SeedDir block(out + "/fuzz_block_decoder");
   SeedDir engine(out + "/fuzz_engine");
   SeedDir snapshot(out + "/fuzz_snapshot_decoder");
+  SeedDir sanctions_csv(out + "/fuzz_sanctions_csv");
+  SeedDir sanctions_xml(out + "/fuzz_sanctions_xml");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
@@ -373,5 +408,9 @@ int main(int argc, char** argv) {
   add_block_seeds(&block, commands);
   add_engine_seeds(&engine, streams);
   add_snapshot_seeds(&snapshot, streams);
-  return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() ? 0 : 1;
+  add_sanctions_seeds(&sanctions_csv, &sanctions_xml);
+  return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
+                 sanctions_csv.ok() && sanctions_xml.ok()
+             ? 0
+             : 1;
 }

@@ -9,7 +9,7 @@
 #      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
 #      (one check per target);
-#   4. `qazna bench ledger --tiny` and `qazna bench orders --tiny` (one check each).
+#   4. `qazna bench ledger --tiny`, `qazna bench orders --tiny` and `qazna bench screen --tiny` (one check each).
 # Build directories are reused between runs (build/<preset>, build/fuzz). Keeps going after a failure, prints
 # what failed, and ends with the line "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
@@ -101,6 +101,14 @@ if ((built)); then
       pass 1
     else
       fail "qazna bench orders --tiny"
+    fi
+  fi
+  if [[ -d "$QZ_ROOT/../shared/data/sanctions" ]]; then
+    step "bench: qazna bench screen --tiny (the sanctions lists loaded, names screened)"
+    if "$dir/apps/qazna/qazna" bench screen --tiny --lists "$QZ_ROOT/../shared/data/sanctions"; then
+      pass 1
+    else
+      fail "qazna bench screen --tiny"
     fi
   fi
 fi
