@@ -319,6 +319,43 @@ int run_demo(const DemoArgs& args) {
   std::printf("block %-3llu  Aigerim's request 1 sent again: duplicate of transfer %llu, nothing moved\n",
               static_cast<unsigned long long>(step.height), static_cast<unsigned long long>(payment_transfer));
 
+  // Compliance: Bauyrzhan is registered and approved; a confirmed screening hit freezes him, and then nothing
+  // leaves his accounts, whoever asks; a review lifts the freeze.
+  constexpr uint64_t kOfficer = 9001;
+  const auto officer = [&](Command command) { return as_actor(command, kOfficer, Role::compliance); };
+  if (!demo.run("client onboarding",
+                {officer(make_register_client(kBauyrzhan, static_cast<uint8_t>(ClientClass::retail), 2, "KZ", "KZ",
+                                              false)),
+                 officer(make_set_client_status(kBauyrzhan, static_cast<uint8_t>(ClientStatus::active),
+                                                static_cast<uint16_t>(ClientStatusReason::kyc_approved)))},
+                {EventKind::client_registered, EventKind::client_status_changed}, &step)) {
+    return kExitRefused;
+  }
+  std::printf("block %-3llu  compliance registers Bauyrzhan as a client (retail, KYC tier 2, resident in KZ) and\n"
+              "           approves him (kyc_approved)\n",
+              static_cast<unsigned long long>(step.height));
+  if (!demo.run("freeze",
+                {officer(make_set_client_status(kBauyrzhan, static_cast<uint8_t>(ClientStatus::frozen),
+                                                static_cast<uint16_t>(ClientStatusReason::sanctions_match))),
+                 as_actor(make_transfer(bauyrzhan_kzt, dana_kzt, minor("100.00", 2)), kBauyrzhan, Role::customer),
+                 make_transfer(bauyrzhan_kzt, dana_kzt, minor("100.00", 2))},
+                {EventKind::client_status_changed, EventKind::rejected, EventKind::rejected}, &step)) {
+    return kExitRefused;
+  }
+  std::printf(
+      "block %-3llu  compliance freezes Bauyrzhan (sanctions_match): his transfer and the operator's from his\n"
+      "           account are both rejected, %s; his balances stay visible\n",
+      static_cast<unsigned long long>(step.height), result_name(step.events[1].result_code()));
+  if (!demo.run("unfreeze",
+                {officer(make_set_client_status(kBauyrzhan, static_cast<uint8_t>(ClientStatus::active),
+                                                static_cast<uint16_t>(ClientStatusReason::review_cleared))),
+                 as_actor(make_transfer(bauyrzhan_kzt, dana_kzt, minor("100.00", 2)), kBauyrzhan, Role::customer)},
+                {EventKind::client_status_changed, EventKind::transfer_posted}, &step)) {
+    return kExitRefused;
+  }
+  std::printf("block %-3llu  the review clears him (review_cleared): he pays Dana %s\n",
+              static_cast<unsigned long long>(step.height), demo.amount(bauyrzhan_kzt, minor("100.00", 2)).c_str());
+
   // Balances and checks on the live engine.
   std::string invariants;
   Hash256 live_state;

@@ -782,6 +782,7 @@ TEST_F(QaznaCli, RunDemoExitsZeroAndVerifies) {
   EXPECT_NE(r.out.find("duplicate"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("expired"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sum to zero: yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("client_frozen"), std::string::npos) << r.out;
   EXPECT_EQ(qazna({"verify", "--data", demo}).exit_code, 0);
   // A second run wipes its own previous demo.
   r = qazna({"run-demo", "--data", demo});
