@@ -35,6 +35,7 @@ const char* order_end_reason_name(uint8_t reason) {
     case OrderEndReason::self_trade_maker: return "self_trade_maker";
     case OrderEndReason::client_frozen: return "client_frozen";
     case OrderEndReason::client_offboarded: return "client_offboarded";
+    case OrderEndReason::client_not_active: return "client_not_active";
   }
   return "unknown";
 }
@@ -358,6 +359,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("nationality", std::string_view(p.nationality, 2));
       json.field("knowledge_test", p.knowledge_test == 1);
       json.field("status", client_status_name(static_cast<ClientStatus>(p.status)));
+      if (event.event_kind() == EventKind::client_registered) json.field("orders_cancelled", p.orders_cancelled);
       break;
     }
     case EventKind::client_status_changed: {
@@ -371,6 +373,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
     }
     case EventKind::client_policy_set:
       json.field("require_registered", event.client_policy_set.require_registered == 1);
+      json.field("orders_cancelled", event.client_policy_set.orders_cancelled);
       break;
   }
   json.end_object();

@@ -294,6 +294,7 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
       if (r != Result::ok) return r;
       const Client* client = clients_.find(p.client);
       QZ_ASSERT(client != nullptr);
+      const size_t at = events->size();
       Event& event = events->emplace_back(
           make_event(registering ? EventKind::client_registered : EventKind::client_updated, index));
       event.client_facts.client = p.client;
@@ -303,6 +304,11 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
       std::memcpy(event.client_facts.nationality, p.nationality, 2);
       event.client_facts.knowledge_test = p.knowledge_test;
       event.client_facts.status = static_cast<uint8_t>(client->status);
+      // A user who traded before it was registered is pending now: its open orders could still fill.
+      if (registering) {
+        (*events)[at].client_facts.orders_cancelled =
+            exchange_.cancel_unmovable_orders(p.client, OrderEndReason::client_not_active, index, events);
+      }
       *object_id = p.client;
       return Result::ok;
     }
@@ -324,7 +330,7 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
         const OrderEndReason reason =
             status == ClientStatus::frozen ? OrderEndReason::client_frozen : OrderEndReason::client_offboarded;
         (*events)[at].client_status_changed.orders_cancelled =
-            exchange_.cancel_owner_orders(p.client, reason, index, events);
+            exchange_.cancel_unmovable_orders(p.client, reason, index, events);
       }
       *object_id = p.client;
       return Result::ok;
@@ -332,8 +338,12 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
     case CommandKind::set_client_policy: {
       if (role != Role::operator_) return Result::actor_not_permitted;
       clients_.set_require_registered(command.set_client_policy.require_registered == 1);
+      const size_t at = events->size();
       Event& event = events->emplace_back(make_event(EventKind::client_policy_set, index));
       event.client_policy_set.require_registered = command.set_client_policy.require_registered;
+      // Turned on, the policy stops every unregistered owner: their open orders end.
+      (*events)[at].client_policy_set.orders_cancelled =
+          exchange_.cancel_unmovable_orders(0, OrderEndReason::client_not_active, index, events);
       return Result::ok;
     }
     default: break;

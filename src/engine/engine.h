@@ -90,8 +90,11 @@ class Engine {
   class ClientGate final : public DebitGate {
    public:
     explicit ClientGate(const ClientRegistry* clients) : clients_(clients) {}
+    // A customer account is its owner's; an account of another kind is a client's only when the registry knows
+    // its owner (an escrow the operator opened for a registered client). Venue accounts belong to no client.
     Result check_debit(const Account& account) const override {
-      return account.kind == AccountKind::customer ? clients_->movable(account.owner) : Result::ok;
+      if (account.kind == AccountKind::customer) return clients_->movable(account.owner);
+      return clients_->find(account.owner) == nullptr ? Result::ok : clients_->movable(account.owner);
     }
 
    private:

@@ -70,6 +70,7 @@ enum class OrderEndReason : uint8_t {
   // order_cancelled, continued
   client_frozen = 16,      // compliance froze the owner
   client_offboarded = 17,  // the owner was offboarded
+  client_not_active = 18,  // the owner may not move money: registered (pending), or unregistered under the policy
 };
 
 struct RejectedPayload {
@@ -292,7 +293,8 @@ struct ClientFactsSetPayload {
   char nationality[2];
   uint8_t knowledge_test;
   uint8_t status;  // ClientStatus
-  uint8_t zero[32];
+  uint64_t orders_cancelled;  // client_registered: open orders of the new (pending) client, cancelled
+  uint8_t zero[24];
 };
 
 struct ClientStatusChangedPayload {
@@ -307,7 +309,9 @@ struct ClientStatusChangedPayload {
 
 struct ClientPolicySetPayload {
   uint8_t require_registered;
-  uint8_t zero[47];
+  uint8_t zero[7];
+  uint64_t orders_cancelled;  // open orders of owners the policy now stops, cancelled
+  uint8_t zero2[32];
 };
 
 struct Event {

@@ -1043,8 +1043,8 @@ Result Exchange::apply_cancel_replace(const Command& cancel, const Command& plac
   return Result::ok;
 }
 
-uint64_t Exchange::cancel_owner_orders(uint64_t owner, OrderEndReason reason, uint32_t index,
-                                       std::vector<Event>* events) {
+uint64_t Exchange::cancel_unmovable_orders(uint64_t owner, OrderEndReason reason, uint32_t index,
+                                           std::vector<Event>* events) {
   events_ = events;
   command_index_ = index;
   struct Open {
@@ -1056,7 +1056,8 @@ uint64_t Exchange::cancel_owner_orders(uint64_t owner, OrderEndReason reason, ui
   for (const auto& market : markets_) {
     for (uint32_t slot = 0; slot < market->slots.size(); slot++) {
       const OrderState& order = market->slots[slot];
-      if (order.order_id != 0 && order.owner == owner) open.push_back({order.order_id, market->id, slot});
+      if (order.order_id == 0 || (owner != 0 && order.owner != owner)) continue;
+      if (clients_->movable(order.owner) != Result::ok) open.push_back({order.order_id, market->id, slot});
     }
   }
   std::sort(open.begin(), open.end(), [](const Open& a, const Open& b) { return a.order_id < b.order_id; });
@@ -1387,6 +1388,8 @@ std::string Exchange::check_invariants() const {
         return where + ": not in the order index";
       }
       if (o.remaining_minor() <= 0) return where + ": open with nothing remaining";
+      // An open order could fill and move its owner's money: its owner must be allowed to.
+      if (clients_->movable(o.owner) != Result::ok) return where + ": open, but its owner may not move money";
       if (o.reserved_minor != reservation(*market, o, o.remaining_minor())) {
         return where + ": reserved " + std::to_string(o.reserved_minor) + " is not its reservation " +
                std::to_string(reservation(*market, o, o.remaining_minor()));

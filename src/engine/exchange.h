@@ -130,9 +130,11 @@ class Exchange final : private FillSink {
   [[nodiscard]] Result apply_cancel_replace(const Command& cancel, const Command& place, uint32_t index,
                                             uint64_t block_time_ns, std::vector<Event>* events,
                                             uint64_t* cancelled_id, uint64_t* object_id, size_t* failed_member);
-  // Cancels every open order of `owner` in every market, in order id order (order_cancelled with `reason`,
-  // then the level changes), as command `index`. Returns how many. For a client frozen or offboarded.
-  uint64_t cancel_owner_orders(uint64_t owner, OrderEndReason reason, uint32_t index, std::vector<Event>* events);
+  // Cancels every open order, in every market, whose owner may no longer move money out (the client registry
+  // says so), in order id order: order_cancelled with `reason`, then the level changes, as command `index`.
+  // `owner` limits it to one owner's orders (0: every owner). Returns how many. After a client command.
+  uint64_t cancel_unmovable_orders(uint64_t owner, OrderEndReason reason, uint32_t index,
+                                   std::vector<Event>* events);
   // Block start: good-till-date expiries, then candles that closed.
   void begin_block(uint64_t block_time_ns, std::vector<Event>* events);
   // The ledger opened an account (kept: outside any rolled-back group). Indexes trading accounts.

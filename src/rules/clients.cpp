@@ -115,11 +115,11 @@ Result ClientRegistry::set_status(uint64_t client_id, ClientStatus status, Clien
   if (position == nullptr) return Result::client_not_found;
   Client& client = clients_[*position];
   if (client.status == ClientStatus::offboarded) return Result::client_offboarded;
-  if (client.status == status) return Result::client_status_unchanged;
+  // The same status with another reason is a change (a freeze for review escalated to a confirmed match).
+  if (client.status == status && client.reason == reason) return Result::client_status_unchanged;
   *previous = client.status;
   client.status = status;
   client.reason = reason;
-  QZ_ASSERT(client.status != *previous);
   return Result::ok;
 }
 

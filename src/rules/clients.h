@@ -7,7 +7,7 @@
 // native API's client records); the registry holds no text but the two country codes.
 //
 // Status changes (set_status): pending -> active | frozen | offboarded; active <-> frozen; active | frozen ->
-// offboarded. Offboarded is final. A frozen client moves nothing out (docs/clients.md): the engine checks
+// offboarded; a status may be set again with another reason. Offboarded is final. A frozen client moves nothing out (docs/clients.md): the engine checks
 // movable() before every debit of the client's accounts and every order of the client.
 //
 // Invariants (check_invariants): every entry has a known class, tier <= 3, two upper-case letters per country,
@@ -78,7 +78,8 @@ class ClientRegistry {
   // are closed). Status and reason stay.
   [[nodiscard]] Result update_facts(uint64_t client_id, const ClientFacts& facts);
   // client_id_invalid, client_status_invalid (status or reason unknown, or a reason that does not fit the
-  // status), client_not_found, client_offboarded, client_status_unchanged (already in that status). *previous
+  // status), client_not_found, client_offboarded, client_status_unchanged (already in that status for that
+  // reason; the same status with another reason is a change). *previous
   // is the status before.
   [[nodiscard]] Result set_status(uint64_t client_id, ClientStatus status, ClientStatusReason reason,
                                   ClientStatus* previous);

@@ -288,7 +288,7 @@ TEST(OrderNames, EveryReasonSideTypeAndModeHasAName) {
       {1, "by_owner"},          {2, "cancel_all"},        {3, "replaced"},          {4, "market_closed"},
       {10, "ioc_remainder"},    {11, "fok_not_filled"},   {12, "market_remainder"}, {13, "good_till_date"},
       {14, "self_trade_taker"}, {15, "self_trade_maker"}, {16, "client_frozen"},    {17, "client_offboarded"},
-      {18, "unknown"},          {0, "unknown"}};
+      {18, "client_not_active"}, {19, "unknown"},        {0, "unknown"}};
   for (const auto& [reason, name] : reasons) EXPECT_STREQ(order_end_reason_name(reason), name) << int{reason};
   EXPECT_STREQ(order_side_name(1), "BUY");
   EXPECT_STREQ(order_side_name(2), "SELL");

@@ -121,7 +121,7 @@ TEST_F(ClientsTest, StatusRuleTable) {
     EXPECT_EQ(registry(), before) << row.name;
   }
   EXPECT_EQ(last(run({compliance(make_set_client_status(7, kActive, kApproved))})), Result::ok);
-  EXPECT_EQ(last(run({compliance(make_set_client_status(7, kActive, kCleared))})), Result::client_status_unchanged);
+  EXPECT_EQ(last(run({compliance(make_set_client_status(7, kActive, kApproved))})), Result::client_status_unchanged);
   EXPECT_EQ(last(run({compliance(make_set_client_status(7, kOffboarded, kRequest))})), Result::ok);
   // Offboarded is final: no status change, no update.
   EXPECT_EQ(last(run({compliance(make_set_client_status(7, kActive, kApproved))})), Result::client_offboarded);
@@ -211,6 +211,61 @@ TEST_F(ClientsTest, PolicyRequiresRegisteredClients) {
   run({make_set_client_policy(false)});
   EXPECT_EQ(last(run({limit(kBob, OrderSideCode::buy, 40'000'000'00, 1000'0000)})), Result::ok);
   expect_conserved();
+}
+
+TEST_F(ClientsTest, RegisteringATraderCancelsTheOrdersThatCouldStillFill) {
+  // Alice trades before compliance knows her; registered, she is pending, and a resting order of hers could
+  // otherwise fill and move her money.
+  run({limit(kAlice, OrderSideCode::sell, 41'000'000'00, 1000'0000)});
+  const auto registered = run({compliance(make_register_client(kAlice, kRetail, 1, "KZ", "KZ", false))});
+  ASSERT_GE(registered.size(), 2u);
+  EXPECT_EQ(registered[0].client_facts.orders_cancelled, 1u);
+  EXPECT_EQ(registered[1].event_kind(), EventKind::order_cancelled);
+  EXPECT_EQ(registered[1].order_ended.reason, static_cast<uint8_t>(OrderEndReason::client_not_active));
+  const int64_t btc_before = account(btc(kAlice)).total_minor;
+  const auto buy = run({limit(kBob, OrderSideCode::buy, 41'000'000'00, 1000'0000)});
+  EXPECT_EQ(buy[1].event_kind(), EventKind::order_rested);  // nothing to trade with
+  EXPECT_EQ(account(btc(kAlice)).total_minor, btc_before);
+  expect_conserved();
+}
+
+TEST_F(ClientsTest, ThePolicyCancelsTheOrdersOfUnregisteredTraders) {
+  onboard(kAlice);
+  run({limit(kBob, OrderSideCode::sell, 41'000'000'00, 1000'0000), limit(kAlice, OrderSideCode::sell, 42'000'000'00, 1000'0000)});
+  const auto set = run({make_set_client_policy(true)});
+  ASSERT_GE(set.size(), 2u);
+  EXPECT_EQ(set[0].client_policy_set.orders_cancelled, 1u);  // Bob's; Alice is registered and active
+  EXPECT_EQ(set[1].order_ended.reason, static_cast<uint8_t>(OrderEndReason::client_not_active));
+  EXPECT_EQ(account(btc(kBob)).locked_minor, 0);
+  EXPECT_GT(account(btc(kAlice)).locked_minor, 0);
+  expect_conserved();
+}
+
+TEST_F(ClientsTest, AFrozenClientsOtherAccountsAreGatedToo) {
+  // An escrow account the operator opened for a registered client is the client's: frozen, nothing leaves it.
+  const auto opened = run({make_open_account(kAlice, 2, AccountKind::escrow)});
+  const uint64_t escrow = opened[0].account_opened.account;
+  run({make_transfer(2, escrow, 1'000'00)});
+  onboard(kAlice);
+  run({compliance(make_set_client_status(kAlice, kFrozen, kReview))});
+  EXPECT_EQ(last(run({as_role(make_transfer(escrow, kzt(kBob), 1'00), kAlice, Role::customer)})), Result::client_frozen);
+  EXPECT_EQ(last(run({make_transfer(escrow, kzt(kBob), 1'00)})), Result::client_frozen);
+  // The venue's own accounts (owner 0) are no client's.
+  EXPECT_EQ(last(run({make_transfer(2, kzt(kBob), 1'00)})), Result::ok);
+  expect_conserved();
+}
+
+TEST_F(ClientsTest, AFreezeCanChangeItsReason) {
+  onboard(kAlice);
+  run({compliance(make_set_client_status(kAlice, kFrozen, kReview))});
+  const auto escalated =
+      run({compliance(make_set_client_status(kAlice, kFrozen, static_cast<uint16_t>(ClientStatusReason::sanctions_match)))});
+  ASSERT_EQ(escalated[0].event_kind(), EventKind::client_status_changed);
+  EXPECT_EQ(escalated[0].client_status_changed.previous_status, kFrozen);
+  EXPECT_EQ(engine.clients().find(kAlice)->reason, ClientStatusReason::sanctions_match);
+  EXPECT_EQ(last(run({compliance(make_set_client_status(kAlice, kFrozen,
+                                                        static_cast<uint16_t>(ClientStatusReason::sanctions_match)))})),
+            Result::client_status_unchanged);
 }
 
 TEST_F(ClientsTest, ClientCommandsStandAloneAndRemember) {
