@@ -512,6 +512,10 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!requests_.read_snapshot(&reader)) return Status::error("snapshot: request table is malformed");
   if (!exchange_.read_snapshot(&reader)) return Status::error("snapshot: markets section is malformed or inconsistent");
   if (!clients_.read_snapshot(&reader)) return Status::error("snapshot: client registry is malformed");
+  // The exchange checked its orders before the registry was there: again, now that it knows who may trade.
+  if (const std::string problem = exchange_.check_invariants(); !problem.empty()) {
+    return Status::error("snapshot: markets and clients disagree: " + problem);
+  }
   if (!reader.ok() || reader.remaining() != 0) return Status::error("snapshot: trailing or missing bytes");
   next_height_ = height;
   last_time_ns_ = time_ns;

@@ -268,6 +268,27 @@ TEST_F(ClientsTest, AFreezeCanChangeItsReason) {
             Result::client_status_unchanged);
 }
 
+TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
+  onboard(kAlice);
+  run({limit(kAlice, OrderSideCode::sell, 41'000'000'00, 1000'0000)});
+  std::vector<uint8_t> bytes;
+  engine.write_snapshot(&bytes);
+  // The registry ends the body: policy u8, count u64, then Alice (id, class, tier, 2 countries, test, status,
+  // reason u16). Hand-edit her to frozen for review (the engine itself would have cancelled the order), and
+  // seal the bytes again.
+  const size_t registry = bytes.size() - 32 - (1 + 8 + 18);
+  ASSERT_EQ(get_u64(bytes.data() + registry + 9), kAlice);
+  bytes[registry + 9 + 15] = kFrozen;
+  bytes[registry + 9 + 16] = static_cast<uint8_t>(kReview);
+  bytes.resize(bytes.size() - 32);
+  const Hash256 digest = sha256(bytes.data(), bytes.size());
+  bytes.insert(bytes.end(), digest.bytes.begin(), digest.bytes.end());
+  Engine loaded(LedgerLimits{}, limits());
+  const Status status = loaded.load_snapshot(bytes);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("markets and clients disagree"), std::string::npos) << status.message();
+}
+
 TEST_F(ClientsTest, ClientCommandsStandAloneAndRemember) {
   Command a = compliance(make_register_client(7, kRetail, 1, "KZ", "KZ", false));
   a.flags = kFlagLinked;
