@@ -92,6 +92,23 @@ std::string compare_state(const Engine& engine, const ReferenceExchange& model) 
       return out.str();
     }
   }
+  // The client registry.
+  if (engine.clients().size() != state.clients.size() ||
+      engine.clients().require_registered() != state.require_registered) {
+    out << "clients: engine " << engine.clients().size() << " (policy " << engine.clients().require_registered()
+        << "), model " << state.clients.size() << " (policy " << state.require_registered << ")";
+    return out.str();
+  }
+  for (const auto& [id, client] : state.clients) {
+    const Client* real = engine.clients().find(id);
+    if (real == nullptr || static_cast<uint8_t>(real->status) != client.status ||
+        static_cast<uint16_t>(real->reason) != client.reason || real->facts.kyc_tier != client.tier ||
+        static_cast<uint8_t>(real->facts.classification) != client.classification) {
+      out << "client " << id << ": engine status " << (real ? int{static_cast<uint8_t>(real->status)} : -1)
+          << ", model " << int{client.status};
+      return out.str();
+    }
+  }
   if (ledger.next_transfer_id() != state.next_transfer_id) {
     out << "next transfer id " << ledger.next_transfer_id() << " vs model " << state.next_transfer_id
         << " (R1: transfers per fill)";
@@ -188,10 +205,10 @@ struct RunStats {
   uint64_t blocks = 0;
   uint64_t snapshots = 0;
   uint64_t events_by_kind[64] = {};
-  uint64_t rejections_by_code[400] = {};
+  uint64_t rejections_by_code[800] = {};
   uint64_t accepted_by_type[8] = {};
   uint64_t accepted_by_tif[8] = {};
-  uint64_t ended_by_reason[16] = {};
+  uint64_t ended_by_reason[32] = {};
   uint64_t stp_accepted[4] = {};  // orders accepted per STP mode
   uint64_t icebergs = 0;          // order_rested with visible < remaining
   uint64_t cascades = 0;          // commands that triggered two or more stops
@@ -210,14 +227,14 @@ void count(const std::vector<Event>& events, const ReferenceExchange& model, Run
     }
     stats->events_by_kind[e.kind < 64 ? e.kind : 0]++;
     switch (e.event_kind()) {
-      case EventKind::rejected: stats->rejections_by_code[e.result < 400 ? e.result : 0]++; break;
+      case EventKind::rejected: stats->rejections_by_code[e.result < 800 ? e.result : 0]++; break;
       case EventKind::order_accepted:
         stats->accepted_by_type[e.order_accepted.type & 7]++;
         stats->accepted_by_tif[e.order_accepted.time_in_force & 7]++;
         stats->stp_accepted[e.order_accepted.self_trade_prevention & 3]++;
         break;
       case EventKind::order_cancelled:
-      case EventKind::order_expired: stats->ended_by_reason[e.order_ended.reason & 15]++; break;
+      case EventKind::order_expired: stats->ended_by_reason[e.order_ended.reason & 31]++; break;
       case EventKind::order_rested:
         if (e.order_rested.visible_qty_minor < e.order_rested.remaining_qty_minor) stats->icebergs++;
         break;
@@ -349,7 +366,7 @@ void print_stats(const RunStats& stats) {
                 static_cast<unsigned long long>(stats.events_by_kind[kind]));
   }
   std::printf("\nrejections:");
-  for (uint32_t code = 1; code < 400; code++) {
+  for (uint32_t code = 1; code < 800; code++) {
     if (stats.rejections_by_code[code] == 0) continue;
     std::printf(" %s=%llu", result_name(static_cast<Result>(code)),
                 static_cast<unsigned long long>(stats.rejections_by_code[code]));
@@ -365,7 +382,7 @@ void print_stats(const RunStats& stats) {
     std::printf(" %llu", static_cast<unsigned long long>(stats.stp_accepted[mode]));
   }
   std::printf("\nended by reason:");
-  for (int reason = 1; reason < 16; reason++) {
+  for (int reason = 1; reason < 19; reason++) {
     if (stats.ended_by_reason[reason] != 0) {
       std::printf(" %d=%llu", reason, static_cast<unsigned long long>(stats.ended_by_reason[reason]));
     }
@@ -379,11 +396,13 @@ void print_stats(const RunStats& stats) {
 // that a customer or the operator can cause.
 void expect_coverage(const RunStats& stats) {
   for (int type = 1; type <= 6; type++) EXPECT_GT(stats.accepted_by_type[type], 0u) << "order type " << type;
-  for (int reason : {1, 2, 3, 4, 10, 11, 12, 13, 14, 15}) {
+  for (int reason : {1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 18}) {
     EXPECT_GT(stats.ended_by_reason[reason], 0u) << "end reason " << reason;
   }
   for (EventKind kind : {EventKind::order_triggered, EventKind::order_amended, EventKind::candle_closed,
-                         EventKind::duplicate, EventKind::fee_tier_set, EventKind::market_rules_set}) {
+                         EventKind::duplicate, EventKind::fee_tier_set, EventKind::market_rules_set,
+                         EventKind::client_registered, EventKind::client_updated, EventKind::client_status_changed,
+                         EventKind::client_policy_set}) {
     EXPECT_GT(stats.events_by_kind[static_cast<uint16_t>(kind)], 0u) << event_kind_name(kind);
   }
   EXPECT_GT(stats.icebergs, 0u);
@@ -430,6 +449,15 @@ void expect_coverage(const RunStats& stats) {
       Result::order_field_invalid,
       Result::market_limit_reached,
       Result::market_not_ready,
+      Result::client_id_invalid,
+      Result::client_facts_invalid,
+      Result::client_exists,
+      Result::client_status_invalid,
+      Result::client_status_unchanged,
+      Result::client_pending,
+      Result::client_frozen,
+      Result::client_offboarded,
+      Result::client_not_registered,
   };
   for (Result code : expected) {
     EXPECT_GT(stats.rejections_by_code[static_cast<uint32_t>(code)], 0u) << result_name(code) << " never seen";

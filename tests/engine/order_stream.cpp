@@ -228,11 +228,56 @@ void OrderStream::add_random(std::vector<Command>* commands) {
     command.role = old.role;
     command.request_id = old.request_id;
     commands->push_back(command);
+  } else if (roll < 975) {
+    Command command = client_command();
+    with_request_id(&command, 20);
+    commands->push_back(command);
   } else {
     Command command = place_random();
     with_request_id(&command, 70);
     commands->push_back(command);
   }
+}
+
+// Clients: mostly by a compliance officer, sometimes the operator, rarely a customer (actor_not_permitted). Most
+// commands are valid, so that traders get registered, approved, frozen and cleared while they trade; offboarding
+// (final) and the registration policy are rare, so the flow goes on.
+Command OrderStream::client_command() {
+  const uint64_t client = prng_.chance(3) ? 0 : 1 + prng_.below(kTraders);
+  const uint64_t kind = prng_.below(100);
+  Command command;
+  if (kind < 35) {
+    const char* countries[] = {"KZ", "RU", "DE", "kz", "K1"};
+    const char* residence = countries[prng_.chance(90) ? prng_.below(3) : prng_.below(5)];
+    const char* nationality = countries[prng_.chance(95) ? prng_.below(3) : prng_.below(5)];
+    const auto classification = static_cast<uint8_t>(prng_.chance(95) ? 1 + prng_.below(2) : prng_.below(4));
+    const auto tier = static_cast<uint8_t>(prng_.chance(95) ? prng_.below(4) : 4 + prng_.below(3));
+    command = prng_.chance(80) ? make_register_client(client, classification, tier, residence, nationality, prng_.chance(30))
+                               : make_update_client(client, classification, tier, residence, nationality, prng_.chance(30));
+  } else if (kind < 98) {
+    // Mostly approve or clear; freeze now and then; offboard rarely; sometimes a reason that does not fit.
+    const uint64_t pick = prng_.below(100);
+    uint8_t status = 2;
+    uint16_t reason = prng_.chance(50) ? 2 : 6;
+    if (pick >= 70 && pick < 92) {
+      status = 3;
+      reason = static_cast<uint16_t>(3 + prng_.below(3));
+    } else if (pick == 92) {
+      status = 4;
+      reason = static_cast<uint16_t>(prng_.chance(50) ? 7 : 8);
+    } else if (pick > 92) {
+      status = static_cast<uint8_t>(prng_.below(6));
+      reason = static_cast<uint16_t>(prng_.below(11));
+    }
+    command = make_set_client_status(client, status, reason);
+  } else {
+    // The policy, on only now and then: while it is on, unregistered traders stop.
+    command = make_set_client_policy(prng_.chance(30));
+  }
+  const uint64_t who = prng_.below(100);
+  command.actor = who < 85 ? 900 : who < 95 ? 10 : 1 + prng_.below(kTraders);
+  command.role = static_cast<uint8_t>(who < 85 ? Role::compliance : who < 95 ? Role::operator_ : Role::customer);
+  return command;
 }
 
 // ---- Picks --------------------------------------------------------------------------------------------------

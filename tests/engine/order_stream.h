@@ -56,6 +56,7 @@ class OrderStream {
   Command deposit();
   Command customer_transfer();
   Command fee_tier();
+  Command client_command();  // register, update, set a status, or (rarely) the registration policy
   Command market_rules();
   Command market_status();
   Command create_market();

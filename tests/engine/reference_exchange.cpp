@@ -35,7 +35,10 @@ Event rejected(const Command& command, uint32_t index, Result result) {
   return event;
 }
 
-bool is_market_kind(uint16_t kind) { return (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23); }
+// Market, order and client commands: alone, or (orders only) the cancel-replace pair.
+bool is_market_kind(uint16_t kind) {
+  return (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23) || (kind >= 30 && kind <= 33);
+}
 
 bool is_operator(const Command& c) { return c.role == static_cast<uint8_t>(Role::operator_); }
 
@@ -165,8 +168,15 @@ Result reference_validate_any(const Command& command) {
     case 21: unused = {{4, 8}, {24, 40}}; break;
     case 22: unused = {{4, 8}, {32, 40}}; break;
     case 23: unused = {{4, 40}}; break;
+    case 30:
+    case 31: unused = {{15, 40}}; break;
+    case 32: unused = {{9, 10}, {12, 40}}; break;
+    case 33: unused = {{1, 40}}; break;
     default: return Result::unknown_command_kind;
   }
+  // Client commands' one-byte flags (knowledge test, require registered) are 0 or 1.
+  if ((command.kind == 30 || command.kind == 31) && command.payload[14] > 1) return Result::reserved_field_not_zero;
+  if (command.kind == 33 && command.payload[0] > 1) return Result::reserved_field_not_zero;
   if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
   for (const auto& [from, to] : unused) {
     for (size_t i = from; i < to; i++) {
@@ -253,6 +263,13 @@ class ReferenceExchange::Run {
   Result cancel_order(const Command& c, uint32_t index, uint64_t* object_id, OrderEndReason reason);
   Result amend_order(const Command& c, uint32_t index, uint64_t* object_id);
   Result cancel_all(const Command& c, uint32_t index, uint64_t* object_id);
+  // Clients (docs/clients.md).
+  Result client_facts(const Command& c, uint32_t index, uint64_t* object_id);
+  Result set_client_status(const Command& c, uint32_t index, uint64_t* object_id);
+  Result set_client_policy(const Command& c, uint32_t index, uint64_t* object_id);
+  Result movable(uint64_t owner) const;
+  Result debit_gate(const AccountState& account) const;
+  uint64_t cancel_unmovable(uint64_t owner, OrderEndReason reason, uint32_t index);
 
   OrderState* find_order(uint32_t market, uint64_t actor, uint64_t order_id, uint64_t client_id);
   int64_t reservation(const OrderState& order, int64_t remaining) const;
@@ -305,6 +322,10 @@ Result ReferenceExchange::Run::command(const Command& c, uint32_t index, uint64_
     case 21: return cancel_order(c, index, object_id, cancel_reason);
     case 22: return amend_order(c, index, object_id);
     case 23: return cancel_all(c, index, object_id);
+    case 30:
+    case 31: flushes_ = true; return client_facts(c, index, object_id);
+    case 32: flushes_ = true; return set_client_status(c, index, object_id);
+    case 33: flushes_ = true; return set_client_policy(c, index, object_id);
     default: break;
   }
   QZ_ASSERT_MSG(false, "the reference exchange does not model ledger hold commands");
@@ -363,6 +384,7 @@ Result ReferenceExchange::Run::transfer(const Command& c, uint32_t index, uint64
   if (credit == s_.accounts.end()) return Result::credit_account_not_found;
   if (debit->second.asset != credit->second.asset) return Result::asset_mismatch;
   if (!may_debit(c, debit->second)) return Result::debit_not_permitted;
+  if (const Result gate = debit_gate(debit->second); gate != Result::ok) return gate;
   const bool issuance = debit->second.kind == static_cast<uint8_t>(AccountKind::issuance);
   if (!issuance && debit->second.total_minor - debit->second.locked_minor < p.amount_minor) {
     return Result::insufficient_funds;
@@ -383,6 +405,117 @@ Result ReferenceExchange::Run::transfer(const Command& c, uint32_t index, uint64
                                                 .credit_balance_after = credit_after};
   out_->push_back(event);
   *object_id = id;
+  return Result::ok;
+}
+
+// ---- Clients (docs/clients.md) -----------------------------------------------------------------------------
+
+Result ReferenceExchange::Run::movable(uint64_t owner) const {
+  const auto client = s_.clients.find(owner);
+  if (client == s_.clients.end() || owner == 0) {
+    return s_.require_registered ? Result::client_not_registered : Result::ok;
+  }
+  switch (client->second.status) {
+    case 1: return Result::client_pending;
+    case 2: return Result::ok;
+    case 3: return Result::client_frozen;
+    default: return Result::client_offboarded;
+  }
+}
+
+// A customer account is its owner's; another kind is a client's only when its owner is a registered client.
+Result ReferenceExchange::Run::debit_gate(const AccountState& account) const {
+  if (account.kind == static_cast<uint8_t>(AccountKind::customer)) return movable(account.owner);
+  return s_.clients.count(account.owner) != 0 && account.owner != 0 ? movable(account.owner) : Result::ok;
+}
+
+// Every open order (of `owner`, or of anyone when 0) whose owner may not move money: cancelled, id order.
+uint64_t ReferenceExchange::Run::cancel_unmovable(uint64_t owner, OrderEndReason reason, uint32_t index) {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, order] : s_.orders) {
+    if ((owner == 0 || order.owner == owner) && movable(order.owner) != Result::ok) ids.push_back(id);
+  }
+  for (const uint64_t id : ids) end_order(s_.orders.at(id), EventKind::order_cancelled, reason, index);
+  return ids.size();
+}
+
+Result ReferenceExchange::Run::client_facts(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto& p = c.client_facts;
+  const bool registering = c.kind == 30;
+  if (!is_operator(c) && c.role != static_cast<uint8_t>(Role::compliance)) return Result::actor_not_permitted;
+  if (p.client == 0) return Result::client_id_invalid;
+  const auto letter = [](char x) { return x >= 'A' && x <= 'Z'; };
+  if (p.classification < 1 || p.classification > 2 || p.kyc_tier > 3 || !letter(p.residence[0]) ||
+      !letter(p.residence[1]) || !letter(p.nationality[0]) || !letter(p.nationality[1])) {
+    return Result::client_facts_invalid;
+  }
+  const auto existing = s_.clients.find(p.client);
+  if (registering && existing != s_.clients.end()) return Result::client_exists;
+  if (!registering && existing == s_.clients.end()) return Result::client_not_found;
+  if (!registering && existing->second.status == 4) return Result::client_offboarded;
+  ClientState& client = s_.clients[p.client];
+  client.classification = p.classification;
+  client.tier = p.kyc_tier;
+  std::memcpy(client.residence, p.residence, 2);
+  std::memcpy(client.nationality, p.nationality, 2);
+  client.knowledge_test = p.knowledge_test;
+  const size_t at = out_->size();
+  Event event = blank(registering ? EventKind::client_registered : EventKind::client_updated, index);
+  event.client_facts.client = p.client;
+  event.client_facts.classification = p.classification;
+  event.client_facts.kyc_tier = p.kyc_tier;
+  std::memcpy(event.client_facts.residence, p.residence, 2);
+  std::memcpy(event.client_facts.nationality, p.nationality, 2);
+  event.client_facts.knowledge_test = p.knowledge_test;
+  event.client_facts.status = client.status;
+  out_->push_back(event);
+  if (registering) {
+    (*out_)[at].client_facts.orders_cancelled = cancel_unmovable(p.client, OrderEndReason::client_not_active, index);
+  }
+  *object_id = p.client;
+  return Result::ok;
+}
+
+Result ReferenceExchange::Run::set_client_status(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto& p = c.set_client_status;
+  if (!is_operator(c) && c.role != static_cast<uint8_t>(Role::compliance)) return Result::actor_not_permitted;
+  if (p.client == 0) return Result::client_id_invalid;
+  // The reasons each status accepts (docs/clients.md).
+  static const std::map<uint8_t, std::set<uint16_t>> kFits = {{2, {2, 6}}, {3, {3, 4, 5}}, {4, {4, 5, 7, 8, 9}}};
+  const auto fits = kFits.find(p.status);
+  if (fits == kFits.end() || fits->second.count(p.reason) == 0) return Result::client_status_invalid;
+  const auto found = s_.clients.find(p.client);
+  if (found == s_.clients.end()) return Result::client_not_found;
+  ClientState& client = found->second;
+  if (client.status == 4) return Result::client_offboarded;
+  if (client.status == p.status && client.reason == p.reason) return Result::client_status_unchanged;
+  const uint8_t previous = client.status;
+  client.status = p.status;
+  client.reason = p.reason;
+  const size_t at = out_->size();
+  Event event = blank(EventKind::client_status_changed, index);
+  event.client_status_changed.client = p.client;
+  event.client_status_changed.status = p.status;
+  event.client_status_changed.previous_status = previous;
+  event.client_status_changed.reason = p.reason;
+  out_->push_back(event);
+  if (p.status == 3 || p.status == 4) {
+    (*out_)[at].client_status_changed.orders_cancelled = cancel_unmovable(
+        p.client, p.status == 3 ? OrderEndReason::client_frozen : OrderEndReason::client_offboarded, index);
+  }
+  *object_id = p.client;
+  return Result::ok;
+}
+
+Result ReferenceExchange::Run::set_client_policy(const Command& c, uint32_t index, uint64_t* object_id) {
+  if (!is_operator(c)) return Result::actor_not_permitted;
+  s_.require_registered = c.set_client_policy.require_registered == 1;
+  const size_t at = out_->size();
+  Event event = blank(EventKind::client_policy_set, index);
+  event.client_policy_set.require_registered = c.set_client_policy.require_registered;
+  out_->push_back(event);
+  (*out_)[at].client_policy_set.orders_cancelled = cancel_unmovable(0, OrderEndReason::client_not_active, index);
+  *object_id = 0;
   return Result::ok;
 }
 
@@ -948,6 +1081,7 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
   if (!may_trade(c)) return Result::actor_not_permitted;
   auto market_it = s_.markets.find(p.market);
   if (market_it == s_.markets.end()) return Result::market_not_found;
+  if (const Result client = movable(c.actor); client != Result::ok) return client;  // the client gate
   MarketState& m = market_it->second;
   const MarketConfig& config = m.config;
   const auto type = static_cast<OrderType>(p.type);

@@ -7,7 +7,7 @@
 // calls only the pure, separately tested functions of src/market/rules.h (validate_market_config,
 // check_limit_order, limit_reservation, market_notional, fill_fee, protection_price) and FeeSchedule::check.
 // The money side is the model's own: accounts (total, locked), order reservations and the ledger's transfer id
-// counter. Of the
+// counter; the client registry too (docs/clients.md: statuses, the gate, the cancellations). Of the
 // ledger commands it models create_asset, open_account and transfer (what the order streams send).
 //
 // A linked group of several commands runs on a copy of the whole state, which replaces the state only when the
@@ -186,6 +186,15 @@ class ReferenceExchange {
     std::map<int64_t, std::deque<uint64_t>, std::greater<int64_t>> bids;  // price -> order ids, oldest first
     std::map<int64_t, std::deque<uint64_t>> asks;
   };
+  struct ClientState {  // docs/clients.md
+    uint8_t classification = 0;
+    uint8_t tier = 0;
+    char residence[2] = {0, 0};
+    char nationality[2] = {0, 0};
+    uint8_t knowledge_test = 0;
+    uint8_t status = 1;  // 1 pending, 2 active, 3 frozen, 4 offboarded
+    uint16_t reason = 1;
+  };
   using VolumeKey = std::pair<uint64_t, uint32_t>;  // (owner, quote asset)
   struct State {
     std::map<uint32_t, AssetState> assets;
@@ -198,6 +207,8 @@ class ReferenceExchange {
     uint64_t next_order_id = 1;
     uint64_t next_trade_id = 1;
     std::set<std::tuple<uint32_t, uint8_t, int64_t>> carried_levels;  // bug_mbq_empty_drops_levels only
+    std::map<uint64_t, ClientState> clients;
+    bool require_registered = false;
   };
   struct Answer {
     std::array<uint8_t, kCommandSize> command{};
