@@ -102,6 +102,8 @@ struct InspectView {
   uint64_t holds_placed = 0;
   uint64_t live_holds = 0;
   uint64_t request_ids = 0;
+  uint64_t clients_by_status[5] = {};  // index = ClientStatus (1 pending .. 4 offboarded)
+  bool require_registered = false;
   std::vector<std::pair<std::string, uint32_t>> asset_rows;  // code, scale
   std::vector<AccountRow> accounts;
 };
@@ -113,6 +115,9 @@ void collect(const Engine& engine, InspectView* view) {
   view->holds_placed = ledger.next_hold_id() - 1;
   view->live_holds = ledger.live_hold_count();
   view->request_ids = engine.requests().size();
+  const ClientRegistry& clients = engine.clients();
+  clients.for_each([&](const Client& client) { view->clients_by_status[static_cast<uint8_t>(client.status)]++; });
+  view->require_registered = clients.require_registered();
   for (uint32_t id = 1; id <= ledger.asset_count(); id++) {
     const Asset* asset = ledger.asset(id);
     view->asset_rows.emplace_back(std::string(asset->code_view()), asset->scale);
@@ -164,6 +169,12 @@ void print_json(const InspectView& view) {
   json.field("holds_placed", view.holds_placed);
   json.field("transfers", view.transfers);
   json.field("request_ids", view.request_ids);
+  json.key("clients").begin_object();
+  for (uint8_t status = 1; status <= 4; status++) {
+    json.field(client_status_name(static_cast<ClientStatus>(status)), view.clients_by_status[status]);
+  }
+  json.field("require_registered", view.require_registered);
+  json.end_object();
   json.end_object();
   std::printf("%s\n", json.str().c_str());
 }
@@ -205,6 +216,12 @@ void print_text(const std::string& data_dir, const InspectView& view) {
   std::printf("live holds:     %llu (of %llu placed)\n", static_cast<unsigned long long>(view.live_holds),
               static_cast<unsigned long long>(view.holds_placed));
   std::printf("transfers:      %llu\n", static_cast<unsigned long long>(view.transfers));
+  std::printf("clients:        %llu pending, %llu active, %llu frozen, %llu offboarded; registration %s\n",
+              static_cast<unsigned long long>(view.clients_by_status[1]),
+              static_cast<unsigned long long>(view.clients_by_status[2]),
+              static_cast<unsigned long long>(view.clients_by_status[3]),
+              static_cast<unsigned long long>(view.clients_by_status[4]),
+              view.require_registered ? "required" : "not required");
 }
 
 }  // namespace

@@ -87,6 +87,11 @@ class ClientRegistry {
   // The client, or nullptr when the id was never registered. Valid until the next registration.
   const Client* find(uint64_t client_id) const;
   uint64_t size() const { return clients_.size(); }
+  // Calls f(client) for every client in id order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const Client* client : by_id()) f(*client);
+  }
 
   // The venue's policy: when set, only registered clients may move money out (an unknown client is
   // client_not_registered); when clear (the default), the registry's statuses bind only the clients it knows.

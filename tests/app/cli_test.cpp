@@ -783,6 +783,10 @@ TEST_F(QaznaCli, RunDemoExitsZeroAndVerifies) {
   EXPECT_NE(r.out.find("expired"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("sum to zero: yes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("client_frozen"), std::string::npos) << r.out;
+  // inspect counts the demo's one client, active again after its freeze was cleared.
+  const RunResult inspected = qazna({"inspect", "--data", demo, "--json"});
+  EXPECT_NE(inspected.out.find(R"("clients":{"pending":0,"active":1,"frozen":0,"offboarded":0)"), std::string::npos)
+      << inspected.out;
   EXPECT_EQ(qazna({"verify", "--data", demo}).exit_code, 0);
   // A second run wipes its own previous demo.
   r = qazna({"run-demo", "--data", demo});
