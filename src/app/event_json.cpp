@@ -9,6 +9,7 @@
 #include "base/decimal.h"
 #include "market/candles.h"
 #include "rules/clients.h"
+#include "rules/rates.h"
 
 namespace qz::app {
 
@@ -375,6 +376,18 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("require_registered", event.client_policy_set.require_registered == 1);
       json.field("orders_cancelled", event.client_policy_set.orders_cancelled);
       break;
+    case EventKind::conversion_rate_set: {
+      const ConversionRateSetPayload& p = event.conversion_rate_set;
+      if (p.asset == kUsdRateAsset) {
+        json.field("asset", std::string_view("USD"));
+      } else {
+        const Asset* asset = ledger.asset(p.asset);
+        json.field("asset", asset == nullptr ? std::string_view("unknown") : asset->code_view());
+      }
+      json.field("rate_tiyn", p.tiyn_per_unit);
+      json.field("previous_rate_tiyn", p.previous_tiyn_per_unit);
+      break;
+    }
   }
   json.end_object();
   if (markets != nullptr) markets->observe(event, ledger);

@@ -58,6 +58,7 @@ const std::vector<KindSpec>& kind_specs() {
        {"client", "class", "kyc_tier", "residence", "nationality", "knowledge_test"}},
       {"set_client_status", CommandKind::set_client_status, {"client", "status", "reason"}},
       {"set_client_policy", CommandKind::set_client_policy, {"require_registered"}},
+      {"set_conversion_rate", CommandKind::set_conversion_rate, {"asset", "rate"}},
   };
   return specs;
 }
@@ -436,7 +437,7 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
                                   " (commands: create_asset, open_account, transfer, hold, post, void, create_market,"
                                   " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
                                   " amend_order, cancel_all, register_client, update_client, set_client_status,"
-                                  " set_client_policy, linked)");
+                                  " set_client_policy, set_conversion_rate, linked)");
   }
   QZ_TRY(fields.check_known(spec->name, spec->fields, true));
 
@@ -573,6 +574,10 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
     }
     case CommandKind::set_client_policy:
       QZ_TRY(fields.boolean("require_registered", true, &command.require_registered));
+      break;
+    case CommandKind::set_conversion_rate:
+      QZ_TRY(fields.string("asset", true, &command.asset));
+      QZ_TRY(fields.decimal("rate", true, &command.rate));
       break;
   }
   line->commands.push_back(std::move(command));

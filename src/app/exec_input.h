@@ -99,6 +99,8 @@ struct CommandText {
   uint8_t client_status = 0;   // ClientStatus
   uint16_t client_reason = 0;  // ClientStatusReason
   bool require_registered = false;
+  // set_conversion_rate: asset (code, or "USD" for the dollar) and its worth in tenge, decimal text
+  std::optional<std::string> rate;
 };
 
 struct InputLine {

@@ -214,6 +214,19 @@ class Resolver {
         command = make_set_client_status(text.client, text.client_status, text.client_reason);
         break;
       case CommandKind::set_client_policy: command = make_set_client_policy(text.require_registered); break;
+      case CommandKind::set_conversion_rate: {
+        // A rate is tenge per whole unit, written in tenge with up to 2 decimals (tiyn); "USD" is the dollar.
+        uint32_t asset = kUsdRateAsset;
+        if (text.asset != "USD") {
+          const AccountInfo* found = find_asset(text.asset);
+          if (found == nullptr) return fail("asset", "unknown asset \"" + text.asset + "\" (or \"USD\")" + known_assets());
+          asset = found->asset;
+        }
+        int64_t tiyn = 0;
+        QZ_TRY(parse_scaled("rate", text.rate, 2, "KZT", "tenge per unit", &tiyn));
+        command = make_set_conversion_rate(asset, tiyn);
+        break;
+      }
     }
     command.actor = text.actor;
     command.role = static_cast<uint8_t>(text.role);

@@ -87,7 +87,8 @@ namespace qz {
   X(client_pending, 606, "the client's checks are not complete: nothing can move out yet")                     \
   X(client_frozen, 607, "the client is frozen: nothing can move out of its accounts")                          \
   X(client_offboarded, 608, "the client is offboarded")                                                        \
-  X(client_not_registered, 609, "the venue requires a registered, active client for this")
+  X(client_not_registered, 609, "the venue requires a registered, active client for this")                     \
+  X(conversion_rate_invalid, 610, "a conversion rate must be above 0 tiyn")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

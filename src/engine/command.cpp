@@ -197,6 +197,13 @@ Command make_set_client_policy(bool require_registered) {
   return command;
 }
 
+Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit) {
+  Command command = blank(CommandKind::set_conversion_rate);
+  command.set_conversion_rate.asset = asset;
+  command.set_conversion_rate.tiyn_per_unit = tiyn_per_unit;
+  return command;
+}
+
 const char* command_kind_name(CommandKind kind) {
   switch (kind) {
     case CommandKind::create_asset: return "create_asset";
@@ -217,6 +224,7 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::update_client: return "update_client";
     case CommandKind::set_client_status: return "set_client_status";
     case CommandKind::set_client_policy: return "set_client_policy";
+    case CommandKind::set_conversion_rate: return "set_conversion_rate";
   }
   return "unknown";
 }
@@ -275,6 +283,10 @@ Result validate_command(const Command& command) {
     case CommandKind::set_client_policy:
       unused_zero = command.set_client_policy.require_registered <= 1 &&
                     all_zero(command.set_client_policy.zero, sizeof command.set_client_policy.zero);
+      break;
+    case CommandKind::set_conversion_rate:
+      unused_zero = command.set_conversion_rate.zero == 0 &&
+                    all_zero(command.set_conversion_rate.zero2, sizeof command.set_conversion_rate.zero2);
       break;
     default: return Result::unknown_command_kind;
   }

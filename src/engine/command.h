@@ -49,6 +49,7 @@ enum class CommandKind : uint16_t {
   update_client = 31,
   set_client_status = 32,
   set_client_policy = 33,
+  set_conversion_rate = 34,  // operator; docs/clients.md
 };
 
 // Command flags.
@@ -221,6 +222,14 @@ struct SetClientPolicyPayload {
   uint8_t zero[39];
 };
 
+// What one whole unit of an asset (asset 0: one US dollar) is worth in tenge minor units, for the limits.
+struct SetConversionRatePayload {
+  uint32_t asset;  // an asset id, or 0 for the dollar
+  uint32_t zero;
+  int64_t tiyn_per_unit;
+  uint8_t zero2[24];
+};
+
 struct Command {
   uint16_t kind;  // CommandKind
   uint8_t flags;
@@ -246,6 +255,7 @@ struct Command {
     ClientFactsPayload client_facts;  // register_client, update_client
     SetClientStatusPayload set_client_status;
     SetClientPolicyPayload set_client_policy;
+    SetConversionRatePayload set_conversion_rate;
     uint8_t payload[40];
   };
 
@@ -257,6 +267,7 @@ static_assert(sizeof(CreateAssetPayload) == 40);
 static_assert(sizeof(ClientFactsPayload) == 40);
 static_assert(sizeof(SetClientStatusPayload) == 40);
 static_assert(sizeof(SetClientPolicyPayload) == 40);
+static_assert(sizeof(SetConversionRatePayload) == 40);
 static_assert(sizeof(OpenAccountPayload) == 40);
 static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
@@ -308,6 +319,7 @@ Command make_update_client(uint64_t client, uint8_t classification, uint8_t kyc_
                            const char nationality[2], bool knowledge_test);
 Command make_set_client_status(uint64_t client, uint8_t status, uint16_t reason);
 Command make_set_client_policy(bool require_registered);
+Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit);
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 

@@ -346,6 +346,20 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
           exchange_.cancel_unmovable_orders(0, OrderEndReason::client_not_active, index, events);
       return Result::ok;
     }
+    case CommandKind::set_conversion_rate: {
+      if (role != Role::operator_) return Result::actor_not_permitted;
+      const SetConversionRatePayload& p = command.set_conversion_rate;
+      if (p.asset != kUsdRateAsset && ledger_.asset(p.asset) == nullptr) return Result::asset_not_found;
+      int64_t previous = 0;
+      const Result r = rates_.set(p.asset, p.tiyn_per_unit, &previous);
+      if (r != Result::ok) return r;
+      Event& event = events->emplace_back(make_event(EventKind::conversion_rate_set, index));
+      event.conversion_rate_set.asset = p.asset;
+      event.conversion_rate_set.tiyn_per_unit = p.tiyn_per_unit;
+      event.conversion_rate_set.previous_tiyn_per_unit = previous;
+      *object_id = p.asset;
+      return Result::ok;
+    }
     default: break;
   }
   QZ_ASSERT_MSG(false, "apply_client given a command it does not handle");
@@ -458,6 +472,8 @@ Hash256 Engine::state_hash() const {
   exchange_.hash_into(&hasher);
   hasher.update("qazna.clients.v1");
   clients_.hash_into(&hasher);
+  hasher.update("qazna.rates.v1");
+  rates_.hash_into(&hasher);
   return hasher.finish();
 }
 
@@ -468,6 +484,13 @@ std::string Engine::check_invariants() const {
   if (!problem.empty()) return problem;
   problem = clients_.check_invariants();
   if (!problem.empty()) return problem;
+  problem = rates_.check_invariants();
+  if (!problem.empty()) return problem;
+  for (const auto& [asset, rate] : rates_.all()) {
+    if (asset != kUsdRateAsset && ledger_.asset(asset) == nullptr) {
+      return "rates: asset " + std::to_string(asset) + " has a rate but does not exist";
+    }
+  }
   return requests_.check_invariants();
 }
 
@@ -485,6 +508,7 @@ void Engine::write_snapshot(std::vector<uint8_t>* out) const {
   requests_.write_snapshot(&writer);
   exchange_.write_snapshot(&writer);
   clients_.write_snapshot(&writer);
+  rates_.write_snapshot(&writer);
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -512,6 +536,12 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!requests_.read_snapshot(&reader)) return Status::error("snapshot: request table is malformed");
   if (!exchange_.read_snapshot(&reader)) return Status::error("snapshot: markets section is malformed or inconsistent");
   if (!clients_.read_snapshot(&reader)) return Status::error("snapshot: client registry is malformed");
+  if (!rates_.read_snapshot(&reader)) return Status::error("snapshot: conversion rates are malformed");
+  for (const auto& [asset, rate] : rates_.all()) {
+    if (asset != kUsdRateAsset && ledger_.asset(asset) == nullptr) {
+      return Status::error("snapshot: a conversion rate names an asset that does not exist");
+    }
+  }
   // The exchange checked its orders before the registry was there: again, now that it knows who may trade.
   if (const std::string problem = exchange_.check_invariants(); !problem.empty()) {
     return Status::error("snapshot: markets and clients disagree: " + problem);

@@ -29,6 +29,7 @@
 #include "ledger/ledger.h"
 #include "ledger/requests.h"
 #include "rules/clients.h"
+#include "rules/rates.h"
 
 namespace qz {
 
@@ -38,8 +39,8 @@ struct BlockInput {
   std::span<const Command> commands;
 };
 
-// 2: markets and orders; 3: order reservations locked per account; 4: the client registry.
-inline constexpr uint32_t kSnapshotFormatVersion = 4;
+// 2: markets and orders; 3: order reservations locked per account; 4: the client registry; 5: conversion rates.
+inline constexpr uint32_t kSnapshotFormatVersion = 5;
 
 class Engine {
  public:
@@ -69,10 +70,12 @@ class Engine {
   const RequestTable& requests() const { return requests_; }
   const Exchange& exchange() const { return exchange_; }
   const ClientRegistry& clients() const { return clients_; }
+  const ConversionRates& rates() const { return rates_; }
 
   // Commands that must stand alone or in the one supported pair (market, order and client commands).
   static bool stands_alone(CommandKind kind) {
-    return Exchange::handles(kind) || (kind >= CommandKind::register_client && kind <= CommandKind::set_client_policy);
+    return Exchange::handles(kind) ||
+           (kind >= CommandKind::register_client && kind <= CommandKind::set_conversion_rate);
   }
 
  private:
@@ -105,6 +108,7 @@ class Engine {
   RequestTable requests_;
   ClientRegistry clients_;
   ClientGate client_gate_{&clients_};
+  ConversionRates rates_;
   Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;

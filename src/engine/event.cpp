@@ -42,6 +42,7 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::client_updated: return "client_updated";
     case EventKind::client_status_changed: return "client_status_changed";
     case EventKind::client_policy_set: return "client_policy_set";
+    case EventKind::conversion_rate_set: return "conversion_rate_set";
   }
   return "unknown";
 }

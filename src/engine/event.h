@@ -50,8 +50,9 @@ enum class EventKind : uint16_t {
   client_updated = 41,
   client_status_changed = 42,
   client_policy_set = 43,
+  conversion_rate_set = 44,
 };
-inline constexpr uint16_t kMaxEventKind = 43;
+inline constexpr uint16_t kMaxEventKind = 44;
 
 // Why an order ended without filling (order_cancelled / order_expired reason). Stable numbers.
 enum class OrderEndReason : uint8_t {
@@ -314,6 +315,14 @@ struct ClientPolicySetPayload {
   uint8_t zero2[32];
 };
 
+struct ConversionRateSetPayload {
+  uint32_t asset;  // 0 = the US dollar
+  uint32_t zero;
+  int64_t tiyn_per_unit;
+  int64_t previous_tiyn_per_unit;  // 0 = none before
+  uint8_t zero2[24];
+};
+
 struct Event {
   uint16_t kind;  // EventKind
   uint16_t reserved;
@@ -345,6 +354,7 @@ struct Event {
     ClientFactsSetPayload client_facts;  // client_registered, client_updated
     ClientStatusChangedPayload client_status_changed;
     ClientPolicySetPayload client_policy_set;
+    ConversionRateSetPayload conversion_rate_set;
     uint8_t payload[48];
   };
 
@@ -377,6 +387,7 @@ static_assert(sizeof(CandleClosedPayload) == 48);
 static_assert(sizeof(ClientFactsSetPayload) == 48);
 static_assert(sizeof(ClientStatusChangedPayload) == 48);
 static_assert(sizeof(ClientPolicySetPayload) == 48);
+static_assert(sizeof(ConversionRateSetPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

@@ -273,10 +273,10 @@ TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
   run({limit(kAlice, OrderSideCode::sell, 41'000'000'00, 1000'0000)});
   std::vector<uint8_t> bytes;
   engine.write_snapshot(&bytes);
-  // The registry ends the body: policy u8, count u64, then Alice (id, class, tier, 2 countries, test, status,
+  // The registry comes last but for the (empty) rate table: policy u8, count u64, then Alice (id, class, tier, 2 countries, test, status,
   // reason u16). Hand-edit her to frozen for review (the engine itself would have cancelled the order), and
   // seal the bytes again.
-  const size_t registry = bytes.size() - 32 - (1 + 8 + 18);
+  const size_t registry = bytes.size() - 32 - 4 - (1 + 8 + 18);  // before the digest and an empty rate table
   ASSERT_EQ(get_u64(bytes.data() + registry + 9), kAlice);
   bytes[registry + 9 + 15] = kFrozen;
   bytes[registry + 9 + 16] = static_cast<uint8_t>(kReview);
@@ -287,6 +287,37 @@ TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
   const Status status = loaded.load_snapshot(bytes);
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.message().find("markets and clients disagree"), std::string::npos) << status.message();
+}
+
+TEST_F(ClientsTest, ConversionRatesAreTheOperatorsAndGoIntoTheStateAndSnapshots) {
+  EXPECT_EQ(last(run({as_role(make_set_conversion_rate(1, 100), kOfficer, Role::compliance)})),
+            Result::actor_not_permitted);
+  EXPECT_EQ(last(run({make_set_conversion_rate(9, 100)})), Result::asset_not_found);
+  EXPECT_EQ(last(run({make_set_conversion_rate(1, 0)})), Result::conversion_rate_invalid);
+  EXPECT_EQ(last(run({make_set_conversion_rate(1, -5)})), Result::conversion_rate_invalid);
+  EXPECT_EQ(engine.rates().size(), 0u);
+  // BTC (asset 1) at 45,000,000.00 KZT, then at 46,000,000.00; the dollar (asset 0) at 470.00 KZT.
+  const auto first = run({make_set_conversion_rate(1, 45'000'000'00)});
+  ASSERT_EQ(first[0].event_kind(), EventKind::conversion_rate_set);
+  EXPECT_EQ(first[0].conversion_rate_set.previous_tiyn_per_unit, 0);
+  const auto second = run({make_set_conversion_rate(1, 46'000'000'00), make_set_conversion_rate(kUsdRateAsset, 470'00)});
+  EXPECT_EQ(second[0].conversion_rate_set.previous_tiyn_per_unit, 45'000'000'00);
+  EXPECT_EQ(engine.rates().rate(1), 46'000'000'00);
+  EXPECT_EQ(engine.rates().rate(kUsdRateAsset), 470'00);
+  EXPECT_EQ(engine.rates().rate(2), 0);
+  std::vector<uint8_t> bytes;
+  engine.write_snapshot(&bytes);
+  Engine loaded(LedgerLimits{}, limits());
+  ASSERT_TRUE(loaded.load_snapshot(bytes).is_ok());
+  EXPECT_EQ(loaded.state_hash(), engine.state_hash());
+  EXPECT_EQ(loaded.rates().rate(1), 46'000'000'00);
+  // A rate is in the state hash: the same empty block on both, then one more rate on one.
+  const std::vector<Command> change = {make_set_conversion_rate(2, 1)};
+  std::vector<Event> ignored;
+  const uint64_t height = engine.next_height();
+  loaded.apply(BlockInput{.height = height, .time_ns = time_ns + 1'000'000'000, .commands = {}}, &ignored);
+  engine.apply(BlockInput{.height = height, .time_ns = time_ns + 1'000'000'000, .commands = change}, &ignored);
+  EXPECT_NE(engine.state_hash(), loaded.state_hash());
 }
 
 TEST_F(ClientsTest, ClientCommandsStandAloneAndRemember) {

@@ -178,6 +178,7 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::update_client: return 15;
     case CommandKind::set_client_status: return 12;
     case CommandKind::set_client_policy: return 1;
+    case CommandKind::set_conversion_rate: return 16;
   }
   return 0;
 }
@@ -372,7 +373,8 @@ TEST(DecodeCommand, AgreesWithAnIndependentValidatorOnRandomBytes) {
   std::vector<Command> kinds = one_of_each_kind();
   for (const Command& client : {make_register_client(7, 1, 2, "KZ", "KZ", true),
                                 make_update_client(UINT64_MAX, 2, 3, "DE", "RU", false),
-                                make_set_client_status(7, 3, 4), make_set_client_policy(true)}) {
+                                make_set_client_status(7, 3, 4), make_set_client_policy(true),
+                                make_set_conversion_rate(2, 45'000'000'00)}) {
     kinds.push_back(client);
   }
   int disagreements = 0;

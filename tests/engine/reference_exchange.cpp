@@ -1736,7 +1736,8 @@ std::string describe_any(const Event& e) {
     case EventKind::client_registered:
     case EventKind::client_updated:
     case EventKind::client_status_changed:
-    case EventKind::client_policy_set: out << "(client event: not in the order streams)"; break;
+    case EventKind::client_policy_set:
+    case EventKind::conversion_rate_set: out << "(client event)"; break;
   }
   out << "}";
   return out.str();

@@ -77,6 +77,7 @@ bool client_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* z
     case 30: case 31: *zero = {{15, 40}}; *flag_byte = 14; return true;  // client, class, tier, 2 x country | test
     case 32: *zero = {{9, 10}, {12, 40}}; *flag_byte = 40; return true;  // client, status | reason
     case 33: *zero = {{1, 40}}; *flag_byte = 0; return true;             // require_registered
+    case 34: *zero = {{4, 8}, {16, 40}}; return true;                   // asset | rate
     default: return false;
   }
 }

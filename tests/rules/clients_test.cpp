@@ -1,6 +1,7 @@
 // The client registry on its own: statuses and the reasons that fit them, what movable() answers under the
 // venue's policy, and snapshots (round trip, and refusal of every malformed field).
 #include "rules/clients.h"
+#include "rules/rates.h"
 
 #include <gtest/gtest.h>
 
@@ -113,6 +114,40 @@ TEST(ClientRegistry, SnapshotRoundTripsAndRefusesMalformedFields) {
   ClientRegistry loaded;
   ByteReader in(short_bytes.data(), short_bytes.size());
   EXPECT_FALSE(loaded.read_snapshot(&in));
+}
+
+TEST(ConversionRates, SnapshotRoundTripsAndRefusesBadRates) {
+  ConversionRates rates;
+  int64_t previous = -1;
+  EXPECT_EQ(rates.set(3, 0, &previous), Result::conversion_rate_invalid);
+  ASSERT_EQ(rates.set(3, 500, &previous), Result::ok);
+  EXPECT_EQ(previous, 0);
+  ASSERT_EQ(rates.set(kUsdRateAsset, 47'000, &previous), Result::ok);
+  ASSERT_EQ(rates.set(3, 600, &previous), Result::ok);
+  EXPECT_EQ(previous, 500);
+  std::vector<uint8_t> bytes;
+  ByteWriter out(&bytes);
+  rates.write_snapshot(&out);
+  ASSERT_EQ(bytes.size(), 4u + 2u * 12u);
+  {
+    ConversionRates loaded;
+    ByteReader in(bytes.data(), bytes.size());
+    ASSERT_TRUE(loaded.read_snapshot(&in));
+    EXPECT_EQ(loaded.rate(3), 600);
+    EXPECT_EQ(loaded.rate(kUsdRateAsset), 47'000);
+  }
+  // Assets out of order, and a rate of 0, are refused.
+  for (const auto& [offset, value] : std::vector<std::pair<size_t, uint8_t>>{{4 + 12, 0}, {4 + 4, 0}}) {
+    std::vector<uint8_t> bad = bytes;
+    if (offset == 4 + 4) {
+      for (size_t k = 0; k < 8; k++) bad[offset + k] = 0;  // the dollar's rate: 0
+    } else {
+      bad[offset] = value;  // the second asset id: 3 -> 0, not above the first (0)
+    }
+    ConversionRates loaded;
+    ByteReader in(bad.data(), bad.size());
+    EXPECT_FALSE(loaded.read_snapshot(&in)) << "offset " << offset;
+  }
 }
 
 }  // namespace
