@@ -14,9 +14,12 @@
 
 #include "screening/internal/countries.h"
 #include "screening/internal/csv.h"
+#include "screening/internal/guarded.h"
 #include "screening/internal/xml.h"
 
 namespace qz::screening {
+
+using internal::guarded;
 
 using internal::at_line;
 using internal::country_code;
@@ -26,17 +29,6 @@ using internal::XmlElement;
 
 namespace {
 
-// Runs `body` and turns an escaping exception (allocation failure, in practice) into a Status.
-template <typename Body>
-Status guarded(Body&& body) {
-  try {
-    return body();
-  } catch (const std::exception& error) {
-    return Status::error(std::string("screening: ") + error.what());
-  } catch (...) {
-    return Status::error("screening: unexpected exception");
-  }
-}
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 

@@ -9,9 +9,12 @@
 #include <utility>
 
 #include "screening/internal/countries.h"
+#include "screening/internal/guarded.h"
 #include "screening/internal/index.h"
 
 namespace qz::screening {
+
+using internal::guarded;
 
 namespace {
 
@@ -21,16 +24,6 @@ constexpr int kDobMismatch = -15;  // more than a year away from every listed da
 constexpr int kCountryMatch = 3;
 constexpr int kCountryMismatch = -5;
 
-template <typename Body>
-Status guarded(Body&& body) {
-  try {
-    return body();
-  } catch (const std::exception& error) {
-    return Status::error(std::string("screening: ") + error.what());
-  } catch (...) {
-    return Status::error("screening: unexpected exception");
-  }
-}
 
 std::string format_date(int32_t yyyymmdd) {
   char text[16];
