@@ -13,26 +13,14 @@
 #include <string>
 
 #include "book_bench.h"
+#include "bench/bench_util.h"
 
 namespace {
 
+using qz::bench::parse_u64;
+
 constexpr char kUsage[] =
     "usage: bench_book FILE [--runs N] [--cpu C] [--no-latency] [--window N] [--expect TRADES,QTY,RESTING]\n";
-
-bool parse_u64(const char* text, uint64_t* out, char** end_out = nullptr) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (errno != 0 || end == nullptr) return false;
-  if (end_out != nullptr) {
-    *end_out = end;
-  } else if (*end != '\0') {
-    return false;
-  }
-  *out = value;
-  return true;
-}
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 // The order-book replay benchmark: see book_bench.h. Not part of the core: it reads files, clocks and the TSC.
 #include "book_bench.h"
 
-#include <sched.h>
 #include <x86intrin.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #endif
 
 #include "base/assert.h"
+#include "bench/bench_util.h"
 
 namespace qz::bench {
 
@@ -37,17 +37,6 @@ const LbopsReference kReferences[] = {
      {.trades = 30'060, .traded_qty = 251'286, .resting = 983, .misses = 0}},
     {"pub_W3", "0e1ba08c6f537c145a5886c90edd654936d22146ee97d30607bd610ae05ff4ad",
      {.trades = 49'372, .traded_qty = 1'686'819, .resting = 199'998, .misses = 0}},
-};
-
-// Counts fills; the only work the bench adds to the matching path.
-class CountingSink final : public FillSink {
- public:
-  void on_fill(const Fill& fill) override {
-    trades++;
-    traded_qty += static_cast<uint64_t>(fill.qty_lots);
-  }
-  uint64_t trades = 0;
-  uint64_t traded_qty = 0;
 };
 
 inline void apply(OrderBook& book, const LbopsRecord& record, CountingSink& sink, uint64_t* misses) {
@@ -245,14 +234,9 @@ int run_book_bench(const BookBenchOptions& options) {
     std::fprintf(stderr, "bench book: %s: %s\n", options.path.c_str(), loaded.message().c_str());
     return 2;
   }
-  if (options.cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(options.cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) {
-      std::fprintf(stderr, "bench book: cannot pin to cpu %d\n", options.cpu);
-      return 2;
-    }
+  if (options.cpu >= 0 && !pin_to_cpu(options.cpu)) {
+    std::fprintf(stderr, "bench book: cannot pin to cpu %d\n", options.cpu);
+    return 2;
   }
   const LbopsReference* reference = find_lbops_reference(stream.file_sha256);
   const uint64_t measured = stream.n_ops - stream.warmup;

@@ -49,6 +49,17 @@ Status parse_lbops(const std::vector<uint8_t>& bytes, LbopsStream* out);
 // Reads FILE (decompressing a zstd frame when the bytes start with one) and parses it.
 Status load_lbops(const std::string& path, LbopsStream* out);
 
+// Counts fills (trades and lots); the only work the bench adds to the matching path.
+class CountingSink final : public FillSink {
+ public:
+  void on_fill(const Fill& fill) override {
+    trades++;
+    traded_qty += static_cast<uint64_t>(fill.qty_lots);
+  }
+  uint64_t trades = 0;
+  uint64_t traded_qty = 0;  // lots
+};
+
 struct ReplayCounts {
   uint64_t trades = 0;      // measured records only
   uint64_t traded_qty = 0;  // measured records only

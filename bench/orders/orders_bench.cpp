@@ -1,8 +1,6 @@
 // The full-path order benchmark: see orders_bench.h. Not part of the core: it reads files and clocks.
 #include "orders_bench.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -17,6 +15,7 @@
 #include "bench/book/book_bench.h"
 #include "engine/engine.h"
 #include "market/book.h"
+#include "bench/bench_util.h"
 
 namespace qz::bench {
 
@@ -42,17 +41,6 @@ constexpr uint32_t kOrderSlotMargin = 1'024;  // open orders allowed beyond the 
 constexpr uint64_t kGenesisTimeNs = 1'700'000'000'000'000'000;
 constexpr uint64_t kBlockStepNs = 1'000'000;
 static_assert(kTickMinor * kLotMinor % 1'0000'0000 == 0);
-
-// Counts fills of the bare book in the pre-pass.
-class FillCounter final : public FillSink {
- public:
-  void on_fill(const Fill& fill) override {
-    trades++;
-    traded_lots += static_cast<uint64_t>(fill.qty_lots);
-  }
-  uint64_t trades = 0;
-  uint64_t traded_lots = 0;
-};
 
 // What the untimed pre-pass through a bare OrderBook found.
 struct Plan {
@@ -169,9 +157,9 @@ LbopsStream truncated(const LbopsStream& stream, uint64_t max_records) {
 // resting at once and the expected counts.
 Status plan_stream(const LbopsStream& stream, uint32_t window_levels, Plan* plan) {
   OrderBook book(book_config_for(stream, window_levels));
-  FillCounter fills;
+  CountingSink fills;  // the bare book's fills in the pre-pass
   for (uint64_t i = 0; i < stream.n_ops; i++) {
-    if (i == stream.warmup) fills = FillCounter{};
+    if (i == stream.warmup) fills = CountingSink{};
     const LbopsRecord& record = stream.records[i];
     bool missed = false;
     switch (record.type) {
@@ -203,7 +191,7 @@ Status plan_stream(const LbopsStream& stream, uint32_t window_levels, Plan* plan
     plan->max_resting = std::max(plan->max_resting, book.resting_count());
   }
   plan->expected = ReplayCounts{
-      .trades = fills.trades, .traded_qty = fills.traded_lots, .resting = book.resting_count(), .misses = 0};
+      .trades = fills.trades, .traded_qty = fills.traded_qty, .resting = book.resting_count(), .misses = 0};
   return Status::ok();
 }
 
@@ -434,14 +422,9 @@ int run_orders_bench(const OrdersBenchOptions& options) {
     std::fprintf(stderr, "bench orders: %s: %s\n", options.path.c_str(), planned.message().c_str());
     return 2;
   }
-  if (options.cpu >= 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(options.cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) {
-      std::fprintf(stderr, "bench orders: cannot pin to cpu %d\n", options.cpu);
-      return 2;
-    }
+  if (options.cpu >= 0 && !pin_to_cpu(options.cpu)) {
+    std::fprintf(stderr, "bench orders: cannot pin to cpu %d\n", options.cpu);
+    return 2;
   }
 
   const uint64_t measured_records = stream.n_ops - stream.warmup;

@@ -11,22 +11,15 @@
 #include <string>
 
 #include "screen_bench.h"
+#include "bench/bench_util.h"
 
 namespace {
+
+using qz::bench::parse_u64;
 
 constexpr char kUsage[] =
     "usage: bench_screen [--lists DIR] [--scaled] [--screenings N] [--seed S] [--threshold T] [--variants N]\n"
     "                    [--negatives N] [--tiny]\n";
-
-bool parse_u64(const char* text, uint64_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text, &end, 10);
-  if (errno != 0 || end == nullptr || *end != '\0') return false;
-  *out = value;
-  return true;
-}
 
 }  // namespace
 
