@@ -61,6 +61,7 @@ struct Exchange::Prepared {
   uint8_t stp = 0;
   int64_t price_minor = 0;  // the limit the book uses
   int64_t qty_minor = 0;    // the base quantity the book may trade
+  int64_t price_ticks = 0;  // price_minor in ticks
   int64_t stop_price_minor = 0;
   uint64_t expires_at_ns = 0;
   int64_t visible_minor = 0;
@@ -403,16 +404,19 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
   out->stp = p.self_trade_prevention;
   const bool buy = p.side == static_cast<uint8_t>(OrderSideCode::buy);
   const OrderSide side = rules_side(p.side);
+  int64_t limit_spent = -1;  // a limit order's notional (buy) or quantity (sell); -1 for market orders
 
   // 4. filters.
   if (!is_market_type(p.type)) {
-    const Result r = check_limit_order(config, market->reference_price_minor, p.price_minor, p.qty_minor);
+    LimitOrderShape shape;
+    const Result r = check_limit_order_shape(config, market->notional_per_tick_lot, market->reference_price_minor,
+                                             p.price_minor, p.qty_minor, &shape);
     if (r != Result::ok) return r;
-    if (p.price_minor / config.tick_size > kMaxPriceTicks || p.qty_minor / config.lot_step > kMaxQtyLots) {
-      return Result::amount_overflow;
-    }
+    if (shape.price_ticks > kMaxPriceTicks || shape.qty_lots > kMaxQtyLots) return Result::amount_overflow;
     out->price_minor = p.price_minor;
     out->qty_minor = p.qty_minor;
+    out->price_ticks = shape.price_ticks;
+    limit_spent = buy ? shape.notional_minor : p.qty_minor;
   } else {
     if (config.status == MarketStatus::halted) return Result::market_halted;
     if (config.status != MarketStatus::trading) return Result::market_closed;
@@ -568,11 +572,14 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
     const int128 fee = (static_cast<int128>(p.qty_minor) * out->fee_cap_bps + 9'999) / 10'000;
     if (static_cast<int128>(p.qty_minor) + fee > INT64_MAX) return Result::amount_overflow;
     out->reserve_minor = out->expire_at_once ? 0 : static_cast<int64_t>(p.qty_minor + fee);
+  } else if (limit_spent >= 0) {
+    if (!reservation_with_fee(limit_spent, out->fee_cap_bps, &out->reserve_minor)) return Result::amount_overflow;
   } else if (!out->expire_at_once) {
     if (!limit_reservation(config, side, out->price_minor, out->qty_minor, out->fee_cap_bps, &out->reserve_minor)) {
       return Result::amount_overflow;
     }
   }
+  if (limit_spent < 0) out->price_ticks = out->price_minor / config.tick_size;
   return Result::ok;
 }
 
@@ -612,7 +619,7 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
   order = OrderState{.order_id = order_id, .owner = prepared.owner, .client_order_id = command.request_id,
                      .reserved_minor = prepared.reserve_minor, .spend_account = prepared.spend_account,
                      .receive_account = prepared.receive_account, .price_minor = prepared.price_minor,
-                     .qty_minor = prepared.qty_minor, .executed_minor = 0,
+                     .price_ticks = prepared.price_ticks, .qty_minor = prepared.qty_minor, .executed_minor = 0,
                      .stop_price_minor = prepared.stop_price_minor, .expires_at_ns = prepared.expires_at_ns,
                      .visible_minor = prepared.visible_minor, .fee_cap_bps = prepared.fee_cap_bps,
                      .side = prepared.side, .type = prepared.type, .time_in_force = prepared.tif,
@@ -646,7 +653,7 @@ void Exchange::activate(MarketState& market, uint32_t slot) {
   if (tif == OrderTif::fok) book_tif = TimeInForce::fok;
   const LimitOrder limit{.order_id = slot,
                          .side = book_side(order.side),
-                         .price_ticks = order.price_minor / config.tick_size,
+                         .price_ticks = order.price_ticks,
                          .qty_lots = order.remaining_minor() / config.lot_step,
                          .time_in_force = book_tif,
                          .post_only = order.type == static_cast<uint8_t>(OrderType::limit_maker),
@@ -802,9 +809,14 @@ void Exchange::release_to(OrderState& order, int64_t keep_minor) {
 
 int64_t Exchange::reservation(const MarketState& market, const OrderState& order, int64_t remaining_minor) const {
   if (remaining_minor == 0) return 0;
+  // The notional in ticks and lots (exact for a valid market, see check_limit_order_shape): no division by the
+  // base scale. It fits: the order's whole notional did when it was accepted.
+  const int64_t spent = order.side == static_cast<uint8_t>(OrderSideCode::buy)
+                            ? order.price_ticks * (remaining_minor / market.config.lot_step) *
+                                  market.notional_per_tick_lot
+                            : remaining_minor;
   int64_t reserve = 0;
-  QZ_ASSERT(limit_reservation(market.config, rules_side(order.side), order.price_minor, remaining_minor,
-                              order.fee_cap_bps, &reserve));
+  QZ_ASSERT(reservation_with_fee(spent, order.fee_cap_bps, &reserve));
   return reserve;
 }
 
@@ -857,7 +869,7 @@ void Exchange::end_order(MarketState& market, uint32_t slot, EventKind kind, Ord
     touch(market, cancelled.side, cancelled.price_ticks);
   } else if (order.on_book) {
     // Self-trade prevention inside a match: the book removes the order itself.
-    touch(market, book_side(order.side), order.price_minor / market.config.tick_size);
+    touch(market, book_side(order.side), order.price_ticks);
   }
   order.on_book = false;
   if (order.waiting) {
@@ -983,7 +995,7 @@ Result Exchange::amend_order(const Command& command, uint64_t* object_id) {
   *object_id = order.order_id;
   if (order.on_book) {
     QZ_ASSERT(market.book->reduce(ref.slot, remaining / lot) == ReduceStatus::ok);
-    touch(market, book_side(order.side), order.price_minor / market.config.tick_size);
+    touch(market, book_side(order.side), order.price_ticks);
   }
   if (order.visible_minor >= remaining) order.visible_minor = 0;  // the rest fits one slice: no longer an iceberg
   order.qty_minor = p.new_qty_minor;
@@ -1330,6 +1342,7 @@ bool Exchange::read_snapshot(ByteReader* in) {
         return false;
       }
       market.slots[slot] = order;
+      market.slots[slot].price_ticks = order.price_minor / market.config.tick_size;
       orders_.insert(order.order_id, OrderRef{.market = market.id, .slot = slot});
       if (order.client_order_id != 0) {
         index_client(order.owner, order.client_order_id, order.order_id);
@@ -1400,9 +1413,14 @@ std::string Exchange::check_invariants() const {
       if (o.remaining_minor() <= 0) return where + ": open with nothing remaining";
       // An open order could fill and move its owner's money: its owner must be allowed to.
       if (clients_->movable(o.owner) != Result::ok) return where + ": open, but its owner may not move money";
-      if (o.reserved_minor != reservation(*market, o, o.remaining_minor())) {
+      if (o.price_ticks * market->config.tick_size != o.price_minor) return where + ": price ticks differ from price";
+      // Against the price-based formula, not the engine's tick-based shortcut.
+      int64_t expected = 0;
+      if (!limit_reservation(market->config, rules_side(o.side), o.price_minor, o.remaining_minor(), o.fee_cap_bps,
+                             &expected) ||
+          o.reserved_minor != expected) {
         return where + ": reserved " + std::to_string(o.reserved_minor) + " is not its reservation " +
-               std::to_string(reservation(*market, o, o.remaining_minor()));
+               std::to_string(expected);
       }
       const Account* spend = ledger_->account(o.spend_account);
       if (spend == nullptr || spend->kind != AccountKind::customer || spend->owner != o.owner) {

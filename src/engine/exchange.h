@@ -56,6 +56,7 @@ struct OrderState {
   uint64_t spend_account = 0;
   uint64_t receive_account = 0;
   int64_t price_minor = 0;
+  int64_t price_ticks = 0;  // price_minor / tick_size
   int64_t qty_minor = 0;  // the order's quantity (after amends)
   int64_t executed_minor = 0;
   int64_t stop_price_minor = 0;

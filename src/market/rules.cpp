@@ -131,6 +131,49 @@ Result check_limit_order(const MarketConfig& config, int64_t reference_price_min
   return Result::ok;
 }
 
+Result check_limit_order_shape(const MarketConfig& config, int64_t notional_per_tick_lot,
+                               int64_t reference_price_minor, int64_t price_minor, int64_t qty_minor,
+                               LimitOrderShape* shape) {
+  QZ_ASSERT(config.tick_size > 0 && config.lot_step > 0 && notional_per_tick_lot > 0);
+  QZ_ASSERT(reference_price_minor >= 0);
+  if (config.status == MarketStatus::halted) return Result::market_halted;
+  if (config.status != MarketStatus::trading) return Result::market_closed;
+  const int64_t ticks = price_minor / config.tick_size;
+  if (price_minor <= 0 || ticks * config.tick_size != price_minor) return Result::price_not_on_tick;
+  const int64_t lots = qty_minor / config.lot_step;
+  if (qty_minor <= 0 || lots * config.lot_step != qty_minor) return Result::qty_not_on_lot;
+  if (qty_minor < config.min_qty) return Result::qty_below_minimum;
+  if (qty_minor > config.max_qty) return Result::qty_above_maximum;
+  // ticks, lots and the unit are each below 2^63 and their product is price * qty / 10^scale < 2^126: the
+  // 128-bit product cannot wrap, whatever the order of the multiplications.
+  const int128 notional = static_cast<int128>(ticks) * lots * notional_per_tick_lot;
+  if (notional < config.min_notional) return Result::notional_below_minimum;
+  if (config.band_bps != 0 && reference_price_minor != 0) {
+    const int128 distance = price_minor >= reference_price_minor
+                                ? static_cast<int128>(price_minor) - reference_price_minor
+                                : static_cast<int128>(reference_price_minor) - price_minor;
+    if (distance * kBpsDenominator > static_cast<int128>(reference_price_minor) * config.band_bps) {
+      return Result::price_out_of_band;
+    }
+  }
+  if (notional > kInt64Max || !fits_with_highest_fee(notional) || !fits_with_highest_fee(qty_minor)) {
+    return Result::amount_overflow;
+  }
+  shape->price_ticks = ticks;
+  shape->qty_lots = lots;
+  shape->notional_minor = static_cast<int64_t>(notional);
+  return Result::ok;
+}
+
+bool reservation_with_fee(int64_t spent_minor, uint32_t max_fee_bps, int64_t* reserve_minor) {
+  QZ_ASSERT(spent_minor >= 0);
+  QZ_ASSERT(max_fee_bps <= static_cast<uint32_t>(kBpsDenominator));
+  const int128 reserve = with_max_fee_128(spent_minor, max_fee_bps);
+  if (reserve > kInt64Max) return false;
+  *reserve_minor = static_cast<int64_t>(reserve);
+  return true;
+}
+
 bool limit_reservation(const MarketConfig& config, OrderSide side, int64_t price_minor, int64_t qty_minor,
                        uint32_t max_fee_bps, int64_t* reserve_minor) {
   QZ_ASSERT(reserve_minor != nullptr);

@@ -50,6 +50,24 @@ enum class OrderSide : uint8_t { buy = 0, sell = 1 };
 [[nodiscard]] Result check_limit_order(const MarketConfig& config, int64_t reference_price_minor,
                                        int64_t price_minor, int64_t qty_minor);
 
+// check_limit_order for the engine's hot path: the same filters, in the same order, with the same results, for
+// a valid market whose notional of one lot at one tick (tick * lot / 10^base_scale, exact by
+// validate_market_config) is `notional_per_tick_lot` (> 0). On ok, *price_ticks, *qty_lots and *notional_minor
+// are the accepted order's; the notional is ticks * lots * notional_per_tick_lot, so the only divisions are the
+// two that find the ticks and the lots.
+struct LimitOrderShape {
+  int64_t price_ticks = 0;
+  int64_t qty_lots = 0;
+  int64_t notional_minor = 0;
+};
+[[nodiscard]] Result check_limit_order_shape(const MarketConfig& config, int64_t notional_per_tick_lot,
+                                             int64_t reference_price_minor, int64_t price_minor, int64_t qty_minor,
+                                             LimitOrderShape* shape);
+
+// spent_minor + ceil(spent_minor * max_fee_bps / 10000): the reservation of an order that may spend spent_minor
+// (the notional for a buy, the quantity for a sell; see limit_reservation). False when it does not fit.
+[[nodiscard]] bool reservation_with_fee(int64_t spent_minor, uint32_t max_fee_bps, int64_t* reserve_minor);
+
 // What a limit order of `qty_minor` at `price_minor` must reserve (docs/markets.md): buys reserve quote
 // C + ceil(C * r / 10000) with C the notional; sells reserve base qty + ceil(qty * r / 10000); r = max_fee_bps,
 // the larger of the account's maker and taker rates (the caller takes the max). False on overflow.
