@@ -356,6 +356,26 @@ int run_demo(const DemoArgs& args) {
   std::printf("block %-3llu  the review clears him (review_cleared): he pays Dana %s\n",
               static_cast<unsigned long long>(step.height), demo.amount(bauyrzhan_kzt, minor("100.00", 2)).c_str());
 
+  // Limits in tenge: the operator journals the rates, caps KYC tier 2's deposits at 1,000,000.00 KZT a day and
+  // sets the AIFC retail cap; a deposit over the tier's limit is refused, one at the limit passes.
+  if (!demo.run("limits",
+                {make_set_conversion_rate(kUsdRateAsset, minor("500.00", 2)),
+                 make_set_conversion_rate(kzt, minor("1.00", 2)),
+                 make_set_tier_limits(2, static_cast<uint8_t>(LimitKind::deposit), minor("1000000.00", 2), 0),
+                 make_set_retail_cap(minor("1000.00", 2), "KZ"),
+                 make_transfer(issue_kzt, bauyrzhan_kzt, minor("1500000.00", 2)),
+                 make_transfer(issue_kzt, bauyrzhan_kzt, minor("1000000.00", 2))},
+                {EventKind::conversion_rate_set, EventKind::conversion_rate_set, EventKind::tier_limits_set,
+                 EventKind::retail_cap_set, EventKind::rejected, EventKind::transfer_posted},
+                &step)) {
+    return kExitRefused;
+  }
+  std::printf(
+      "block %-3llu  the operator sets USD = 500.00 KZT, tier 2's deposit limit (1,000,000.00 KZT a day) and the\n"
+      "           AIFC retail cap (USD 1,000 a month for KZ retail clients without the knowledge test): a deposit\n"
+      "           of 1,500,000.00 KZT to Bauyrzhan is rejected, %s; one of 1,000,000.00 passes\n",
+      static_cast<unsigned long long>(step.height), result_name(step.events[4].result_code()));
+
   // Balances and checks on the live engine.
   std::string invariants;
   Hash256 live_state;

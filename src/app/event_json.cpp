@@ -9,6 +9,7 @@
 #include "base/decimal.h"
 #include "market/candles.h"
 #include "rules/clients.h"
+#include "rules/limits.h"
 #include "rules/rates.h"
 
 namespace qz::app {
@@ -386,6 +387,24 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       }
       json.field("rate_tiyn", p.tiyn_per_unit);
       json.field("previous_rate_tiyn", p.previous_tiyn_per_unit);
+      break;
+    }
+    case EventKind::tier_limits_set: {
+      const TierLimitsSetPayload& p = event.tier_limits_set;
+      json.field("tier", uint64_t{p.tier});
+      json.field("kind", std::string_view(limit_kind_name(static_cast<LimitKind>(p.limit_kind))));
+      json.field("daily_tiyn", p.daily_tiyn);
+      json.field("monthly_tiyn", p.monthly_tiyn);
+      json.field("previous_daily_tiyn", p.previous_daily_tiyn);
+      json.field("previous_monthly_tiyn", p.previous_monthly_tiyn);
+      break;
+    }
+    case EventKind::retail_cap_set: {
+      const RetailCapSetPayload& p = event.retail_cap_set;
+      json.field("usd_cents", p.usd_cents);
+      json.field("residence", std::string_view(p.residence, p.usd_cents == 0 ? 0 : 2));
+      json.field("previous_usd_cents", p.previous_usd_cents);
+      json.field("previous_residence", std::string_view(p.previous_residence, p.previous_usd_cents == 0 ? 0 : 2));
       break;
     }
   }

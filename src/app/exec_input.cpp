@@ -59,6 +59,8 @@ const std::vector<KindSpec>& kind_specs() {
       {"set_client_status", CommandKind::set_client_status, {"client", "status", "reason"}},
       {"set_client_policy", CommandKind::set_client_policy, {"require_registered"}},
       {"set_conversion_rate", CommandKind::set_conversion_rate, {"asset", "rate"}},
+      {"set_tier_limits", CommandKind::set_tier_limits, {"tier", "kind", "daily", "monthly"}},
+      {"set_retail_cap", CommandKind::set_retail_cap, {"usd", "residence"}},
   };
   return specs;
 }
@@ -265,6 +267,7 @@ constexpr std::array<std::string_view, 4> kStpNames = {"NONE", "EXPIRE_TAKER", "
 constexpr std::array<std::string_view, 3> kMarketStatusNames = {"trading", "halted", "closed"};
 constexpr std::array<std::string_view, 2> kClientClassNames = {"retail", "professional"};
 constexpr std::array<std::string_view, 3> kClientStatusNames = {"active", "frozen", "offboarded"};  // 2, 3, 4
+constexpr std::array<std::string_view, 3> kLimitKindNames = {"deposit", "withdrawal", "purchase"};   // 1, 2, 3
 constexpr std::array<std::string_view, 9> kClientReasonNames = {
     "registered",     "kyc_approved",   "compliance_review", "sanctions_match", "court_order",
     "review_cleared", "client_request", "kyc_refused",       "dormant"};  // 1-9
@@ -437,7 +440,8 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
                                   " (commands: create_asset, open_account, transfer, hold, post, void, create_market,"
                                   " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
                                   " amend_order, cancel_all, register_client, update_client, set_client_status,"
-                                  " set_client_policy, set_conversion_rate, linked)");
+                                  " set_client_policy, set_conversion_rate, set_tier_limits, set_retail_cap,"
+                                  " linked)");
   }
   QZ_TRY(fields.check_known(spec->name, spec->fields, true));
 
@@ -579,6 +583,25 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       QZ_TRY(fields.string("asset", true, &command.asset));
       QZ_TRY(fields.decimal("rate", true, &command.rate));
       break;
+    case CommandKind::set_tier_limits: {
+      QZ_TRY(fields.u8("tier", true, &command.kyc_tier));
+      size_t kind = 0;
+      QZ_TRY(fields.choice("kind", true, kLimitKindNames, &kind));
+      command.limit_kind = static_cast<uint8_t>(kind + 1);
+      QZ_TRY(fields.decimal("daily", false, &command.daily));
+      QZ_TRY(fields.decimal("monthly", false, &command.monthly));
+      break;
+    }
+    case CommandKind::set_retail_cap: {
+      QZ_TRY(fields.decimal("usd", true, &command.cap_usd));
+      std::string residence;
+      QZ_TRY(fields.string("residence", false, &residence));
+      if (!residence.empty() && residence.size() != 2) {
+        return fields.fail("residence", "must be a two-letter country code");
+      }
+      std::memcpy(command.residence, residence.data(), residence.size());
+      break;
+    }
   }
   line->commands.push_back(std::move(command));
   return Status::ok();

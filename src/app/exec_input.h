@@ -101,6 +101,12 @@ struct CommandText {
   bool require_registered = false;
   // set_conversion_rate: asset (code, or "USD" for the dollar) and its worth in tenge, decimal text
   std::optional<std::string> rate;
+  // set_tier_limits: tier (kyc_tier), kind and the limits in tenge (decimal text; absent = none);
+  // set_retail_cap: the cap in US dollars (decimal text; 0 = none) and residence
+  uint8_t limit_kind = 0;  // LimitKind
+  std::optional<std::string> daily;
+  std::optional<std::string> monthly;
+  std::optional<std::string> cap_usd;
 };
 
 struct InputLine {

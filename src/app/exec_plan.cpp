@@ -227,6 +227,21 @@ class Resolver {
         command = make_set_conversion_rate(asset, tiyn);
         break;
       }
+      case CommandKind::set_tier_limits: {
+        // Limits in tenge with up to 2 decimals; absent = no limit for that period.
+        int64_t daily = 0;
+        int64_t monthly = 0;
+        QZ_TRY(parse_scaled("daily", text.daily, 2, "KZT", "a limit in tenge", &daily));
+        QZ_TRY(parse_scaled("monthly", text.monthly, 2, "KZT", "a limit in tenge", &monthly));
+        command = make_set_tier_limits(text.kyc_tier, text.limit_kind, daily, monthly);
+        break;
+      }
+      case CommandKind::set_retail_cap: {
+        int64_t cents = 0;
+        QZ_TRY(parse_scaled("usd", text.cap_usd, 2, "USD", "a cap in US dollars", &cents));
+        command = make_set_retail_cap(cents, text.residence);
+        break;
+      }
     }
     command.actor = text.actor;
     command.role = static_cast<uint8_t>(text.role);

@@ -88,7 +88,14 @@ namespace qz {
   X(client_frozen, 607, "the client is frozen: nothing can move out of its accounts")                          \
   X(client_offboarded, 608, "the client is offboarded")                                                        \
   X(client_not_registered, 609, "the venue requires a registered, active client for this")                     \
-  X(conversion_rate_invalid, 610, "a conversion rate must be above 0 tiyn")
+  X(conversion_rate_invalid, 610, "a conversion rate must be above 0 tiyn")                                    \
+  X(conversion_rate_missing, 611, "no conversion rate for this asset (or the dollar): the limit cannot be valued") \
+  X(limits_invalid, 612, "limit tier (0-3), kind, amount (0 or more; daily at most monthly) or cap residence is invalid") \
+  X(retail_purchase_limit, 613, "AIFC retail cap: without the knowledge test, at most the cap in purchases per month") \
+  X(tier_purchase_limit, 614, "the purchase limit of the client's KYC tier would be passed")                  \
+  X(tier_deposit_limit, 615, "the deposit limit of the client's KYC tier would be passed")                    \
+  X(tier_withdrawal_limit, 616, "the withdrawal limit of the client's KYC tier would be passed")               \
+  X(margin_not_offered, 617, "this venue offers no margin or lending (AIFC: for professional clients only)")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,

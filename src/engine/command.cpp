@@ -204,6 +204,22 @@ Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit) {
   return command;
 }
 
+Command make_set_tier_limits(uint8_t tier, uint8_t limit_kind, int64_t daily_tiyn, int64_t monthly_tiyn) {
+  Command command = blank(CommandKind::set_tier_limits);
+  command.set_tier_limits.tier = tier;
+  command.set_tier_limits.limit_kind = limit_kind;
+  command.set_tier_limits.daily_tiyn = daily_tiyn;
+  command.set_tier_limits.monthly_tiyn = monthly_tiyn;
+  return command;
+}
+
+Command make_set_retail_cap(int64_t usd_cents, const char residence[2]) {
+  Command command = blank(CommandKind::set_retail_cap);
+  command.set_retail_cap.usd_cents = usd_cents;
+  std::memcpy(command.set_retail_cap.residence, residence, 2);
+  return command;
+}
+
 const char* command_kind_name(CommandKind kind) {
   switch (kind) {
     case CommandKind::create_asset: return "create_asset";
@@ -225,6 +241,8 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::set_client_status: return "set_client_status";
     case CommandKind::set_client_policy: return "set_client_policy";
     case CommandKind::set_conversion_rate: return "set_conversion_rate";
+    case CommandKind::set_tier_limits: return "set_tier_limits";
+    case CommandKind::set_retail_cap: return "set_retail_cap";
   }
   return "unknown";
 }
@@ -287,6 +305,13 @@ Result validate_command(const Command& command) {
     case CommandKind::set_conversion_rate:
       unused_zero = command.set_conversion_rate.zero == 0 &&
                     all_zero(command.set_conversion_rate.zero2, sizeof command.set_conversion_rate.zero2);
+      break;
+    case CommandKind::set_tier_limits:
+      unused_zero = all_zero(command.set_tier_limits.zero, sizeof command.set_tier_limits.zero) &&
+                    all_zero(command.set_tier_limits.zero2, sizeof command.set_tier_limits.zero2);
+      break;
+    case CommandKind::set_retail_cap:
+      unused_zero = all_zero(command.set_retail_cap.zero, sizeof command.set_retail_cap.zero);
       break;
     default: return Result::unknown_command_kind;
   }

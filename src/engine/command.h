@@ -50,6 +50,8 @@ enum class CommandKind : uint16_t {
   set_client_status = 32,
   set_client_policy = 33,
   set_conversion_rate = 34,  // operator; docs/clients.md
+  set_tier_limits = 35,      // operator; docs/clients.md
+  set_retail_cap = 36,       // operator; docs/clients.md
 };
 
 // Command flags.
@@ -230,6 +232,24 @@ struct SetConversionRatePayload {
   uint8_t zero2[24];
 };
 
+// A KYC tier's daily and monthly limit of one kind, in tiyn (0 = none).
+struct SetTierLimitsPayload {
+  uint8_t tier;  // 0-3
+  uint8_t limit_kind;  // LimitKind: 1 deposit, 2 withdrawal, 3 purchase
+  uint8_t zero[6];
+  int64_t daily_tiyn;
+  int64_t monthly_tiyn;
+  uint8_t zero2[16];
+};
+
+// The AIFC retail cap in US cents per calendar month for retail clients resident in `residence` who have not
+// passed the knowledge test; 0 = no cap (then residence is zero).
+struct SetRetailCapPayload {
+  int64_t usd_cents;
+  char residence[2];  // ISO 3166-1 alpha-2
+  uint8_t zero[30];
+};
+
 struct Command {
   uint16_t kind;  // CommandKind
   uint8_t flags;
@@ -256,6 +276,8 @@ struct Command {
     SetClientStatusPayload set_client_status;
     SetClientPolicyPayload set_client_policy;
     SetConversionRatePayload set_conversion_rate;
+    SetTierLimitsPayload set_tier_limits;
+    SetRetailCapPayload set_retail_cap;
     uint8_t payload[40];
   };
 
@@ -268,6 +290,8 @@ static_assert(sizeof(ClientFactsPayload) == 40);
 static_assert(sizeof(SetClientStatusPayload) == 40);
 static_assert(sizeof(SetClientPolicyPayload) == 40);
 static_assert(sizeof(SetConversionRatePayload) == 40);
+static_assert(sizeof(SetTierLimitsPayload) == 40);
+static_assert(sizeof(SetRetailCapPayload) == 40);
 static_assert(sizeof(OpenAccountPayload) == 40);
 static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
@@ -320,6 +344,8 @@ Command make_update_client(uint64_t client, uint8_t classification, uint8_t kyc_
 Command make_set_client_status(uint64_t client, uint8_t status, uint16_t reason);
 Command make_set_client_policy(bool require_registered);
 Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit);
+Command make_set_tier_limits(uint8_t tier, uint8_t limit_kind, int64_t daily_tiyn, int64_t monthly_tiyn);
+Command make_set_retail_cap(int64_t usd_cents, const char residence[2]);
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 

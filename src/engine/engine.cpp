@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <map>
 #include <cstring>
 
 #include "base/assert.h"
@@ -45,7 +46,9 @@ Event released_event(EventKind kind, uint32_t index, const HoldReleased& release
 }  // namespace
 
 Engine::Engine(const LedgerLimits& limits, const MarketLimits& market_limits)
-    : ledger_(limits), requests_(limits.reserved_request_ids), exchange_(&ledger_, &clients_, market_limits) {
+    : ledger_(limits),
+      requests_(limits.reserved_request_ids),
+      exchange_(&ledger_, &clients_, &limits_, &rates_, market_limits) {
   ledger_.set_debit_gate(&client_gate_);
 }
 
@@ -189,6 +192,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   const size_t events_before = events->size();
   group_objects_.clear();
   ledger_.begin_group();
+  limits_.begin_group();
   size_t failed_at = group.size();
   Result failure = Result::ok;
   for (size_t i = 0; i < group.size(); i++) {
@@ -206,6 +210,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   }
   const bool keep = failed_at == group.size();
   ledger_.end_group(keep);
+  limits_.end_group(keep);
   if (keep) {
     for (size_t i = 0; i < group.size(); i++) {
       remember(group[i], Result::ok, group_objects_[i]);
@@ -360,6 +365,41 @@ Result Engine::apply_client(const Command& command, uint32_t index, std::vector<
       *object_id = p.asset;
       return Result::ok;
     }
+    case CommandKind::set_tier_limits: {
+      if (role != Role::operator_) return Result::actor_not_permitted;
+      const SetTierLimitsPayload& p = command.set_tier_limits;
+      PeriodLimit previous;
+      const Result r = limits_.set_tier_limits(p.tier, static_cast<LimitKind>(p.limit_kind),
+                                               PeriodLimit{.daily_tiyn = p.daily_tiyn, .monthly_tiyn = p.monthly_tiyn},
+                                               &previous);
+      if (r != Result::ok) return r;
+      Event& event = events->emplace_back(make_event(EventKind::tier_limits_set, index));
+      event.tier_limits_set.tier = p.tier;
+      event.tier_limits_set.limit_kind = p.limit_kind;
+      event.tier_limits_set.daily_tiyn = p.daily_tiyn;
+      event.tier_limits_set.monthly_tiyn = p.monthly_tiyn;
+      event.tier_limits_set.previous_daily_tiyn = previous.daily_tiyn;
+      event.tier_limits_set.previous_monthly_tiyn = previous.monthly_tiyn;
+      *object_id = p.tier;
+      return Result::ok;
+    }
+    case CommandKind::set_retail_cap: {
+      if (role != Role::operator_) return Result::actor_not_permitted;
+      const SetRetailCapPayload& p = command.set_retail_cap;
+      RetailCap cap;
+      cap.usd_cents = p.usd_cents;
+      cap.residence = {p.residence[0], p.residence[1]};
+      if (cap.usd_cents == 0 && (cap.residence[0] != 0 || cap.residence[1] != 0)) return Result::limits_invalid;
+      RetailCap previous;
+      const Result r = limits_.set_retail_cap(cap, &previous);
+      if (r != Result::ok) return r;
+      Event& event = events->emplace_back(make_event(EventKind::retail_cap_set, index));
+      event.retail_cap_set.usd_cents = cap.usd_cents;
+      std::memcpy(event.retail_cap_set.residence, cap.residence.data(), 2);
+      std::memcpy(event.retail_cap_set.previous_residence, previous.residence.data(), 2);
+      event.retail_cap_set.previous_usd_cents = previous.usd_cents;
+      return Result::ok;
+    }
     default: break;
   }
   QZ_ASSERT_MSG(false, "apply_client given a command it does not handle");
@@ -400,10 +440,17 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::transfer: {
       const auto& p = command.transfer;
+      Movement movement;
+      bool counted = false;
+      if (const Result r = check_movement(p.debit, p.credit, p.amount_minor, block_time_ns, &movement, &counted);
+          r != Result::ok) {
+        return r;
+      }
       TransferDone done;
       const Result r = ledger_.transfer(
           actor, TransferRequest{.debit = p.debit, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
       if (r != Result::ok) return r;
+      if (counted) limits_.add_movement(movement.client, movement.kind, movement.value_tiyn, period_of(block_time_ns));
       *event = make_event(EventKind::transfer_posted, 0);
       event->transfer_posted = TransferPostedPayload{.transfer = done.transfer_id,
                                                      .debit = p.debit,
@@ -434,10 +481,22 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::post_hold: {
       const auto& p = command.post_hold;
+      Movement movement;
+      bool counted = false;
+      // What the post would move, as the ledger reads it: 0 = all that is held, to the hold's own credit.
+      if (const Hold* held = ledger_.hold(p.hold); held != nullptr && p.amount_minor >= 0) {
+        const int64_t amount = p.amount_minor == 0 ? held->remaining_minor : p.amount_minor;
+        const uint64_t credit = p.credit == 0 ? held->credit : p.credit;
+        if (const Result r = check_movement(held->account, credit, amount, block_time_ns, &movement, &counted);
+            r != Result::ok) {
+          return r;
+        }
+      }
       PostDone done;
       const Result r = ledger_.post_hold(
           actor, PostRequest{.hold = p.hold, .credit = p.credit, .amount_minor = p.amount_minor}, &done);
       if (r != Result::ok) return r;
+      if (counted) limits_.add_movement(movement.client, movement.kind, movement.value_tiyn, period_of(block_time_ns));
       *event = make_event(EventKind::hold_posted, 0);
       event->hold_posted = HoldPostedPayload{.hold = p.hold,
                                              .transfer = done.transfer_id,
@@ -462,6 +521,37 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
   return Result::unknown_command_kind;
 }
 
+Result Engine::check_movement(uint64_t debit_id, uint64_t credit_id, int64_t amount_minor, uint64_t block_time_ns,
+                              Movement* movement, bool* counted) const {
+  *counted = false;
+  if (clients_.size() == 0 || amount_minor <= 0) return Result::ok;  // no client, or the ledger refuses it
+  const Account* debit = ledger_.account(debit_id);
+  const Account* credit = ledger_.account(credit_id);
+  if (debit == nullptr || credit == nullptr || debit->asset != credit->asset) return Result::ok;  // likewise
+  const auto venue = [](const Account& account) {
+    return account.kind == AccountKind::custody || account.kind == AccountKind::issuance;
+  };
+  if (credit->kind == AccountKind::customer && venue(*debit)) {
+    *movement = Movement{.client = credit->owner, .kind = LimitKind::deposit, .value_tiyn = 0};
+  } else if (debit->kind == AccountKind::customer && venue(*credit)) {
+    *movement = Movement{.client = debit->owner, .kind = LimitKind::withdrawal, .value_tiyn = 0};
+  } else {
+    return Result::ok;  // between clients, or within the venue: neither a deposit nor a withdrawal
+  }
+  const Client* client = clients_.find(movement->client);
+  if (client == nullptr || !limits_.movement_limited(client->facts.kyc_tier, movement->kind)) return Result::ok;
+  const int64_t rate = rates_.rate(debit->asset);
+  if (rate == 0) return Result::conversion_rate_missing;
+  const Asset* asset = ledger_.asset(debit->asset);
+  QZ_ASSERT(asset != nullptr);
+  if (!tenge_value(amount_minor, asset->scale, rate, &movement->value_tiyn)) return Result::amount_overflow;
+  const Result r = limits_.check_movement(movement->client, client->facts.kyc_tier, movement->kind,
+                                          movement->value_tiyn, period_of(block_time_ns));
+  if (r != Result::ok) return r;
+  *counted = true;
+  return Result::ok;
+}
+
 Hash256 Engine::state_hash() const {
   Sha256 hasher;
   hasher.update("qazna.state.v1");
@@ -474,7 +564,28 @@ Hash256 Engine::state_hash() const {
   clients_.hash_into(&hasher);
   hasher.update("qazna.rates.v1");
   rates_.hash_into(&hasher);
+  hasher.update("qazna.limits.v1");
+  limits_.hash_into(&hasher);
   return hasher.finish();
+}
+
+// Each client's committed purchases equal the commitments of its open buy orders.
+std::string Engine::commitments_problem() const {
+  const std::map<uint64_t, int64_t> open = exchange_.open_commitments();
+  for (const auto& [owner, tiyn] : open) {
+    const ClientUsage* usage = limits_.usage(owner);
+    if (usage == nullptr || usage->committed_tiyn != tiyn) {
+      return "limits: client " + std::to_string(owner) + " has open orders committing " + std::to_string(tiyn) +
+             " tiyn, the limits count " + std::to_string(usage == nullptr ? 0 : usage->committed_tiyn);
+    }
+  }
+  std::string problem;
+  limits_.for_each_usage([&](uint64_t client, const ClientUsage& usage) {
+    if (problem.empty() && usage.committed_tiyn != 0 && open.count(client) == 0) {
+      problem = "limits: client " + std::to_string(client) + " has commitments but no open buy order";
+    }
+  });
+  return problem;
 }
 
 std::string Engine::check_invariants() const {
@@ -485,6 +596,10 @@ std::string Engine::check_invariants() const {
   problem = clients_.check_invariants();
   if (!problem.empty()) return problem;
   problem = rates_.check_invariants();
+  if (!problem.empty()) return problem;
+  problem = limits_.check_invariants();
+  if (!problem.empty()) return problem;
+  problem = commitments_problem();
   if (!problem.empty()) return problem;
   for (const auto& [asset, rate] : rates_.all()) {
     if (asset != kUsdRateAsset && ledger_.asset(asset) == nullptr) {
@@ -509,6 +624,7 @@ void Engine::write_snapshot(std::vector<uint8_t>* out) const {
   exchange_.write_snapshot(&writer);
   clients_.write_snapshot(&writer);
   rates_.write_snapshot(&writer);
+  limits_.write_snapshot(&writer);
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -537,6 +653,10 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!exchange_.read_snapshot(&reader)) return Status::error("snapshot: markets section is malformed or inconsistent");
   if (!clients_.read_snapshot(&reader)) return Status::error("snapshot: client registry is malformed");
   if (!rates_.read_snapshot(&reader)) return Status::error("snapshot: conversion rates are malformed");
+  if (!limits_.read_snapshot(&reader)) return Status::error("snapshot: client limits are malformed");
+  if (const std::string problem = commitments_problem(); !problem.empty()) {
+    return Status::error("snapshot: orders and limits disagree: " + problem);
+  }
   for (const auto& [asset, rate] : rates_.all()) {
     if (asset != kUsdRateAsset && ledger_.asset(asset) == nullptr) {
       return Status::error("snapshot: a conversion rate names an asset that does not exist");

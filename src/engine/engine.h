@@ -29,6 +29,7 @@
 #include "ledger/ledger.h"
 #include "ledger/requests.h"
 #include "rules/clients.h"
+#include "rules/limits.h"
 #include "rules/rates.h"
 
 namespace qz {
@@ -40,7 +41,7 @@ struct BlockInput {
 };
 
 // 2: markets and orders; 3: order reservations locked per account; 4: the client registry; 5: conversion rates.
-inline constexpr uint32_t kSnapshotFormatVersion = 5;
+inline constexpr uint32_t kSnapshotFormatVersion = 6;
 
 class Engine {
  public:
@@ -71,11 +72,12 @@ class Engine {
   const Exchange& exchange() const { return exchange_; }
   const ClientRegistry& clients() const { return clients_; }
   const ConversionRates& rates() const { return rates_; }
+  const ClientLimits& limits() const { return limits_; }
 
   // Commands that must stand alone or in the one supported pair (market, order and client commands).
   static bool stands_alone(CommandKind kind) {
     return Exchange::handles(kind) ||
-           (kind >= CommandKind::register_client && kind <= CommandKind::set_conversion_rate);
+           (kind >= CommandKind::register_client && kind <= CommandKind::set_retail_cap);
   }
 
  private:
@@ -83,6 +85,16 @@ class Engine {
                    std::vector<Event>* events);
   bool screen_requests(std::span<const Command> group, uint32_t first_index, std::vector<Event>* events);
   Result apply_one(const Command& command, uint64_t block_time_ns, Event* event, uint64_t* object_id);
+  // A deposit or withdrawal of a registered client under its tier's limits (docs/clients.md): checks it and
+  // says what to count once the ledger took it. ok with *counted false when no limit applies.
+  struct Movement {
+    uint64_t client = 0;
+    LimitKind kind = LimitKind::deposit;
+    int64_t value_tiyn = 0;
+  };
+  Result check_movement(uint64_t debit, uint64_t credit, int64_t amount_minor, uint64_t block_time_ns,
+                        Movement* movement, bool* counted) const;
+  std::string commitments_problem() const;
   void remember(const Command& command, Result result, uint64_t object_id);
   void prefetch_request(const Command& command) const;
   void apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
@@ -109,6 +121,7 @@ class Engine {
   ClientRegistry clients_;
   ClientGate client_gate_{&clients_};
   ConversionRates rates_;
+  ClientLimits limits_;
   Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;

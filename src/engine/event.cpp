@@ -43,6 +43,8 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::client_status_changed: return "client_status_changed";
     case EventKind::client_policy_set: return "client_policy_set";
     case EventKind::conversion_rate_set: return "conversion_rate_set";
+    case EventKind::tier_limits_set: return "tier_limits_set";
+    case EventKind::retail_cap_set: return "retail_cap_set";
   }
   return "unknown";
 }

@@ -51,6 +51,8 @@ enum class EventKind : uint16_t {
   client_status_changed = 42,
   client_policy_set = 43,
   conversion_rate_set = 44,
+  tier_limits_set = 45,
+  retail_cap_set = 46,
 };
 inline constexpr uint16_t kMaxEventKind = 44;
 
@@ -323,6 +325,26 @@ struct ConversionRateSetPayload {
   uint8_t zero2[24];
 };
 
+struct TierLimitsSetPayload {
+  uint8_t tier;
+  uint8_t limit_kind;  // LimitKind
+  uint8_t zero[6];
+  int64_t daily_tiyn;
+  int64_t monthly_tiyn;
+  int64_t previous_daily_tiyn;
+  int64_t previous_monthly_tiyn;
+  uint8_t zero2[8];
+};
+
+struct RetailCapSetPayload {
+  int64_t usd_cents;  // 0 = no cap
+  char residence[2];
+  char previous_residence[2];
+  uint8_t zero[4];
+  int64_t previous_usd_cents;
+  uint8_t zero2[24];
+};
+
 struct Event {
   uint16_t kind;  // EventKind
   uint16_t reserved;
@@ -355,6 +377,8 @@ struct Event {
     ClientStatusChangedPayload client_status_changed;
     ClientPolicySetPayload client_policy_set;
     ConversionRateSetPayload conversion_rate_set;
+    TierLimitsSetPayload tier_limits_set;
+    RetailCapSetPayload retail_cap_set;
     uint8_t payload[48];
   };
 
@@ -388,6 +412,8 @@ static_assert(sizeof(ClientFactsSetPayload) == 48);
 static_assert(sizeof(ClientStatusChangedPayload) == 48);
 static_assert(sizeof(ClientPolicySetPayload) == 48);
 static_assert(sizeof(ConversionRateSetPayload) == 48);
+static_assert(sizeof(TierLimitsSetPayload) == 48);
+static_assert(sizeof(RetailCapSetPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

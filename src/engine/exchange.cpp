@@ -69,13 +69,15 @@ struct Exchange::Prepared {
   uint64_t receive_account = 0;
   uint32_t fee_cap_bps = 0;
   int64_t reserve_minor = 0;
-  uint64_t hold = 0;
+  int64_t commitment_tiyn = 0;  // a limited client's buy: the tenge value of its cost (rules/limits.h)
+  int64_t commit_rate = 0;
   bool expire_at_once = false;  // a market order with nothing to trade
 };
 
-Exchange::Exchange(Ledger* ledger, const ClientRegistry* clients, const MarketLimits& limits)
-    : ledger_(ledger), clients_(clients), limits_(limits) {
-  QZ_ASSERT(ledger_ != nullptr);
+Exchange::Exchange(Ledger* ledger, const ClientRegistry* clients, ClientLimits* client_limits,
+                   const ConversionRates* rates, const MarketLimits& limits)
+    : ledger_(ledger), clients_(clients), client_limits_(client_limits), rates_(rates), limits_(limits) {
+  QZ_ASSERT(ledger_ != nullptr && clients_ != nullptr && client_limits_ != nullptr && rates_ != nullptr);
   QZ_ASSERT(limits_.orders_per_market >= 1 && limits_.max_markets >= 1 && limits_.candle_history >= 1);
 }
 
@@ -93,6 +95,16 @@ const OrderState* Exchange::order(uint64_t order_id) const {
   const OrderRef* ref = order_id == 0 ? nullptr : orders_.find(order_id);
   if (ref == nullptr) return nullptr;
   return &markets_[ref->market - 1]->slots[ref->slot];
+}
+
+std::map<uint64_t, int64_t> Exchange::open_commitments() const {
+  std::map<uint64_t, int64_t> by_owner;
+  for (const auto& market : markets_) {
+    for (const OrderState& o : market->slots) {
+      if (o.order_id != 0 && o.commitment_tiyn != 0) by_owner[o.owner] += o.commitment_tiyn;
+    }
+  }
+  return by_owner;
 }
 
 uint64_t Exchange::trading_account(uint64_t owner, uint32_t asset) const {
@@ -405,6 +417,7 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
   const bool buy = p.side == static_cast<uint8_t>(OrderSideCode::buy);
   const OrderSide side = rules_side(p.side);
   int64_t limit_spent = -1;  // a limit order's notional (buy) or quantity (sell); -1 for market orders
+  int64_t buy_cost = 0;      // a buy's largest cost in quote, without the fee (what the purchase limits value)
 
   // 4. filters.
   if (!is_market_type(p.type)) {
@@ -417,6 +430,7 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
     out->qty_minor = p.qty_minor;
     out->price_ticks = shape.price_ticks;
     limit_spent = buy ? shape.notional_minor : p.qty_minor;
+    if (buy) buy_cost = shape.notional_minor;
   } else {
     if (config.status == MarketStatus::halted) return Result::market_halted;
     if (config.status != MarketStatus::trading) return Result::market_closed;
@@ -440,6 +454,7 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
       }
       out->price_minor = protection;
       out->qty_minor = p.qty_minor;
+      if (buy) buy_cost = notional;
     } else {
       // Walk the opposite levels within the protection price: what the quote amount reaches.
       const Side opposite = buy ? Side::sell : Side::buy;
@@ -508,6 +523,7 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
       } else {
         out->price_minor = last_ticks * config.tick_size;
         out->qty_minor = lots * config.lot_step;
+        if (buy) buy_cost = p.qty_minor;
       }
     }
   }
@@ -580,6 +596,36 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
     }
   }
   if (limit_spent < 0) out->price_ticks = out->price_minor / config.tick_size;
+
+  // 12. purchases of a registered client (docs/clients.md): a buy commits the tenge value of its cost, at the
+  // quote asset's rate now (kept by the order), so that its fills count as purchases whatever the client's
+  // limits are when they happen. A client a purchase limit binds now is checked, with the month's purchases
+  // and its open commitments; for it a missing rate or a value too large is a rejection, for others the order
+  // is simply not counted.
+  if (buy_cost > 0 && clients_->size() != 0) {
+    const Client* client = clients_->find(command.actor);
+    if (client != nullptr) {
+      const bool limited = client_limits_->purchase_limited(client->facts);
+      const int64_t rate = rates_->rate(config.quote_asset);
+      int64_t commitment = 0;
+      if (rate == 0) {
+        if (limited) return Result::conversion_rate_missing;
+      } else if (!tenge_value(buy_cost, config.quote_scale, rate, &commitment)) {
+        if (limited) return Result::amount_overflow;
+      } else {
+        if (limited) {
+          const int64_t freed_tiyn = replaced != nullptr && replaced->market == p.market
+                                         ? market->slots[replaced->slot].commitment_tiyn
+                                         : 0;
+          const Result r = client_limits_->check_purchase(command.actor, client->facts, commitment, freed_tiyn,
+                                                          period_of(block_time_ns), rates_->rate(kUsdRateAsset));
+          if (r != Result::ok) return r;
+        }
+        out->commitment_tiyn = commitment;
+        out->commit_rate = rate;
+      }
+    }
+  }
   return Result::ok;
 }
 
@@ -622,9 +668,11 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
                      .price_ticks = prepared.price_ticks, .qty_minor = prepared.qty_minor, .executed_minor = 0,
                      .stop_price_minor = prepared.stop_price_minor, .expires_at_ns = prepared.expires_at_ns,
                      .visible_minor = prepared.visible_minor, .fee_cap_bps = prepared.fee_cap_bps,
+                     .commitment_tiyn = prepared.commitment_tiyn, .commit_rate = prepared.commit_rate,
                      .side = prepared.side, .type = prepared.type, .time_in_force = prepared.tif,
                      .stp = prepared.stp, .waiting = false, .on_book = false};
   orders_.insert(order_id, OrderRef{.market = market.id, .slot = slot});
+  if (prepared.commitment_tiyn != 0) client_limits_->commit(prepared.owner, prepared.commitment_tiyn);
   if (command.request_id != 0) {
     index_client(prepared.owner, command.request_id, order_id);
   }
@@ -767,6 +815,7 @@ void Exchange::on_fill(const Fill& fill) {
   ledger_->settle_locked(buyer.spend_account, buyer_pays, taker_buys ? taker_unlock : maker_unlock);
   ledger_->settle_locked(seller.spend_account, seller_pays, taker_buys ? maker_unlock : taker_unlock);
 
+  if (buyer.commit_rate != 0) commit_fill(market, buyer, notional);
   market.volumes.add(buyer.owner, block_time_ns_, notional);
   market.volumes.add(seller.owner, block_time_ns_, notional);
   market.last_price_minor = price_minor;
@@ -798,6 +847,24 @@ void Exchange::on_fill(const Fill& fill) {
     free_slot(market, fill.resting_id);
   }
   if (taker.remaining_minor() == 0) free_slot(market, fill.aggressor_id);
+}
+
+// A limited client's buy filled for `notional_minor`: its value at the order's kept rate is purchased now, out
+// of the order's commitment as far as it goes (rounding up each fill may pass it by a tiyn or so).
+void Exchange::commit_fill(const MarketState& market, OrderState& buyer, int64_t notional_minor) {
+  int64_t value = 0;
+  if (!tenge_value(notional_minor, market.config.quote_scale, buyer.commit_rate, &value)) value = INT64_MAX;
+  const int64_t from_commitment = std::min(value, buyer.commitment_tiyn);
+  buyer.commitment_tiyn -= from_commitment;
+  client_limits_->purchased(buyer.owner, value, from_commitment, period_of(block_time_ns_));
+}
+
+// Lowers the order's commitment to `keep_tiyn`, releasing the rest.
+void Exchange::release_commitment(OrderState& order, int64_t keep_tiyn) {
+  QZ_ASSERT(keep_tiyn >= 0);
+  if (order.commitment_tiyn <= keep_tiyn) return;
+  client_limits_->release(order.owner, order.commitment_tiyn - keep_tiyn);
+  order.commitment_tiyn = keep_tiyn;
 }
 
 // Lowers the order's reservation to `keep_minor`, unlocking the rest.
@@ -892,6 +959,7 @@ void Exchange::free_slot(MarketState& market, uint32_t slot) {
   OrderState& order = market.slots[slot];
   QZ_ASSERT(order.order_id != 0 && !order.on_book && !order.waiting);
   QZ_ASSERT(order.reserved_minor == 0);
+  if (order.commitment_tiyn != 0) release_commitment(order, 0);
   orders_.erase(order.order_id);
   if (order.client_order_id != 0) {
     unindex_client(order.owner, order.client_order_id, order.order_id);
@@ -1001,6 +1069,13 @@ Result Exchange::amend_order(const Command& command, uint64_t* object_id) {
   order.qty_minor = p.new_qty_minor;
   const int64_t before = order.reserved_minor;
   release_to(order, reservation(market, order, remaining));
+  if (order.commitment_tiyn != 0) {
+    // What the smaller order can still cost, at the kept rate: the commitment never grows.
+    int64_t keep = 0;
+    const int64_t cost = order.price_ticks * (remaining / lot) * market.notional_per_tick_lot;
+    if (!tenge_value(cost, market.config.quote_scale, order.commit_rate, &keep)) keep = INT64_MAX;
+    release_commitment(order, keep);
+  }
   Event& event = emit(EventKind::order_amended);
   event.order_amended.order = order.order_id;
   event.order_amended.market = market.id;
@@ -1162,7 +1237,8 @@ void Exchange::hash_into(Sha256* hasher) const {
                                o.spend_account, o.receive_account,
                                static_cast<uint64_t>(o.price_minor), static_cast<uint64_t>(o.qty_minor),
                                static_cast<uint64_t>(o.executed_minor), static_cast<uint64_t>(o.stop_price_minor),
-                               o.expires_at_ns, static_cast<uint64_t>(o.visible_minor), uint64_t{o.fee_cap_bps}}) {
+                               o.expires_at_ns, static_cast<uint64_t>(o.visible_minor), uint64_t{o.fee_cap_bps},
+                               static_cast<uint64_t>(o.commitment_tiyn), static_cast<uint64_t>(o.commit_rate)}) {
         hasher->update_u64(v);
       }
       const uint8_t flags[6] = {o.side, o.type, o.time_in_force, o.stp, static_cast<uint8_t>(o.waiting),
@@ -1204,6 +1280,8 @@ void write_order(ByteWriter* out, const OrderState& o) {
   out->u64(o.expires_at_ns);
   out->i64(o.visible_minor);
   out->u32(o.fee_cap_bps);
+  out->i64(o.commitment_tiyn);
+  out->i64(o.commit_rate);
   for (const uint8_t v : {o.side, o.type, o.time_in_force, o.stp, static_cast<uint8_t>(o.waiting),
                           static_cast<uint8_t>(o.on_book)}) {
     out->u8(v);
@@ -1225,6 +1303,8 @@ OrderState read_order(ByteReader* in) {
   o.expires_at_ns = in->u64();
   o.visible_minor = static_cast<int64_t>(in->u64());
   o.fee_cap_bps = in->u32();
+  o.commitment_tiyn = static_cast<int64_t>(in->u64());
+  o.commit_rate = static_cast<int64_t>(in->u64());
   o.side = in->u8();
   o.type = in->u8();
   o.time_in_force = in->u8();
@@ -1338,7 +1418,9 @@ bool Exchange::read_snapshot(ByteReader* in) {
           order.order_id >= next_order_id_ || orders_.contains(order.order_id) || order.side < 1 ||
           order.side > 2 || order.remaining_minor() <= 0 || order.price_minor <= 0 ||
           order.price_minor % market.config.tick_size != 0 || order.qty_minor % market.config.lot_step != 0 ||
-          order.executed_minor < 0 || order.visible_minor < 0 || order.fee_cap_bps > FeeSchedule::kMaxFeeBps) {
+          order.executed_minor < 0 || order.visible_minor < 0 || order.fee_cap_bps > FeeSchedule::kMaxFeeBps ||
+          order.commitment_tiyn < 0 || order.commit_rate < 0 || (order.commitment_tiyn != 0 && order.commit_rate == 0) ||
+          (order.commit_rate != 0 && order.side != static_cast<uint8_t>(OrderSideCode::buy))) {
         return false;
       }
       market.slots[slot] = order;

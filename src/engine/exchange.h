@@ -37,6 +37,8 @@
 #include "market/fees.h"
 #include "market/rules.h"
 #include "rules/clients.h"
+#include "rules/limits.h"
+#include "rules/rates.h"
 
 namespace qz {
 
@@ -63,6 +65,8 @@ struct OrderState {
   uint64_t expires_at_ns = 0;  // GTD; 0 = none
   int64_t visible_minor = 0;   // iceberg slice; 0 = none
   uint32_t fee_cap_bps = 0;    // r: the rate its reservation was sized with
+  int64_t commitment_tiyn = 0;  // a limited client's buy: the purchase value still committed (rules/limits.h)
+  int64_t commit_rate = 0;      // tiyn per unit of the quote asset when it was placed (0: not limited)
   uint8_t side = 0;            // OrderSideCode
   uint8_t type = 0;            // OrderType
   uint8_t time_in_force = 0;   // OrderTif
@@ -102,8 +106,10 @@ struct MarketState {
 
 class Exchange final : private FillSink {
  public:
-  // `clients` decides whether an actor may place orders (a frozen client may not); not owned.
-  Exchange(Ledger* ledger, const ClientRegistry* clients, const MarketLimits& limits);
+  // `clients` decides whether an actor may place orders (a frozen client may not); `client_limits` counts the
+  // purchases of limited clients at the `rates`. Not owned.
+  Exchange(Ledger* ledger, const ClientRegistry* clients, ClientLimits* client_limits, const ConversionRates* rates,
+           const MarketLimits& limits);
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
@@ -148,6 +154,8 @@ class Exchange final : private FillSink {
   uint64_t next_order_id() const { return next_order_id_; }
   uint64_t next_trade_id() const { return next_trade_id_; }
   uint64_t trading_account(uint64_t owner, uint32_t asset) const;  // 0 when none
+  // owner -> the sum of its open orders' purchase commitments (owners with none are absent).
+  std::map<uint64_t, int64_t> open_commitments() const;
   // The key of the client order id index (public so that tests can make two pairs collide).
   static uint64_t client_hash(uint64_t owner, uint64_t client_order_id);
 
@@ -194,8 +202,14 @@ class Exchange final : private FillSink {
   Event& emit(EventKind kind);
   MarketState* mutable_market(uint32_t market_id);
 
+  void commit_fill(const MarketState& market, OrderState& buyer, int64_t notional_minor);
+  void release_commitment(OrderState& order, int64_t keep_tiyn);
+
   Ledger* ledger_;
   const ClientRegistry* clients_;
+  ClientLimits* client_limits_;
+  const ConversionRates* rates_;
+  Period period_;  // of block_time_ns_
   MarketLimits limits_;
   std::vector<std::unique_ptr<MarketState>> markets_;  // index = market id - 1
   FlatMap<OrderRef> orders_;                           // open order id -> where

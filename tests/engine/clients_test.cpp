@@ -273,10 +273,12 @@ TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
   run({limit(kAlice, OrderSideCode::sell, 41'000'000'00, 1000'0000)});
   std::vector<uint8_t> bytes;
   engine.write_snapshot(&bytes);
-  // The registry comes last but for the (empty) rate table: policy u8, count u64, then Alice (id, class, tier, 2 countries, test, status,
-  // reason u16). Hand-edit her to frozen for review (the engine itself would have cancelled the order), and
-  // seal the bytes again.
-  const size_t registry = bytes.size() - 32 - 4 - (1 + 8 + 18);  // before the digest and an empty rate table
+  // The registry comes last but for the (empty) rate table and the limits (no limits, no usage: 12 x 16 bytes,
+  // the cap and its residence, count u64): policy u8, count u64, then Alice (id, class, tier, 2 countries, test,
+  // status, reason u16). Hand-edit her to frozen for review (the engine itself would have cancelled the order),
+  // and seal the bytes again.
+  const size_t limits_section = 12 * 16 + 8 + 2 + 8;
+  const size_t registry = bytes.size() - 32 - limits_section - 4 - (1 + 8 + 18);
   ASSERT_EQ(get_u64(bytes.data() + registry + 9), kAlice);
   bytes[registry + 9 + 15] = kFrozen;
   bytes[registry + 9 + 16] = static_cast<uint8_t>(kReview);

@@ -179,13 +179,16 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::set_client_status: return 12;
     case CommandKind::set_client_policy: return 1;
     case CommandKind::set_conversion_rate: return 16;
+    case CommandKind::set_tier_limits: return 24;
+    case CommandKind::set_retail_cap: return 10;
   }
   return 0;
 }
 
 TEST(DecodeCommand, ClientCommandsCheckTheirZeroFieldsAndFlags) {
   const Command valid[] = {make_register_client(7, 1, 2, "KZ", "KZ", true), make_update_client(7, 2, 3, "DE", "KZ", false),
-                           make_set_client_status(7, 3, 3), make_set_client_policy(true)};
+                           make_set_client_status(7, 3, 3), make_set_client_policy(true),
+                           make_set_tier_limits(1, 3, 100, 200), make_set_retail_cap(100'000, "KZ")};
   for (const Command& command : valid) {
     EXPECT_EQ(validate_command(command), Result::ok) << command_kind_name(command.command_kind());
     Command bad = command;
@@ -201,6 +204,9 @@ TEST(DecodeCommand, ClientCommandsCheckTheirZeroFieldsAndFlags) {
   Command policy = make_set_client_policy(true);
   policy.set_client_policy.require_registered = 2;
   EXPECT_EQ(validate_command(policy), Result::reserved_field_not_zero);
+  Command tiers = make_set_tier_limits(1, 3, 100, 200);
+  tiers.set_tier_limits.zero[5] = 1;  // between the kind and the daily limit
+  EXPECT_EQ(validate_command(tiers), Result::reserved_field_not_zero);
 }
 
 TEST(DecodeCommand, MarketCommandsCheckTheirZeroFieldsAndOrderFields) {

@@ -1737,7 +1737,9 @@ std::string describe_any(const Event& e) {
     case EventKind::client_updated:
     case EventKind::client_status_changed:
     case EventKind::client_policy_set:
-    case EventKind::conversion_rate_set: out << "(client event)"; break;
+    case EventKind::conversion_rate_set:
+    case EventKind::tier_limits_set:
+    case EventKind::retail_cap_set: out << "(client event)"; break;
   }
   out << "}";
   return out.str();

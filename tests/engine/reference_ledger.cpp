@@ -78,6 +78,8 @@ bool client_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* z
     case 32: *zero = {{9, 10}, {12, 40}}; *flag_byte = 40; return true;  // client, status | reason
     case 33: *zero = {{1, 40}}; *flag_byte = 0; return true;             // require_registered
     case 34: *zero = {{4, 8}, {16, 40}}; return true;                   // asset | rate
+    case 35: *zero = {{2, 8}, {24, 40}}; return true;                   // tier, kind | daily, monthly
+    case 36: *zero = {{10, 40}}; return true;                           // cents, residence
     default: return false;
   }
 }
