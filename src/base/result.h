@@ -95,7 +95,14 @@ namespace qz {
   X(tier_purchase_limit, 614, "the purchase limit of the client's KYC tier would be passed")                  \
   X(tier_deposit_limit, 615, "the deposit limit of the client's KYC tier would be passed")                    \
   X(tier_withdrawal_limit, 616, "the withdrawal limit of the client's KYC tier would be passed")               \
-  X(margin_not_offered, 617, "this venue offers no margin or lending (AIFC: for professional clients only)")
+  X(margin_not_offered, 617, "this venue offers no margin or lending (AIFC: for professional clients only)")   \
+  X(travel_rule_record_invalid, 618, "travel-rule record has unknown fields, counterparty kind or a negative value") \
+  X(travel_rule_originator_name_missing, 619, "travel rule: the originator's name is missing")                \
+  X(travel_rule_originator_account_missing, 620, "travel rule: the originator's account or wallet address is missing") \
+  X(travel_rule_originator_identifier_missing, 621, "travel rule: at USD 1,000 or more the originator's address, national ID, customer ID, or date and place of birth is required") \
+  X(travel_rule_beneficiary_name_missing, 622, "travel rule: the beneficiary's name is missing")              \
+  X(travel_rule_beneficiary_account_missing, 623, "travel rule: the beneficiary's account or wallet address is missing") \
+  X(travel_rule_wallet_declaration_missing, 624, "travel rule: a self-hosted wallet needs the client's ownership declaration")
 
 enum class Result : uint32_t {
 #define QZ_RESULT_ENUM(name, number, message) name = number,
