@@ -607,22 +607,23 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
     if (client != nullptr) {
       const bool limited = client_limits_->purchase_limited(client->facts);
       const int64_t rate = rates_->rate(config.quote_asset);
-      int64_t commitment = 0;
       if (rate == 0) {
         if (limited) return Result::conversion_rate_missing;
-      } else if (!tenge_value(buy_cost, config.quote_scale, rate, &commitment)) {
-        if (limited) return Result::amount_overflow;
       } else {
+        const int128 commitment = tenge_value_128(buy_cost, config.quote_scale, rate);
+        const int64_t freed_tiyn =
+            replaced != nullptr && replaced->market == p.market ? market->slots[replaced->slot].commitment_tiyn : 0;
+        const bool fits = commitment <= INT64_MAX && client_limits_->can_commit(command.actor, commitment, freed_tiyn);
         if (limited) {
-          const int64_t freed_tiyn = replaced != nullptr && replaced->market == p.market
-                                         ? market->slots[replaced->slot].commitment_tiyn
-                                         : 0;
           const Result r = client_limits_->check_purchase(command.actor, client->facts, commitment, freed_tiyn,
                                                           period_of(block_time_ns), rates_->rate(kUsdRateAsset));
           if (r != Result::ok) return r;
+          if (!fits) return Result::amount_overflow;
         }
-        out->commitment_tiyn = commitment;
-        out->commit_rate = rate;
+        if (fits) {  // an unlimited client's buy too large to count is not counted
+          out->commitment_tiyn = static_cast<int64_t>(commitment);
+          out->commit_rate = rate;
+        }
       }
     }
   }

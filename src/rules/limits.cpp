@@ -66,6 +66,13 @@ bool tenge_value(int64_t amount_minor, uint8_t scale, int64_t tiyn_per_unit, int
   return true;
 }
 
+int128 tenge_value_128(int64_t amount_minor, uint8_t scale, int64_t tiyn_per_unit) {
+  QZ_ASSERT(amount_minor >= 0 && tiyn_per_unit > 0 && scale <= 18);
+  const int128 product = static_cast<int128>(amount_minor) * tiyn_per_unit;
+  const int128 unit = pow10_i64(scale);
+  return product / unit + (product % unit != 0 ? 1 : 0);
+}
+
 Result ClientLimits::set_tier_limits(uint8_t tier, LimitKind kind, PeriodLimit limit, PeriodLimit* previous) {
   QZ_ASSERT(previous != nullptr);
   if (tier > kMaxKycTier || !kind_valid(kind) || limit.daily_tiyn < 0 || limit.monthly_tiyn < 0 ||
@@ -145,26 +152,32 @@ void ClientLimits::add_movement(uint64_t client, LimitKind kind, int64_t value_t
   used.monthly_tiyn[k] = sum_saturated({used.monthly_tiyn[k], value_tiyn});
 }
 
-Result ClientLimits::check_purchase(uint64_t client, const ClientFacts& facts, int64_t commitment_tiyn,
+Result ClientLimits::check_purchase(uint64_t client, const ClientFacts& facts, int128 commitment_tiyn,
                                     int64_t freed_tiyn, Period now, int64_t usd_rate) const {
   QZ_ASSERT(commitment_tiyn >= 0 && freed_tiyn >= 0);
   const ClientUsage* used = usage(client);
   const int64_t committed = used == nullptr ? 0 : used->committed_tiyn;
   QZ_ASSERT(freed_tiyn <= committed);
-  const int64_t open = committed - freed_tiyn;
-  const int64_t today =
-      sum_saturated({used == nullptr ? 0 : daily(*used, LimitKind::purchase, now), open, commitment_tiyn});
-  const int64_t month =
-      sum_saturated({used == nullptr ? 0 : monthly(*used, LimitKind::purchase, now), open, commitment_tiyn});
+  const int128 open = static_cast<int128>(committed) - freed_tiyn + commitment_tiyn;
+  const int128 today = open + (used == nullptr ? 0 : daily(*used, LimitKind::purchase, now));
+  const int128 month = open + (used == nullptr ? 0 : monthly(*used, LimitKind::purchase, now));
   if (capped(facts)) {
     if (usd_rate <= 0) return Result::conversion_rate_missing;
     // The cap in tiyn, rounded down (against the client).
     const int128 cap = static_cast<int128>(cap_.usd_cents) * usd_rate / 100;
-    if (static_cast<int128>(month) > cap) return Result::retail_purchase_limit;
+    if (month > cap) return Result::retail_purchase_limit;
   }
   const PeriodLimit limit = tier_limit(facts.kyc_tier, LimitKind::purchase);
-  if (over(today, limit.daily_tiyn) || over(month, limit.monthly_tiyn)) return Result::tier_purchase_limit;
+  if ((limit.daily_tiyn != 0 && today > limit.daily_tiyn) || (limit.monthly_tiyn != 0 && month > limit.monthly_tiyn)) {
+    return Result::tier_purchase_limit;
+  }
   return Result::ok;
+}
+
+bool ClientLimits::can_commit(uint64_t client, int128 commitment_tiyn, int64_t freed_tiyn) const {
+  const ClientUsage* used = usage(client);
+  const int64_t committed = used == nullptr ? 0 : used->committed_tiyn;
+  return static_cast<int128>(committed) - freed_tiyn + commitment_tiyn <= INT64_MAX;
 }
 
 void ClientLimits::commit(uint64_t client, int64_t tiyn) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "base/checked.h"
 #include "base/result.h"
 #include "base/sha256.h"
 #include "rules/clients.h"
@@ -56,6 +57,8 @@ Period period_of(uint64_t block_time_ns);
 // ceil(amount_minor * tiyn_per_unit / 10^scale); false when it does not fit in int64 or the inputs are out of
 // range (amount below 0, rate 0 or below, scale above 18).
 [[nodiscard]] bool tenge_value(int64_t amount_minor, uint8_t scale, int64_t tiyn_per_unit, int64_t* tiyn);
+// The same, unbounded: the value always fits in 128 bits (amount and rate below 2^63). Asserts valid inputs.
+int128 tenge_value_128(int64_t amount_minor, uint8_t scale, int64_t tiyn_per_unit);
 
 struct ClientUsage {
   uint64_t day = 0;                                 // the day the daily counters are for
@@ -87,11 +90,14 @@ class ClientLimits {
                                       Period now) const;
   void add_movement(uint64_t client, LimitKind kind, int64_t value_tiyn, Period now);
 
-  // A buy order committing `commitment_tiyn`, replacing (cancel-replace) an order of the client that committed
-  // `freed_tiyn`: ok, retail_purchase_limit (the cap, in tiyn at usd_rate tiyn per dollar), tier_purchase_limit,
-  // conversion_rate_missing (capped and no dollar rate), amount_overflow.
-  [[nodiscard]] Result check_purchase(uint64_t client, const ClientFacts& facts, int64_t commitment_tiyn,
+  // A buy order committing `commitment_tiyn` (unbounded: its value need not fit in int64), replacing
+  // (cancel-replace) an order of the client that committed `freed_tiyn`: ok, conversion_rate_missing (capped and
+  // no dollar rate), retail_purchase_limit (the cap, in tiyn at usd_rate tiyn per dollar), tier_purchase_limit.
+  // Sums in 128 bits. Whether the commitment then fits is the caller's question (can_commit).
+  [[nodiscard]] Result check_purchase(uint64_t client, const ClientFacts& facts, int128 commitment_tiyn,
                                       int64_t freed_tiyn, Period now, int64_t usd_rate) const;
+  // True when the client's open commitments less freed_tiyn plus commitment_tiyn fit in int64.
+  bool can_commit(uint64_t client, int128 commitment_tiyn, int64_t freed_tiyn) const;
   void commit(uint64_t client, int64_t tiyn);
   // A fill worth value_tiyn: counted as purchased today and this month; from_commitment_tiyn (<= the client's
   // committed) leaves the commitment.

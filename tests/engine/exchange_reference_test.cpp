@@ -1,8 +1,10 @@
 // The differential test of markets and orders: the real Engine and ReferenceExchange side by side on seeded
 // random streams (order_stream.h). After every block: the same events byte for byte, the same total and held
-// of every account, the same order reservations and id counters, engine.check_invariants() and the model's own
-// invariants empty, and per asset the totals sum to zero. A difference prints the first differing event of
-// each side field by field, its bytes, the commands before it and the model's view of the market.
+// of every account, the same order reservations, commitments and id counters, the same conversion rates, tier
+// limits, retail cap and per-client deposits, withdrawals, purchases (today's, this month's) and commitments,
+// engine.check_invariants() and the model's own invariants empty, and per asset the totals sum to zero. A
+// difference prints the first differing event of each side field by field, its bytes, the commands before it
+// and the model's view of the market.
 //
 // AgreesWithTheEngineOnRandomStreams holds the engine to the spec as reference_exchange.h reads it (the readings
 // the lead settled are the model's defaults; the engine bugs it once listed are fixed).
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +30,7 @@
 #include "order_stream.h"
 #include "reference_exchange.h"
 #include "reference_ledger.h"
+#include "rules/limits.h"
 
 namespace qz::testing {
 namespace {
@@ -55,6 +59,61 @@ Limits limits_for(uint64_t seed) {
     limits.markets.orders_per_market = 4096;  // the engine's check_invariants walks every slot: keep it small
   }
   return limits;
+}
+
+int64_t saturated(int128 value) { return value > INT64_MAX ? INT64_MAX : static_cast<int64_t>(value); }
+
+// Empty when the engine's rates, limits and per-client usage at time_ns equal the model's; else the first
+// difference. The engine's counters saturate at INT64_MAX, the model's are exact.
+std::string compare_limits(const Engine& engine, const ReferenceExchange& model, uint64_t time_ns) {
+  const auto& state = model.state();
+  std::ostringstream out;
+  if (engine.rates().all() != state.rates) {
+    out << "conversion rates: engine has " << engine.rates().size() << ", model " << state.rates.size();
+    for (const auto& [asset, rate] : state.rates) out << " [" << asset << "]=" << rate;
+    return out.str();
+  }
+  for (uint8_t tier = 0; tier <= 3; tier++) {
+    for (uint8_t kind = 1; kind <= 3; kind++) {
+      const PeriodLimit real = engine.limits().tier_limit(tier, static_cast<LimitKind>(kind));
+      const auto mine = ReferenceExchange::tier_limit(state, tier, kind);
+      if (real.daily_tiyn != mine.daily_tiyn || real.monthly_tiyn != mine.monthly_tiyn) {
+        out << "tier " << int{tier} << " kind " << int{kind} << " limits: engine " << real.daily_tiyn << "/"
+            << real.monthly_tiyn << ", model " << mine.daily_tiyn << "/" << mine.monthly_tiyn;
+        return out.str();
+      }
+    }
+  }
+  const RetailCap& cap = engine.limits().retail_cap();
+  if (cap.usd_cents != state.cap_usd_cents || cap.residence[0] != state.cap_residence[0] ||
+      cap.residence[1] != state.cap_residence[1]) {
+    out << "retail cap: engine " << cap.usd_cents << ", model " << state.cap_usd_cents;
+    return out.str();
+  }
+  const Period now = period_of(time_ns);
+  for (const auto& [client, facts] : state.clients) {
+    const ClientUsage* usage = engine.limits().usage(client);
+    const ClientUsage none;
+    const ClientUsage& used = usage == nullptr ? none : *usage;
+    if (used.committed_tiyn != ReferenceExchange::committed(state, client)) {
+      out << "client " << client << " commits " << used.committed_tiyn << " tiyn in the engine, "
+          << saturated(ReferenceExchange::committed(state, client)) << " in the model";
+      return out.str();
+    }
+    for (uint8_t kind = 1; kind <= 3; kind++) {
+      const auto k = static_cast<LimitKind>(kind);
+      const int64_t today = usage == nullptr ? 0 : ClientLimits::daily(used, k, now);
+      const int64_t month = usage == nullptr ? 0 : ClientLimits::monthly(used, k, now);
+      const int64_t model_today = saturated(ReferenceExchange::used_today(state, client, kind, time_ns));
+      const int64_t model_month = saturated(ReferenceExchange::used_this_month(state, client, kind, time_ns));
+      if (today != model_today || month != model_month) {
+        out << "client " << client << " " << limit_kind_name(k) << " today/month: engine " << today << "/" << month
+            << ", model " << model_today << "/" << model_month;
+        return out.str();
+      }
+    }
+  }
+  return {};
 }
 
 // Empty when the engine's money and ids equal the model's; else the first difference.
@@ -88,6 +147,14 @@ std::string compare_state(const Engine& engine, const ReferenceExchange& model) 
       out << "order " << id << ": engine reserves " << (real ? real->reserved_minor : -1) << " on account "
           << (real ? real->spend_account : 0) << ", model " << reservation.remaining_minor << " on account "
           << reservation.account;
+      return out.str();
+    }
+  }
+  for (const auto& [id, order] : state.orders) {
+    const OrderState* real = engine.exchange().order(id);
+    if (real == nullptr || real->commitment_tiyn != order.commitment_tiyn || real->commit_rate != order.commit_rate) {
+      out << "order " << id << ": engine commits " << (real ? real->commitment_tiyn : -1) << " tiyn at rate "
+          << (real ? real->commit_rate : -1) << ", model " << order.commitment_tiyn << " at " << order.commit_rate;
       return out.str();
     }
   }
@@ -212,10 +279,17 @@ struct RunStats {
   uint64_t icebergs = 0;          // order_rested with visible < remaining
   uint64_t cascades = 0;          // commands that triggered two or more stops
   uint64_t self_trades = 0;       // trades whose maker and taker have the same owner
+  uint64_t buys = 0;              // place_order commands that buy
+  uint64_t buys_accepted = 0;
+  uint64_t buys_refused_by_limits[4] = {};  // by code - 611: conversion_rate_missing, retail, tier purchase
 };
 
-void count(const std::vector<Event>& events, const ReferenceExchange& model, RunStats* stats) {
-  (void)model;
+void count(const std::vector<Event>& events, std::span<const Command> commands, RunStats* stats) {
+  const auto buys = [&](uint32_t index) {
+    return index < commands.size() && commands[index].kind == static_cast<uint16_t>(CommandKind::place_order) &&
+           commands[index].place_order.side == static_cast<uint8_t>(OrderSideCode::buy);
+  };
+  for (size_t i = 0; i < commands.size(); i++) stats->buys += buys(static_cast<uint32_t>(i)) ? 1 : 0;
   uint32_t last_index = kNoCommand;
   uint32_t triggers = 0;
   for (const Event& e : events) {
@@ -226,8 +300,15 @@ void count(const std::vector<Event>& events, const ReferenceExchange& model, Run
     }
     stats->events_by_kind[e.kind < 64 ? e.kind : 0]++;
     switch (e.event_kind()) {
-      case EventKind::rejected: stats->rejections_by_code[e.result < 800 ? e.result : 0]++; break;
+      case EventKind::rejected:
+        stats->rejections_by_code[e.result < 800 ? e.result : 0]++;
+        if (buys(e.command_index) && e.result >= static_cast<uint32_t>(Result::conversion_rate_missing) &&
+            e.result <= static_cast<uint32_t>(Result::tier_purchase_limit)) {
+          stats->buys_refused_by_limits[e.result - static_cast<uint32_t>(Result::conversion_rate_missing)]++;
+        }
+        break;
       case EventKind::order_accepted:
+        stats->buys_accepted += e.order_accepted.side == static_cast<uint8_t>(OrderSideCode::buy) ? 1 : 0;
         stats->accepted_by_type[e.order_accepted.type & 7]++;
         stats->accepted_by_tif[e.order_accepted.time_in_force & 7]++;
         stats->stp_accepted[e.order_accepted.self_trade_prevention & 3]++;
@@ -329,12 +410,13 @@ std::string run_differential(uint64_t seed, uint64_t target_commands, const RunC
       }
     }
     std::string problem = compare_state(*engine, model);
+    if (problem.empty()) problem = compare_limits(*engine, model, time_ns);
     if (problem.empty()) problem = engine->check_invariants();
     if (problem.empty()) problem = model.check_invariants();
     if (problem.empty()) problem = conservation(*engine, model);
     if (!problem.empty()) return "after block " + std::to_string(height) + ": " + problem;
 
-    count(real_events, model, stats);
+    count(real_events, commands, stats);
     // Now and then the engine goes through a snapshot: write it, load it into a fresh engine and go on with
     // that one. The loaded engine must have the same state hash and, from here on, the same events.
     if (height % 97 == 96) {
@@ -386,6 +468,12 @@ void print_stats(const RunStats& stats) {
       std::printf(" %d=%llu", reason, static_cast<unsigned long long>(stats.ended_by_reason[reason]));
     }
   }
+  std::printf("\nbuys: %llu, accepted %llu; refused by conversion_rate_missing %llu, retail_purchase_limit %llu, "
+              "tier_purchase_limit %llu",
+              static_cast<unsigned long long>(stats.buys), static_cast<unsigned long long>(stats.buys_accepted),
+              static_cast<unsigned long long>(stats.buys_refused_by_limits[0]),
+              static_cast<unsigned long long>(stats.buys_refused_by_limits[2]),
+              static_cast<unsigned long long>(stats.buys_refused_by_limits[3]));
   std::printf("\nicebergs rested: %llu, stop cascades: %llu, snapshot reloads: %llu\n",
               static_cast<unsigned long long>(stats.icebergs), static_cast<unsigned long long>(stats.cascades),
               static_cast<unsigned long long>(stats.snapshots));
@@ -401,11 +489,14 @@ void expect_coverage(const RunStats& stats) {
   for (EventKind kind : {EventKind::order_triggered, EventKind::order_amended, EventKind::candle_closed,
                          EventKind::duplicate, EventKind::fee_tier_set, EventKind::market_rules_set,
                          EventKind::client_registered, EventKind::client_updated, EventKind::client_status_changed,
-                         EventKind::client_policy_set}) {
+                         EventKind::client_policy_set, EventKind::conversion_rate_set, EventKind::tier_limits_set,
+                         EventKind::retail_cap_set}) {
     EXPECT_GT(stats.events_by_kind[static_cast<uint16_t>(kind)], 0u) << event_kind_name(kind);
   }
   EXPECT_GT(stats.icebergs, 0u);
   EXPECT_GT(stats.cascades, 0u);
+  // Every purchase refusal reaches buys (index: code - conversion_rate_missing).
+  for (size_t k : {0, 2, 3}) EXPECT_GT(stats.buys_refused_by_limits[k], 0u) << "buys refused by code " << 611 + k;
   const Result expected[] = {
       Result::reserved_field_not_zero,
       Result::actor_not_permitted,
@@ -457,6 +548,14 @@ void expect_coverage(const RunStats& stats) {
       Result::client_frozen,
       Result::client_offboarded,
       Result::client_not_registered,
+      Result::asset_not_found,
+      Result::conversion_rate_invalid,
+      Result::conversion_rate_missing,
+      Result::limits_invalid,
+      Result::retail_purchase_limit,
+      Result::tier_purchase_limit,
+      Result::tier_deposit_limit,
+      Result::tier_withdrawal_limit,
   };
   for (Result code : expected) {
     EXPECT_GT(stats.rejections_by_code[static_cast<uint32_t>(code)], 0u) << result_name(code) << " never seen";
@@ -490,6 +589,17 @@ void run_seeds(const char* name, const RunConfig& config, uint64_t default_runs)
               static_cast<long long>(elapsed_ms));
   print_stats(stats);
   if (runs * per_run >= 200'000) expect_coverage(stats);
+}
+
+// The model's calendar (whole years, then months) against the engine's civil-date arithmetic, 1970-2200.
+TEST(ReferenceExchange, CalendarMonthsAgreeWithTheEngine) {
+  constexpr uint64_t kNsPerDay = 86'400'000'000'000ULL;
+  for (uint64_t day = 0; day < 84'000; day++) {
+    ASSERT_EQ(ReferenceExchange::month_of_day(day), period_of(day * kNsPerDay + kNsPerDay - 1).month) << "day " << day;
+  }
+  EXPECT_EQ(ReferenceExchange::month_of_day(0), 1970u * 12);           // 1970-01-01
+  EXPECT_EQ(ReferenceExchange::month_of_day(19'782), 2024u * 12 + 1);  // 2024-02-29
+  EXPECT_EQ(ReferenceExchange::month_of_day(19'783), 2024u * 12 + 2);  // 2024-03-01
 }
 
 // The spec as reference_exchange.h reads it. QZ_EXCHANGE_READINGS=name,... switches alternative readings on;

@@ -39,6 +39,9 @@ uint8_t role_of(uint64_t user) {
   return kCustomer;
 }
 
+// Tiyn per unit of the dollar (0) and of assets 1-4, near real ones.
+constexpr int64_t kTypicalRates[] = {50'000, 100, 4'500'000'000, 150'000'000, 50'000};
+
 int64_t deposit_size(uint32_t asset) {
   switch (asset) {
     case 1: return 20'000'000'000;      // 200M KZT
@@ -80,6 +83,12 @@ void OrderStream::setup_accounts(std::vector<Command>* commands) {
   second_kzt_ = next++;
   commands->push_back(make_open_account(0, 2, AccountKind::escrow));
   escrow_ = next++;
+  // Custody: deposits come from it and withdrawals go back to it, like issuance.
+  for (uint32_t asset = 1; asset <= kAssets; asset++) {
+    commands->push_back(make_open_account(0, asset, AccountKind::custody));
+    custody_[asset] = next++;
+    commands->push_back(make_transfer(issuance_[asset], custody_[asset], deposit_size(asset) * 1000));
+  }
 }
 
 void OrderStream::setup_markets(std::vector<Command>* commands) {
@@ -96,6 +105,23 @@ void OrderStream::setup_markets(std::vector<Command>* commands) {
   commands->push_back(make_set_fee_tier(1, 2, 3, 5'000'000'000, 0, 8));
   commands->push_back(make_set_fee_tier(2, 1, 2, 200'000'000, 0, 1000));
   commands->push_back(make_set_fee_tier(2, 2, 3, 2'000'000'000, 3, 3));
+  // Client limits, in tiyn: rates for the dollar, KZT and BTC (ETH and USDT have none until the stream sets one:
+  // conversion_rate_missing), purchase, deposit and withdrawal limits of tiers 0-2, and the AIFC cap of USD 1,000
+  // a month for Kazakhstan.
+  commands->push_back(make_set_conversion_rate(0, kTypicalRates[0]));
+  commands->push_back(make_set_conversion_rate(1, kTypicalRates[1]));
+  commands->push_back(make_set_conversion_rate(2, kTypicalRates[2]));
+  const struct {
+    uint8_t tier, kind;
+    int64_t daily, monthly;
+  } limits[] = {
+      {0, 3, 50'000'000, 300'000'000},        {1, 3, 200'000'000, 1'000'000'000},
+      {2, 3, 0, 5'000'000'000},               {0, 1, 10'000'000'000, 50'000'000'000},
+      {1, 1, 50'000'000'000, 0},              {0, 2, 5'000'000'000, 20'000'000'000},
+      {1, 2, 20'000'000'000, 100'000'000'000},
+  };
+  for (const auto& l : limits) commands->push_back(make_set_tier_limits(l.tier, l.kind, l.daily, l.monthly));
+  commands->push_back(make_set_retail_cap(100'000, "KZ"));
 }
 
 void OrderStream::next_block(uint64_t* time_ns, std::vector<Command>* commands) {
@@ -194,8 +220,10 @@ void OrderStream::add_random(std::vector<Command>* commands) {
       if (i + 1 < count) command.flags |= kFlagLinked;
       commands->push_back(command);
     }
-  } else if (roll < 800) {
+  } else if (roll < 780) {
     commands->push_back(deposit());
+  } else if (roll < 800) {
+    commands->push_back(withdrawal());
   } else if (roll < 815) {
     commands->push_back(customer_transfer());
   } else if (roll < 835) {
@@ -232,11 +260,96 @@ void OrderStream::add_random(std::vector<Command>* commands) {
     Command command = client_command();
     with_request_id(&command, 20);
     commands->push_back(command);
+  } else if (roll < 980) {
+    Command command = conversion_rate();
+    with_request_id(&command, 20);
+    commands->push_back(command);
+  } else if (roll < 984) {
+    Command command = tier_limits();
+    with_request_id(&command, 20);
+    commands->push_back(command);
+  } else if (roll < 987) {
+    Command command = retail_cap();
+    with_request_id(&command, 20);
+    commands->push_back(command);
   } else {
     Command command = place_random();
     with_request_id(&command, 70);
     commands->push_back(command);
   }
+}
+
+// ---- Limits -------------------------------------------------------------------------------------------------
+
+// The dollar or an asset, mostly near its typical rate; sometimes an unknown asset, a rate of 0 or below, or
+// (KZT) one far off, so that the value of a huge order no longer fits (amount_overflow). ETH and USDT rarely:
+// until they have a rate, limited clients' buys for USDT and their deposits of either are refused.
+Command OrderStream::conversion_rate() {
+  auto asset = static_cast<uint32_t>(prng_.chance(95) ? prng_.below(3) : 3 + prng_.below(2));
+  int64_t rate = kTypicalRates[asset] / 100 * prng_.range(50, 200);
+  if (asset == 1) rate = prng_.range(50, 200);
+  if (prng_.chance(4)) asset = kAssets + 1 + static_cast<uint32_t>(prng_.below(3));
+  const uint64_t r = prng_.below(100);
+  if (r < 4) {
+    rate = -prng_.range(0, 100);
+  } else if (r < 7 && asset == 1) {
+    rate = prng_.range(1, 1'000'000);
+  }
+  Command command = make_set_conversion_rate(asset, rate);
+  if (prng_.chance(3)) command.role = kCustomer;
+  return command;
+}
+
+// A tier's limits of one kind: purchases around a few orders' worth, deposits and withdrawals around a few
+// deposits' worth; sometimes no daily or no monthly limit, none at all, or invalid.
+Command OrderStream::tier_limits() {
+  auto tier = static_cast<uint8_t>(prng_.below(4));
+  auto kind = static_cast<uint8_t>(1 + prng_.below(3));
+  const int64_t unit = kind == 3 ? 50'000'000 : 10'000'000'000;
+  int64_t daily = unit * prng_.range(1, 10);
+  int64_t monthly = daily * prng_.range(2, 10);
+  const uint64_t r = prng_.below(100);
+  if (r < 15) {
+    daily = 0;
+  } else if (r < 25) {
+    monthly = 0;
+  } else if (r < 35) {
+    daily = 0;
+    monthly = 0;
+  } else if (r < 39) {
+    daily = monthly + 1;  // daily above monthly
+  } else if (r < 42) {
+    (prng_.chance(50) ? daily : monthly) = -1;
+  } else if (r < 44) {
+    tier = static_cast<uint8_t>(4 + prng_.below(3));
+  } else if (r < 46) {
+    kind = static_cast<uint8_t>(prng_.chance(50) ? 0 : 4);
+  }
+  Command command = make_set_tier_limits(tier, kind, daily, monthly);
+  if (prng_.chance(3)) command.role = kCustomer;
+  return command;
+}
+
+// Mostly a cap for KZ of a few hundred to a few thousand dollars; sometimes off, for another country, or invalid.
+Command OrderStream::retail_cap() {
+  int64_t cents = 10'000 * prng_.range(2, 30);
+  const char* residence = "KZ";
+  const uint64_t r = prng_.below(100);
+  if (r < 12) {
+    cents = 0;
+    residence = "\0\0";
+  } else if (r < 18) {
+    residence = prng_.chance(50) ? "RU" : "DE";
+  } else if (r < 22) {
+    residence = prng_.chance(50) ? "kz" : "K1";
+  } else if (r < 24) {
+    cents = -cents;
+  } else if (r < 26) {
+    cents = 0;  // no cap, but a residence
+  }
+  Command command = make_set_retail_cap(cents, residence);
+  if (prng_.chance(3)) command.role = kCustomer;
+  return command;
 }
 
 // Clients: mostly by a compliance officer, sometimes the operator, rarely a customer (actor_not_permitted). Most
@@ -248,7 +361,7 @@ Command OrderStream::client_command() {
   Command command;
   if (kind < 35) {
     const char* countries[] = {"KZ", "RU", "DE", "kz", "K1"};
-    const char* residence = countries[prng_.chance(90) ? prng_.below(3) : prng_.below(5)];
+    const char* residence = countries[prng_.chance(70) ? 0 : prng_.chance(90) ? prng_.below(3) : prng_.below(5)];
     const char* nationality = countries[prng_.chance(95) ? prng_.below(3) : prng_.below(5)];
     const auto classification = static_cast<uint8_t>(prng_.chance(95) ? 1 + prng_.below(2) : prng_.below(4));
     const auto tier = static_cast<uint8_t>(prng_.chance(95) ? prng_.below(4) : 4 + prng_.below(3));
@@ -274,7 +387,8 @@ Command OrderStream::client_command() {
     // The policy, on only now and then: while it is on, unregistered traders stop.
     command = make_set_client_policy(prng_.chance(30));
   }
-  const uint64_t who = prng_.below(100);
+  uint64_t who = prng_.below(100);
+  if (kind >= 98 && who < 30) who = 90;  // the policy is the operator's: often sent by it
   command.actor = who < 85 ? 900 : who < 95 ? 10 : 1 + prng_.below(kTraders);
   command.role = static_cast<uint8_t>(who < 85 ? Role::compliance : who < 95 ? Role::operator_ : Role::customer);
   return command;
@@ -521,7 +635,26 @@ Command OrderStream::deposit() {
   const uint64_t user = 1 + prng_.below(kTraders);
   int64_t amount = deposit_size(asset) / static_cast<int64_t>(1 + prng_.below(20));
   if (user == kPoor) amount /= 1000;
-  return make_transfer(issuance_.at(asset), customer_.at({user, asset}), std::max<int64_t>(1, amount));
+  const uint64_t from = prng_.chance(50) ? custody_.at(asset) : issuance_.at(asset);
+  return make_transfer(from, customer_.at({user, asset}), std::max<int64_t>(1, amount));
+}
+
+// A trader (or the operator for it) moves money out to custody or issuance; sometimes more than is available.
+Command OrderStream::withdrawal() {
+  const uint32_t asset = 1 + static_cast<uint32_t>(prng_.below(kAssets));
+  const uint64_t user = 1 + prng_.below(kTraders);
+  const uint64_t debit = customer_.at({user, asset});
+  const auto& account = model_->state().accounts.at(debit);
+  const int64_t available = account.total_minor - account.locked_minor;
+  int64_t amount = deposit_size(asset) / static_cast<int64_t>(2 + prng_.below(40));
+  if (prng_.chance(80)) amount = std::min(amount, available);
+  const uint64_t to = prng_.chance(50) ? custody_.at(asset) : issuance_.at(asset);
+  Command command = make_transfer(debit, to, std::max<int64_t>(1, amount));
+  if (prng_.chance(85)) {
+    command.actor = user;
+    command.role = role_of(user);
+  }
+  return command;
 }
 
 Command OrderStream::customer_transfer() {

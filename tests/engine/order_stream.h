@@ -1,14 +1,18 @@
 // A seeded random stream of market and order commands for differential tests of the exchange.
 //
 // Block 0 sets up four assets (KZT, BTC, ETH, USDT), the venue's issuance and fee accounts, trading accounts
-// for users 1..10 (user 11 has only KZT, user 12 none) and funds them; block 1 opens three markets (BTC/KZT and
-// ETH/KZT share the quote, BTC/KZT and BTC/USDT the base) with fee tiers. Later blocks mix, reading the
-// reference model between blocks to aim at live orders and prices near the touch: every order type and time in
-// force, icebergs, GTD orders expiring across blocks, stops near the last price (some cascading), all four
-// self-trade modes with owners crossing their own orders, cancels by id and by client id, cancel_all, amends,
-// cancel-replace pairs, unsupported linked groups, halts, resumes, closes, reference prices, fee tier and rule
-// changes while orders rest, deposits and customer transfers, time jumps of minutes (candles) and days (the
-// 30-day window), and a share of commands aimed at every rejection code.
+// for users 1..10 (user 11 has only KZT, user 12 none) and funds them, and funded custody accounts; block 1
+// opens three markets (BTC/KZT and ETH/KZT share the quote, BTC/KZT and BTC/USDT the base) with fee tiers, and
+// sets rates for the dollar, KZT and BTC (ETH and USDT get theirs later), tier limits and the retail cap for
+// KZ. Later blocks mix, reading the reference model between blocks to aim at live orders and prices near the
+// touch: every order type and time in force, icebergs, GTD orders expiring across blocks, stops near the last
+// price (some cascading), all four self-trade modes with owners crossing their own orders, cancels by id and by
+// client id, cancel_all, amends, cancel-replace pairs, unsupported linked groups, halts, resumes, closes,
+// reference prices, fee tier and rule changes while orders rest, deposits and customer transfers, time jumps of
+// minutes (candles) and days (the 30-day window and calendar months), client registrations (mostly resident in
+// KZ, of every class, tier and knowledge test), rare changes of conversion rates, tier limits and the retail cap
+// (some invalid), deposits from issuance or custody and withdrawals back, so that the limits refuse some buys,
+// deposits and withdrawals, and a share of commands aimed at every rejection code.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +58,11 @@ class OrderStream {
   Command amend();
   Command cancel_all();
   Command deposit();
+  Command withdrawal();
   Command customer_transfer();
+  Command conversion_rate();
+  Command tier_limits();
+  Command retail_cap();
   Command fee_tier();
   Command client_command();  // register, update, set a status, or (rarely) the registration policy
   Command market_rules();
@@ -82,6 +90,7 @@ class OrderStream {
   // Ids fixed by the set-up blocks.
   std::map<uint32_t, uint64_t> issuance_;                       // asset -> account
   std::map<uint32_t, uint64_t> fee_;                            // asset -> fee_income account
+  std::map<uint32_t, uint64_t> custody_;                        // asset -> the venue's custody account
   std::map<std::pair<uint64_t, uint32_t>, uint64_t> customer_;  // (user, asset) -> trading account
   uint64_t escrow_ = 0;
   uint64_t second_kzt_ = 0;               // user 3's second KZT account (not its trading account)

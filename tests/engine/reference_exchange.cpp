@@ -35,9 +35,9 @@ Event rejected(const Command& command, uint32_t index, Result result) {
   return event;
 }
 
-// Market, order and client commands: alone, or (orders only) the cancel-replace pair.
+// Market, order, client and limit commands: alone, or (orders only) the cancel-replace pair.
 bool is_market_kind(uint16_t kind) {
-  return (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23) || (kind >= 30 && kind <= 33);
+  return (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23) || (kind >= 30 && kind <= 36);
 }
 
 bool is_operator(const Command& c) { return c.role == static_cast<uint8_t>(Role::operator_); }
@@ -63,6 +63,23 @@ bool fits_sum(int64_t a, int64_t b, int64_t* out) {
 }
 
 OrderSide book_side(uint8_t side) { return side == kBuy ? OrderSide::buy : OrderSide::sell; }
+
+bool letters(const char code[2]) { return code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z'; }
+
+// A country code for text: its two bytes, each 0 shown as '-'.
+std::string country(const char code[2]) { return {code[0] == 0 ? '-' : code[0], code[1] == 0 ? '-' : code[1]}; }
+
+// The tenge value of amount_minor (>= 0) of an asset of `scale` at tiyn_per_unit (> 0) per whole unit, rounded
+// up, exact (docs/clients.md: ceil(amount * rate / 10^scale)).
+int128 tenge_of(int64_t amount_minor, uint8_t scale, int64_t tiyn_per_unit) {
+  QZ_ASSERT(amount_minor >= 0 && tiyn_per_unit > 0 && scale <= 18);
+  int128 unit = 1;
+  for (uint8_t i = 0; i < scale; i++) unit *= 10;
+  const int128 product = static_cast<int128>(amount_minor) * tiyn_per_unit;
+  return (product + unit - 1) / unit;
+}
+
+bool fits_i64(int128 value) { return value <= INT64_MAX; }
 
 const FeeTier& tier_for(const std::vector<FeeTier>& tiers, int64_t volume) {
   QZ_ASSERT(!tiers.empty());
@@ -116,6 +133,10 @@ const ReadingName kReadings[] = {
      "engine: a cancel-replace's market_by_quote walk still sees the cancelled order"},
     {"bug_mbq_empty_drops_levels", &ReferenceReadings::bug_mbq_empty_drops_levels,
      "engine: a cancel-replace whose market_by_quote reaches nothing defers the cancel's level_changed"},
+    {"bug_purchase_overflow_first", &ReferenceReadings::bug_purchase_overflow_first,
+     "engine: a limited client's buy whose tenge value overflows is amount_overflow before the other purchase checks"},
+    {"purchase_checks_after_funds", &ReferenceReadings::purchase_checks_after_funds,
+     "R17: the purchase checks come after insufficient_funds"},
 };
 
 }  // namespace
@@ -172,6 +193,9 @@ Result reference_validate_any(const Command& command) {
     case 31: unused = {{15, 40}}; break;
     case 32: unused = {{9, 10}, {12, 40}}; break;
     case 33: unused = {{1, 40}}; break;
+    case 34: unused = {{4, 8}, {16, 40}}; break;
+    case 35: unused = {{2, 8}, {24, 40}}; break;
+    case 36: unused = {{10, 40}}; break;
     default: return Result::unknown_command_kind;
   }
   // Client commands' one-byte flags (knowledge test, require registered) are 0 or 1.
@@ -225,6 +249,46 @@ int64_t ReferenceExchange::volume(const State& state, uint64_t owner, uint32_t a
   return sum;
 }
 
+uint32_t ReferenceExchange::month_of_day(uint64_t day) {
+  // Whole years from 1970, then whole months of the year.
+  const auto leap = [](uint64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; };
+  uint64_t year = 1970;
+  while (day >= (leap(year) ? 366u : 365u)) {
+    day -= leap(year) ? 366 : 365;
+    year++;
+  }
+  const uint64_t lengths[12] = {31, leap(year) ? 29u : 28u, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  uint32_t month = 0;
+  while (day >= lengths[month]) {
+    day -= lengths[month];
+    month++;
+  }
+  return static_cast<uint32_t>(year * 12 + month);
+}
+
+int128 ReferenceExchange::used_today(const State& state, uint64_t client, uint8_t kind, uint64_t time_ns) {
+  const auto it = state.used_by_day.find({client, kind, time_ns / kNsPerDay});
+  return it == state.used_by_day.end() ? 0 : it->second;
+}
+
+int128 ReferenceExchange::used_this_month(const State& state, uint64_t client, uint8_t kind, uint64_t time_ns) {
+  const auto it = state.used_by_month.find({client, kind, month_of_day(time_ns / kNsPerDay)});
+  return it == state.used_by_month.end() ? 0 : it->second;
+}
+
+int128 ReferenceExchange::committed(const State& state, uint64_t client) {
+  int128 sum = 0;
+  for (const auto& [id, order] : state.orders) {
+    if (order.owner == client) sum += order.commitment_tiyn;
+  }
+  return sum;
+}
+
+ReferenceExchange::PeriodLimitState ReferenceExchange::tier_limit(const State& state, uint8_t tier, uint8_t kind) {
+  const auto it = state.tier_limits.find({tier, kind});
+  return it == state.tier_limits.end() ? PeriodLimitState{} : it->second;
+}
+
 std::map<uint32_t, int128> ReferenceExchange::asset_sums() const {
   std::map<uint32_t, int128> sums;
   for (const auto& [id, asset] : state_.assets) sums[id] = 0;
@@ -267,6 +331,21 @@ class ReferenceExchange::Run {
   Result client_facts(const Command& c, uint32_t index, uint64_t* object_id);
   Result set_client_status(const Command& c, uint32_t index, uint64_t* object_id);
   Result set_client_policy(const Command& c, uint32_t index, uint64_t* object_id);
+  // Limits (docs/clients.md, "Limits and the retail cap").
+  Result set_conversion_rate(const Command& c, uint32_t index, uint64_t* object_id);
+  Result set_tier_limits(const Command& c, uint32_t index, uint64_t* object_id);
+  Result set_retail_cap(const Command& c, uint32_t index, uint64_t* object_id);
+  int64_t rate_of(uint32_t asset) const;
+  bool capped(const ClientState& client) const;
+  struct Movement {
+    uint64_t client = 0;
+    uint8_t kind = 0;  // 0 = not counted
+    int64_t value_tiyn = 0;
+  };
+  Result check_movement(const AccountState& debit, const AccountState& credit, int64_t amount, Movement* out) const;
+  void add_used(uint64_t client, uint8_t kind, int128 value_tiyn);
+  Result check_purchase(uint64_t client, const MarketConfig& config, int64_t cost_minor, int64_t* commitment,
+                        int64_t* rate) const;
   Result movable(uint64_t owner) const;
   Result debit_gate(const AccountState& account) const;
   uint64_t cancel_unmovable(uint64_t owner, OrderEndReason reason, uint32_t index);
@@ -326,6 +405,9 @@ Result ReferenceExchange::Run::command(const Command& c, uint32_t index, uint64_
     case 31: flushes_ = true; return client_facts(c, index, object_id);
     case 32: flushes_ = true; return set_client_status(c, index, object_id);
     case 33: flushes_ = true; return set_client_policy(c, index, object_id);
+    case 34: return set_conversion_rate(c, index, object_id);
+    case 35: return set_tier_limits(c, index, object_id);
+    case 36: return set_retail_cap(c, index, object_id);
     default: break;
   }
   QZ_ASSERT_MSG(false, "the reference exchange does not model ledger hold commands");
@@ -383,6 +465,11 @@ Result ReferenceExchange::Run::transfer(const Command& c, uint32_t index, uint64
   auto credit = s_.accounts.find(p.credit);
   if (credit == s_.accounts.end()) return Result::credit_account_not_found;
   if (debit->second.asset != credit->second.asset) return Result::asset_mismatch;
+  Movement movement;  // deposits and withdrawals: before the ledger's own checks (docs/clients.md)
+  if (const Result limit = check_movement(debit->second, credit->second, p.amount_minor, &movement);
+      limit != Result::ok) {
+    return limit;
+  }
   if (!may_debit(c, debit->second)) return Result::debit_not_permitted;
   if (const Result gate = debit_gate(debit->second); gate != Result::ok) return gate;
   const bool issuance = debit->second.kind == static_cast<uint8_t>(AccountKind::issuance);
@@ -395,6 +482,7 @@ Result ReferenceExchange::Run::transfer(const Command& c, uint32_t index, uint64
   if (!fits_sum(credit->second.total_minor, p.amount_minor, &credit_after)) return Result::balance_overflow;
   debit->second.total_minor = debit_after;
   credit->second.total_minor = credit_after;
+  if (movement.kind != 0) add_used(movement.client, movement.kind, movement.value_tiyn);
   const uint64_t id = s_.next_transfer_id++;
   Event event = blank(EventKind::transfer_posted, index);
   event.transfer_posted = TransferPostedPayload{.transfer = id,
@@ -516,6 +604,162 @@ Result ReferenceExchange::Run::set_client_policy(const Command& c, uint32_t inde
   out_->push_back(event);
   (*out_)[at].client_policy_set.orders_cancelled = cancel_unmovable(0, OrderEndReason::client_not_active, index);
   *object_id = 0;
+  return Result::ok;
+}
+
+// ---- Limits (docs/clients.md, "Limits and the retail cap") -------------------------------------------------
+
+int64_t ReferenceExchange::Run::rate_of(uint32_t asset) const {
+  const auto it = s_.rates.find(asset);
+  return it == s_.rates.end() ? 0 : it->second;
+}
+
+// A registered retail client resident where the cap applies who has not passed the knowledge test.
+bool ReferenceExchange::Run::capped(const ClientState& client) const {
+  return s_.cap_usd_cents != 0 && client.classification == 1 && client.knowledge_test == 0 &&
+         client.residence[0] == s_.cap_residence[0] && client.residence[1] == s_.cap_residence[1];
+}
+
+void ReferenceExchange::Run::add_used(uint64_t client, uint8_t kind, int128 value_tiyn) {
+  QZ_ASSERT(value_tiyn >= 0 && kind >= 1 && kind <= 3);
+  const uint64_t day = time_ns_ / kNsPerDay;
+  s_.used_by_day[{client, kind, day}] += value_tiyn;
+  s_.used_by_month[{client, kind, month_of_day(day)}] += value_tiyn;
+}
+
+// A deposit (custody or issuance -> a customer account) or withdrawal (the reverse) of a registered client whose
+// tier limits that kind (R18): conversion_rate_missing, amount_overflow, tier_deposit_limit /
+// tier_withdrawal_limit. out->kind stays 0 when the move is not counted.
+Result ReferenceExchange::Run::check_movement(const AccountState& debit, const AccountState& credit, int64_t amount,
+                                             Movement* out) const {
+  const auto venue = [](const AccountState& account) {
+    return account.kind == static_cast<uint8_t>(AccountKind::custody) ||
+           account.kind == static_cast<uint8_t>(AccountKind::issuance);
+  };
+  const auto customer = [](const AccountState& account) {
+    return account.kind == static_cast<uint8_t>(AccountKind::customer);
+  };
+  uint64_t client = 0;
+  uint8_t kind = 0;
+  if (customer(credit) && venue(debit)) {
+    client = credit.owner;
+    kind = kDeposit;
+  } else if (customer(debit) && venue(credit)) {
+    client = debit.owner;
+    kind = kWithdrawal;
+  } else {
+    return Result::ok;
+  }
+  const auto found = s_.clients.find(client);
+  if (client == 0 || found == s_.clients.end()) return Result::ok;
+  const PeriodLimitState limit = tier_limit(s_, found->second.tier, kind);
+  if (limit.daily_tiyn == 0 && limit.monthly_tiyn == 0) return Result::ok;
+  const int64_t rate = rate_of(debit.asset);
+  if (rate == 0) return Result::conversion_rate_missing;
+  const int128 value = tenge_of(amount, s_.assets.at(debit.asset).scale, rate);
+  if (!fits_i64(value)) return Result::amount_overflow;
+  const int128 today = used_today(s_, client, kind, time_ns_) + value;
+  const int128 month = used_this_month(s_, client, kind, time_ns_) + value;
+  if ((limit.daily_tiyn != 0 && today > limit.daily_tiyn) || (limit.monthly_tiyn != 0 && month > limit.monthly_tiyn)) {
+    return kind == kDeposit ? Result::tier_deposit_limit : Result::tier_withdrawal_limit;
+  }
+  *out = Movement{.client = client, .kind = kind, .value_tiyn = static_cast<int64_t>(value)};
+  return Result::ok;
+}
+
+// A registered client's buy costing at most cost_minor (> 0) of the quote asset, without the fee. Sets what it
+// commits and the rate it keeps (both 0: not counted). For a client a purchase limit binds: the checks in the
+// spec's order (conversion_rate_missing, retail_purchase_limit, tier_purchase_limit, amount_overflow) against the
+// month's (or today's) purchases + the open commitments + this order's.
+Result ReferenceExchange::Run::check_purchase(uint64_t client, const MarketConfig& config, int64_t cost_minor,
+                                             int64_t* commitment, int64_t* rate) const {
+  QZ_ASSERT(cost_minor > 0);
+  *commitment = 0;
+  *rate = 0;
+  const ClientState& facts = s_.clients.at(client);
+  const PeriodLimitState limit = tier_limit(s_, facts.tier, kPurchase);
+  const bool is_capped = capped(facts);
+  const bool limited = is_capped || limit.daily_tiyn != 0 || limit.monthly_tiyn != 0;
+  const int64_t quote_rate = rate_of(config.quote_asset);
+  if (quote_rate == 0) return limited ? Result::conversion_rate_missing : Result::ok;
+  const int128 value = tenge_of(cost_minor, config.quote_scale, quote_rate);
+  // The commitment must fit, and so must the client's open commitments with it.
+  const bool fits = fits_i64(value) && fits_i64(committed(s_, client) + value);
+  if (limited) {
+    if (x_.readings_.bug_purchase_overflow_first && !fits_i64(value)) return Result::amount_overflow;
+    const int64_t usd_rate = rate_of(0);
+    if (is_capped && usd_rate == 0) return Result::conversion_rate_missing;
+    const int128 open = committed(s_, client);
+    const int128 month = used_this_month(s_, client, kPurchase, time_ns_) + open + value;
+    const int128 today = used_today(s_, client, kPurchase, time_ns_) + open + value;
+    if (is_capped && month > static_cast<int128>(s_.cap_usd_cents) * usd_rate / 100) {
+      return Result::retail_purchase_limit;
+    }
+    if ((limit.daily_tiyn != 0 && today > limit.daily_tiyn) ||
+        (limit.monthly_tiyn != 0 && month > limit.monthly_tiyn)) {
+      return Result::tier_purchase_limit;
+    }
+    if (!fits) return Result::amount_overflow;
+  }
+  if (fits) {  // an unlimited client's buy that cannot be valued is not counted
+    *commitment = static_cast<int64_t>(value);
+    *rate = quote_rate;
+  }
+  return Result::ok;
+}
+
+Result ReferenceExchange::Run::set_conversion_rate(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto& p = c.set_conversion_rate;
+  if (!is_operator(c)) return Result::actor_not_permitted;
+  if (p.asset != 0 && s_.assets.count(p.asset) == 0) return Result::asset_not_found;
+  if (p.tiyn_per_unit <= 0) return Result::conversion_rate_invalid;
+  Event event = blank(EventKind::conversion_rate_set, index);
+  event.conversion_rate_set.asset = p.asset;
+  event.conversion_rate_set.tiyn_per_unit = p.tiyn_per_unit;
+  event.conversion_rate_set.previous_tiyn_per_unit = rate_of(p.asset);
+  out_->push_back(event);
+  s_.rates[p.asset] = p.tiyn_per_unit;
+  *object_id = p.asset;  // R19
+  return Result::ok;
+}
+
+Result ReferenceExchange::Run::set_tier_limits(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto& p = c.set_tier_limits;
+  if (!is_operator(c)) return Result::actor_not_permitted;
+  if (p.tier > 3 || p.limit_kind < 1 || p.limit_kind > 3 || p.daily_tiyn < 0 || p.monthly_tiyn < 0 ||
+      (p.daily_tiyn != 0 && p.monthly_tiyn != 0 && p.daily_tiyn > p.monthly_tiyn)) {
+    return Result::limits_invalid;
+  }
+  const PeriodLimitState before = tier_limit(s_, p.tier, p.limit_kind);
+  Event event = blank(EventKind::tier_limits_set, index);
+  event.tier_limits_set.tier = p.tier;
+  event.tier_limits_set.limit_kind = p.limit_kind;
+  event.tier_limits_set.daily_tiyn = p.daily_tiyn;
+  event.tier_limits_set.monthly_tiyn = p.monthly_tiyn;
+  event.tier_limits_set.previous_daily_tiyn = before.daily_tiyn;
+  event.tier_limits_set.previous_monthly_tiyn = before.monthly_tiyn;
+  out_->push_back(event);
+  s_.tier_limits[{p.tier, p.limit_kind}] = PeriodLimitState{.daily_tiyn = p.daily_tiyn, .monthly_tiyn = p.monthly_tiyn};
+  *object_id = p.tier;  // R19
+  return Result::ok;
+}
+
+Result ReferenceExchange::Run::set_retail_cap(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto& p = c.set_retail_cap;
+  if (!is_operator(c)) return Result::actor_not_permitted;
+  const bool no_residence = p.residence[0] == 0 && p.residence[1] == 0;
+  if (p.usd_cents < 0 || (p.usd_cents != 0 && !letters(p.residence)) || (p.usd_cents == 0 && !no_residence)) {
+    return Result::limits_invalid;
+  }
+  Event event = blank(EventKind::retail_cap_set, index);
+  event.retail_cap_set.usd_cents = p.usd_cents;
+  std::memcpy(event.retail_cap_set.residence, p.residence, 2);
+  std::memcpy(event.retail_cap_set.previous_residence, s_.cap_residence, 2);
+  event.retail_cap_set.previous_usd_cents = s_.cap_usd_cents;
+  out_->push_back(event);
+  s_.cap_usd_cents = p.usd_cents;
+  std::memcpy(s_.cap_residence, p.residence, 2);
+  *object_id = 0;  // R19
   return Result::ok;
 }
 
@@ -864,6 +1108,13 @@ void ReferenceExchange::Run::fill(MarketState& m, OrderState& taker, OrderState&
   post(buyer.id, buyer_quote, m.fee_account_quote, buyer_fee);
   post(seller.id, seller_base, trading_account(s_, buyer.owner, base), qty);
   post(seller.id, seller_base, m.fee_account_base, seller_fee);
+  if (buyer.commit_rate != 0) {
+    // A purchase: its value at the kept rate, rounded up, counts today and this month; it leaves the
+    // commitment as far as that goes.
+    const int128 value = tenge_of(notional, m.config.quote_scale, buyer.commit_rate);
+    buyer.commitment_tiyn -= static_cast<int64_t>(std::min<int128>(value, buyer.commitment_tiyn));
+    add_used(buyer.owner, kPurchase, value);
+  }
 
   taker.executed_minor += qty;
   maker.executed_minor += qty;
@@ -1175,14 +1426,21 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
   }
 
   // What it may trade, at what limit, and what it reserves (pure: computed before check 10, refused after it).
+  // A buy's largest cost without the fee is what the purchase limits value (docs/clients.md).
   bool overflow = false;
   int64_t limit = p.price_minor;
   int64_t qty = p.qty_minor;
+  int64_t buy_cost = 0;
   if (limit_priced) {
     const bool fits = limit_reservation(config, book_side(side), limit, qty, fee_cap, &reserve);
     QZ_ASSERT_MSG(fits, "check_limit_order passed an order whose reservation overflows");
+    if (side == kBuy) {
+      const bool notional_fits = market_notional(config, limit, qty, &buy_cost);
+      QZ_ASSERT(notional_fits);
+    }
   } else if (type == OrderType::market) {
     limit = protection;
+    if (side == kBuy && !market_notional(config, protection, qty, &buy_cost)) buy_cost = 0;
   } else {
     // market_by_quote: walk the opposite levels best first within the protection price.
     const int64_t quote_amount = p.qty_minor;
@@ -1220,6 +1478,7 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
       walk(walked.bids, [&](int64_t price) { return price >= protection; });
     }
     qty = lots * config.lot_step;
+    if (side == kBuy && qty != 0) buy_cost = quote_amount;
     if (qty == 0) {
       reserve = 0;
       if (x_.readings_.mbq_empty_at_protection) limit = protection;
@@ -1242,11 +1501,23 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
     return Result::order_limit_reached;
   }
   if (overflow) return Result::amount_overflow;
+  // R17: a registered client's buy commits its value; the purchase limits may refuse it.
+  const bool purchase = side == kBuy && buy_cost > 0 && c.actor != 0 && s_.clients.count(c.actor) != 0;
+  int64_t commitment = 0;
+  int64_t commit_rate = 0;
+  if (purchase && !x_.readings_.purchase_checks_after_funds) {
+    const Result limits = check_purchase(c.actor, config, buy_cost, &commitment, &commit_rate);
+    if (limits != Result::ok) return limits;
+  }
   // 11. The reservation, locked on the spent account.
   const uint64_t spent_account = side == kBuy ? quote_account : base_account;
   if (reserve > 0) {
     const AccountState& account = s_.accounts.at(spent_account);
     if (account.total_minor - account.locked_minor < reserve) return Result::insufficient_funds;
+  }
+  if (purchase && x_.readings_.purchase_checks_after_funds) {
+    const Result limits = check_purchase(c.actor, config, buy_cost, &commitment, &commit_rate);
+    if (limits != Result::ok) return limits;
   }
 
   // Accepted: from here on nothing fails.
@@ -1285,6 +1556,8 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
   order.expiry_ns = tif == OrderTif::gtd ? p.aux : 0;
   order.spend_account = spent_account;
   order.fee_cap_bps = fee_cap;
+  order.commitment_tiyn = commitment;
+  order.commit_rate = commit_rate;
   if (qty == 0) {  // market_by_quote that reaches nothing (R11)
     flushes_ = false;
     Event expired = blank(EventKind::order_expired, index);
@@ -1342,6 +1615,14 @@ Result ReferenceExchange::Run::amend_order(const Command& c, uint32_t index, uin
   }
   const int64_t before = reserved(order->id);
   set_reserved_to(order->id, reservation(*order, remaining));
+  if (order->commitment_tiyn != 0) {
+    // The commitment falls to what the smaller order can still cost at the kept rate; it never grows.
+    int64_t cost = 0;
+    const bool fits = market_notional(market_it->second.config, order->price_minor, remaining, &cost);
+    QZ_ASSERT(fits);
+    const int128 keep = tenge_of(cost, market_it->second.config.quote_scale, order->commit_rate);
+    if (keep < order->commitment_tiyn) order->commitment_tiyn = static_cast<int64_t>(keep);
+  }
   Event event = blank(EventKind::order_amended, index);
   event.order_amended.order = order->id;
   event.order_amended.market = p.market;
@@ -1591,6 +1872,10 @@ std::string ReferenceExchange::check_invariants() const {
       return out.str();
     }
     if (order.resting == order.waiting) return "model: order " + std::to_string(id) + " neither rests nor waits";
+    if (order.commitment_tiyn < 0 || (order.commit_rate == 0 && order.commitment_tiyn != 0) ||
+        (order.commit_rate != 0 && order.side != kBuy)) {
+      return "model: order " + std::to_string(id) + " has a commitment it cannot have";
+    }
     if (order.resting) {
       resting++;
       if (order.visible_minor <= 0 || order.visible_minor + order.hidden_minor != order.remaining_minor()) {
@@ -1736,10 +2021,23 @@ std::string describe_any(const Event& e) {
     case EventKind::client_registered:
     case EventKind::client_updated:
     case EventKind::client_status_changed:
-    case EventKind::client_policy_set:
+    case EventKind::client_policy_set: out << "(client event)"; break;
     case EventKind::conversion_rate_set:
-    case EventKind::tier_limits_set:
-    case EventKind::retail_cap_set: out << "(client event)"; break;
+      out << "asset=" << e.conversion_rate_set.asset << " rate=" << e.conversion_rate_set.tiyn_per_unit
+          << " previous=" << e.conversion_rate_set.previous_tiyn_per_unit;
+      break;
+    case EventKind::tier_limits_set: {
+      const auto& p = e.tier_limits_set;
+      out << "tier=" << int{p.tier} << " kind=" << int{p.limit_kind} << " daily=" << p.daily_tiyn
+          << " monthly=" << p.monthly_tiyn << " previous=" << p.previous_daily_tiyn << "/" << p.previous_monthly_tiyn;
+      break;
+    }
+    case EventKind::retail_cap_set: {
+      const auto& p = e.retail_cap_set;
+      out << "cents=" << p.usd_cents << " residence=" << country(p.residence) << " previous=" << p.previous_usd_cents
+          << " " << country(p.previous_residence);
+      break;
+    }
   }
   out << "}";
   return out.str();
@@ -1797,6 +2095,29 @@ std::string describe_any(const Command& c) {
           << " client=" << c.amend_order.client_order_id << " new_qty=" << c.amend_order.new_qty_minor;
       break;
     case CommandKind::cancel_all: out << "market=" << c.cancel_all.market; break;
+    case CommandKind::register_client:
+    case CommandKind::update_client: {
+      const auto& p = c.client_facts;
+      out << "client=" << p.client << " class=" << int{p.classification} << " tier=" << int{p.kyc_tier}
+          << " residence=" << country(p.residence) << " test=" << int{p.knowledge_test};
+      break;
+    }
+    case CommandKind::set_client_status:
+      out << "client=" << c.set_client_status.client << " status=" << int{c.set_client_status.status}
+          << " reason=" << c.set_client_status.reason;
+      break;
+    case CommandKind::set_conversion_rate:
+      out << "asset=" << c.set_conversion_rate.asset << " rate=" << c.set_conversion_rate.tiyn_per_unit;
+      break;
+    case CommandKind::set_tier_limits: {
+      const auto& p = c.set_tier_limits;
+      out << "tier=" << int{p.tier} << " kind=" << int{p.limit_kind} << " daily=" << p.daily_tiyn
+          << " monthly=" << p.monthly_tiyn;
+      break;
+    }
+    case CommandKind::set_retail_cap:
+      out << "cents=" << c.set_retail_cap.usd_cents << " residence=" << country(c.set_retail_cap.residence);
+      break;
     default: break;
   }
   out << "}";

@@ -7,8 +7,10 @@
 // calls only the pure, separately tested functions of src/market/rules.h (validate_market_config,
 // check_limit_order, limit_reservation, market_notional, fill_fee, protection_price) and FeeSchedule::check.
 // The money side is the model's own: accounts (total, locked), order reservations and the ledger's transfer id
-// counter; the client registry too (docs/clients.md: statuses, the gate, the cancellations). Of the
-// ledger commands it models create_asset, open_account and transfer (what the order streams send).
+// counter; the client registry too (docs/clients.md: statuses, the gate, the cancellations), and the client
+// limits ("Limits and the retail cap": conversion rates, tier limits, the retail cap, deposits, withdrawals and
+// purchases by UTC day and month with its own calendar, and each open buy's commitment). Of the ledger commands
+// it models create_asset, open_account and transfer (what the order streams send; no holds, so no post_hold).
 //
 // A linked group of several commands runs on a copy of the whole state, which replaces the state only when the
 // group succeeds; a lone command checks every rule before it changes anything.
@@ -66,6 +68,14 @@
 //       (mode 2) then takes off the book while matching, so a buy could trade the walked quantity at worse prices
 //       and spend more than its reservation Q + ceil(Q r). Settled: the walk leaves out the makers STP will expire
 //       (modes 2 and 3). The model still reports any over-spend it would make (broken_promise()).
+//   R17 Purchase checks (docs/clients.md) come after check 10 (order_limit_reached, the reservation's
+//       amount_overflow) and before check 11 (insufficient_funds): docs/markets.md's list does not name them;
+//       the engine runs them in prepare_place, before it locks the reservation.
+//   R18 A deposit or withdrawal is counted only when the client's tier has a limit of that kind at the time (the
+//       spec says when one is checked, not when counted). Its value not fitting in int64 is amount_overflow,
+//       after conversion_rate_missing and before the limits (the spec is silent).
+//   R19 Duplicates: object id = the asset for set_conversion_rate, the tier for set_tier_limits, 0 for
+//       set_retail_cap (the spec names only the client commands' object ids).
 //
 // Settled by the lead (docs/markets.md now says so): R2, R5 and R12 as read here; R3 (an empty cancel_all is
 // order_not_found), R6 (stops in rounds, each reporting the price that triggered its round), R9, R10 (volumes per
@@ -118,6 +128,9 @@ struct ReferenceReadings {
                                             // cancelled order ("checked as if the cancel had happened")
   bool bug_mbq_empty_drops_levels = false;  // a cancel-replace whose market_by_quote reaches nothing leaves
                                             // the cancel's level_changed to the next order command (R7)
+  bool bug_purchase_overflow_first = false;  // a limited client's buy whose tenge value overflows is
+                                             // amount_overflow before the dollar rate and the limits (spec: last)
+  bool purchase_checks_after_funds = false;  // R17: the purchase checks come after insufficient_funds
 };
 // Sets the readings named in a comma-separated list; false (and *out unchanged) on an unknown name.
 bool parse_readings(const std::string& names, ReferenceReadings* out);
@@ -166,6 +179,10 @@ class ReferenceExchange {
     uint32_t fee_cap_bps = 0;  // r, fixed at placement
     bool waiting = false;      // a stop order not yet triggered
     bool resting = false;
+    // A registered client's buy (docs/clients.md): the tenge value still committed, and the quote asset's rate
+    // at placement (0 = not counted as a purchase).
+    int64_t commitment_tiyn = 0;
+    int64_t commit_rate = 0;
     int64_t remaining_minor() const { return qty_minor - executed_minor; }
   };
   struct CandleState {
@@ -195,6 +212,16 @@ class ReferenceExchange {
     uint8_t status = 1;  // 1 pending, 2 active, 3 frozen, 4 offboarded
     uint16_t reason = 1;
   };
+  struct PeriodLimitState {  // tiyn; 0 = no limit for that period
+    int64_t daily_tiyn = 0;
+    int64_t monthly_tiyn = 0;
+  };
+  // Limit kinds (docs/clients.md): 1 deposit, 2 withdrawal, 3 purchase.
+  static constexpr uint8_t kDeposit = 1;
+  static constexpr uint8_t kWithdrawal = 2;
+  static constexpr uint8_t kPurchase = 3;
+  using DayKey = std::tuple<uint64_t, uint8_t, uint64_t>;    // (client, kind, day since 1970-01-01)
+  using MonthKey = std::tuple<uint64_t, uint8_t, uint32_t>;  // (client, kind, year * 12 + month - 1)
   using VolumeKey = std::pair<uint64_t, uint32_t>;  // (owner, quote asset)
   struct State {
     std::map<uint32_t, AssetState> assets;
@@ -209,6 +236,13 @@ class ReferenceExchange {
     std::set<std::tuple<uint32_t, uint8_t, int64_t>> carried_levels;  // bug_mbq_empty_drops_levels only
     std::map<uint64_t, ClientState> clients;
     bool require_registered = false;
+    // Client limits.
+    std::map<uint32_t, int64_t> rates;  // asset (0 = the US dollar) -> tiyn per whole unit
+    std::map<std::pair<uint8_t, uint8_t>, PeriodLimitState> tier_limits;  // (tier, kind); absent = none
+    int64_t cap_usd_cents = 0;                                           // 0 = no retail cap
+    char cap_residence[2] = {0, 0};
+    std::map<DayKey, int128> used_by_day;  // what was deposited, withdrawn or purchased, exact
+    std::map<MonthKey, int128> used_by_month;
   };
   struct Answer {
     std::array<uint8_t, kCommandSize> command{};
@@ -235,6 +269,15 @@ class ReferenceExchange {
   static uint64_t trading_account(const State& state, uint64_t owner, uint32_t asset);
   // 30-day volume of (owner, quote asset) at time_ns.
   static int64_t volume(const State& state, uint64_t owner, uint32_t asset, uint64_t time_ns);
+  // Year * 12 + month - 1 of the UTC calendar month of a day number (days since 1970-01-01).
+  static uint32_t month_of_day(uint64_t day);
+  // A client's deposits, withdrawals or purchases (kind 1-3) on the UTC day / in the month of time_ns.
+  static int128 used_today(const State& state, uint64_t client, uint8_t kind, uint64_t time_ns);
+  static int128 used_this_month(const State& state, uint64_t client, uint8_t kind, uint64_t time_ns);
+  // The sum of the commitments of a client's open orders.
+  static int128 committed(const State& state, uint64_t client);
+  // The limits of (tier, kind); zeros when none were set.
+  static PeriodLimitState tier_limit(const State& state, uint8_t tier, uint8_t kind);
   // Empty unless following the spec made a fill spend more than its order's reservation (the spec's promise that a
   // reservation covers every fill broke); then what happened, for the first time it did.
   const std::string& broken_promise() const { return broken_promise_; }
