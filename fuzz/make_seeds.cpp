@@ -17,6 +17,7 @@
 #include "engine/command.h"
 #include "engine/engine.h"
 #include "journal/block.h"
+#include "monitor/config.h"
 
 namespace {
 
@@ -385,6 +386,48 @@ void add_sanctions_seeds(SeedDir* csv, SeedDir* xml) {
   }
 }
 
+// Monitoring config files: the defaults written out, one with every kind of value changed, and near misses.
+void add_monitor_config_seeds(SeedDir* dir) {
+  const std::string defaults = qz::monitor::format_config(qz::monitor::Config{});
+  qz::monitor::Config changed;
+  changed.tenge_asset = "KZTD";
+  changed.structuring.threshold_tiyn = 1'000'000'00;
+  changed.rapid_in_out.enabled = false;
+  changed.high_risk.countries = {"AF", "KP"};
+  changed.wash_trading.owners = {{102, 101}, {103, 101}};
+  changed.spoofing.max_lifetime_ns = 0;
+  const std::string other = qz::monitor::format_config(changed);
+  for (const std::string& text :
+       {defaults, other, std::string("# comment\n\n  structuring.min_count=4 # four\r\nhigh_risk.countries = none\n"),
+        std::string("structuring.threshold = 1.005\n"), std::string("velocity.factor_pct = 99\n"),
+        std::string("wash_trading.owner = 5:6\nwash_trading.owner = 5:7\n"), std::string("unknown.key = 1\n")}) {
+    dir->add(text.data(), text.size());
+  }
+}
+
+// Travel-rule records: a full natural-person record, a legal person, the reduced set, and broken ones.
+void add_ivms101_seeds(SeedDir* dir) {
+  const std::string full =
+      R"({"originator":{"originatorPersons":[{"naturalPerson":{"name":{"nameIdentifier":[{"primaryIdentifier":)"
+      R"("Dosmukhamedov","secondaryIdentifier":"Bauyrzhan","nameIdentifierType":"LEGL"}],"localNameIdentifier":)"
+      R"([{"primaryIdentifier":"Дос","secondaryIdentifier":"Б"}]},"geographicAddress":)"
+      R"([{"addressType":"HOME","townName":"Astana","country":"KZ"}],"nationalIdentification":)"
+      R"({"nationalIdentifier":"900101300123","nationalIdentifierType":"NIDN"},"customerIdentification":"1002",)"
+      R"("dateAndPlaceOfBirth":{"dateOfBirth":"1990-01-01","placeOfBirth":"Almaty"},"countryOfResidence":"KZ"}}],)"
+      R"("accountNumber":["bc1qexample"]},"beneficiary":{"beneficiaryPersons":[{"legalPerson":{"name":)"
+      R"({"nameIdentifier":[{"legalPersonName":"Steppe Trade LLP"}]},"customerNumber":"77",)"
+      R"("countryOfRegistration":"KZ"}}],"accountNumber":["bc1qother"]},"originatingVASP":{"originatingVASP":)"
+      R"({"legalPerson":{"name":{"nameIdentifier":[{"legalPersonName":"Qazna"}]}}}}})";
+  const std::string reduced =
+      R"({"Originator":{"originatorPersons":[{"naturalPerson":{"name":{"nameIdentifier":[{"primaryIdentifier":"A"}]}}}],)"
+      R"("accountNumber":["x"]},"Beneficiary":{"beneficiaryPersons":[],"accountNumber":["y"]}})";
+  for (const std::string& text :
+       {full, reduced, std::string(R"({"originator":{},"beneficiary":{}})"), std::string(R"({"originator":[]})"),
+        std::string(R"({"originator":{"accountNumber":[""]},"beneficiary":{}})"), std::string("{")}) {
+    dir->add(text.data(), text.size());
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds OUT_DIR\n");
@@ -401,6 +444,8 @@ int main(int argc, char** argv) {
   SeedDir snapshot(out + "/fuzz_snapshot_decoder");
   SeedDir sanctions_csv(out + "/fuzz_sanctions_csv");
   SeedDir sanctions_xml(out + "/fuzz_sanctions_xml");
+  SeedDir monitor_config(out + "/fuzz_monitor_config");
+  SeedDir ivms101(out + "/fuzz_ivms101");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
@@ -409,8 +454,10 @@ int main(int argc, char** argv) {
   add_engine_seeds(&engine, streams);
   add_snapshot_seeds(&snapshot, streams);
   add_sanctions_seeds(&sanctions_csv, &sanctions_xml);
+  add_monitor_config_seeds(&monitor_config);
+  add_ivms101_seeds(&ivms101);
   return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
-                 sanctions_csv.ok() && sanctions_xml.ok()
+                 sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok()
              ? 0
              : 1;
 }

@@ -6,9 +6,19 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "journal/journal.h"
+
+namespace CLI {
+class App;
+}
+namespace qz::monitor {
+class Monitor;
+struct Alert;
+}  // namespace qz::monitor
 
 namespace qz::app {
 
@@ -59,6 +69,43 @@ struct ScreenArgs {
 // hits), 2 bad query (dob, country, no letters), 3 the lists could not be loaded.
 int run_screen(const ScreenArgs& args);
 
+struct MonitorArgs {
+  std::string data_dir;
+  std::string config_path;  // "" = the documented defaults
+  bool json = false;        // one JSON line per alert
+};
+// Replays the data directory's journal through the monitoring rules and prints the alerts (docs/monitor.md).
+// Exit: 0 replayed (with or without alerts), 1 the config file was refused, 3 the journal could not be read.
+int run_monitor(const MonitorArgs& args);
+
+struct CaseArgs {
+  std::string action;  // open, assign, comment, close, list, show, report
+  std::string data_dir;
+  std::string config_path;       // open: the configuration the alerts are raised under
+  std::vector<uint64_t> alerts;  // open
+  uint64_t case_id = 0;          // assign, comment, close, show, report
+  std::string officer;           // --by: who acts (open, assign, comment, close)
+  std::string assignee;          // assign --to
+  std::string text;              // open --note, comment --text, close --text
+  std::string outcome;           // close
+  bool json = false;             // list, show, report
+  uint64_t now_ns = 0;           // time of the action; 0 = the wall clock
+};
+// The case store DIR/monitor.db (docs/monitor.md). Exit: 0 done, 1 refused (unknown case or alert, a closed
+// case, bad text; nothing changed), 2 bad arguments, 3 the journal or the case store failed.
+int run_case(const CaseArgs& args);
+
+// The `monitor` and `case` subcommands on the command line: registered before parsing, run after it.
+struct MonitorCli {
+  MonitorArgs monitor;
+  CaseArgs cases;
+  CLI::App* monitor_command = nullptr;
+  std::vector<std::pair<std::string, CLI::App*>> case_commands;  // action name, its subcommand
+};
+void add_monitor_cli(CLI::App* app, MonitorCli* cli);
+// The exit code of the `monitor` or `case` subcommand given, or -1 when neither was.
+int run_monitor_cli(const MonitorCli& cli);
+
 // The full command line (argv[0] is the program name). The only function apps/qazna/main.cpp calls.
 int run_cli(int argc, char** argv);
 
@@ -72,5 +119,11 @@ std::string read_public_key_hex(const std::string& data_dir);
 
 // Reads a whole file ("-" = stdin).
 [[nodiscard]] Status read_input_file(const std::string& path, std::string* out);
+
+// Replays DIR/journal.db read-only from genesis through a fresh engine and `monitor`, checking heights, block
+// hashes, the chain of hashes and both Merkle roots of every block (signatures are `qazna verify`'s). Appends the
+// alerts to *alerts; *height is the newest block's height.
+[[nodiscard]] Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor,
+                                    std::vector<monitor::Alert>* alerts, uint64_t* height);
 
 }  // namespace qz::app

@@ -220,6 +220,9 @@ int run_cli(int argc, char** argv) {
   bool screen_bench_tiny = false;
   screen_bench->add_flag("--tiny", screen_bench_tiny, "A small workload: a smoke run");
 
+  MonitorCli monitor_cli;  // `monitor` and `case` (monitor_cmd.cpp)
+  add_monitor_cli(&app, &monitor_cli);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -233,6 +236,7 @@ int run_cli(int argc, char** argv) {
   if (*inspect) return run_inspect(inspect_args);
   if (*demo) return run_demo(demo_args);
   if (*screen) return run_screen(screen_args);
+  if (const int code = run_monitor_cli(monitor_cli); code >= 0) return code;
   if (*bench && *screen_bench) {
     if (screen_bench_tiny) {
       if (screen_bench->get_option("--screenings")->count() == 0) screen_bench_options.screenings = 2'000;
