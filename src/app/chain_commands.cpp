@@ -106,7 +106,27 @@ struct InspectView {
   bool require_registered = false;
   std::vector<std::pair<std::string, uint32_t>> asset_rows;  // code, scale
   std::vector<AccountRow> accounts;
+  std::vector<std::pair<std::string, std::string>> rates;  // asset code (or USD), tenge per unit
+  struct TierRow {
+    uint8_t tier;
+    const char* kind;
+    std::string daily;    // tenge; "" = none
+    std::string monthly;
+  };
+  std::vector<TierRow> tier_limits;  // only the tiers and kinds with a limit
+  std::string cap_usd;               // "" = no cap
+  std::string cap_residence;
+  struct UsageRow {
+    uint64_t client;
+    std::string committed;  // tenge
+    std::string purchased_month;
+    std::string deposited_month;
+    std::string withdrawn_month;
+  };
+  std::vector<UsageRow> usage;  // clients with counters, in id order
 };
+
+std::string tenge(int64_t tiyn) { return format_decimal(tiyn, 2); }
 
 void collect(const Engine& engine, InspectView* view) {
   const Ledger& ledger = engine.ledger();
@@ -118,6 +138,35 @@ void collect(const Engine& engine, InspectView* view) {
   const ClientRegistry& clients = engine.clients();
   clients.for_each([&](const Client& client) { view->clients_by_status[static_cast<uint8_t>(client.status)]++; });
   view->require_registered = clients.require_registered();
+  for (const auto& [asset, rate] : engine.rates().all()) {
+    const Asset* found = asset == kUsdRateAsset ? nullptr : ledger.asset(asset);
+    view->rates.emplace_back(found == nullptr ? std::string("USD") : std::string(found->code_view()), tenge(rate));
+  }
+  const ClientLimits& limits = engine.limits();
+  for (uint8_t tier = 0; tier <= kMaxKycTier; tier++) {
+    for (uint8_t kind = 1; kind <= kLimitKinds; kind++) {
+      const PeriodLimit limit = limits.tier_limit(tier, static_cast<LimitKind>(kind));
+      if (limit.daily_tiyn == 0 && limit.monthly_tiyn == 0) continue;
+      view->tier_limits.push_back(InspectView::TierRow{
+          .tier = tier,
+          .kind = limit_kind_name(static_cast<LimitKind>(kind)),
+          .daily = limit.daily_tiyn == 0 ? std::string() : tenge(limit.daily_tiyn),
+          .monthly = limit.monthly_tiyn == 0 ? std::string() : tenge(limit.monthly_tiyn)});
+    }
+  }
+  if (limits.retail_cap().usd_cents != 0) {
+    view->cap_usd = format_decimal(limits.retail_cap().usd_cents, 2);
+    view->cap_residence = std::string(limits.retail_cap().residence.data(), 2);
+  }
+  const Period now = period_of(engine.last_time_ns());
+  limits.for_each_usage([&](uint64_t client, const ClientUsage& used) {
+    view->usage.push_back(InspectView::UsageRow{
+        .client = client,
+        .committed = tenge(used.committed_tiyn),
+        .purchased_month = tenge(ClientLimits::monthly(used, LimitKind::purchase, now)),
+        .deposited_month = tenge(ClientLimits::monthly(used, LimitKind::deposit, now)),
+        .withdrawn_month = tenge(ClientLimits::monthly(used, LimitKind::withdrawal, now))});
+  });
   for (uint32_t id = 1; id <= ledger.asset_count(); id++) {
     const Asset* asset = ledger.asset(id);
     view->asset_rows.emplace_back(std::string(asset->code_view()), asset->scale);
@@ -175,6 +224,34 @@ void print_json(const InspectView& view) {
   }
   json.field("require_registered", view.require_registered);
   json.end_object();
+  json.key("rates").begin_object();  // tenge per unit
+  for (const auto& [asset, rate] : view.rates) json.field(asset, rate);
+  json.end_object();
+  json.key("limits").begin_object();
+  json.key("tiers").begin_array();
+  for (const InspectView::TierRow& row : view.tier_limits) {
+    json.begin_object()
+        .field("tier", uint64_t{row.tier})
+        .field("kind", std::string_view(row.kind))
+        .field("daily", row.daily)
+        .field("monthly", row.monthly)
+        .end_object();
+  }
+  json.end_array();
+  json.field("retail_cap_usd", view.cap_usd);
+  json.field("retail_cap_residence", view.cap_residence);
+  json.key("clients").begin_array();
+  for (const InspectView::UsageRow& row : view.usage) {
+    json.begin_object()
+        .field("client", row.client)
+        .field("committed", row.committed)
+        .field("purchased_this_month", row.purchased_month)
+        .field("deposited_this_month", row.deposited_month)
+        .field("withdrawn_this_month", row.withdrawn_month)
+        .end_object();
+  }
+  json.end_array();
+  json.end_object();
   json.end_object();
   std::printf("%s\n", json.str().c_str());
 }
@@ -222,6 +299,26 @@ void print_text(const std::string& data_dir, const InspectView& view) {
               static_cast<unsigned long long>(view.clients_by_status[3]),
               static_cast<unsigned long long>(view.clients_by_status[4]),
               view.require_registered ? "required" : "not required");
+  if (!view.rates.empty()) {
+    std::printf("rates:         ");
+    for (size_t i = 0; i < view.rates.size(); i++) {
+      std::printf("%s %s = %s KZT", i == 0 ? "" : ",", view.rates[i].first.c_str(), view.rates[i].second.c_str());
+    }
+    std::printf("\n");
+  }
+  for (const InspectView::TierRow& row : view.tier_limits) {
+    std::printf("tier %u %-10s daily %s, monthly %s (KZT)\n", row.tier, row.kind,
+                row.daily.empty() ? "none" : row.daily.c_str(), row.monthly.empty() ? "none" : row.monthly.c_str());
+  }
+  if (!view.cap_usd.empty()) {
+    std::printf("retail cap:     USD %s a month for retail residents of %s without the knowledge test\n",
+                view.cap_usd.c_str(), view.cap_residence.c_str());
+  }
+  for (const InspectView::UsageRow& row : view.usage) {
+    std::printf("client %-8llu this month: purchased %s, deposited %s, withdrawn %s; committed %s (KZT)\n",
+                static_cast<unsigned long long>(row.client), row.purchased_month.c_str(), row.deposited_month.c_str(),
+                row.withdrawn_month.c_str(), row.committed.c_str());
+  }
 }
 
 }  // namespace
