@@ -17,12 +17,18 @@ Command blank(CommandKind kind) {
   return command;
 }
 
+// OR of the bytes, eight at a time: every command is checked, so this is on the engine's hot path.
 bool all_zero(const void* data, size_t size) {
   const auto* bytes = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < size; i++) {
-    if (bytes[i] != 0) return false;
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, bytes + i, 8);
+    any |= word;
   }
-  return true;
+  for (; i < size; i++) any |= bytes[i];
+  return any == 0;
 }
 
 // An order command: role customer, the given actor.

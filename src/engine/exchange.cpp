@@ -407,7 +407,7 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
   }
   if (!shape_ok) return Result::order_type_invalid;
 
-  *out = Prepared{};
+  // *out is a freshly value-initialised Prepared (both callers construct one).
   out->market = market;
   out->owner = command.actor;
   out->side = p.side;
