@@ -6,7 +6,7 @@
 //     1-99     command envelope (kind, flags, permissions, linked groups, idempotency)
 //     100-199  ledger (assets, accounts, transfers, holds)
 //     200-399  market (later)
-//     400-599  money / digital tenge (later)
+//     400-599  money / digital tenge (400-439 wallets, programs, releases; 440-599 program conditions)
 //     600-799  rules / compliance (later)
 // Within a command, the checks run in the order the codes are listed for it in docs/result-codes.md.
 #pragma once
@@ -78,6 +78,45 @@ namespace qz {
   X(order_limit_reached, 233, "the market cannot take more open orders")                                        \
   X(order_field_invalid, 234, "order side, type, time in force or self-trade mode is out of range")             \
   X(market_limit_reached, 235, "no more markets can be created")                                               \
+  X(money_wallet_class_invalid, 400, "wallet class: KYC level above 3, a limit below 0, or per-payment above daily or daily above annual") \
+  X(money_wallet_class_not_found, 401, "wallet class not found")                                                 \
+  X(money_wallet_invalid, 402, "wallet: unknown kind, a merchant, agency or contractor without a category (MCC 1-9999), or a category on another kind") \
+  X(money_account_invalid, 403, "the ledger account must exist, hold the digital tenge, be of the kind the role needs and belong to the owner") \
+  X(money_account_in_use, 404, "this ledger account already backs a wallet or a program's escrow")               \
+  X(money_link_invalid, 405, "a waterfall link must be a digital tenge account other than the wallet's own")     \
+  X(money_wallet_not_found, 406, "wallet not found")                                                             \
+  X(money_not_wallet_owner, 407, "the actor does not own the wallet money would leave")                          \
+  X(money_central_bank_exists, 408, "the central bank's wallet is already open")                                 \
+  X(money_wallet_kind_invalid, 409, "this operation does not take a wallet of this kind")                        \
+  X(money_insufficient_funds, 410, "the lots that may pay this, the free balance and the linked account do not cover the amount") \
+  X(money_payment_limit, 411, "amount is above the per-payment limit of the wallet's class")                     \
+  X(money_daily_limit, 412, "the daily payment limit of the wallet's class would be passed")                     \
+  X(money_annual_limit, 413, "the annual payment limit of the wallet's class would be passed")                   \
+  X(money_balance_cap, 414, "the recipient's balance cap would be passed and it has no waterfall link")          \
+  X(money_lot_limit, 415, "the wallet already holds lots of as many programs as it may")                         \
+  X(money_program_invalid, 420, "program: code (1-24 of A-Z, 0-9, '-'), times, limits, share cap, lists, kinds or release rule out of range") \
+  X(money_program_not_found, 421, "program not found")                                                           \
+  X(money_program_issuer_mismatch, 422, "a program's new version must come from the issuer of its earlier versions") \
+  X(money_program_status_invalid, 423, "status: pause an active program, resume a paused one; a revoked or expired program stays so") \
+  X(money_tranches_invalid, 424, "tranches: 1-8 positive amounts summing to the grant, for milestone programs only") \
+  X(money_release_not_found, 425, "no pending release with this id")                                             \
+  X(money_release_state_invalid, 426, "this step does not fit the release's rule or state (milestone, delayed, disputed)") \
+  X(money_tranche_out_of_order, 427, "an earlier tranche of this grant is still pending")                        \
+  X(program_paused, 440, "program is paused")                                                                    \
+  X(program_revoked, 441, "program is revoked")                                                                  \
+  X(program_not_yet_valid, 442, "program money is not spendable before the program's valid-from time")           \
+  X(program_expired, 443, "program has expired")                                                                 \
+  X(program_class_not_eligible, 444, "the holder's wallet class is not eligible for this program")               \
+  X(program_merchant_denied, 445, "the recipient is on the program's deny list")                                 \
+  X(program_merchant_not_listed, 446, "the recipient is not on the program's allow list")                        \
+  X(program_category_not_allowed, 447, "merchant category not allowed by the program")                           \
+  X(program_region_not_allowed, 448, "region not allowed by the program")                                        \
+  X(program_p2p_not_allowed, 449, "the program does not allow payments to individuals")                          \
+  X(program_cash_out_not_allowed, 450, "the program does not allow cash-out to a bank")                          \
+  X(program_recipient_not_eligible, 451, "the recipient may not hold this program's money (class not eligible or too many lots)") \
+  X(program_payment_limit, 452, "the program's per-payment limit is reached")                                    \
+  X(program_period_limit, 453, "the program's per-period limit is reached")                                      \
+  X(program_category_share_cap, 454, "the program's cap on the share of one category is reached")                \
   X(client_id_invalid, 600, "client id must not be 0")                                                         \
   X(client_facts_invalid, 601, "client class, KYC tier (0-3) or country code (two letters A-Z) is invalid")   \
   X(client_exists, 602, "a client with this id is already registered")                                         \

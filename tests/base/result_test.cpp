@@ -40,7 +40,8 @@ TEST(ResultCodes, NamesMessagesAndNumbers) {
     // Ranges of result.h.
     if (code.number != 0) {
       EXPECT_TRUE((code.number >= 1 && code.number <= 99) || (code.number >= 100 && code.number <= 199) ||
-                  (code.number >= 200 && code.number <= 399) || (code.number >= 600 && code.number <= 799))
+                  (code.number >= 200 && code.number <= 399) || (code.number >= 400 && code.number <= 599) ||
+                  (code.number >= 600 && code.number <= 799))
           << code.name << " " << code.number;
     }
   }
