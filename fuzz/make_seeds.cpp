@@ -428,6 +428,27 @@ void add_ivms101_seeds(SeedDir* dir) {
   }
 }
 
+// Client records: a person, a company with owners in both scripts, and near misses.
+void add_kyc_record_seeds(SeedDir* dir) {
+  const std::string person =
+      R"({"id":1001,"kind":"person","name":{"latin":"Aigerim Serikova","original":"Айгерим Серикова"},)"
+      R"("date_of_birth":"1990-03-04","nationality":"KZ","residence":"KZ","document":{"type":"passport",)"
+      R"("number":"N1234567","country":"KZ"},"address":{"street":"Mangilik El 55","city":"Astana",)"
+      R"("postcode":"010000","country":"KZ"},"class":"retail","kyc_tier":1,"knowledge_test":false})";
+  const std::string company =
+      R"({"id":2001,"kind":"company","name":{"latin":"Steppe Trade LLP","original":"ТОО Степь Трейд"},)"
+      R"("nationality":"KZ","residence":"KZ","registration_number":"180140012345","address":{"street":"Dostyk 5",)"
+      R"("city":"Almaty","country":"KZ"},"beneficial_owners":[{"name":{"latin":"Bauyrzhan Dosmukhamedov"},)"
+      R"("date_of_birth":"1975-06-30","nationality":"KZ","share_percent":"66.67"},{"name":{"latin":"Anna Ivanova",)"
+      R"("original":"Анна Иванова"},"date_of_birth":"1980-01-31","nationality":"RU","share_percent":33}],)"
+      R"("class":"professional","kyc_tier":3,"knowledge_test":true})";
+  for (const std::string& text :
+       {person, company, std::string(R"({"id":1,"kind":"person"})"), std::string(R"({"id":0})"),
+        std::string(R"({"name":{"latin":"Айгерим"}})"), std::string("[]")}) {
+    dir->add(text.data(), text.size());
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds OUT_DIR\n");
@@ -446,6 +467,7 @@ int main(int argc, char** argv) {
   SeedDir sanctions_xml(out + "/fuzz_sanctions_xml");
   SeedDir monitor_config(out + "/fuzz_monitor_config");
   SeedDir ivms101(out + "/fuzz_ivms101");
+  SeedDir kyc_record(out + "/fuzz_kyc_record");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
@@ -456,8 +478,9 @@ int main(int argc, char** argv) {
   add_sanctions_seeds(&sanctions_csv, &sanctions_xml);
   add_monitor_config_seeds(&monitor_config);
   add_ivms101_seeds(&ivms101);
+  add_kyc_record_seeds(&kyc_record);
   return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
-                 sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok()
+                 sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok() && kyc_record.ok()
              ? 0
              : 1;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@ class App;
 namespace qz::monitor {
 class Monitor;
 struct Alert;
+struct BlockView;
 }  // namespace qz::monitor
 
 namespace qz::app {
@@ -106,6 +108,34 @@ void add_monitor_cli(CLI::App* app, MonitorCli* cli);
 // The exit code of the `monitor` or `case` subcommand given, or -1 when neither was.
 int run_monitor_cli(const MonitorCli& cli);
 
+struct ReportArgs {
+  std::string kind;  // aml, quarterly
+  std::string data_dir;
+  std::string period;           // aml: --year YYYY; quarterly: --quarter YYYYQn
+  std::string config_path;      // "" = the documented defaults (the high-risk countries, the tenge asset)
+  std::string format = "json";  // json or csv
+};
+// The regulator's reports from the journal and the case store (docs/reports.md). Exit: 0 printed, 1 the config
+// file was refused or the journal does not reach the period, 2 bad arguments, 3 the journal or the case store
+// could not be read.
+int run_report(const ReportArgs& args);
+
+// The `report aml` and `report quarterly` subcommands: registered before parsing, run after it.
+struct ReportCli {
+  ReportArgs aml;
+  ReportArgs quarterly;
+  CLI::App* aml_command = nullptr;
+  CLI::App* quarterly_command = nullptr;
+};
+void add_report_cli(CLI::App* app, ReportCli* cli);
+// The exit code of the `report` subcommand given, or -1 when it was not.
+int run_report_cli(const ReportCli& cli);
+
+// The `client` subcommands (kyc_cmd.cpp, docs/kyc.md): registered before parsing, run after it; -1 when not given.
+struct KycCli;
+std::shared_ptr<KycCli> add_kyc_cli(CLI::App* app);
+int run_kyc_cli(const KycCli& cli);
+
 // The full command line (argv[0] is the program name). The only function apps/qazna/main.cpp calls.
 int run_cli(int argc, char** argv);
 
@@ -120,9 +150,12 @@ std::string read_public_key_hex(const std::string& data_dir);
 // Reads a whole file ("-" = stdin).
 [[nodiscard]] Status read_input_file(const std::string& path, std::string* out);
 
-// Replays DIR/journal.db read-only from genesis through a fresh engine and `monitor`, checking heights, block
-// hashes, the chain of hashes and both Merkle roots of every block (signatures are `qazna verify`'s). Appends the
-// alerts to *alerts; *height is the newest block's height.
+// Replays DIR/journal.db read-only from genesis through a fresh engine, checking heights, block hashes, the chain
+// of hashes and both Merkle roots of every block (signatures are `qazna verify`'s), and hands each block with its
+// replayed events to on_block; *height is the newest block's height.
+[[nodiscard]] Status replay_journal(const std::string& data_dir,
+                                    const std::function<void(const monitor::BlockView&)>& on_block, uint64_t* height);
+// replay_journal into `monitor`, appending its alerts to *alerts.
 [[nodiscard]] Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor,
                                     std::vector<monitor::Alert>* alerts, uint64_t* height);
 

@@ -222,6 +222,10 @@ int run_cli(int argc, char** argv) {
 
   MonitorCli monitor_cli;  // `monitor` and `case` (monitor_cmd.cpp)
   add_monitor_cli(&app, &monitor_cli);
+  ReportCli report_cli;  // `report aml|quarterly` (report_cmd.cpp)
+  add_report_cli(&app, &report_cli);
+
+  const std::shared_ptr<KycCli> kyc_cli = add_kyc_cli(&app);  // `client` (kyc_cmd.cpp)
 
   try {
     app.parse(argc, argv);
@@ -237,6 +241,8 @@ int run_cli(int argc, char** argv) {
   if (*demo) return run_demo(demo_args);
   if (*screen) return run_screen(screen_args);
   if (const int code = run_monitor_cli(monitor_cli); code >= 0) return code;
+  if (const int code = run_kyc_cli(*kyc_cli); code >= 0) return code;
+  if (const int code = run_report_cli(report_cli); code >= 0) return code;
   if (*bench && *screen_bench) {
     if (screen_bench_tiny) {
       if (screen_bench->get_option("--screenings")->count() == 0) screen_bench_options.screenings = 2'000;

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,7 +110,7 @@ CLI::Validator officer_name() {
 
 }  // namespace
 
-Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor, std::vector<monitor::Alert>* alerts,
+Status replay_journal(const std::string& data_dir, const std::function<void(const monitor::BlockView&)>& on_block,
                       uint64_t* height) {
   const std::string path = data_dir + "/journal.db";
   if (!file_exists(path)) return Status::error(data_dir + " holds no journal (" + path + " is missing)");
@@ -149,16 +150,20 @@ Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor, st
         merkle_root(bytes_of(events), kEventSize) != block.header.events_root) {
       return Status::error(where + "the replayed events differ from those the block committed to; run qazna verify");
     }
-    monitor->on_block(
-        monitor::BlockView{
-            .height = expected, .time_ns = block.header.time_ns, .commands = block.commands, .events = events},
-        alerts);
+    on_block(monitor::BlockView{
+        .height = expected, .time_ns = block.header.time_ns, .commands = block.commands, .events = events});
     previous = hash;
     expected++;
   }
   if (expected == 0) return Status::error(path + " holds no blocks, not even genesis");
   *height = expected - 1;
   return Status::ok();
+}
+
+Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor, std::vector<monitor::Alert>* alerts,
+                      uint64_t* height) {
+  return replay_journal(
+      data_dir, [&](const monitor::BlockView& block) { monitor->on_block(block, alerts); }, height);
 }
 
 int run_monitor(const MonitorArgs& args) {
