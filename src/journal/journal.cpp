@@ -415,6 +415,10 @@ struct Pending {
   size_t event_end = 0;
   // Set by whoever fails it:
   std::string error;
+  // submit_async: the commands (owned) and the callback; such a Pending lives on the heap and is deleted once
+  // its callback has run.
+  std::vector<Command> owned;
+  Node::SubmitCallback callback;
 };
 
 struct InFlight {
@@ -533,6 +537,53 @@ struct Node::Impl {
     }
   }
 
+  // Ends a submission: wakes a waiting submitter, or runs an async one's callback (then deletes it, and
+  // releases its reference to the block).
+  void complete(Pending* pending, Pending::State state) {
+    if (!pending->callback) {
+      finish(pending, state);
+      return;
+    }
+    SubmitResult result;
+    Status status = Status::ok();
+    if (state == Pending::done) {
+      const InFlight* block = pending->block;
+      result.height = block->block.header.height;
+      result.first_command_index = pending->first_index;
+      result.events.assign(block->events.begin() + static_cast<std::ptrdiff_t>(pending->event_begin),
+                           block->events.begin() + static_cast<std::ptrdiff_t>(pending->event_end));
+    } else {
+      status = Status::error(pending->error);
+    }
+    if (pending->block != nullptr) release(pending->block);
+    const Node::SubmitCallback callback = std::move(pending->callback);
+    delete pending;
+    callback(status, std::move(result));
+  }
+  // Queues a submission; false (nothing queued, *error says why) when the node failed or is stopping.
+  bool enqueue(Pending* pending, std::string* error) {
+    const size_t size = pending->commands.size();
+    {
+      std::unique_lock lock_guard(queue_mutex);
+      queue_not_full.wait(lock_guard, [&] {
+        return stopping || failed.load(std::memory_order_acquire) || queue.empty() ||
+               queued_commands + size <= queue_capacity;
+      });
+      if (failed.load(std::memory_order_acquire)) {
+        *error = failure_message();
+        return false;
+      }
+      if (stopping) {
+        *error = "journal: the node is stopping; the commands were not sequenced";
+        return false;
+      }
+      queue.push_back(pending);
+      queued_commands += size;
+    }
+    queue_not_empty.notify_one();
+    return true;
+  }
+
   void run_sequencer();
   void run_writer();
   void take_ready(std::vector<InFlight*>* batch);
@@ -570,7 +621,7 @@ void Node::Impl::run_sequencer() {
       const std::string message = failure_message();
       for (Pending* pending : taken) {
         pending->error = message;
-        finish(pending, Pending::failed);
+        complete(pending, Pending::failed);
       }
       continue;
     }
@@ -726,9 +777,14 @@ void Node::Impl::run_writer() {
         ok = false;
       } else {
         chain_hash = prev;
-        std::lock_guard lock_guard(durable_mutex);
-        durable_height = batch.back()->block.header.height;
-        durable_hash = chain_hash;
+        {
+          std::lock_guard lock_guard(durable_mutex);
+          durable_height = batch.back()->block.header.height;
+          durable_hash = chain_hash;
+        }
+        if (options.on_durable) {
+          for (const InFlight* block : batch) options.on_durable(block->block, block->events);
+        }
       }
     }
     const std::string message = ok ? std::string() : failure_message();
@@ -738,10 +794,10 @@ void Node::Impl::run_writer() {
       // Take this writer's reference last: a submitter may recycle the block as soon as it is released.
       for (Pending* pending : block->pendings) {
         if (ok) {
-          finish(pending, Pending::done);
+          complete(pending, Pending::done);
         } else {
           pending->error = message;
-          finish(pending, Pending::failed);
+          complete(pending, Pending::failed);
         }
       }
       release(block);
@@ -807,18 +863,8 @@ Status Node::submit(std::span<const Command> commands, SubmitResult* result) {
   }
   Pending pending;
   pending.commands = commands;
-  {
-    std::unique_lock lock_guard(impl.queue_mutex);
-    impl.queue_not_full.wait(lock_guard, [&] {
-      return impl.stopping || impl.failed.load(std::memory_order_acquire) || impl.queue.empty() ||
-             impl.queued_commands + commands.size() <= impl.queue_capacity;
-    });
-    if (impl.failed.load(std::memory_order_acquire)) return Status::error(impl.failure_message());
-    if (impl.stopping) return Status::error("journal: the node is stopping; the commands were not sequenced");
-    impl.queue.push_back(&pending);
-    impl.queued_commands += commands.size();
-  }
-  impl.queue_not_empty.notify_one();
+  std::string error;
+  if (!impl.enqueue(&pending, &error)) return Status::error(error);
 
   Impl::wait_for(&pending);
   if (pending.state.load(std::memory_order_acquire) == Pending::failed) {
@@ -834,6 +880,30 @@ Status Node::submit(std::span<const Command> commands, SubmitResult* result) {
   }
   impl.release(block);
   return Status::ok();
+}
+
+void Node::submit_async(std::vector<Command> commands, SubmitCallback done) {
+  Impl& impl = *impl_;
+  QZ_ASSERT(done);
+  const auto refuse = [&](const std::string& message) { done(Status::error(message), SubmitResult{}); };
+  if (commands.empty()) return refuse("journal: submit needs at least one command");
+  if (commands.size() > impl.options.max_block_commands) {
+    return refuse("journal: submit of " + std::to_string(commands.size()) + " commands exceeds max_block_commands (" +
+                  std::to_string(impl.options.max_block_commands) + ")");
+  }
+  if (commands.back().linked()) {
+    return refuse("journal: the last submitted command is flagged linked; a linked group must end inside one submit");
+  }
+  auto* pending = new Pending;
+  pending->owned = std::move(commands);
+  pending->commands = pending->owned;
+  pending->callback = std::move(done);
+  std::string error;
+  if (!impl.enqueue(pending, &error)) {
+    const SubmitCallback callback = std::move(pending->callback);
+    delete pending;
+    callback(Status::error(error), SubmitResult{});
+  }
 }
 
 void Node::stop() {

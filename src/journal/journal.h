@@ -51,6 +51,10 @@ struct NodeOptions {
   uint64_t state_hash_every_blocks = 1024; // blocks at heights divisible by this record the state hash
   uint64_t snapshot_every_blocks = 4096; // and at these heights a snapshot is written too
   bool verify_on_open = true;            // re-hash blocks and compare recorded hashes during replay
+  // Called for every block once it is durable, in height order, on the writer thread, before any submitter of
+  // that block is answered (so whatever it projects is visible to them). Must be quick and must not call
+  // submit (the writer would wait for itself); submit_async is fine. Recovery replay does not call it.
+  std::function<void(const Block& block, std::span<const Event> events)> on_durable = nullptr;
 };
 
 // What opening found and did; printed by the CLI.
@@ -87,6 +91,12 @@ class Node {
   // commands, more than max_block_commands, or a last command flagged linked (its group would otherwise run
   // into the next submitter's commands).
   [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
+
+  // The same without waiting: `done` is called exactly once, when the block is durable (or the node failed or
+  // is stopping), on the writer or sequencer thread, or on this thread when the submission is refused at once.
+  // It must be quick (hand the result to another thread). Blocks only while the queue is full.
+  using SubmitCallback = std::function<void(const Status& status, SubmitResult&& result)>;
+  void submit_async(std::vector<Command> commands, SubmitCallback done);
 
   // Stops accepting, finishes every block in flight, writes them, closes the database.
   void stop();

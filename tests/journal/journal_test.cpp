@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -805,6 +806,94 @@ TEST(JournalNode, DiskErrorFailsPendingAndLaterSubmits) {
   node->stop();
   node.reset();
   expect_all_present(temp.data(), result);
+}
+
+
+// submit_async: every callback runs exactly once, after its block is durable, with the events of exactly its
+// commands; the durable listener sees every block in height order before any of its submitters hears back.
+TEST(Journal, AsyncSubmitAnswersOnceWhenDurableAndAfterTheListener) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  std::mutex mutex;
+  std::vector<uint64_t> listened;  // heights, in the order the listener saw them
+  uint64_t listened_commands = 0;
+  options.on_durable = [&](const Block& block, std::span<const Event> events) {
+    std::lock_guard guard(mutex);
+    listened.push_back(block.header.height);
+    listened_commands += block.commands.size();
+    EXPECT_GE(events.size(), block.commands.size());
+  };
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 4);
+
+  constexpr int kSubmits = 400;
+  std::atomic<int> answered{0};
+  std::vector<int> calls(kSubmits, 0);
+  std::vector<uint64_t> heights(kSubmits, 0);
+  for (int s = 0; s < kSubmits; s++) {
+    std::vector<Command> commands = {issue(kFirstCustomer + static_cast<uint64_t>(s % 4), 10 + s, 1 + 2 * uint64_t(s)),
+                                     issue(kFirstCustomer, 1, 2 + 2 * uint64_t(s))};
+    node->submit_async(std::move(commands), [&, s](const Status& status, SubmitResult&& result) {
+      EXPECT_TRUE(status.is_ok()) << status.message();
+      ASSERT_EQ(result.events.size(), 2u);
+      EXPECT_EQ(result.events[0].event_kind(), EventKind::transfer_posted);
+      EXPECT_EQ(result.events[0].transfer_posted.amount_minor, 10 + s);
+      EXPECT_EQ(result.events[1].command_index, result.first_command_index + 1);
+      {
+        std::lock_guard guard(mutex);
+        calls[static_cast<size_t>(s)]++;
+        heights[static_cast<size_t>(s)] = result.height;
+        // The listener has seen this block already.
+        EXPECT_NE(std::find(listened.begin(), listened.end(), result.height), listened.end());
+      }
+      answered.fetch_add(1);
+    });
+  }
+  for (int spin = 0; answered.load() < kSubmits && spin < 10'000; spin++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(answered.load(), kSubmits);
+  const uint64_t height = node->height();
+  node->stop();
+  for (int s = 0; s < kSubmits; s++) {
+    EXPECT_EQ(calls[static_cast<size_t>(s)], 1);
+    EXPECT_LE(heights[static_cast<size_t>(s)], height);
+  }
+  // Every block from the first after genesis, once, in order.
+  ASSERT_FALSE(listened.empty());
+  for (size_t i = 0; i < listened.size(); i++) EXPECT_EQ(listened[i], i + 1);
+  EXPECT_EQ(listened.back(), height);
+  EXPECT_EQ(listened_commands, 2u * kSubmits + 2 + 4);  // the set-up: asset, issuance account, 4 customers
+
+  auto reopened = open_node(small_options(temp.data()));
+  reopened->with_engine([&](const Engine& engine) {
+    for (int s = 0; s < kSubmits; s++) EXPECT_NE(engine.requests().find(0, 1 + 2 * uint64_t(s)), nullptr);
+  });
+}
+
+TEST(Journal, AsyncSubmitRefusalsAnswerAtOnce) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto node = open_node(small_options(temp.data()));
+  std::vector<std::string> errors;
+  const auto collect = [&](const Status& status, SubmitResult&& result) {
+    EXPECT_FALSE(status.is_ok());
+    EXPECT_TRUE(result.events.empty());
+    errors.push_back(status.message());
+  };
+  node->submit_async({}, collect);
+  node->submit_async(std::vector<Command>(65, make_transfer(1, 2, 1)), collect);
+  Command open_group = make_transfer(1, 2, 1);
+  open_group.flags = kFlagLinked;
+  node->submit_async({open_group}, collect);
+  node->stop();
+  node->submit_async({make_create_asset("KZT", 2)}, collect);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_NE(errors[0].find("at least one"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("max_block_commands"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("linked"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("stopping"), std::string::npos) << errors[3];
 }
 
 }  // namespace
