@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "app/app.h"
-#include "app/json_writer.h"
 #include "base/decimal.h"
 #include "engine/engine.h"
+#include "json/writer.h"
 
 namespace qz::app {
 
@@ -186,7 +186,7 @@ void collect(const Engine& engine, InspectView* view) {
 }
 
 void print_json(const InspectView& view) {
-  JsonWriter json;
+  json::Writer json;
   json.begin_object();
   json.field("height", view.height);
   json.field("last_hash", view.last_hash.hex());
@@ -253,7 +253,7 @@ void print_json(const InspectView& view) {
   json.end_array();
   json.end_object();
   json.end_object();
-  std::printf("%s\n", json.str().c_str());
+  std::printf("%s\n", json.text().c_str());
 }
 
 void print_text(const std::string& data_dir, const InspectView& view) {

@@ -4,9 +4,9 @@
 #include <string_view>
 
 #include "app/exec_input.h"
-#include "app/json_writer.h"
 #include "base/assert.h"
 #include "base/decimal.h"
+#include "json/writer.h"
 #include "market/candles.h"
 #include "rules/clients.h"
 #include "rules/limits.h"
@@ -49,7 +49,7 @@ namespace {
 // side spends. Without the market (or the side) an amount is written as `<name>_minor`, an integer.
 class MarketFields {
  public:
-  MarketFields(JsonWriter* json, const MarketDirectory* markets) : json_(json), markets_(markets) {}
+  MarketFields(json::Writer* json, const MarketDirectory* markets) : json_(json), markets_(markets) {}
 
   // Writes "market" and, when known, "symbol"; later amounts use this market.
   void market(uint32_t id) {
@@ -77,11 +77,11 @@ class MarketFields {
 
   void quote(std::string_view name, int64_t minor) {
     if (market_ == nullptr) return raw(name, minor);
-    json_->field(name, format_decimal(minor, market_->quote_scale));
+    json_->field(name, json::Decimal{format_decimal(minor, market_->quote_scale)});
   }
   void base(std::string_view name, int64_t minor) {
     if (market_ == nullptr) return raw(name, minor);
-    json_->field(name, format_decimal(minor, market_->base_scale));
+    json_->field(name, json::Decimal{format_decimal(minor, market_->base_scale)});
   }
   // An amount of the spent asset, followed by "<name>_asset" with its code.
   void spent(std::string_view name, int64_t minor) {
@@ -89,14 +89,14 @@ class MarketFields {
     uint8_t scale = 0;
     std::string code;
     MarketDirectory::spent_asset(*market_, side_, &scale, &code);
-    json_->field(name, format_decimal(minor, scale));
+    json_->field(name, json::Decimal{format_decimal(minor, scale)});
     json_->field(std::string(name) + "_asset", code);
   }
 
  private:
   void raw(std::string_view name, int64_t minor) { json_->field(std::string(name) + "_minor", minor); }
 
-  JsonWriter* json_;
+  json::Writer* json_;
   const MarketDirectory* markets_;
   const MarketAssets* market_ = nullptr;
   uint8_t side_ = 0;
@@ -110,7 +110,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
 
 std::string event_json(const Event& event, uint64_t height, const CommandOrigin* origin, const Ledger& ledger,
                        MarketDirectory* markets) {
-  JsonWriter json;
+  json::Writer json;
   json.begin_object();
   json.field("event", event_kind_name(event.event_kind()));
   json.field("height", height);
@@ -125,8 +125,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
   MarketFields market(&json, markets);
   std::string code;
   const auto amount = [&](std::string_view name, uint64_t account, int64_t minor) {
-    const std::string text = format_account_amount(ledger, account, minor, &code);
-    json.field(name, text);
+    json.field(name, json::Decimal{format_account_amount(ledger, account, minor, &code)});
   };
 
   switch (event.event_kind()) {
@@ -410,7 +409,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
   }
   json.end_object();
   if (markets != nullptr) markets->observe(event, ledger);
-  return json.str();
+  return json.take();
 }
 
 }  // namespace qz::app

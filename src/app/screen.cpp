@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "app/app.h"
-#include "app/json_writer.h"
+#include "json/writer.h"
 #include "screening/lists.h"
 #include "screening/screener.h"
 
@@ -73,7 +73,7 @@ void print_text(const ScreenArgs& args, const std::vector<screening::ListSummary
 
 void print_json(const ScreenArgs& args, const std::vector<screening::ListSummary>& lists, uint32_t threshold,
                 const std::vector<screening::Hit>& hits) {
-  JsonWriter json;
+  json::Writer json;
   json.begin_object();
   json.key("query").begin_object().field("name", args.name).field("dob", args.dob).field("country", args.country);
   json.end_object();
@@ -124,7 +124,7 @@ void print_json(const ScreenArgs& args, const std::vector<screening::ListSummary
   }
   json.end_array();
   json.end_object();
-  std::printf("%s\n", json.str().c_str());
+  std::printf("%s\n", json.text().c_str());
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 #include "base/assert.h"
 #include "base/sha256.h"
-#include "kyc/internal/json.h"
+#include "json/writer.h"
 
 namespace qz::kyc {
 
@@ -23,16 +23,13 @@ Command as_compliance(Command command) {
   return command;
 }
 
-Command register_command(const ClientRecord& record) {
+// register_client or update_client (`kind`) with the record's facts.
+Command facts_command(CommandKind kind, const ClientRecord& record) {
+  QZ_ASSERT(kind == CommandKind::register_client || kind == CommandKind::update_client);
+  const auto make = kind == CommandKind::register_client ? make_register_client : make_update_client;
   const ClientFacts facts = client_facts(record);
-  return as_compliance(make_register_client(record.id, static_cast<uint8_t>(facts.classification), facts.kyc_tier,
-                                            facts.residence, facts.nationality, facts.knowledge_test_passed));
-}
-
-Command update_command(const ClientRecord& record) {
-  const ClientFacts facts = client_facts(record);
-  return as_compliance(make_update_client(record.id, static_cast<uint8_t>(facts.classification), facts.kyc_tier,
-                                          facts.residence, facts.nationality, facts.knowledge_test_passed));
+  return as_compliance(make(record.id, static_cast<uint8_t>(facts.classification), facts.kyc_tier, facts.residence,
+                            facts.nationality, facts.knowledge_test_passed));
 }
 
 Command status_command(uint64_t client, ClientStatus status, ClientStatusReason reason) {
@@ -93,11 +90,70 @@ class Transaction {
     if (!kyc_status_.is_ok()) return storage(kyc_status_);     \
   } while (0)
 
+// Returns the KycResult of `expr` unless it is ok.
+#define KYC_CHECK(expr)                                        \
+  do {                                                         \
+    KycResult kyc_result_ = (expr);                            \
+    if (!kyc_result_.is_ok()) return kyc_result_;              \
+  } while (0)
+
 bool any_confirmed(const std::vector<Hold>& holds) {
   return std::any_of(holds.begin(), holds.end(), [](const Hold& h) { return h.state == HoldState::confirmed; });
 }
 
 std::string hits_text(size_t hits) { return std::to_string(hits) + (hits == 1 ? " hit" : " hits"); }
+
+// The officer's name (--by) and, when given, text (--text): invalid when one is not fine.
+KycResult check_officer(const std::string& officer, const std::string* text = nullptr) {
+  if (const std::string problem = officer_problem(officer); !problem.empty()) {
+    return KycResult::fail(KycCode::invalid, "--by: " + problem);
+  }
+  if (text == nullptr) return KycResult::ok();
+  if (const std::string problem = officer_text_problem(*text); !problem.empty()) {
+    return KycResult::fail(KycCode::invalid, "--text: " + problem);
+  }
+  return KycResult::ok();
+}
+
+// The client's current record: not_found when the store has none.
+KycResult require_record(ClientStore* store, uint64_t client, RecordVersion* current) {
+  bool found = false;
+  KYC_TRY(store->current(client, &found, current));
+  if (!found) return KycResult::fail(KycCode::not_found, "client " + std::to_string(client) + " has no record here");
+  return KycResult::ok();
+}
+
+// The client's open hold: conflict when it has none.
+KycResult require_open_hold(ClientStore* store, uint64_t client, Hold* open) {
+  bool held = false;
+  KYC_TRY(store->open_hold(client, &held, open));
+  if (!held) return KycResult::fail(KycCode::conflict, "client " + std::to_string(client) + " has no open hold");
+  return KycResult::ok();
+}
+
+// Holds a client for new hits (`why`: "2 hits after a name change"): its open hold takes them, or a new hold opens
+// that freezes an active client (compliance_review, appended to *commands) while it is open. *hold: the hold;
+// *opened (if given): whether it is new. Inside the step's transaction.
+KycResult hold_for_hits(ClientStore* store, uint64_t client, uint64_t now_ns, const std::string& officer,
+                        const CoreClient& core, const std::string& why, std::vector<Command>* commands, uint64_t* hold,
+                        bool* opened) {
+  Hold open;
+  bool held = false;
+  KYC_TRY(store->open_hold(client, &held, &open));
+  if (held) {
+    *hold = open.id;
+    return KycResult::ok();
+  }
+  const bool freeze = core.registered && core.status == ClientStatus::active;
+  KYC_TRY(store->add_hold(client, now_ns, officer, freeze, hold));
+  if (opened != nullptr) *opened = true;
+  KYC_TRY(store->add_action(client, now_ns, officer, "held", "hold " + std::to_string(*hold), why));
+  if (freeze) {
+    commands->push_back(status_command(client, ClientStatus::frozen, ClientStatusReason::compliance_review));
+    KYC_TRY(store->add_action(client, now_ns, officer, "frozen", "compliance_review", "held while the hold is open"));
+  }
+  return KycResult::ok();
+}
 
 }  // namespace
 
@@ -270,9 +326,7 @@ KycResult Kyc::submit(const std::vector<Command>& commands, Outcome* out) {
 KycResult Kyc::onboard(const ClientRecord& record, const std::string& officer, uint64_t now_ns, Outcome* out) {
   *out = Outcome{};
   out->client = record.id;
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
+  KYC_CHECK(check_officer(officer));
   bool found = false;
   RecordVersion current;
   KYC_TRY(store_->current(record.id, &found, &current));
@@ -287,15 +341,12 @@ KycResult Kyc::onboard(const ClientRecord& record, const std::string& officer, u
                                                 client_status_name(core.status) + ") without a record here");
   }
   const ScreeningLists* lists = nullptr;
-  KycResult result = load_lists(&lists);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(load_lists(&lists));
   const std::vector<Subject> subjects = screening_subjects(record);
   std::vector<ScreeningHit> hits;
-  result = screen(*lists, subjects, &hits);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(screen(*lists, subjects, &hits));
   RescreenReport rescreen;
-  result = sync_lists(officer, now_ns, &rescreen);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(sync_lists(officer, now_ns, &rescreen));
   if (rescreen.clients > 0) {
     out->notes.push_back("the lists changed since the last screening run: " + std::to_string(rescreen.clients) +
                          " clients rescreened against " + std::to_string(rescreen.changed_entries) +
@@ -325,8 +376,7 @@ KycResult Kyc::onboard(const ClientRecord& record, const std::string& officer, u
                       .hits = std::move(hits)};
   out->hits = screening.hits.size();
   KYC_TRY(store_->add_screening(screening, &out->screening));
-  result = submit({register_command(record)}, out);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(submit({facts_command(CommandKind::register_client, record)}, out));
   const Status committed = tx.commit();
   if (!committed.is_ok()) {
     return KycResult::fail(KycCode::storage, "client " + std::to_string(record.id) + " is registered in block " +
@@ -339,9 +389,7 @@ KycResult Kyc::onboard(const ClientRecord& record, const std::string& officer, u
 KycResult Kyc::update(const ClientRecord& record, const std::string& officer, uint64_t now_ns, Outcome* out) {
   *out = Outcome{};
   out->client = record.id;
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
+  KYC_CHECK(check_officer(officer));
   bool found = false;
   RecordVersion current;
   KYC_TRY(store_->current(record.id, &found, &current));
@@ -382,40 +430,24 @@ KycResult Kyc::update(const ClientRecord& record, const std::string& officer, ui
     out->notes.push_back("names changed, but the client has a confirmed match: not screened again");
   }
   if (!subjects.empty() && !confirmed) {
-    KycResult result = load_lists(&lists);
-    if (!result.is_ok()) return result;
-    result = screen(*lists, subjects, &hits);
-    if (!result.is_ok()) return result;
+    KYC_CHECK(load_lists(&lists));
+    KYC_CHECK(screen(*lists, subjects, &hits));
     RescreenReport rescreen;
-    result = sync_lists(officer, now_ns, &rescreen);
-    if (!result.is_ok()) return result;
+    KYC_CHECK(sync_lists(officer, now_ns, &rescreen));
   }
-  Hold open;
-  bool held = false;
-  KYC_TRY(store_->open_hold(record.id, &held, &open));
 
   std::vector<Command> commands;
-  if (!facts_equal(client_facts(record), core.facts)) commands.push_back(update_command(record));
+  if (!facts_equal(client_facts(record), core.facts)) {
+    commands.push_back(facts_command(CommandKind::update_client, record));
+  }
   Transaction tx(store_);
   KYC_TRY(tx.begin());
   KYC_TRY(store_->add_version(record.id, now_ns, officer, "updated", record, &out->version));
   KYC_TRY(store_->add_action(record.id, now_ns, officer, "updated", "version " + std::to_string(out->version),
                              subjects.empty() ? "no name changed" : std::to_string(subjects.size()) + " new names"));
   if (!hits.empty()) {
-    if (held) {
-      out->hold = open.id;
-    } else {
-      const bool freeze = core.status == ClientStatus::active;
-      KYC_TRY(store_->add_hold(record.id, now_ns, officer, freeze, &out->hold));
-      out->hold_opened = true;
-      KYC_TRY(store_->add_action(record.id, now_ns, officer, "held", "hold " + std::to_string(out->hold),
-                                 hits_text(hits.size()) + " after a name change"));
-      if (freeze) {
-        commands.push_back(status_command(record.id, ClientStatus::frozen, ClientStatusReason::compliance_review));
-        KYC_TRY(store_->add_action(record.id, now_ns, officer, "frozen", "compliance_review",
-                                   "held while the hold is open"));
-      }
-    }
+    KYC_CHECK(hold_for_hits(store_, record.id, now_ns, officer, core, hits_text(hits.size()) + " after a name change",
+                            &commands, &out->hold, &out->hold_opened));
   }
   if (lists != nullptr) {
     Screening screening{.client = record.id,
@@ -432,10 +464,7 @@ KycResult Kyc::update(const ClientRecord& record, const std::string& officer, ui
     out->hits = screening.hits.size();
     KYC_TRY(store_->add_screening(screening, &out->screening));
   }
-  if (!commands.empty()) {
-    const KycResult result = submit(commands, out);
-    if (!result.is_ok()) return result;
-  }
+  if (!commands.empty()) KYC_CHECK(submit(commands, out));
   const Status committed = tx.commit();
   if (!committed.is_ok()) {
     return KycResult::fail(KycCode::storage, "the client store could not record the update of client " +
@@ -451,13 +480,9 @@ KycResult Kyc::update(const ClientRecord& record, const std::string& officer, ui
 KycResult Kyc::approve(uint64_t client, const std::string& officer, uint64_t now_ns, Outcome* out) {
   *out = Outcome{};
   out->client = client;
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
-  bool found = false;
+  KYC_CHECK(check_officer(officer));
   RecordVersion current;
-  KYC_TRY(store_->current(client, &found, &current));
-  if (!found) return KycResult::fail(KycCode::not_found, "client " + std::to_string(client) + " has no record here");
+  KYC_CHECK(require_record(store_, client, &current));
   Hold open;
   bool held = false;
   KYC_TRY(store_->open_hold(client, &held, &open));
@@ -486,9 +511,7 @@ KycResult Kyc::approve(uint64_t client, const std::string& officer, uint64_t now
   Transaction tx(store_);
   KYC_TRY(tx.begin());
   KYC_TRY(store_->add_action(client, now_ns, officer, "approved", "kyc_approved", ""));
-  const KycResult result =
-      submit({status_command(client, ClientStatus::active, ClientStatusReason::kyc_approved)}, out);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(submit({status_command(client, ClientStatus::active, ClientStatusReason::kyc_approved)}, out));
   KYC_TRY(tx.commit());
   return KycResult::ok();
 }
@@ -497,20 +520,11 @@ KycResult Kyc::clear(uint64_t client, const std::string& officer, const std::str
                      Outcome* out) {
   *out = Outcome{};
   out->client = client;
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
-  if (const std::string problem = officer_text_problem(text); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--text: " + problem);
-  }
-  bool found = false;
+  KYC_CHECK(check_officer(officer, &text));
   RecordVersion current;
-  KYC_TRY(store_->current(client, &found, &current));
-  if (!found) return KycResult::fail(KycCode::not_found, "client " + std::to_string(client) + " has no record here");
+  KYC_CHECK(require_record(store_, client, &current));
   Hold open;
-  bool held = false;
-  KYC_TRY(store_->open_hold(client, &held, &open));
-  if (!held) return KycResult::fail(KycCode::conflict, "client " + std::to_string(client) + " has no open hold");
+  KYC_CHECK(require_open_hold(store_, client, &open));
   const CoreClient core = core_->client(client);
   std::vector<Command> commands;
   Transaction tx(store_);
@@ -523,10 +537,7 @@ KycResult Kyc::clear(uint64_t client, const std::string& officer, const std::str
     KYC_TRY(store_->add_action(client, now_ns, officer, "unfrozen", "review_cleared", ""));
   }
   out->hold = open.id;
-  if (!commands.empty()) {
-    const KycResult result = submit(commands, out);
-    if (!result.is_ok()) return result;
-  }
+  if (!commands.empty()) KYC_CHECK(submit(commands, out));
   KYC_TRY(tx.commit());
   if (core.registered && core.status == ClientStatus::pending) {
     out->notes.push_back("the client is pending: approve it with qazna client approve");
@@ -538,20 +549,11 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
                        uint64_t now_ns, Outcome* out) {
   *out = Outcome{};
   out->client = client;
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
-  if (const std::string problem = officer_text_problem(text); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--text: " + problem);
-  }
-  bool found = false;
+  KYC_CHECK(check_officer(officer, &text));
   RecordVersion current;
-  KYC_TRY(store_->current(client, &found, &current));
-  if (!found) return KycResult::fail(KycCode::not_found, "client " + std::to_string(client) + " has no record here");
+  KYC_CHECK(require_record(store_, client, &current));
   Hold open;
-  bool held = false;
-  KYC_TRY(store_->open_hold(client, &held, &open));
-  if (!held) return KycResult::fail(KycCode::conflict, "client " + std::to_string(client) + " has no open hold");
+  KYC_CHECK(require_open_hold(store_, client, &open));
   std::vector<Screening> all;
   KYC_TRY(store_->screenings(client, &all));
   ReportInput input;
@@ -601,8 +603,7 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
   KYC_TRY(store_->add_action(client, now_ns, officer, "confirmed", chosen->hit.list_id + ":" + chosen->hit.uid, text));
   if (!commands.empty()) {
     KYC_TRY(store_->add_action(client, now_ns, officer, "frozen", "sanctions_match", ""));
-    const KycResult result = submit(commands, out);
-    if (!result.is_ok()) return result;
+    KYC_CHECK(submit(commands, out));
   }
   out->hold = open.id;
   input.record = current;
@@ -629,12 +630,9 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
 
 KycResult Kyc::sync_lists(const std::string& officer, uint64_t now_ns, RescreenReport* out) {
   *out = RescreenReport{};
-  if (const std::string problem = officer_problem(officer); !problem.empty()) {
-    return KycResult::fail(KycCode::invalid, "--by: " + problem);
-  }
+  KYC_CHECK(check_officer(officer));
   const ScreeningLists* lists = nullptr;
-  KycResult result = load_lists(&lists);
-  if (!result.is_ok()) return result;
+  KYC_CHECK(load_lists(&lists));
   ListState before;
   std::string before_summary;
   KYC_TRY(store_->list_state(&before, &before_summary));
@@ -690,21 +688,8 @@ KycResult Kyc::sync_lists(const std::string& officer, uint64_t now_ns, RescreenR
     if (!hits.empty()) {
       out->clients_with_hits++;
       out->held.push_back(id);
-      Hold open;
-      bool held = false;
-      KYC_TRY(store_->open_hold(id, &held, &open));
-      if (held) {
-        hold_id = open.id;
-      } else {
-        const bool freeze = core.registered && core.status == ClientStatus::active;
-        KYC_TRY(store_->add_hold(id, now_ns, officer, freeze, &hold_id));
-        KYC_TRY(store_->add_action(id, now_ns, officer, "held", "hold " + std::to_string(hold_id),
-                                   hits_text(hits.size()) + " after a list update"));
-        if (freeze) {
-          commands.push_back(status_command(id, ClientStatus::frozen, ClientStatusReason::compliance_review));
-          KYC_TRY(store_->add_action(id, now_ns, officer, "frozen", "compliance_review", "held while the hold is open"));
-        }
-      }
+      KYC_CHECK(hold_for_hits(store_, id, now_ns, officer, core, hits_text(hits.size()) + " after a list update",
+                              &commands, &hold_id, nullptr));
     }
     Screening screening{.client = id,
                         .version = current.version,
@@ -722,10 +707,7 @@ KycResult Kyc::sync_lists(const std::string& officer, uint64_t now_ns, RescreenR
   }
   KYC_TRY(store_->set_list_state(lists->entries, lists->summary, now_ns));
   Outcome submitted;
-  if (!commands.empty()) {
-    result = submit(commands, &submitted);
-    if (!result.is_ok()) return result;
-  }
+  if (!commands.empty()) KYC_CHECK(submit(commands, &submitted));
   out->commands = submitted.commands;
   const Status committed = tx.commit();
   if (!committed.is_ok()) {
@@ -764,15 +746,15 @@ std::string format_time_utc(uint64_t ns) {
 
 namespace {
 
-void hit_json(internal::Json* json, const ScreeningHit& h) {
-  json->open_object()
+void hit_json(json::Writer* json, const ScreeningHit& h) {
+  json->begin_object()
       .field("subject", h.subject)
       .key("query")
-      .open_object()
+      .begin_object()
       .field("name", h.query.name)
       .field("dob", h.query.dob)
       .field("country", h.query.country)
-      .close_object()
+      .end_object()
       .field("list", h.hit.list_id)
       .field("uid", h.hit.uid)
       .field("type", screening::entry_type_name(h.hit.type))
@@ -783,7 +765,7 @@ void hit_json(internal::Json* json, const ScreeningHit& h) {
       .field("name_score", h.hit.name_score)
       .key("explanation")
       .raw(hit_explanation_json(h.hit))
-      .close_object();
+      .end_object();
 }
 
 std::string token_line(const screening::Hit& hit) {
@@ -799,8 +781,8 @@ std::string token_line(const screening::Hit& hit) {
 }  // namespace
 
 std::string report_json(const ReportInput& input) {
-  internal::Json json;
-  json.open_object()
+  json::Writer json;
+  json.begin_object()
       .field("report", "sanctions_match")
       .field("format", "qazna.kyc.report.v1")
       .field("client", input.record.client)
@@ -809,13 +791,13 @@ std::string report_json(const ReportInput& input) {
       .raw(client_record_json(input.record.record));
   json.key("match");
   hit_json(&json, input.confirmed);
-  json.key("hits").open_array();
+  json.key("hits").begin_array();
   for (const Screening& s : input.screenings) {
     for (const ScreeningHit& h : s.hits) hit_json(&json, h);
   }
-  json.close_array().key("screenings").open_array();
+  json.end_array().key("screenings").begin_array();
   for (const Screening& s : input.screenings) {
-    json.open_object()
+    json.begin_object()
         .field("screening", s.id)
         .field("trigger", s.trigger)
         .field("time", format_time_utc(s.at_ns))
@@ -825,32 +807,32 @@ std::string report_json(const ReportInput& input) {
         .field("scope", s.scope)
         .field("threshold", s.threshold)
         .field("hits", uint64_t{s.hits.size()})
-        .close_object();
+        .end_object();
   }
-  json.close_array()
+  json.end_array()
       .key("hold")
-      .open_object()
+      .begin_object()
       .field("hold", input.hold.id)
       .field("opened_at", format_time_utc(input.hold.opened_at_ns))
       .field("opened_by", input.hold.opened_by)
       .field("confirmed_at", format_time_utc(input.hold.closed_at_ns))
       .field("confirmed_by", input.hold.closed_by)
       .field("text", input.hold.text)
-      .close_object();
-  json.key("core").open_object().key("status_before");
+      .end_object();
+  json.key("core").begin_object().key("status_before");
   if (input.before.registered) {
-    json.str(client_status_name(input.before.status));
+    json.value(client_status_name(input.before.status));
   } else {
     json.null();
   }
   json.field("status", "frozen").field("reason", "sanctions_match").key("block");
   if (input.height != 0) {
-    json.num(input.height);
+    json.value(input.height);
   } else {
     json.null();
   }
-  json.close_object().close_object();
-  return json.text();
+  json.end_object().end_object();
+  return json.take();
 }
 
 std::string report_text(const ReportInput& input) {

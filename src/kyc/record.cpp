@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "kyc/internal/json.h"
+#include "json/writer.h"
 
 namespace qz::kyc {
 
@@ -362,10 +362,10 @@ std::string share_text(uint32_t hundredths) {
   return std::to_string(hundredths / 100) + "." + fraction;
 }
 
-void name_json(internal::Json* json, const LegalName& name) {
-  json->open_object().field("latin", name.latin);
+void name_json(json::Writer* json, const LegalName& name) {
+  json->begin_object().field("latin", name.latin);
   if (!name.original.empty()) json->field("original", name.original);
-  json->close_object();
+  json->end_object();
 }
 
 }  // namespace
@@ -426,40 +426,39 @@ Status parse_client_record(std::string_view json, ClientRecord* out) {
 }
 
 std::string client_record_json(const ClientRecord& r) {
-  internal::Json json;
-  json.open_object().field("id", r.id).field("kind", client_kind_name(r.kind)).key("name");
+  json::Writer json;
+  json.begin_object().field("id", r.id).field("kind", client_kind_name(r.kind)).key("name");
   name_json(&json, r.name);
   if (r.kind == ClientKind::person) json.field("date_of_birth", r.date_of_birth);
   json.field("nationality", r.nationality).field("residence", r.residence);
   if (r.kind == ClientKind::person) {
     json.key("document")
-        .open_object()
+        .begin_object()
         .field("type", document_type_name(r.document.type))
         .field("number", r.document.number)
         .field("country", r.document.country)
-        .close_object();
+        .end_object();
   }
-  json.key("address").open_object().field("street", r.address.street).field("city", r.address.city);
+  json.key("address").begin_object().field("street", r.address.street).field("city", r.address.city);
   if (!r.address.postcode.empty()) json.field("postcode", r.address.postcode);
-  json.field("country", r.address.country).close_object();
+  json.field("country", r.address.country).end_object();
   if (r.kind == ClientKind::company) {
-    json.field("registration_number", r.registration_number).key("beneficial_owners").open_array();
+    json.field("registration_number", r.registration_number).key("beneficial_owners").begin_array();
     for (const BeneficialOwner& owner : r.owners) {
-      json.open_object().key("name");
+      json.begin_object().key("name");
       name_json(&json, owner.name);
       json.field("date_of_birth", owner.date_of_birth)
           .field("nationality", owner.nationality)
-          .field("share_percent", share_text(owner.share_hundredths))
-          .close_object();
+          .field("share_percent", json::Decimal{share_text(owner.share_hundredths)})
+          .end_object();
     }
-    json.close_array();
+    json.end_array();
   }
   json.field("class", client_class_name(r.classification))
       .field("kyc_tier", uint64_t{r.kyc_tier})
-      .key("knowledge_test")
-      .boolean(r.knowledge_test)
-      .close_object();
-  return json.text();
+      .field("knowledge_test", r.knowledge_test)
+      .end_object();
+  return json.take();
 }
 
 ClientFacts client_facts(const ClientRecord& record) {

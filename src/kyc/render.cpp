@@ -1,13 +1,13 @@
 #include "kyc/render.h"
 
-#include "kyc/internal/json.h"
+#include "json/writer.h"
 
 namespace qz::kyc {
 
 namespace {
 
-void hit_json(internal::Json* json, const ScreeningHit& h) {
-  json->open_object()
+void hit_json(json::Writer* json, const ScreeningHit& h) {
+  json->begin_object()
       .field("subject", h.subject)
       .field("query", h.query.name)
       .field("list", h.hit.list_id)
@@ -20,19 +20,19 @@ void hit_json(internal::Json* json, const ScreeningHit& h) {
       .field("name_score", h.hit.name_score)
       .key("explanation")
       .raw(hit_explanation_json(h.hit))
-      .close_object();
+      .end_object();
 }
 
-void core_json(internal::Json* json, const CoreClient& core) {
+void core_json(json::Writer* json, const CoreClient& core) {
   json->key("status");
   if (core.registered) {
-    json->str(client_status_name(core.status));
+    json->value(client_status_name(core.status));
   } else {
     json->null();
   }
   json->key("reason");
   if (core.registered) {
-    json->str(client_status_reason_name(core.reason));
+    json->value(client_status_reason_name(core.reason));
   } else {
     json->null();
   }
@@ -68,22 +68,22 @@ std::string hold_summary(const ClientView& view) {
 }
 
 std::string client_view_json(const ClientView& v) {
-  internal::Json json;
-  json.open_object().field("client", v.current.client).field("version", v.current.version);
+  json::Writer json;
+  json.begin_object().field("client", v.current.client).field("version", v.current.version);
   core_json(&json, v.core);
   json.field("hold", hold_summary(v)).key("record").raw(client_record_json(v.current.record));
-  json.key("versions").open_array();
+  json.key("versions").begin_array();
   for (const RecordVersion& version : v.versions) {
-    json.open_object()
+    json.begin_object()
         .field("version", version.version)
         .field("time", format_time_utc(version.at_ns))
         .field("by", version.officer)
         .field("change", version.change)
-        .close_object();
+        .end_object();
   }
-  json.close_array().key("screenings").open_array();
+  json.end_array().key("screenings").begin_array();
   for (const Screening& s : v.screenings) {
-    json.open_object()
+    json.begin_object()
         .field("screening", s.id)
         .field("trigger", s.trigger)
         .field("time", format_time_utc(s.at_ns))
@@ -95,38 +95,37 @@ std::string client_view_json(const ClientView& v) {
         .field("queries", s.queries)
         .field("hold", s.hold_id)
         .key("hits")
-        .open_array();
+        .begin_array();
     for (const ScreeningHit& h : s.hits) hit_json(&json, h);
-    json.close_array().close_object();
+    json.end_array().end_object();
   }
-  json.close_array().key("holds").open_array();
+  json.end_array().key("holds").begin_array();
   for (const Hold& h : v.holds) {
-    json.open_object()
+    json.begin_object()
         .field("hold", h.id)
         .field("state", hold_state_name(h.state))
         .field("opened_at", format_time_utc(h.opened_at_ns))
         .field("opened_by", h.opened_by)
-        .key("froze")
-        .boolean(h.froze);
+        .field("froze", h.froze);
     if (h.state != HoldState::open) {
       json.field("closed_at", format_time_utc(h.closed_at_ns)).field("closed_by", h.closed_by).field("text", h.text);
     }
     if (h.state == HoldState::confirmed) json.field("entry", h.entry_list + ":" + h.entry_uid);
-    json.close_object();
+    json.end_object();
   }
-  json.close_array().key("actions").open_array();
+  json.end_array().key("actions").begin_array();
   for (const Action& a : v.actions) {
-    json.open_object()
+    json.begin_object()
         .field("seq", a.seq)
         .field("time", format_time_utc(a.at_ns))
         .field("by", a.officer)
         .field("action", a.action)
         .field("value", a.value)
         .field("text", a.text)
-        .close_object();
+        .end_object();
   }
-  json.close_array().close_object();
-  return json.text();
+  json.end_array().end_object();
+  return json.take();
 }
 
 std::string client_view_text(const ClientView& v) {
@@ -194,15 +193,15 @@ std::string client_view_text(const ClientView& v) {
 }
 
 std::string client_summary_json(const ClientView& v) {
-  internal::Json json;
-  json.open_object()
+  json::Writer json;
+  json.begin_object()
       .field("client", v.current.client)
       .field("kind", client_kind_name(v.current.record.kind))
       .field("name", v.current.record.name.latin)
       .field("version", v.current.version);
   core_json(&json, v.core);
-  json.field("hold", hold_summary(v)).close_object();
-  return json.text();
+  json.field("hold", hold_summary(v)).end_object();
+  return json.take();
 }
 
 std::string client_summary_text(const ClientView& v) {

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "kyc/internal/json.h"
+#include "json/writer.h"
 
 namespace qz::kyc {
 
@@ -201,24 +201,24 @@ Status read_hold(sqlite3* db, const Statement& row, Hold* out) {
 }  // namespace
 
 std::string hit_explanation_json(const screening::Hit& hit) {
-  internal::Json json;
-  json.open_object().key("tokens").open_array();
+  json::Writer json;
+  json.begin_object().key("tokens").begin_array();
   for (const screening::TokenMatch& match : hit.tokens) {
-    json.open_object()
+    json.begin_object()
         .field("query", match.query)
         .field("listed", match.listed)
         .field("how", screening::match_how_name(match.how))
         .field("similarity", match.similarity)
-        .close_object();
+        .end_object();
   }
-  json.close_array().key("unmatched_query").open_array();
-  for (const std::string& token : hit.unmatched_query) json.str(token);
-  json.close_array().key("unmatched_listed").open_array();
-  for (const std::string& token : hit.unmatched_listed) json.str(token);
-  json.close_array().key("evidence").open_array();
-  for (const std::string& line : hit.evidence) json.str(line);
-  json.close_array().close_object();
-  return json.text();
+  json.end_array().key("unmatched_query").begin_array();
+  for (const std::string& token : hit.unmatched_query) json.value(token);
+  json.end_array().key("unmatched_listed").begin_array();
+  for (const std::string& token : hit.unmatched_listed) json.value(token);
+  json.end_array().key("evidence").begin_array();
+  for (const std::string& line : hit.evidence) json.value(line);
+  json.end_array().end_object();
+  return json.take();
 }
 
 bool parse_hit_explanation(const std::string& json, screening::Hit* hit) {

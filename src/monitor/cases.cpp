@@ -8,7 +8,7 @@
 
 #include "base/assert.h"
 #include "base/decimal.h"
-#include "monitor/internal/json.h"
+#include "json/writer.h"
 #include "monitor/render.h"
 
 namespace qz::monitor {
@@ -591,22 +591,21 @@ CaseResult CaseStore::case_of_alert(uint64_t alert_id, uint64_t* case_id) {
 
 namespace {
 
-void subject_json(internal::Json* json, const CaseSubject& s) {
-  json->key("subject").open_object().field("client", s.client).key("registered").boolean(s.registered);
+void subject_json(json::Writer* json, const CaseSubject& s) {
+  json->key("subject").begin_object().field("client", s.client).field("registered", s.registered);
   if (s.registered) {
     json->field("classification", client_class_name(s.facts.classification))
         .field("kyc_tier", uint64_t{s.facts.kyc_tier})
         .field("residence", std::string(s.facts.residence, 2))
         .field("nationality", std::string(s.facts.nationality, 2))
-        .key("knowledge_test")
-        .boolean(s.facts.knowledge_test_passed)
+        .field("knowledge_test", s.facts.knowledge_test_passed)
         .field("status", status_text(s.status));
   }
-  json->field("as_of_height", s.as_of_height).close_object();
+  json->field("as_of_height", s.as_of_height).end_object();
 }
 
-void action_json(internal::Json* json, const CaseAction& a) {
-  json->open_object()
+void action_json(json::Writer* json, const CaseAction& a) {
+  json->begin_object()
       .field("seq", a.seq)
       .field("time", format_time_utc(a.at_ns))
       .field("time_ns", a.at_ns)
@@ -614,10 +613,10 @@ void action_json(internal::Json* json, const CaseAction& a) {
       .field("action", a.action)
       .field("value", a.value)
       .field("text", a.text)
-      .close_object();
+      .end_object();
 }
 
-void case_header_json(internal::Json* json, const Case& c) {
+void case_header_json(json::Writer* json, const Case& c) {
   json->field("case", c.id)
       .field("client", c.client)
       .field("state", c.open ? "open" : "closed")
@@ -629,7 +628,7 @@ void case_header_json(internal::Json* json, const Case& c) {
   if (c.open) {
     json->null();
   } else {
-    json->str(format_time_utc(c.closed_at_ns));
+    json->value(format_time_utc(c.closed_at_ns));
   }
   json->field("config_digest", c.config_digest);
 }
@@ -669,29 +668,29 @@ std::string action_line(const CaseAction& a) {
 }  // namespace
 
 std::string str_json(const Case& c) {
-  internal::Json json;
-  json.open_object().field("report", "suspicious_transaction_report").field("format", "qazna.str.v1");
+  json::Writer json;
+  json.begin_object().field("report", "suspicious_transaction_report").field("format", "qazna.str.v1");
   case_header_json(&json, c);
   subject_json(&json, c.subject);
-  json.key("alerts").open_array();
+  json.key("alerts").begin_array();
   for (const Alert& alert : c.alerts) json.raw(alert_json(alert, c.tenge));
-  json.close_array();
-  json.key("comments").open_array();
+  json.end_array();
+  json.key("comments").begin_array();
   for (const CaseAction& a : c.actions) {
     if (a.text.empty()) continue;
-    json.open_object()
+    json.begin_object()
         .field("time", format_time_utc(a.at_ns))
         .field("officer", a.officer)
         .field("action", a.action)
         .field("text", a.text)
-        .close_object();
+        .end_object();
   }
-  json.close_array();
-  json.key("actions").open_array();
+  json.end_array();
+  json.key("actions").begin_array();
   for (const CaseAction& a : c.actions) action_json(&json, a);
-  json.close_array();
-  json.close_object();
-  return json.text();
+  json.end_array();
+  json.end_object();
+  return json.take();
 }
 
 std::string str_text(const Case& c) {
@@ -731,16 +730,16 @@ std::string str_text(const Case& c) {
 }
 
 std::string case_json(const Case& c) {
-  internal::Json json;
-  json.open_object();
+  json::Writer json;
+  json.begin_object();
   case_header_json(&json, c);
-  json.key("alerts").open_array();
-  for (const Alert& alert : c.alerts) json.num(alert.id);
-  json.close_array();
-  json.key("actions").open_array();
+  json.key("alerts").begin_array();
+  for (const Alert& alert : c.alerts) json.value(alert.id);
+  json.end_array();
+  json.key("actions").begin_array();
   for (const CaseAction& a : c.actions) action_json(&json, a);
-  json.close_array().close_object();
-  return json.text();
+  json.end_array().end_object();
+  return json.take();
 }
 
 std::string case_text(const Case& c) {

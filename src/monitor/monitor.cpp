@@ -9,6 +9,7 @@
 #include "base/checked.h"
 #include "base/decimal.h"
 #include "ledger/ledger.h"
+#include "monitor/internal/tracker.h"
 
 namespace qz::monitor {
 
@@ -36,22 +37,12 @@ bool rule_from_name(std::string_view name, Rule* out) {
 
 namespace {
 
-struct AssetInfo {
-  std::string code;
-  uint8_t scale = 0;
-  int64_t rate_tiyn = 0;  // per whole unit; 0 = none
-};
+using internal::AccountInfo;
+using internal::AssetInfo;
+using internal::MarketInfo;
 
-struct AccountInfo {
-  uint64_t owner = 0;
-  uint32_t asset = 0;
-  uint8_t kind = 0;  // AccountKind; 0 = not seen
-};
-
-struct MarketInfo {
-  uint32_t base = 0;
-  uint32_t quote = 0;
-  int64_t tick_size = 1;
+// A market's visible levels, from level_changed.
+struct Book {
   std::map<int64_t, int64_t> bids;  // price -> visible quantity
   std::map<int64_t, int64_t> asks;
 };
@@ -130,11 +121,16 @@ int64_t bps_of(int128 a, int128 b) {
   return b <= 0 ? 0 : static_cast<int64_t>(std::min<int128>(a * 10'000 / b, INT64_MAX));
 }
 
+// Built by appending: g++ 12 warns falsely (-Wrestrict) on "literal" + string here.
 std::string percent_text(int64_t bps) {
-  return std::to_string(bps / 100) +
-         (bps % 100 == 0 ? ""
-                         : "." + std::to_string(bps % 100 / 10) + (bps % 10 == 0 ? "" : std::to_string(bps % 10))) +
-         "%";
+  std::string text = std::to_string(bps / 100);
+  if (bps % 100 != 0) {
+    text += '.';
+    text += std::to_string(bps % 100 / 10);
+    if (bps % 10 != 0) text += std::to_string(bps % 10);
+  }
+  text += '%';
+  return text;
 }
 
 int64_t clamp64(int128 value) {
@@ -143,24 +139,16 @@ int64_t clamp64(int128 value) {
   return static_cast<int64_t>(value);
 }
 
-bool venue_side(uint8_t kind) {
-  return kind == static_cast<uint8_t>(AccountKind::custody) || kind == static_cast<uint8_t>(AccountKind::issuance);
-}
-
 }  // namespace
 
 struct Monitor::State {
-  explicit State(Config c) : config(std::move(c)) {}
+  explicit State(Config c) : config(std::move(c)), stream(config.tenge_asset) {}
 
   Config config;
   MonitorStats stats;
-  bool started = false;
-  uint64_t last_height = 0;
-  uint64_t last_time_ns = 0;
 
-  std::map<uint32_t, AssetInfo> assets;
-  std::vector<AccountInfo> accounts;  // index = account id - 1
-  std::map<uint32_t, MarketInfo> markets;
+  internal::Tracker stream;              // assets, accounts, markets
+  std::map<uint32_t, Book> books;        // per market
   std::map<uint64_t, OrderInfo> orders;  // open orders
   std::map<uint64_t, ClientView> clients;
 
@@ -176,25 +164,17 @@ struct Monitor::State {
 
   // --- lookups -----------------------------------------------------------------------------------------------
 
-  const AccountInfo* account(uint64_t id) const {
-    if (id == 0 || id > accounts.size() || accounts[id - 1].kind == 0) return nullptr;
-    return &accounts[id - 1];
-  }
-  const AssetInfo* asset(uint32_t id) const {
-    const auto it = assets.find(id);
-    return it == assets.end() ? nullptr : &it->second;
-  }
   int64_t value_tiyn(uint32_t asset_id, int64_t amount_minor) const {
-    const AssetInfo* info = asset(asset_id);
+    const AssetInfo* info = stream.asset(asset_id);
     if (info == nullptr || amount_minor < 0) return kNoValue;
-    const int64_t rate = info->code == config.tenge_asset ? 100 : info->rate_tiyn;
+    const int64_t rate = stream.rate_tiyn(*info);
     if (rate <= 0) return kNoValue;
     int64_t value = 0;
     if (!checked_mul_div(amount_minor, rate, pow10_i64(info->scale), Rounding::up, &value)) return INT64_MAX;
     return value;
   }
   std::string amount_text(uint32_t asset_id, int128 minor) const {
-    const AssetInfo* info = asset(asset_id);
+    const AssetInfo* info = stream.asset(asset_id);
     if (info == nullptr) return std::to_string(clamp64(minor)) + " (asset " + std::to_string(asset_id) + ")";
     return format_decimal(clamp64(minor), info->scale) + " " + info->code;
   }
@@ -232,9 +212,8 @@ struct Monitor::State {
     return e;
   }
   void with_amount(Evidence* e, uint32_t asset_id, int64_t amount_minor) const {
-    const AssetInfo* info = asset(asset_id);
-    e->asset = info == nullptr ? std::to_string(asset_id) : info->code;
-    e->scale = info == nullptr ? 0 : info->scale;
+    e->asset = stream.asset_code(asset_id);
+    e->scale = stream.asset_scale(asset_id);
     e->amount_minor = amount_minor;
     e->value_tiyn = value_tiyn(asset_id, amount_minor);
   }
@@ -257,34 +236,9 @@ struct Monitor::State {
 
   void on_event(uint32_t index) {
     const Event& event = block->events[index];
+    stream.on_event(event);
     switch (event.event_kind()) {
-      case EventKind::asset_created: {
-        const AssetCreatedPayload& p = event.asset_created;
-        size_t length = 0;
-        while (length < kAssetCodeSize && p.code[length] != '\0') length++;
-        AssetInfo& info = assets[p.asset];
-        info.code.assign(p.code, length);
-        info.scale = p.scale;
-        break;
-      }
-      case EventKind::account_opened: {
-        const AccountOpenedPayload& p = event.account_opened;
-        if (p.account == 0 || p.account > (uint64_t{1} << 28)) break;  // beyond any ledger's account limit
-        if (p.account > accounts.size()) accounts.resize(p.account);
-        accounts[p.account - 1] = AccountInfo{.owner = p.owner, .asset = p.asset, .kind = p.kind};
-        break;
-      }
-      case EventKind::conversion_rate_set:
-        if (event.conversion_rate_set.asset != 0) {
-          assets[event.conversion_rate_set.asset].rate_tiyn = event.conversion_rate_set.tiyn_per_unit;
-        }
-        break;
-      case EventKind::market_created: {
-        const MarketCreatedPayload& p = event.market_created;
-        markets[p.market] = MarketInfo{
-            .base = p.base, .quote = p.quote, .tick_size = std::max<int64_t>(p.tick_size, 1), .bids = {}, .asks = {}};
-        break;
-      }
+      case EventKind::market_created: books[event.market_created.market] = Book{}; break;
       case EventKind::client_registered:
       case EventKind::client_updated: on_client_facts(index); break;
       case EventKind::client_status_changed: {
@@ -315,7 +269,7 @@ struct Monitor::State {
       }
       case EventKind::order_accepted: {
         const OrderAcceptedPayload& p = event.order_accepted;
-        const AccountInfo* owner = account(p.account);
+        const AccountInfo* owner = stream.account(p.account);
         if (owner == nullptr) break;
         orders[p.order] = OrderInfo{.owner = owner->owner,
                                     .market = p.market,
@@ -336,10 +290,10 @@ struct Monitor::State {
         const OrderFilledPayload& p = event.order_filled;
         const auto it = orders.find(p.order);
         if (it == orders.end()) break;
-        const auto market = markets.find(it->second.market);
-        if (market != markets.end()) {
-          rapid[{it->second.owner, market->second.base}].traded += p.qty_minor;
-          rapid[{it->second.owner, market->second.quote}].traded += p.quote_qty_minor;
+        const MarketInfo* market = stream.market(it->second.market);
+        if (market != nullptr) {
+          rapid[{it->second.owner, market->base}].traded += p.qty_minor;
+          rapid[{it->second.owner, market->quote}].traded += p.quote_qty_minor;
         }
         if (p.remaining_qty_minor == 0) orders.erase(it);
         break;
@@ -351,9 +305,9 @@ struct Monitor::State {
       case EventKind::order_expired: orders.erase(event.order_ended.order); break;
       case EventKind::level_changed: {
         const LevelChangedPayload& p = event.level_changed;
-        const auto market = markets.find(p.market);
-        if (market == markets.end()) break;
-        auto& side = p.side == static_cast<uint8_t>(OrderSideCode::buy) ? market->second.bids : market->second.asks;
+        const auto book = books.find(p.market);
+        if (book == books.end()) break;
+        auto& side = p.side == static_cast<uint8_t>(OrderSideCode::buy) ? book->second.bids : book->second.asks;
         if (p.total_qty_minor == 0) {
           side.erase(p.price_minor);
         } else {
@@ -371,11 +325,7 @@ struct Monitor::State {
     ClientView& view = clients[p.client];
     const std::string was = view.id == 0 ? "" : high_risk_text(view.facts);
     view.id = p.client;
-    view.facts.classification = static_cast<ClientClass>(p.classification);
-    view.facts.kyc_tier = p.kyc_tier;
-    std::copy(p.residence, p.residence + 2, view.facts.residence);
-    std::copy(p.nationality, p.nationality + 2, view.facts.nationality);
-    view.facts.knowledge_test_passed = p.knowledge_test != 0;
+    view.facts = internal::client_facts_of(p);
     view.status = static_cast<ClientStatus>(p.status);
     view.facts_height = block->height;
     const std::string now = high_risk_text(view.facts);
@@ -388,32 +338,24 @@ struct Monitor::State {
           {std::move(e)});
   }
 
-  // A deposit is money from a venue (custody or issuance) account to a customer account; a withdrawal the reverse.
+  // Deposits and withdrawals (Tracker::venue_flow) go through the movement rules.
   void on_transfer(uint32_t index, uint64_t debit, uint64_t credit, int64_t amount_minor, uint64_t transfer,
                    std::string detail) {
-    const AccountInfo* from = account(debit);
-    const AccountInfo* to = account(credit);
-    if (from == nullptr || to == nullptr) return;
+    internal::VenueFlow flow;
+    if (!stream.venue_flow(debit, credit, &flow)) return;
     Movement m;
-    if (venue_side(from->kind) && to->kind == static_cast<uint8_t>(AccountKind::customer)) {
-      m.deposit = true;
-      m.client = to->owner;
-      m.asset = to->asset;
-    } else if (from->kind == static_cast<uint8_t>(AccountKind::customer) && venue_side(to->kind)) {
-      m.deposit = false;
-      m.client = from->owner;
-      m.asset = from->asset;
-    } else {
-      return;
-    }
+    m.deposit = flow.deposit;
+    m.client = flow.client;
+    m.asset = flow.asset;
     m.amount_minor = amount_minor;
     m.value_tiyn = value_tiyn(m.asset, amount_minor);
     m.seq = stats.events;
     m.evidence = evidence(index, m.client, transfer, m.deposit ? "deposit" : "withdrawal");
     with_amount(&m.evidence, m.asset, amount_minor);
     m.evidence.detail = std::move(detail) + " from account " + std::to_string(debit) + " (" +
-                        account_kind_name(static_cast<AccountKind>(from->kind)) + ") to account " +
-                        std::to_string(credit) + " (" + account_kind_name(static_cast<AccountKind>(to->kind)) + ")";
+                        account_kind_name(static_cast<AccountKind>(flow.from->kind)) + ") to account " +
+                        std::to_string(credit) + " (" + account_kind_name(static_cast<AccountKind>(flow.to->kind)) +
+                        ")";
     (m.deposit ? stats.deposits : stats.withdrawals)++;
     if (m.value_tiyn == kNoValue) stats.unvalued_movements++;
     structuring_rule(m);
@@ -555,8 +497,8 @@ struct Monitor::State {
     const TradePayload& t = block->events[index].trade;
     const auto maker = orders.find(t.maker_order);
     const auto taker = orders.find(t.taker_order);
-    const auto market = markets.find(t.market);
-    if (maker == orders.end() || taker == orders.end() || market == markets.end()) return;
+    const MarketInfo* market = stream.market(t.market);
+    if (maker == orders.end() || taker == orders.end() || market == nullptr) return;
     const uint64_t owner = beneficial_owner(maker->second.owner);
     if (owner != beneficial_owner(taker->second.owner)) return;
     // The trade's notional is on the order_filled events that follow it.
@@ -571,16 +513,14 @@ struct Monitor::State {
       }
     }
     if (!found) {
-      const AssetInfo* base = asset(market->second.base);
       notional =
-          clamp64(static_cast<int128>(t.price_minor) * t.qty_minor / pow10_i64(base == nullptr ? 0 : base->scale));
+          clamp64(static_cast<int128>(t.price_minor) * t.qty_minor / pow10_i64(stream.asset_scale(market->base)));
     }
     Evidence e = evidence(index, owner, t.trade, "wash trade");
-    with_amount(&e, market->second.quote, notional);
-    e.detail = amount_text(market->second.base, t.qty_minor) + " at " +
-               amount_text(market->second.quote, t.price_minor) + ": maker order " + std::to_string(t.maker_order) +
-               " of client " + std::to_string(maker->second.owner) + ", taker order " + std::to_string(t.taker_order) +
-               " of client " + std::to_string(taker->second.owner);
+    with_amount(&e, market->quote, notional);
+    e.detail = amount_text(market->base, t.qty_minor) + " at " + amount_text(market->quote, t.price_minor) +
+               ": maker order " + std::to_string(t.maker_order) + " of client " + std::to_string(maker->second.owner) +
+               ", taker order " + std::to_string(t.taker_order) + " of client " + std::to_string(taker->second.owner);
     std::deque<WashEntry>& recent = wash[owner];
     while (!recent.empty() && block->time_ns - recent.front().evidence.time_ns > c.window_ns) recent.pop_front();
     recent.push_back(WashEntry{.value_tiyn = e.value_tiyn, .evidence = e});
@@ -611,11 +551,13 @@ struct Monitor::State {
     OrderInfo& order = it->second;
     order.rested = true;
     const SpoofingConfig& c = config.spoofing;
-    const auto market = markets.find(p.market);
-    if (!c.enabled || market == markets.end()) return;
-    const MarketInfo& m = market->second;
+    const MarketInfo* market = stream.market(p.market);
+    if (!c.enabled || market == nullptr) return;
+    const MarketInfo& m = *market;
+    const auto book = books.find(p.market);
+    QZ_ASSERT(book != books.end());  // made with the market
     const bool buy = p.side == static_cast<uint8_t>(OrderSideCode::buy);
-    const auto& side = buy ? m.bids : m.asks;  // the book before this order's own level change
+    const auto& side = buy ? book->second.bids : book->second.asks;  // before this order's own level change
     if (side.empty()) return;
     const auto touch = buy ? std::prev(side.end()) : side.begin();
     const int64_t best = touch->first;
@@ -626,9 +568,8 @@ struct Monitor::State {
     const bool away =
         (c.distance_ticks > 0 && ticks >= c.distance_ticks) || (c.distance_bps > 0 && bps >= c.distance_bps);
     if (!away) return;
-    const AssetInfo* base = asset(m.base);
-    const int64_t notional = clamp64(static_cast<int128>(p.price_minor) * p.visible_qty_minor /
-                                     pow10_i64(base == nullptr ? 0 : base->scale));
+    const int64_t notional =
+        clamp64(static_cast<int128>(p.price_minor) * p.visible_qty_minor / pow10_i64(stream.asset_scale(m.base)));
     const int64_t value = value_tiyn(m.quote, notional);
     const bool large_vs_touch = c.size_vs_touch_pct > 0 && static_cast<int128>(p.visible_qty_minor) * 100 >=
                                                                static_cast<int128>(touch->second) * c.size_vs_touch_pct;
@@ -661,10 +602,10 @@ struct Monitor::State {
     if (lifetime > c.max_lifetime_ns) return;
     if (static_cast<int128>(p.executed_qty_minor) * 10'000 > static_cast<int128>(order.qty_minor) * c.max_filled_bps)
       return;
-    const auto market = markets.find(order.market);
-    QZ_ASSERT(market != markets.end());  // suspect only when the market was known
+    const MarketInfo* market = stream.market(order.market);
+    QZ_ASSERT(market != nullptr);  // suspect only when the market was known
     Evidence e = evidence(index, order.owner, p.order, "order cancelled");
-    with_amount(&e, market->second.base, p.remaining_qty_minor);
+    with_amount(&e, market->base, p.remaining_qty_minor);
     e.detail = "cancelled " + duration_text(lifetime) + " after placement, " +
                percent_text(bps_of(p.executed_qty_minor, order.qty_minor)) + " filled";
     std::deque<SpoofCandidate>& recent = spoof[order.owner];
@@ -689,13 +630,7 @@ Monitor::~Monitor() = default;
 
 void Monitor::on_block(const BlockView& block, std::vector<Alert>* alerts) {
   State& s = *state_;
-  if (s.started) {
-    QZ_ASSERT_MSG(block.height > s.last_height, "monitor: blocks must come in height order");
-    QZ_ASSERT_MSG(block.time_ns > s.last_time_ns, "monitor: block times must increase");
-  }
-  s.started = true;
-  s.last_height = block.height;
-  s.last_time_ns = block.time_ns;
+  s.stream.on_block(block.height, block.time_ns);
   s.block = &block;
   s.out = alerts;
   const size_t alerts_before = alerts->size();

@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "base/decimal.h"
-#include "monitor/internal/json.h"
+#include "json/writer.h"
 
 namespace qz::monitor {
 
@@ -30,8 +30,8 @@ std::string evidence_amount_text(const Evidence& evidence, const std::string& te
 }
 
 std::string alert_json(const Alert& alert, const std::string& tenge) {
-  internal::Json json;
-  json.open_object()
+  json::Writer json;
+  json.begin_object()
       .field("alert", alert.id)
       .field("rule", rule_name(alert.rule))
       .field("client", alert.client)
@@ -39,9 +39,9 @@ std::string alert_json(const Alert& alert, const std::string& tenge) {
       .field("time", format_time_utc(alert.time_ns))
       .field("time_ns", alert.time_ns)
       .field("summary", alert.summary);
-  json.key("evidence").open_array();
+  json.key("evidence").begin_array();
   for (const Evidence& e : alert.evidence) {
-    json.open_object()
+    json.begin_object()
         .field("height", e.height)
         .field("event", e.event_index)
         .field("kind", event_kind_name(e.kind))
@@ -51,18 +51,18 @@ std::string alert_json(const Alert& alert, const std::string& tenge) {
         .field("client", e.client)
         .field("id", e.object_id);
     if (!e.asset.empty()) {
-      json.field("asset", e.asset).field("amount", format_decimal(e.amount_minor, e.scale));
+      json.field("asset", e.asset).field("amount", json::Decimal{format_decimal(e.amount_minor, e.scale)});
       json.key("value_" + tenge);
       if (e.value_tiyn == kNoValue) {
         json.null();
       } else {
-        json.str(format_decimal(e.value_tiyn, 2));
+        json.decimal(format_decimal(e.value_tiyn, 2));
       }
     }
-    json.field("detail", e.detail).close_object();
+    json.field("detail", e.detail).end_object();
   }
-  json.close_array().close_object();
-  return json.text();
+  json.end_array().end_object();
+  return json.take();
 }
 
 std::string alert_text(const Alert& alert, const std::string& tenge, const std::string& indent) {

@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "base/assert.h"
-#include "ledger/ledger.h"
-#include "monitor/internal/json.h"
+#include "json/writer.h"
+#include "monitor/internal/tracker.h"
 #include "monitor/render.h"
 #include "rules/limits.h"
 
@@ -60,18 +60,6 @@ std::string decimal_text(int128 minor, uint8_t scale) {
   return text;
 }
 
-struct AssetInfo {
-  std::string code;
-  uint8_t scale = 0;
-  int64_t rate_tiyn = 0;  // per whole unit; 0 = none
-};
-
-struct AccountInfo {
-  uint64_t owner = 0;
-  uint32_t asset = 0;
-  uint8_t kind = 0;  // AccountKind; 0 = not seen
-};
-
 struct ClientState {
   ClientFacts facts;
   ClientStatus status = ClientStatus::pending;
@@ -112,10 +100,6 @@ struct Accumulator {
   std::map<uint32_t, FlowAcc> withdrawals;
 };
 
-bool venue_side(uint8_t kind) {
-  return kind == static_cast<uint8_t>(AccountKind::custody) || kind == static_cast<uint8_t>(AccountKind::issuance);
-}
-
 }  // namespace
 
 uint64_t ReportPeriod::from_ns() const {
@@ -151,17 +135,12 @@ bool parse_report_quarter(std::string_view text, ReportPeriod* out) {
 }
 
 struct ReportBuilder::State {
-  explicit State(Config c) : config(std::move(c)) {}
+  explicit State(Config c) : config(std::move(c)), stream(config.tenge_asset) {}
 
   Config config;
-  bool started = false;
-  uint64_t last_height = 0;
-  uint64_t last_time_ns = 0;
 
-  std::map<uint32_t, AssetInfo> assets;
-  std::vector<AccountInfo> accounts;                          // index = account id - 1
-  std::map<uint32_t, std::pair<uint32_t, uint32_t>> markets;  // id -> (base, quote)
-  std::map<uint64_t, uint64_t> orders;                        // open order -> owner
+  internal::Tracker stream;             // assets, accounts, markets
+  std::map<uint64_t, uint64_t> orders;  // open order -> owner
   std::map<uint64_t, ClientState> clients;
   std::set<uint64_t> standing_high_risk;  // high-risk clients not offboarded, now
   uint64_t pending_trade = 0;             // the trade whose notional the next order_filled carries
@@ -176,18 +155,13 @@ struct ReportBuilder::State {
 
   // --- lookups -----------------------------------------------------------------------------------------------
 
-  const AccountInfo* account(uint64_t id) const {
-    if (id == 0 || id > accounts.size() || accounts[id - 1].kind == 0) return nullptr;
-    return &accounts[id - 1];
-  }
-  int64_t rate_of(const AssetInfo& info) const { return info.code == config.tenge_asset ? 100 : info.rate_tiyn; }
   // The tenge value at the rate known now, rounded up; false without a rate.
   bool value_tiyn(uint32_t asset_id, int64_t amount_minor, int128* value) const {
-    const auto it = assets.find(asset_id);
-    if (it == assets.end() || amount_minor < 0 || it->second.scale > 18) return false;
-    const int64_t rate = rate_of(it->second);
+    const internal::AssetInfo* info = stream.asset(asset_id);
+    if (info == nullptr || amount_minor < 0 || info->scale > 18) return false;
+    const int64_t rate = stream.rate_tiyn(*info);
     if (rate <= 0) return false;
-    *value = tenge_value_128(amount_minor, it->second.scale, rate);
+    *value = tenge_value_128(amount_minor, info->scale, rate);
     return true;
   }
   bool high_risk(const ClientFacts& facts) const {
@@ -260,23 +234,16 @@ struct ReportBuilder::State {
     f.edd_compliance_review = a.frozen_review.size();
     f.edd_sanctions_match = a.frozen_sanctions.size();
     f.active_traders = a.traders.size();
-    const auto code = [&](uint32_t asset) {
-      const auto it = assets.find(asset);
-      return it == assets.end() ? std::to_string(asset) : it->second.code;
-    };
-    const auto scale = [&](uint32_t asset) {
-      const auto it = assets.find(asset);
-      return it == assets.end() ? uint8_t{0} : it->second.scale;
-    };
     for (const auto& [id, m] : a.markets) {
-      const auto market = markets.find(id);
-      QZ_ASSERT(market != markets.end());  // a trade is only counted in a known market
-      const auto [base, quote] = market->second;
+      const internal::MarketInfo* market = stream.market(id);
+      QZ_ASSERT(market != nullptr);  // a trade is only counted in a known market
+      const uint32_t base = market->base;
+      const uint32_t quote = market->quote;
       f.trades += m.trades;
       f.markets.push_back(MarketVolume{.market = id,
-                                       .symbol = code(base) + "/" + code(quote),
-                                       .base_scale = scale(base),
-                                       .quote_scale = scale(quote),
+                                       .symbol = stream.asset_code(base) + "/" + stream.asset_code(quote),
+                                       .base_scale = stream.asset_scale(base),
+                                       .quote_scale = stream.asset_scale(quote),
                                        .trades = m.trades,
                                        .traders = m.traders.size(),
                                        .base_qty_minor = m.qty_minor,
@@ -287,8 +254,8 @@ struct ReportBuilder::State {
     const auto flows = [&](const std::map<uint32_t, FlowAcc>& from, std::vector<AssetFlow>* to) {
       for (const auto& [asset, flow] : from) {
         to->push_back(AssetFlow{.asset = asset,
-                                .code = code(asset),
-                                .scale = scale(asset),
+                                .code = stream.asset_code(asset),
+                                .scale = stream.asset_scale(asset),
                                 .count = flow.count,
                                 .amount_minor = flow.amount_minor,
                                 .value_tiyn = flow.value_tiyn,
@@ -306,31 +273,8 @@ struct ReportBuilder::State {
 
   void on_event(const BlockView& block, uint32_t index) {
     const Event& event = block.events[index];
+    stream.on_event(event);
     switch (event.event_kind()) {
-      case EventKind::asset_created: {
-        const AssetCreatedPayload& p = event.asset_created;
-        size_t length = 0;
-        while (length < kAssetCodeSize && p.code[length] != '\0') length++;
-        AssetInfo& info = assets[p.asset];
-        info.code.assign(p.code, length);
-        info.scale = p.scale;
-        break;
-      }
-      case EventKind::account_opened: {
-        const AccountOpenedPayload& p = event.account_opened;
-        if (p.account == 0 || p.account > (uint64_t{1} << 28)) break;  // beyond any ledger's account limit
-        if (p.account > accounts.size()) accounts.resize(p.account);
-        accounts[p.account - 1] = AccountInfo{.owner = p.owner, .asset = p.asset, .kind = p.kind};
-        break;
-      }
-      case EventKind::conversion_rate_set:
-        if (event.conversion_rate_set.asset != 0) {
-          assets[event.conversion_rate_set.asset].rate_tiyn = event.conversion_rate_set.tiyn_per_unit;
-        }
-        break;
-      case EventKind::market_created:
-        markets[event.market_created.market] = {event.market_created.base, event.market_created.quote};
-        break;
       case EventKind::client_registered:
       case EventKind::client_updated: on_client_facts(event); break;
       case EventKind::client_status_changed: on_status(event.client_status_changed); break;
@@ -345,7 +289,7 @@ struct ReportBuilder::State {
         break;
       }
       case EventKind::order_accepted: {
-        const AccountInfo* owner = account(event.order_accepted.account);
+        const internal::AccountInfo* owner = stream.account(event.order_accepted.account);
         if (owner != nullptr) orders[event.order_accepted.order] = owner->owner;
         break;
       }
@@ -368,11 +312,7 @@ struct ReportBuilder::State {
     const bool registered = event.event_kind() == EventKind::client_registered;
     QZ_ASSERT(registered != clients.contains(p.client));
     ClientState& c = clients[p.client];
-    c.facts.classification = static_cast<ClientClass>(p.classification);
-    c.facts.kyc_tier = p.kyc_tier;
-    std::copy(p.residence, p.residence + 2, c.facts.residence);
-    std::copy(p.nationality, p.nationality + 2, c.facts.nationality);
-    c.facts.knowledge_test_passed = p.knowledge_test != 0;
+    c.facts = internal::client_facts_of(p);
     c.status = static_cast<ClientStatus>(p.status);
     if (registered) {
       c.quarter_key = quarter->key;
@@ -411,19 +351,14 @@ struct ReportBuilder::State {
     c.status = status;
   }
 
-  // A deposit is money from a venue (custody or issuance) account to a customer account; a withdrawal the reverse.
+  // Deposits and withdrawals (Tracker::venue_flow), counted per asset.
   void on_transfer(uint64_t debit, uint64_t credit, int64_t amount_minor) {
-    const AccountInfo* from = account(debit);
-    const AccountInfo* to = account(credit);
-    if (from == nullptr || to == nullptr) return;
-    const bool deposit = venue_side(from->kind) && to->kind == static_cast<uint8_t>(AccountKind::customer);
-    const bool withdrawal = from->kind == static_cast<uint8_t>(AccountKind::customer) && venue_side(to->kind);
-    if (!deposit && !withdrawal) return;
-    const uint32_t asset = to->asset;
+    internal::VenueFlow venue;
+    if (!stream.venue_flow(debit, credit, &venue)) return;
     int128 value = 0;
-    const bool valued = value_tiyn(asset, amount_minor, &value);
+    const bool valued = value_tiyn(venue.asset, amount_minor, &value);
     each_open([&](Accumulator& a) {
-      FlowAcc& flow = (deposit ? a.deposits : a.withdrawals)[asset];
+      FlowAcc& flow = (venue.deposit ? a.deposits : a.withdrawals)[venue.asset];
       flow.count++;
       flow.amount_minor += amount_minor;
       if (valued) {
@@ -435,7 +370,7 @@ struct ReportBuilder::State {
   }
 
   void on_trade(const TradePayload& t) {
-    if (!markets.contains(t.market)) return;
+    if (stream.market(t.market) == nullptr) return;
     const auto maker = orders.find(t.maker_order);
     const auto taker = orders.find(t.taker_order);
     each_open([&](Accumulator& a) {
@@ -455,7 +390,9 @@ struct ReportBuilder::State {
   // The notional of the pending trade, from the first order_filled after it.
   void on_notional(int64_t notional_minor) {
     int128 value = 0;
-    const bool valued = value_tiyn(markets.at(pending_market).second, notional_minor, &value);
+    const internal::MarketInfo* market = stream.market(pending_market);
+    QZ_ASSERT(market != nullptr);  // pending only after a trade in a known market
+    const bool valued = value_tiyn(market->quote, notional_minor, &value);
     each_open([&](Accumulator& a) {
       MarketAcc& m = a.markets[pending_market];
       m.notional_minor += notional_minor;
@@ -474,13 +411,7 @@ ReportBuilder::~ReportBuilder() = default;
 
 void ReportBuilder::on_block(const BlockView& block) {
   State& s = *state_;
-  if (s.started) {
-    QZ_ASSERT_MSG(block.height > s.last_height, "reports: blocks must come in height order");
-    QZ_ASSERT_MSG(block.time_ns > s.last_time_ns, "reports: block times must increase");
-  }
-  s.started = true;
-  s.last_height = block.height;
-  s.last_time_ns = block.time_ns;
+  s.stream.on_block(block.height, block.time_ns);
   const uint32_t month = period_of(block.time_ns).month;  // year * 12 + month - 1
   s.roll(&s.quarter, false, month / 3, &s.closed_quarters);
   s.roll(&s.year, true, month / 12, &s.closed_years);
@@ -494,7 +425,7 @@ bool ReportBuilder::report(ReportKind kind, ReportPeriod period, std::span<const
   const State& s = *state_;
   QZ_ASSERT(kind == ReportKind::aml_annual ? period.quarter == 0 : period.quarter >= 1 && period.quarter <= 4);
   QZ_ASSERT(period.year >= kFirstReportYear && period.year <= kLastReportYear);
-  if (!s.started) return false;
+  if (!s.stream.started()) return false;
   const bool annual = period.quarter == 0;
   const uint32_t key = annual ? period.year : period.year * 4 + period.quarter - 1u;
   const Accumulator& open = annual ? *s.year : *s.quarter;
@@ -503,8 +434,8 @@ bool ReportBuilder::report(ReportKind kind, ReportPeriod period, std::span<const
   r.kind = kind;
   r.period = period;
   r.complete = key < open.key;
-  r.journal_height = s.last_height;
-  r.journal_time_ns = s.last_time_ns;
+  r.journal_height = s.stream.height();
+  r.journal_time_ns = s.stream.time_ns();
   r.tenge = s.config.tenge_asset;
   r.high_risk_countries = s.config.high_risk.countries;
   r.config_digest = config_digest(s.config);
@@ -527,8 +458,8 @@ bool ReportBuilder::report(ReportKind kind, ReportPeriod period, std::span<const
   return true;
 }
 
-uint64_t ReportBuilder::height() const { return state_->last_height; }
-uint64_t ReportBuilder::time_ns() const { return state_->last_time_ns; }
+uint64_t ReportBuilder::height() const { return state_->stream.height(); }
+uint64_t ReportBuilder::time_ns() const { return state_->stream.time_ns(); }
 
 // --- output -----------------------------------------------------------------------------------------------------
 
@@ -547,7 +478,7 @@ std::string countries_text(const std::vector<std::string>& countries) {
   return text;
 }
 
-void json_count(internal::Json* json, const ClientCount& count) {
+void json_count(json::Writer* json, const ClientCount& count) {
   json->field("total_end", count.total_end).field("new", count.new_in_period);
 }
 
@@ -557,113 +488,113 @@ std::string report_json(const Report& report) {
   const PeriodFigures& f = report.figures;
   const bool aml = report.kind == ReportKind::aml_annual;
   const std::string value_key = "value_" + report.tenge;
-  internal::Json json;
-  json.open_object()
+  json::Writer json;
+  json.begin_object()
       .field("report", report_name(report.kind))
       .field("format", report_format(report.kind))
       .field("period", report.period.name())
       .field("from", format_time_utc(report.period.from_ns()))
       .field("to", format_time_utc(report.period.to_ns()));
-  json.key("complete").boolean(report.complete);
+  json.field("complete", report.complete);
   json.field("journal_height", report.journal_height)
       .field("journal_time", format_time_utc(report.journal_time_ns))
       .field("config_digest", report.config_digest);
-  json.key("high_risk_countries").open_array();
-  for (const std::string& code : report.high_risk_countries) json.str(code);
-  json.close_array().field("tenge", report.tenge);
+  json.key("high_risk_countries").begin_array();
+  for (const std::string& code : report.high_risk_countries) json.value(code);
+  json.end_array().field("tenge", report.tenge);
 
-  json.key("clients").open_object();
+  json.key("clients").begin_object();
   json.field("registered_end", f.registered_end);
   json_count(&json, f.clients);
-  json.key("status_end").open_object();
+  json.key("status_end").begin_object();
   for (uint8_t status = 1; status <= 4; status++) {
     json.field(client_status_name(static_cast<ClientStatus>(status)), f.status_end[status]);
   }
-  json.close_object().key("by_class").open_array();
+  json.end_object().key("by_class").begin_array();
   for (uint8_t c = 1; c <= 2; c++) {
-    json.open_object().field("class", client_class_name(static_cast<ClientClass>(c)));
+    json.begin_object().field("class", client_class_name(static_cast<ClientClass>(c)));
     json_count(&json, f.by_class[c]);
-    json.close_object();
+    json.end_object();
   }
-  json.close_array().key("by_kyc_tier").open_array();
+  json.end_array().key("by_kyc_tier").begin_array();
   for (uint8_t tier = 0; tier <= kMaxKycTier; tier++) {
-    json.open_object().field("kyc_tier", uint64_t{tier});
+    json.begin_object().field("kyc_tier", uint64_t{tier});
     json_count(&json, f.by_tier[tier]);
-    json.close_object();
+    json.end_object();
   }
-  json.close_array().key("by_residence").open_array();
+  json.end_array().key("by_residence").begin_array();
   for (const auto& [code, count] : f.by_residence) {
-    json.open_object().field("residence", code);
+    json.begin_object().field("residence", code);
     json_count(&json, count);
-    json.close_object();
+    json.end_object();
   }
-  json.close_array().close_object();
+  json.end_array().end_object();
 
-  json.key("high_risk").open_object();
+  json.key("high_risk").begin_object();
   json_count(&json, f.high_risk);
-  json.field("during", f.high_risk_during).close_object();
+  json.field("during", f.high_risk_during).end_object();
 
   if (aml) json.field("rejected_prospects", f.rejected_prospects);
-  json.key("offboarded").open_object().field("total", f.offboarded).key("by_reason").open_object();
+  json.key("offboarded").begin_object().field("total", f.offboarded).key("by_reason").begin_object();
   for (const ClientStatusReason reason : kOffboardReasons) {
     json.field(client_status_reason_name(reason), f.offboarded_by_reason[static_cast<uint16_t>(reason)]);
   }
-  json.close_object().close_object();
+  json.end_object().end_object();
 
   if (aml) {
-    json.key("frozen").open_object().field("total", f.frozen).key("by_reason").open_object();
+    json.key("frozen").begin_object().field("total", f.frozen).key("by_reason").begin_object();
     for (const ClientStatusReason reason : kFreezeReasons) {
       json.field(client_status_reason_name(reason), f.frozen_by_reason[static_cast<uint16_t>(reason)]);
     }
-    json.close_object().close_object();
+    json.end_object().end_object();
     json.key("enhanced_due_diligence")
-        .open_object()
+        .begin_object()
         .field("clients", f.edd_clients)
         .field("high_risk", f.high_risk_during)
         .field("frozen_compliance_review", f.edd_compliance_review)
         .field("frozen_sanctions_match", f.edd_sanctions_match)
-        .close_object();
-    json.key("reports_filed").open_object().field("str", uint64_t{report.filed.size()}).key("cases").open_array();
+        .end_object();
+    json.key("reports_filed").begin_object().field("str", uint64_t{report.filed.size()}).key("cases").begin_array();
     for (const FiledReport& filed : report.filed) {
-      json.open_object()
+      json.begin_object()
           .field("case", filed.case_id)
           .field("client", filed.client)
           .field("filed_at", format_time_utc(filed.filed_at_ns))
-          .close_object();
+          .end_object();
     }
-    json.close_array().close_object();
+    json.end_array().end_object();
   } else {
-    json.key("trading").open_object().field("trades", f.trades).field("active_traders", f.active_traders);
-    json.key("markets").open_array();
+    json.key("trading").begin_object().field("trades", f.trades).field("active_traders", f.active_traders);
+    json.key("markets").begin_array();
     for (const MarketVolume& m : f.markets) {
-      json.open_object()
+      json.begin_object()
           .field("market", m.market)
           .field("symbol", m.symbol)
           .field("trades", m.trades)
           .field("traders", m.traders)
-          .field("base_quantity", decimal_text(m.base_qty_minor, m.base_scale))
-          .field("quote_notional", decimal_text(m.quote_notional_minor, m.quote_scale))
-          .field(value_key, decimal_text(m.value_tiyn, 2))
+          .field("base_quantity", json::Decimal{decimal_text(m.base_qty_minor, m.base_scale)})
+          .field("quote_notional", json::Decimal{decimal_text(m.quote_notional_minor, m.quote_scale)})
+          .field(value_key, json::Decimal{decimal_text(m.value_tiyn, 2)})
           .field("unvalued_trades", m.unvalued_trades)
-          .close_object();
+          .end_object();
     }
-    json.close_array().close_object();
+    json.end_array().end_object();
     for (const auto& [name, flows] : {std::pair{"deposits", &f.deposits}, std::pair{"withdrawals", &f.withdrawals}}) {
-      json.key(name).open_array();
+      json.key(name).begin_array();
       for (const AssetFlow& flow : *flows) {
-        json.open_object()
+        json.begin_object()
             .field("asset", flow.code)
             .field("count", flow.count)
-            .field("amount", decimal_text(flow.amount_minor, flow.scale))
-            .field(value_key, decimal_text(flow.value_tiyn, 2))
+            .field("amount", json::Decimal{decimal_text(flow.amount_minor, flow.scale)})
+            .field(value_key, json::Decimal{decimal_text(flow.value_tiyn, 2)})
             .field("unvalued", flow.unvalued)
-            .close_object();
+            .end_object();
       }
-      json.close_array();
+      json.end_array();
     }
   }
-  json.close_object();
-  return json.text();
+  json.end_object();
+  return json.take();
 }
 
 namespace {
