@@ -51,7 +51,7 @@ namespace qz {
   X(market_lot_invalid, 202, "lot step must be positive and tick size times lot step a whole quote amount")     \
   X(market_qty_limits_invalid, 203, "quantity limits must be multiples of the lot step with min <= max")        \
   X(market_fee_invalid, 204, "fees must be at most 1000 basis points")                                         \
-  X(market_band_invalid, 205, "price band must be at most 5000 basis points")                                   \
+  X(market_band_invalid, 205, "price band must be at most 9000 basis points")                                   \
   X(market_halted, 210, "market is halted")                                                                     \
   X(market_closed, 211, "market is closed")                                                                     \
   X(price_not_on_tick, 212, "price must be a positive multiple of the tick size")                               \

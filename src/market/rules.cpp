@@ -15,7 +15,7 @@ namespace {
 
 constexpr int64_t kBpsDenominator = 10'000;
 constexpr uint32_t kMaxFeeBps = 1'000;   // validate_market_config: fees at most this
-constexpr uint32_t kMaxBandBps = 5'000;  // validate_market_config: band at most this
+constexpr uint32_t kMaxBandBps = 9'000;  // validate_market_config: band at most this
 
 constexpr int128 kInt64Max = INT64_MAX;
 

@@ -32,7 +32,7 @@ struct MarketConfig {
 // same asset twice, an asset id of 0, or a scale above 18), market_tick_invalid (tick <= 0), market_lot_invalid (lot <= 0, or
 // tick * lot not a multiple of 10^base_scale, so that notionals of whole ticks and lots are exact),
 // market_qty_limits_invalid (min < lot, max < min, either not a multiple of the lot), market_fee_invalid (a fee
-// above 1,000 bps), market_band_invalid (band above 5,000 bps).
+// above 1,000 bps), market_band_invalid (band above 9,000 bps: limit prices from 10% to 190% of the reference).
 [[nodiscard]] Result validate_market_config(const MarketConfig& config);
 
 enum class OrderSide : uint8_t { buy = 0, sell = 1 };

@@ -261,7 +261,7 @@ std::vector<Row> other_rows() {
        Result::market_qty_limits_invalid},
       {"fee too high", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 0, 0, 1001, 0, 3, 4)); },
        Result::market_fee_invalid},
-      {"band too wide", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 5001, 0, 0, 0, 3, 4)); },
+      {"band too wide", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 9001, 0, 0, 0, 3, 4)); },
        Result::market_band_invalid},
       {"fee accounts swapped", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 0, 0, 0, 0, 4, 3)); },
        Result::market_fee_accounts_invalid},

@@ -728,7 +728,7 @@ Command OrderStream::market_rules() {
   const auto it = markets.find(market);
   const uint32_t base = it != markets.end() ? it->second.config.base_asset : 1;
   const uint32_t quote = it != markets.end() ? it->second.config.quote_asset : 2;
-  const uint32_t bands[] = {0, 300, 1000, 2000, 5000, 5001};
+  const uint32_t bands[] = {0, 300, 1000, 2000, 5000, 9001};
   uint32_t band = bands[prng_.below(5)];
   if (prng_.chance(3)) band = bands[5];
   int64_t min_notional = prng_.chance(50) ? 0 : prng_.range(0, 5'000'000);

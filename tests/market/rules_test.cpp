@@ -77,7 +77,7 @@ std::vector<Result> broken_config_rules(const MarketConfig& c) {
                          c.min_qty % c.lot_step == 0 && c.max_qty % c.lot_step == 0;
   if (!limits_ok) broken.push_back(Result::market_qty_limits_invalid);
   if (c.maker_fee_bps > 1'000 || c.taker_fee_bps > 1'000) broken.push_back(Result::market_fee_invalid);
-  if (c.band_bps > 5'000) broken.push_back(Result::market_band_invalid);
+  if (c.band_bps > 9'000) broken.push_back(Result::market_band_invalid);
   return broken;
 }
 
@@ -153,12 +153,12 @@ TEST(MarketConfigRules, TableInCheckOrder) {
   // clang-format off
   const std::vector<ConfigLine> table = {
       // expected                          quote tick lot  min  max        maker band
-      {Result::market_assets_invalid,      1,    0,   0,   100, 50,        1001, 5001},  // quote == base
-      {Result::market_tick_invalid,        2,    0,   0,   100, 50,        1001, 5001},  // tick 0
-      {Result::market_lot_invalid,         2,    10,  0,   100, 50,        1001, 5001},  // lot 0
-      {Result::market_qty_limits_invalid,  2,    10,  10,  100, 50,        1001, 5001},  // max < min
-      {Result::market_fee_invalid,         2,    10,  10,  100, 1'000'000, 1001, 5001},  // maker 1001 bps
-      {Result::market_band_invalid,        2,    10,  10,  100, 1'000'000, 10,   5001},  // band 5001 bps
+      {Result::market_assets_invalid,      1,    0,   0,   100, 50,        1001, 9001},  // quote == base
+      {Result::market_tick_invalid,        2,    0,   0,   100, 50,        1001, 9001},  // tick 0
+      {Result::market_lot_invalid,         2,    10,  0,   100, 50,        1001, 9001},  // lot 0
+      {Result::market_qty_limits_invalid,  2,    10,  10,  100, 50,        1001, 9001},  // max < min
+      {Result::market_fee_invalid,         2,    10,  10,  100, 1'000'000, 1001, 9001},  // maker 1001 bps
+      {Result::market_band_invalid,        2,    10,  10,  100, 1'000'000, 10,   9001},  // band 9001 bps
       {Result::ok,                         2,    10,  10,  100, 1'000'000, 10,   1000},
   };
   // clang-format on
@@ -218,8 +218,8 @@ TEST(MarketConfigRules, EveryWayToBreakEachRule) {
   check(Result::market_fee_invalid, [](MarketConfig& c) { c.maker_fee_bps = 1'001; }, "maker 1001 bps");
   check(Result::market_fee_invalid, [](MarketConfig& c) { c.taker_fee_bps = 1'001; }, "taker 1001 bps");
   check(Result::ok, [](MarketConfig& c) { c.maker_fee_bps = 1'000, c.taker_fee_bps = 1'000; }, "fees 1000 bps");
-  check(Result::market_band_invalid, [](MarketConfig& c) { c.band_bps = 5'001; }, "band 5001 bps");
-  check(Result::ok, [](MarketConfig& c) { c.band_bps = 5'000; }, "band 5000 bps");
+  check(Result::market_band_invalid, [](MarketConfig& c) { c.band_bps = 9'001; }, "band 9001 bps");
+  check(Result::ok, [](MarketConfig& c) { c.band_bps = 9'000; }, "band 9000 bps");
   check(Result::ok, [](MarketConfig& c) { c.band_bps = 0; }, "no band");
 }
 
@@ -244,7 +244,7 @@ TEST(MarketConfigRules, RandomConfigsGetTheFirstBrokenRule) {
     c.max_qty = c.min_qty + lot * prng.range(-1, 3) + (prng.chance(10) ? 1 : 0);
     c.maker_fee_bps = static_cast<uint32_t>(prng.range(0, 1'100));
     c.taker_fee_bps = static_cast<uint32_t>(prng.range(0, 1'100));
-    c.band_bps = static_cast<uint32_t>(prng.range(0, 5'500));
+    c.band_bps = static_cast<uint32_t>(prng.range(0, 9'900));
     const Result expected = first_or_ok(broken_config_rules(c));
     ASSERT_EQ(validate_market_config(c), expected) << "case " << i << ": got "
                                                    << result_name(validate_market_config(c));
@@ -375,7 +375,7 @@ TEST(LimitOrderRules, RandomOrdersGetTheFirstBrokenRule) {
     c.max_qty = prng.chance(20) ? 9'000'000'000'000'000'000 / c.lot_step * c.lot_step
                                 : c.min_qty + c.lot_step * prng.range(0, 1'000);
     c.min_notional = prng.chance(5) ? INT64_MAX : prng.range(0, 100'000);
-    c.band_bps = static_cast<uint32_t>(prng.chance(20) ? 0 : prng.range(1, 5'000));
+    c.band_bps = static_cast<uint32_t>(prng.chance(20) ? 0 : prng.range(1, 9'000));
     Order o;
     o.reference_minor = prng.chance(20) ? 0 : prng.range(1, 1'000'000);
     const int64_t around = o.reference_minor != 0 ? o.reference_minor : prng.range(1, 1'000'000);
@@ -422,7 +422,7 @@ MarketConfig random_valid_market(Prng& prng, uint32_t max_fee_bps) {
   c.min_qty = lot * prng.range(1, 3);
   c.max_qty = c.min_qty + lot * prng.range(0, 1'000'000'000);
   c.min_notional = prng.range(0, 10);
-  c.band_bps = static_cast<uint32_t>(prng.range(0, 5'000));
+  c.band_bps = static_cast<uint32_t>(prng.range(0, 9'000));
   c.maker_fee_bps = static_cast<uint32_t>(prng.range(0, max_fee_bps));
   c.taker_fee_bps = static_cast<uint32_t>(prng.range(0, max_fee_bps));
   return c;
