@@ -1,0 +1,674 @@
+// The history reader: the server's queries over the projection (history.h, docs/history.md).
+//
+// Every read is bounded by its limit: rows are walked in key order along an index and the walk stops once the
+// page is full. Time bounds become id bounds first: ids (orders, trades, entries, and aggregate trades within a
+// market) are assigned in block order and block times increase, so a row's time never decreases with its id
+// and the first id at or after a time is found by binary search over the ids (about 40 key lookups at most).
+// Klines of intervals that are not stored are folded from the stored 1s / 1m / 1h / 1d rows.
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <utility>
+
+#include "base/assert.h"
+#include "history/history.h"
+#include "history/internal/schema.h"
+
+namespace qz::history {
+
+namespace hi = history_internal;
+
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 86'400'000;
+// Times are clamped to this many ms either side of the epoch (about 285,000 years) before any calendar math.
+constexpr int64_t kTimeBoundMs = 9'000'000'000'000'000;
+
+uint32_t capped(uint32_t limit) { return limit == 0 ? kDefaultLimit : std::min(limit, kMaxLimit); }
+
+int64_t clamp_time(int64_t ms) { return std::clamp(ms, -kTimeBoundMs, kTimeBoundMs); }
+
+int64_t id_bound(uint64_t id) { return id > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(id); }
+
+// How to find ids by time in one table: the probe returns (id, time) of the first row with id >= ?1 (and
+// market = ?2 when per market); the last query returns the highest id.
+struct TimeIndex {
+  const char* probe;
+  const char* last;
+  bool per_market;
+};
+
+constexpr TimeIndex kOrderTimes = {"SELECT id, created_ms FROM orders WHERE id >= ?1 ORDER BY id LIMIT 1",
+                                   "SELECT id FROM orders ORDER BY id DESC LIMIT 1", false};
+constexpr TimeIndex kTradeTimes = {"SELECT id, time_ms FROM trades WHERE id >= ?1 ORDER BY id LIMIT 1",
+                                   "SELECT id FROM trades ORDER BY id DESC LIMIT 1", false};
+constexpr TimeIndex kAggTimes = {
+    "SELECT id, time_ms FROM agg_trades WHERE market = ?2 AND id >= ?1 ORDER BY id LIMIT 1",
+    "SELECT id FROM agg_trades WHERE market = ?2 ORDER BY id DESC LIMIT 1", true};
+constexpr TimeIndex kEntryTimes = {
+    "SELECT transfer_id, time_ms FROM entries WHERE transfer_id >= ?1 ORDER BY transfer_id LIMIT 1",
+    "SELECT transfer_id FROM entries ORDER BY transfer_id DESC LIMIT 1", false};
+
+// The rows a page asks for as an id range and a direction.
+struct Bounds {
+  int64_t lo = 0;
+  int64_t hi = INT64_MAX;
+  bool ascending = false;
+  uint32_t limit = kDefaultLimit;
+  bool empty = false;
+};
+
+// The stored interval klines of `interval` are folded from, under a UTC offset (ms, a whole number of minutes).
+CandleInterval base_of(CandleInterval interval, int64_t offset_ms) {
+  if (interval == CandleInterval::s1) return CandleInterval::s1;
+  const bool day_or_more = interval == CandleInterval::d1 || interval == CandleInterval::d3 ||
+                           interval == CandleInterval::w1 || interval == CandleInterval::mo1;
+  if (day_or_more && offset_ms % kDayMs == 0) return CandleInterval::d1;
+  if (interval >= CandleInterval::h1 && offset_ms % kHourMs == 0) return CandleInterval::h1;
+  return CandleInterval::m1;
+}
+
+// Adds a later kline (or stored row) to one that ends before it.
+void add_later(Kline* into, const Kline& next) {
+  into->high_minor = std::max(into->high_minor, next.high_minor);
+  into->low_minor = std::min(into->low_minor, next.low_minor);
+  into->close_minor = next.close_minor;
+  into->volume_minor += next.volume_minor;
+  into->quote_volume_minor += next.quote_volume_minor;
+  into->trade_count += next.trade_count;
+  into->taker_buy_volume_minor += next.taker_buy_volume_minor;
+  into->taker_buy_quote_volume_minor += next.taker_buy_quote_volume_minor;
+  into->last_trade_id = next.last_trade_id;
+}
+
+// Adds an earlier one.
+void add_earlier(Kline* into, const Kline& before) {
+  into->high_minor = std::max(into->high_minor, before.high_minor);
+  into->low_minor = std::min(into->low_minor, before.low_minor);
+  into->open_minor = before.open_minor;
+  into->volume_minor += before.volume_minor;
+  into->quote_volume_minor += before.quote_volume_minor;
+  into->trade_count += before.trade_count;
+  into->taker_buy_volume_minor += before.taker_buy_volume_minor;
+  into->taker_buy_quote_volume_minor += before.taker_buy_quote_volume_minor;
+  into->first_trade_id = before.first_trade_id;
+}
+
+void read_trade(const sqlite::Statement& s, TradeRow* row) {
+  row->id = s.column_u64(0);
+  row->market = static_cast<uint32_t>(s.column_i64(1));
+  row->price_minor = s.column_i64(2);
+  row->qty_minor = s.column_i64(3);
+  row->quote_qty_minor = s.column_i64(4);
+  row->buyer_is_maker = s.column_i64(5) != 0;
+  row->maker_order = s.column_u64(6);
+  row->taker_order = s.column_u64(7);
+  row->maker_owner = s.column_u64(8);
+  row->taker_owner = s.column_u64(9);
+  row->maker_fee_minor = s.column_i64(10);
+  row->taker_fee_minor = s.column_i64(11);
+  row->agg_id = s.column_u64(12);
+  row->height = s.column_u64(13);
+  row->time_ms = s.column_i64(14);
+}
+
+void read_fill(const sqlite::Statement& s, FillRow* row) {
+  row->owner = s.column_u64(0);
+  row->market = static_cast<uint32_t>(s.column_i64(1));
+  row->trade_id = s.column_u64(2);
+  row->order_id = s.column_u64(3);
+  row->is_buyer = s.column_i64(4) != 0;
+  row->is_maker = s.column_i64(5) != 0;
+  row->price_minor = s.column_i64(6);
+  row->qty_minor = s.column_i64(7);
+  row->quote_qty_minor = s.column_i64(8);
+  row->fee_minor = s.column_i64(9);
+  row->fee_asset = static_cast<uint32_t>(s.column_i64(10));
+  row->time_ms = s.column_i64(11);
+}
+
+void read_agg(const sqlite::Statement& s, AggTradeRow* row) {
+  row->id = s.column_u64(0);
+  row->market = static_cast<uint32_t>(s.column_i64(1));
+  row->price_minor = s.column_i64(2);
+  row->qty_minor = s.column_i64(3);
+  row->first_trade_id = s.column_u64(4);
+  row->last_trade_id = s.column_u64(5);
+  row->buyer_is_maker = s.column_i64(6) != 0;
+  row->time_ms = s.column_i64(7);
+}
+
+void read_entry(const sqlite::Statement& s, EntryRow* row) {
+  row->transfer_id = s.column_u64(0);
+  row->kind = s.column_text(1);
+  row->asset = static_cast<uint32_t>(s.column_i64(2));
+  row->debit_account = s.column_u64(3);
+  row->credit_account = s.column_u64(4);
+  row->amount_minor = s.column_i64(5);
+  row->debit_balance_after = s.column_i64(6);
+  row->credit_balance_after = s.column_i64(7);
+  row->hold_id = s.column_u64(8);
+  row->trade_id = s.column_u64(9);
+  row->reference = s.column_u64(10);
+  row->height = s.column_u64(11);
+  row->time_ms = s.column_i64(12);
+}
+
+}  // namespace
+
+struct HistoryReader::State {
+  std::unique_ptr<sqlite::Database> db;
+  std::map<std::string, sqlite::Statement> cache;  // prepared statements by SQL text
+
+  // A prepared statement for `sql`, reset and ready to bind.
+  Status statement(const std::string& sql, sqlite::Statement** out) {
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      sqlite::Statement prepared;
+      QZ_TRY(db->prepare(sql, &prepared));
+      it = cache.emplace(sql, std::move(prepared)).first;
+    }
+    it->second.reset();
+    *out = &it->second;
+    return Status::ok();
+  }
+
+  // The id of the first row whose time is >= t (ids in `index`'s table, of `market` when per market); one more
+  // than the last id when there is none.
+  Status first_id_at(const TimeIndex& index, uint32_t market, int64_t t, int64_t* out) {
+    sqlite::Statement* last = nullptr;
+    QZ_TRY(statement(index.last, &last));
+    if (index.per_market) last->bind(2, market);
+    bool row = false;
+    QZ_TRY(last->step(&row));
+    const int64_t max_id = row ? last->column_i64(0) : 0;
+    last->reset();
+    // f(x) = time of the first row with id >= x, rising with x; find the smallest x in [0, max_id + 1] with
+    // f(x) >= t (f(max_id + 1) counts as infinite) and answer that row's id.
+    sqlite::Statement* probe = nullptr;
+    QZ_TRY(statement(index.probe, &probe));
+    int64_t lo = 0;
+    int64_t hi = max_id + 1;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      probe->bind(1, mid);
+      if (index.per_market) probe->bind(2, market);
+      QZ_TRY(probe->step(&row));
+      const bool at_or_after = !row || probe->column_i64(1) >= t;
+      probe->reset();
+      if (at_or_after) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    if (lo > max_id) {
+      *out = max_id + 1;
+      return Status::ok();
+    }
+    probe->bind(1, lo);
+    if (index.per_market) probe->bind(2, market);
+    QZ_TRY(probe->step(&row));
+    *out = row ? probe->column_i64(0) : max_id + 1;
+    probe->reset();
+    return Status::ok();
+  }
+
+  Status bounds(const Page& page, const TimeIndex& index, uint32_t market, Bounds* out) {
+    out->limit = capped(page.limit);
+    out->ascending = page.from_id.has_value() || page.start_ms.has_value();
+    if (page.from_id) out->lo = std::max<int64_t>(out->lo, id_bound(*page.from_id));
+    if (page.start_ms) {
+      int64_t first = 0;
+      QZ_TRY(first_id_at(index, market, clamp_time(*page.start_ms), &first));
+      out->lo = std::max(out->lo, first);
+    }
+    if (page.end_ms) {
+      int64_t after = 0;
+      QZ_TRY(first_id_at(index, market, clamp_time(*page.end_ms) + 1, &after));
+      out->hi = after - 1;
+    }
+    out->empty = out->lo > out->hi;
+    return Status::ok();
+  }
+
+  // Runs `sql` (parameters: the fixed ones bound by `bind`, then ?lo ?hi ?limit as numbered in the text) and
+  // reads each row with `read`; the rows come back oldest first.
+  template <typename Row, typename Bind, typename Read>
+  Status page_query(const std::string& sql, const Bounds& b, int first_bound_param, Bind bind, Read read,
+                    std::vector<Row>* out) {
+    out->clear();
+    if (b.empty) return Status::ok();
+    sqlite::Statement* s = nullptr;
+    QZ_TRY(statement(sql, &s));
+    bind(s);
+    s->bind(first_bound_param, b.lo).bind(first_bound_param + 1, b.hi).bind(first_bound_param + 2, b.limit);
+    bool row = false;
+    while (true) {
+      QZ_TRY(s->step(&row));
+      if (!row) break;
+      Row r;
+      QZ_TRY(read(*s, &r));
+      out->push_back(std::move(r));
+    }
+    s->reset();
+    if (!b.ascending) std::reverse(out->begin(), out->end());
+    return Status::ok();
+  }
+
+  // Stored rows of one market and interval with open time in [lo, hi], in the given direction.
+  Status candle_rows(uint32_t market, CandleInterval interval, int64_t lo, int64_t hi, bool ascending,
+                     sqlite::Statement** out) {
+    QZ_TRY(statement(std::string("SELECT ") + hi::kCandleColumns +
+                         " FROM candles WHERE market = ?1 AND interval = ?2 AND open_time_ms BETWEEN ?3 AND ?4 "
+                         "ORDER BY open_time_ms " +
+                         (ascending ? "ASC" : "DESC"),
+                     out));
+    (*out)->bind(1, market).bind(2, candle_interval_name(interval)).bind(3, lo).bind(4, hi);
+    return Status::ok();
+  }
+};
+
+HistoryReader::HistoryReader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+HistoryReader::~HistoryReader() = default;
+
+Status HistoryReader::open(const std::string& path, std::unique_ptr<HistoryReader>* out) {
+  auto state = std::make_unique<State>();
+  QZ_TRY(sqlite::Database::open(path, sqlite::OpenOptions{.read_only = true}, &state->db));
+  int64_t version = 0;
+  QZ_TRY(state->db->user_version(&version));
+  const auto known = static_cast<int64_t>(hi::schema_steps().size());
+  if (version != known) {
+    return Status::error(path + ": history schema version " + std::to_string(version) + ", this program reads " +
+                         std::to_string(known) + (version == 0 ? " (not a history database, or never written)" : ""));
+  }
+  out->reset(new HistoryReader(std::move(state)));
+  return Status::ok();
+}
+
+Status HistoryReader::last_height(std::optional<uint64_t>* out) {
+  int64_t height = -1;
+  QZ_TRY(
+      state_->db->query_i64(std::string("SELECT value FROM meta WHERE key = '") + hi::kMetaLastHeight + "'", &height));
+  *out = height < 0 ? std::nullopt : std::optional<uint64_t>(static_cast<uint64_t>(height));
+  return Status::ok();
+}
+
+Status HistoryReader::markets(std::vector<MarketRow>* out) {
+  out->clear();
+  sqlite::Statement* s = nullptr;
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kMarketColumns + " FROM markets ORDER BY id", &s));
+  bool row = false;
+  while (true) {
+    QZ_TRY(s->step(&row));
+    if (!row) break;
+    out->emplace_back();
+    hi::read_market(*s, &out->back());
+  }
+  return Status::ok();
+}
+
+Status HistoryReader::market(uint32_t id, MarketRow* out, bool* found) {
+  sqlite::Statement* s = nullptr;
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kMarketColumns + " FROM markets WHERE id = ?1", &s));
+  s->bind(1, id);
+  QZ_TRY(s->step(found));
+  if (*found) hi::read_market(*s, out);
+  s->reset();
+  return Status::ok();
+}
+
+Status HistoryReader::order(uint32_t market, uint64_t order_id, OrderRow* out, bool* found) {
+  sqlite::Statement* s = nullptr;
+  QZ_TRY(
+      state_->statement(std::string("SELECT ") + hi::kOrderColumns + " FROM orders WHERE id = ?1 AND market = ?2", &s));
+  s->bind(1, order_id).bind(2, market);
+  QZ_TRY(s->step(found));
+  Status status = *found ? hi::read_order(*s, out) : Status::ok();
+  s->reset();
+  return status;
+}
+
+Status HistoryReader::order_by_client_id(uint64_t owner, uint32_t market, uint64_t client_order_id, OrderRow* out,
+                                         bool* found) {
+  *found = false;
+  if (client_order_id == 0) return Status::ok();
+  sqlite::Statement* s = nullptr;
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderColumns +
+                               " FROM orders WHERE owner = ?1 AND client_order_id = ?2 AND market = ?3 "
+                               "AND client_order_id <> 0 ORDER BY id DESC LIMIT 1",
+                           &s));
+  s->bind(1, owner).bind(2, client_order_id).bind(3, market);
+  QZ_TRY(s->step(found));
+  Status status = *found ? hi::read_order(*s, out) : Status::ok();
+  s->reset();
+  return status;
+}
+
+Status HistoryReader::open_orders(uint64_t owner, std::optional<uint32_t> market, std::vector<OrderRow>* out) {
+  out->clear();
+  sqlite::Statement* s = nullptr;
+  const std::string where = market ? " AND market = ?2" : "";
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderColumns + " FROM orders WHERE owner = ?1" + where +
+                               " AND status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY id",
+                           &s));
+  s->bind(1, owner);
+  if (market) s->bind(2, *market);
+  bool row = false;
+  while (true) {
+    QZ_TRY(s->step(&row));
+    if (!row) break;
+    out->emplace_back();
+    QZ_TRY(hi::read_order(*s, &out->back()));
+  }
+  s->reset();
+  return Status::ok();
+}
+
+Status HistoryReader::all_orders(uint64_t owner, uint32_t market, const Page& page, std::vector<OrderRow>* out) {
+  Bounds b;
+  QZ_TRY(state_->bounds(page, kOrderTimes, market, &b));
+  const std::string sql = std::string("SELECT ") + hi::kOrderColumns +
+                          " FROM orders INDEXED BY orders_of_owner WHERE owner = ?1 AND market = ?2 AND id BETWEEN "
+                          "?3 AND ?4 ORDER BY id " +
+                          (b.ascending ? "ASC" : "DESC") + " LIMIT ?5";
+  return state_->page_query<OrderRow>(
+      sql, b, 3, [&](sqlite::Statement* s) { s->bind(1, owner).bind(2, market); },
+      [](const sqlite::Statement& s, OrderRow* r) { return hi::read_order(s, r); }, out);
+}
+
+Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& page, std::optional<uint64_t> order_id,
+                                std::vector<FillRow>* out) {
+  Bounds b;
+  QZ_TRY(state_->bounds(page, kTradeTimes, market, &b));
+  const char* direction = b.ascending ? "ASC" : "DESC";
+  std::string sql = std::string("SELECT ") + hi::kFillColumns + " FROM fills ";
+  if (order_id) {
+    sql += "INDEXED BY fills_of_order WHERE order_id = ?6 AND owner = ?1 AND market = ?2 AND ";
+  } else {
+    sql += "WHERE owner = ?1 AND market = ?2 AND ";
+  }
+  sql += std::string("trade_id BETWEEN ?3 AND ?4 ORDER BY trade_id ") + direction + ", is_maker " + direction +
+         " LIMIT ?5";
+  return state_->page_query<FillRow>(
+      sql, b, 3,
+      [&](sqlite::Statement* s) {
+        s->bind(1, owner).bind(2, market);
+        if (order_id) s->bind(6, *order_id);
+      },
+      [](const sqlite::Statement& s, FillRow* r) {
+        read_fill(s, r);
+        return Status::ok();
+      },
+      out);
+}
+
+Status HistoryReader::trades(uint32_t market, const Page& page, std::vector<TradeRow>* out) {
+  Bounds b;
+  QZ_TRY(state_->bounds(page, kTradeTimes, market, &b));
+  const std::string sql = std::string("SELECT ") + hi::kTradeColumns +
+                          " FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id BETWEEN ?2 AND ?3 "
+                          "ORDER BY id " +
+                          (b.ascending ? "ASC" : "DESC") + " LIMIT ?4";
+  return state_->page_query<TradeRow>(
+      sql, b, 2, [&](sqlite::Statement* s) { s->bind(1, market); },
+      [](const sqlite::Statement& s, TradeRow* r) {
+        read_trade(s, r);
+        return Status::ok();
+      },
+      out);
+}
+
+Status HistoryReader::agg_trades(uint32_t market, const Page& page, std::vector<AggTradeRow>* out) {
+  Bounds b;
+  QZ_TRY(state_->bounds(page, kAggTimes, market, &b));
+  const std::string sql = std::string("SELECT ") + hi::kAggColumns +
+                          " FROM agg_trades WHERE market = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id " +
+                          (b.ascending ? "ASC" : "DESC") + " LIMIT ?4";
+  return state_->page_query<AggTradeRow>(
+      sql, b, 2, [&](sqlite::Statement* s) { s->bind(1, market); },
+      [](const sqlite::Statement& s, AggTradeRow* r) {
+        read_agg(s, r);
+        return Status::ok();
+      },
+      out);
+}
+
+Status HistoryReader::entries(uint64_t account, const Page& page, std::vector<EntryRow>* out) {
+  Bounds b;
+  QZ_TRY(state_->bounds(page, kEntryTimes, 0, &b));
+  // Two ordered walks (one per side) merged by SQLite, so the limit stops both early.
+  const char* direction = b.ascending ? "ASC" : "DESC";
+  const std::string sql = std::string("SELECT ") + hi::kEntryColumns +
+                          " FROM entries WHERE debit_account = ?1 AND transfer_id BETWEEN ?2 AND ?3 UNION ALL "
+                          "SELECT " +
+                          hi::kEntryColumns +
+                          " FROM entries WHERE credit_account = ?1 AND transfer_id BETWEEN ?2 AND ?3 "
+                          "ORDER BY transfer_id " +
+                          direction + " LIMIT ?4";
+  return state_->page_query<EntryRow>(
+      sql, b, 2, [&](sqlite::Statement* s) { s->bind(1, account); },
+      [](const sqlite::Statement& s, EntryRow* r) {
+        read_entry(s, r);
+        return Status::ok();
+      },
+      out);
+}
+
+Status HistoryReader::klines(uint32_t market, CandleInterval interval, const KlineQuery& query,
+                             std::vector<Kline>* out) {
+  out->clear();
+  if (query.utc_offset_minutes < -720 || query.utc_offset_minutes > 840) {
+    return Status::error("history: klines: UTC offset " + std::to_string(query.utc_offset_minutes) +
+                         " minutes is outside [-12:00, +14:00]");
+  }
+  const int64_t offset = int64_t{query.utc_offset_minutes} * kMinuteMs;
+  const uint32_t limit = capped(query.limit);
+  const CandleInterval base = base_of(interval, offset);
+  const auto bucket_open = [&](int64_t t) { return candle_open_time_ms(interval, t + offset) - offset; };
+  const auto bucket_next = [&](int64_t open) { return candle_next_open_time_ms(interval, open + offset) - offset; };
+  const bool ascending = query.start_ms.has_value();
+
+  // Stored rows that can belong to a kline opening in [start, end].
+  int64_t lo = std::numeric_limits<int64_t>::min();
+  int64_t hi = std::numeric_limits<int64_t>::max();
+  if (query.start_ms) {
+    const int64_t start = clamp_time(*query.start_ms);
+    lo = bucket_open(start);
+    if (lo < start) lo = bucket_next(lo);
+  }
+  if (query.end_ms) hi = bucket_next(bucket_open(clamp_time(*query.end_ms))) - 1;
+  if (lo > hi) return Status::ok();
+
+  sqlite::Statement* s = nullptr;
+  QZ_TRY(state_->candle_rows(market, base, lo, hi, ascending, &s));
+  bool have = false;
+  Kline current;
+  bool row = false;
+  while (true) {
+    QZ_TRY(s->step(&row));
+    if (!row) break;
+    Kline stored;
+    hi::read_candle(*s, &stored);
+    const int64_t open = bucket_open(stored.open_time_ms);
+    if (have && open == current.open_time_ms) {
+      if (ascending) {
+        add_later(&current, stored);
+      } else {
+        add_earlier(&current, stored);
+      }
+      continue;
+    }
+    if (have) {
+      out->push_back(current);
+      if (out->size() == limit) break;
+    }
+    current = stored;
+    current.open_time_ms = open;
+    current.close_time_ms = bucket_next(open) - 1;
+    have = true;
+  }
+  s->reset();
+  if (have && out->size() < limit) out->push_back(current);
+  if (!ascending) std::reverse(out->begin(), out->end());
+  return Status::ok();
+}
+
+Status HistoryReader::ticker_24h(uint32_t market, int64_t now_ms, Ticker24h* out) {
+  State& st = *state_;
+  const int64_t now = clamp_time(now_ms);
+  const int64_t window_start = now - kDayMs;
+  *out = Ticker24h{.market = market, .open_time_ms = window_start, .close_time_ms = now};
+
+  bool have = false;
+  Kline total;
+  const auto add = [&](const Kline& k) {
+    if (!have) {
+      total = k;
+      have = true;
+    } else {
+      add_later(&total, k);
+    }
+  };
+  sqlite::Statement* s = nullptr;
+  bool row = false;
+  // Trades of the market with time in [from, to).
+  const auto add_trades = [&](int64_t from, int64_t to) -> Status {
+    int64_t first = 0;
+    int64_t after = 0;
+    QZ_TRY(st.first_id_at(kTradeTimes, market, from, &first));
+    QZ_TRY(st.first_id_at(kTradeTimes, market, to, &after));
+    if (after <= first) return Status::ok();
+    QZ_TRY(st.statement(std::string("SELECT ") + hi::kTradeColumns +
+                            " FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id >= ?2 AND id < ?3 "
+                            "ORDER BY id",
+                        &s));
+    s->bind(1, market).bind(2, first).bind(3, after);
+    while (true) {
+      QZ_TRY(s->step(&row));
+      if (!row) break;
+      TradeRow t;
+      read_trade(*s, &t);
+      const bool taker_buys = !t.buyer_is_maker;
+      add(Kline{.open_time_ms = t.time_ms,
+                .close_time_ms = t.time_ms,
+                .open_minor = t.price_minor,
+                .high_minor = t.price_minor,
+                .low_minor = t.price_minor,
+                .close_minor = t.price_minor,
+                .volume_minor = t.qty_minor,
+                .quote_volume_minor = t.quote_qty_minor,
+                .trade_count = 1,
+                .taker_buy_volume_minor = taker_buys ? t.qty_minor : 0,
+                .taker_buy_quote_volume_minor = taker_buys ? t.quote_qty_minor : 0,
+                .first_trade_id = t.id,
+                .last_trade_id = t.id});
+    }
+    s->reset();
+    return Status::ok();
+  };
+  // [from, to) in time order from the coarsest stored rows that fit whole, the ragged ends from finer ones and,
+  // below a second, from the trades: at most two partial seconds of trades, then tens of stored rows.
+  constexpr CandleInterval kLevels[] = {CandleInterval::s1, CandleInterval::m1, CandleInterval::h1};
+  constexpr int64_t kLengths[] = {1'000, kMinuteMs, kHourMs};
+  std::function<Status(int64_t, int64_t, int)> cover = [&](int64_t from, int64_t to, int level) -> Status {
+    if (from >= to) return Status::ok();
+    if (level < 0) return add_trades(from, to);
+    const int64_t length = kLengths[level];
+    const int64_t first = from % length == 0 ? from : from - from % length + length;  // times are positive
+    const int64_t last = to - to % length;
+    if (first >= last) return cover(from, to, level - 1);
+    QZ_TRY(cover(from, first, level - 1));
+    QZ_TRY(st.candle_rows(market, kLevels[level], first, last - 1, true, &s));
+    while (true) {
+      QZ_TRY(s->step(&row));
+      if (!row) break;
+      Kline k;
+      hi::read_candle(*s, &k);
+      add(k);
+    }
+    s->reset();
+    return cover(last, to, level - 1);
+  };
+  if (window_start > 0) QZ_TRY(cover(window_start, now + 1, 2));
+
+  int64_t first_id = 0;
+  QZ_TRY(st.first_id_at(kTradeTimes, market, window_start, &first_id));
+  QZ_TRY(
+      st.statement("SELECT price FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id < ?2 "
+                   "ORDER BY id DESC LIMIT 1",
+                   &s));
+  s->bind(1, market).bind(2, first_id);
+  QZ_TRY(s->step(&row));
+  out->prev_close_minor = row ? s->column_i64(0) : 0;
+  s->reset();
+
+  if (!have) {
+    out->open_minor = out->high_minor = out->low_minor = out->last_minor = out->prev_close_minor;
+    return Status::ok();
+  }
+  out->open_minor = total.open_minor;
+  out->high_minor = total.high_minor;
+  out->low_minor = total.low_minor;
+  out->last_minor = total.close_minor;
+  out->volume_minor = total.volume_minor;
+  out->quote_volume_minor = total.quote_volume_minor;
+  out->first_trade_id = total.first_trade_id;
+  out->last_trade_id = total.last_trade_id;
+  out->trade_count = total.trade_count;
+  QZ_TRY(st.statement("SELECT qty FROM trades WHERE id = ?1", &s));
+  s->bind(1, total.last_trade_id);
+  QZ_TRY(s->step(&row));
+  out->last_qty_minor = row ? s->column_i64(0) : 0;
+  s->reset();
+  return Status::ok();
+}
+
+Status HistoryReader::content_hash(Hash256* out) {
+  Sha256 hasher;
+  hasher.update(std::string_view("qazna.history.v1"));
+  sqlite::Statement* s = nullptr;
+  for (const hi::TableKey& table : hi::hashed_tables()) {
+    hasher.update(std::string_view(table.table)).update(std::string_view("\0", 1));
+    QZ_TRY(state_->statement(std::string("SELECT * FROM ") + table.table + " ORDER BY " + table.order_by, &s));
+    const int columns = s->column_count();
+    uint64_t rows = 0;
+    bool row = false;
+    while (true) {
+      QZ_TRY(s->step(&row));
+      if (!row) break;
+      rows++;
+      for (int c = 0; c < columns; c++) {
+        const sqlite::ColumnType type = s->column_type(c);
+        const auto tag = static_cast<uint8_t>(type);
+        hasher.update(&tag, 1);
+        switch (type) {
+          case sqlite::ColumnType::integer: hasher.update_u64(s->column_u64(c)); break;
+          case sqlite::ColumnType::text: {
+            const std::string text = s->column_text(c);
+            hasher.update_u64(text.size()).update(text);
+            break;
+          }
+          case sqlite::ColumnType::blob: {
+            const std::vector<uint8_t> bytes = s->column_blob(c);
+            hasher.update_u64(bytes.size()).update(bytes);
+            break;
+          }
+          case sqlite::ColumnType::real:
+            return Status::error(state_->db->path() + ": table " + table.table + " holds a floating-point value");
+          case sqlite::ColumnType::null: break;
+        }
+      }
+    }
+    s->reset();
+    hasher.update_u64(rows);
+  }
+  *out = hasher.finish();
+  return Status::ok();
+}
+
+}  // namespace qz::history

@@ -1,0 +1,325 @@
+#include "history/internal/schema.h"
+
+namespace qz::history_internal {
+
+namespace {
+
+// Version 1. Every table has an explicit key (no implicit rowids in content), so a row's content never depends
+// on the order rows were written in.
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('last_height', -1), ('last_time_ns', 0), ('next_transfer_id', 1);
+CREATE TABLE assets(
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL,
+  scale INTEGER NOT NULL);
+CREATE TABLE accounts(
+  id INTEGER PRIMARY KEY,
+  owner INTEGER NOT NULL,
+  asset INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  balance INTEGER NOT NULL,
+  opened_height INTEGER NOT NULL,
+  opened_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX accounts_of_owner ON accounts(owner, asset, id);
+CREATE TABLE markets(
+  id INTEGER PRIMARY KEY,
+  symbol TEXT NOT NULL,
+  base INTEGER NOT NULL,
+  quote INTEGER NOT NULL,
+  base_code TEXT NOT NULL,
+  quote_code TEXT NOT NULL,
+  base_scale INTEGER NOT NULL,
+  quote_scale INTEGER NOT NULL,
+  tick_size INTEGER NOT NULL,
+  lot_step INTEGER NOT NULL,
+  min_qty INTEGER NOT NULL,
+  max_qty INTEGER NOT NULL,
+  min_notional INTEGER NOT NULL,
+  band_bps INTEGER NOT NULL,
+  maker_fee_bps INTEGER NOT NULL,
+  taker_fee_bps INTEGER NOT NULL,
+  fee_account_base INTEGER NOT NULL,
+  fee_account_quote INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX markets_by_symbol ON markets(symbol, id);
+CREATE TABLE orders(
+  id INTEGER PRIMARY KEY,
+  market INTEGER NOT NULL,
+  owner INTEGER NOT NULL,
+  account INTEGER NOT NULL,
+  client_order_id INTEGER NOT NULL,
+  side INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  time_in_force INTEGER NOT NULL,
+  self_trade_prevention INTEGER NOT NULL,
+  price INTEGER NOT NULL,
+  stop_price INTEGER NOT NULL,
+  iceberg_qty INTEGER NOT NULL,
+  quote_order_qty INTEGER NOT NULL,
+  good_till_ms INTEGER NOT NULL,
+  orig_qty INTEGER NOT NULL,
+  executed_qty INTEGER NOT NULL,
+  cumulative_quote INTEGER NOT NULL,
+  fee INTEGER NOT NULL,
+  status TEXT NOT NULL
+    CHECK(status IN ('NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', 'EXPIRED_IN_MATCH')),
+  end_reason INTEGER NOT NULL,
+  created_height INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  working_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX orders_of_owner ON orders(owner, market, id);
+CREATE INDEX orders_by_client_id ON orders(owner, client_order_id) WHERE client_order_id <> 0;
+CREATE INDEX open_orders ON orders(owner, market, id) WHERE status IN ('NEW', 'PARTIALLY_FILLED');
+CREATE TABLE trades(
+  id INTEGER PRIMARY KEY,
+  market INTEGER NOT NULL,
+  price INTEGER NOT NULL,
+  qty INTEGER NOT NULL,
+  quote_qty INTEGER NOT NULL,
+  buyer_is_maker INTEGER NOT NULL,
+  maker_order INTEGER NOT NULL,
+  taker_order INTEGER NOT NULL,
+  maker_owner INTEGER NOT NULL,
+  taker_owner INTEGER NOT NULL,
+  maker_fee INTEGER NOT NULL,
+  taker_fee INTEGER NOT NULL,
+  agg_id INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL);
+CREATE INDEX trades_of_market ON trades(market, id);
+CREATE TABLE fills(
+  owner INTEGER NOT NULL,
+  market INTEGER NOT NULL,
+  trade_id INTEGER NOT NULL,
+  order_id INTEGER NOT NULL,
+  is_buyer INTEGER NOT NULL,
+  is_maker INTEGER NOT NULL,
+  price INTEGER NOT NULL,
+  qty INTEGER NOT NULL,
+  quote_qty INTEGER NOT NULL,
+  fee INTEGER NOT NULL,
+  fee_asset INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  PRIMARY KEY(owner, market, trade_id, is_maker)) WITHOUT ROWID;
+CREATE INDEX fills_of_order ON fills(order_id, trade_id);
+CREATE TABLE agg_trades(
+  id INTEGER NOT NULL,
+  market INTEGER NOT NULL,
+  price INTEGER NOT NULL,
+  qty INTEGER NOT NULL,
+  first_trade_id INTEGER NOT NULL,
+  last_trade_id INTEGER NOT NULL,
+  buyer_is_maker INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  PRIMARY KEY(market, id)) WITHOUT ROWID;
+CREATE TABLE candles(
+  market INTEGER NOT NULL,
+  interval TEXT NOT NULL CHECK(interval IN ('1s', '1m', '1h', '1d')),
+  open_time_ms INTEGER NOT NULL,
+  open INTEGER NOT NULL,
+  high INTEGER NOT NULL,
+  low INTEGER NOT NULL,
+  close INTEGER NOT NULL,
+  volume INTEGER NOT NULL,
+  quote_volume INTEGER NOT NULL,
+  trade_count INTEGER NOT NULL,
+  taker_buy_volume INTEGER NOT NULL,
+  taker_buy_quote_volume INTEGER NOT NULL,
+  first_trade_id INTEGER NOT NULL,
+  last_trade_id INTEGER NOT NULL,
+  PRIMARY KEY(market, interval, open_time_ms)) WITHOUT ROWID;
+CREATE TABLE entries(
+  transfer_id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK(kind IN ('transfer', 'hold_post', 'trade', 'fee')),
+  asset INTEGER NOT NULL,
+  debit_account INTEGER NOT NULL,
+  credit_account INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  debit_balance_after INTEGER NOT NULL,
+  credit_balance_after INTEGER NOT NULL,
+  hold_id INTEGER NOT NULL,
+  trade_id INTEGER NOT NULL,
+  reference INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL);
+CREATE INDEX entries_of_debit ON entries(debit_account, transfer_id);
+CREATE INDEX entries_of_credit ON entries(credit_account, transfer_id);
+)sql";
+
+const sqlite::SchemaStep kSteps[] = {
+    sqlite::SchemaStep{.sql = kSchemaV1, .run = {}},
+};
+
+constexpr TableKey kHashed[] = {
+    {"meta", "key"},
+    {"assets", "id"},
+    {"accounts", "id"},
+    {"markets", "id"},
+    {"orders", "id"},
+    {"trades", "id"},
+    {"fills", "owner, market, trade_id, is_maker"},
+    {"agg_trades", "market, id"},
+    {"candles", "market, interval, open_time_ms"},
+    {"entries", "transfer_id"},
+};
+
+}  // namespace
+
+std::span<const sqlite::SchemaStep> schema_steps() { return kSteps; }
+
+std::span<const TableKey> hashed_tables() { return kHashed; }
+
+void bind_order(sqlite::Statement* s, const history::OrderRow& row) {
+  s->bind(1, row.id)
+      .bind(2, row.market)
+      .bind(3, row.owner)
+      .bind(4, row.account)
+      .bind(5, row.client_order_id)
+      .bind(6, uint32_t{row.side})
+      .bind(7, uint32_t{row.type})
+      .bind(8, uint32_t{row.time_in_force})
+      .bind(9, uint32_t{row.self_trade_prevention})
+      .bind(10, row.price_minor)
+      .bind(11, row.stop_price_minor)
+      .bind(12, row.iceberg_qty_minor)
+      .bind(13, row.quote_order_qty_minor)
+      .bind(14, row.good_till_ms)
+      .bind(15, row.orig_qty_minor)
+      .bind(16, row.executed_qty_minor)
+      .bind(17, row.cumulative_quote_minor)
+      .bind(18, row.fee_minor)
+      .bind(19, history::order_status_name(row.status))
+      .bind(20, uint32_t{row.end_reason})
+      .bind(21, row.created_height)
+      .bind(22, row.created_ms)
+      .bind(23, row.working_ms)
+      .bind(24, row.updated_ms);
+}
+
+Status read_order(const sqlite::Statement& s, history::OrderRow* row) {
+  row->id = s.column_u64(0);
+  row->market = static_cast<uint32_t>(s.column_i64(1));
+  row->owner = s.column_u64(2);
+  row->account = s.column_u64(3);
+  row->client_order_id = s.column_u64(4);
+  row->side = static_cast<uint8_t>(s.column_i64(5));
+  row->type = static_cast<uint8_t>(s.column_i64(6));
+  row->time_in_force = static_cast<uint8_t>(s.column_i64(7));
+  row->self_trade_prevention = static_cast<uint8_t>(s.column_i64(8));
+  row->price_minor = s.column_i64(9);
+  row->stop_price_minor = s.column_i64(10);
+  row->iceberg_qty_minor = s.column_i64(11);
+  row->quote_order_qty_minor = s.column_i64(12);
+  row->good_till_ms = s.column_i64(13);
+  row->orig_qty_minor = s.column_i64(14);
+  row->executed_qty_minor = s.column_i64(15);
+  row->cumulative_quote_minor = s.column_i64(16);
+  row->fee_minor = s.column_i64(17);
+  const std::string status = s.column_text(18);
+  if (!history::order_status_from_name(status, &row->status)) {
+    return Status::error("history: order " + std::to_string(row->id) + " has an unknown status \"" + status + "\"");
+  }
+  row->end_reason = static_cast<uint8_t>(s.column_i64(19));
+  row->created_height = s.column_u64(20);
+  row->created_ms = s.column_i64(21);
+  row->working_ms = s.column_i64(22);
+  row->updated_ms = s.column_i64(23);
+  return Status::ok();
+}
+
+void bind_market(sqlite::Statement* s, const history::MarketRow& row) {
+  s->bind(1, row.id)
+      .bind(2, row.symbol)
+      .bind(3, row.base)
+      .bind(4, row.quote)
+      .bind(5, row.base_code)
+      .bind(6, row.quote_code)
+      .bind(7, uint32_t{row.base_scale})
+      .bind(8, uint32_t{row.quote_scale})
+      .bind(9, row.tick_size)
+      .bind(10, row.lot_step)
+      .bind(11, row.min_qty)
+      .bind(12, row.max_qty)
+      .bind(13, row.min_notional)
+      .bind(14, row.band_bps)
+      .bind(15, row.maker_fee_bps)
+      .bind(16, row.taker_fee_bps)
+      .bind(17, row.fee_account_base)
+      .bind(18, row.fee_account_quote)
+      .bind(19, uint32_t{row.status})
+      .bind(20, row.created_ms)
+      .bind(21, row.updated_ms);
+}
+
+void read_market(const sqlite::Statement& s, history::MarketRow* row) {
+  row->id = static_cast<uint32_t>(s.column_i64(0));
+  row->symbol = s.column_text(1);
+  row->base = static_cast<uint32_t>(s.column_i64(2));
+  row->quote = static_cast<uint32_t>(s.column_i64(3));
+  row->base_code = s.column_text(4);
+  row->quote_code = s.column_text(5);
+  row->base_scale = static_cast<uint8_t>(s.column_i64(6));
+  row->quote_scale = static_cast<uint8_t>(s.column_i64(7));
+  row->tick_size = s.column_i64(8);
+  row->lot_step = s.column_i64(9);
+  row->min_qty = s.column_i64(10);
+  row->max_qty = s.column_i64(11);
+  row->min_notional = s.column_i64(12);
+  row->band_bps = static_cast<uint32_t>(s.column_i64(13));
+  row->maker_fee_bps = static_cast<uint32_t>(s.column_i64(14));
+  row->taker_fee_bps = static_cast<uint32_t>(s.column_i64(15));
+  row->fee_account_base = s.column_u64(16);
+  row->fee_account_quote = s.column_u64(17);
+  row->status = static_cast<uint8_t>(s.column_i64(18));
+  row->created_ms = s.column_i64(19);
+  row->updated_ms = s.column_i64(20);
+}
+
+void read_candle(const sqlite::Statement& s, history::Kline* out) {
+  out->open_time_ms = s.column_i64(0);
+  out->open_minor = s.column_i64(1);
+  out->high_minor = s.column_i64(2);
+  out->low_minor = s.column_i64(3);
+  out->close_minor = s.column_i64(4);
+  out->volume_minor = s.column_i64(5);
+  out->quote_volume_minor = s.column_i64(6);
+  out->trade_count = s.column_u64(7);
+  out->taker_buy_volume_minor = s.column_i64(8);
+  out->taker_buy_quote_volume_minor = s.column_i64(9);
+  out->first_trade_id = s.column_u64(10);
+  out->last_trade_id = s.column_u64(11);
+}
+
+}  // namespace qz::history_internal
+
+namespace qz::history {
+
+const char* order_status_name(OrderStatus status) {
+  switch (status) {
+    case OrderStatus::new_order: return "NEW";
+    case OrderStatus::partially_filled: return "PARTIALLY_FILLED";
+    case OrderStatus::filled: return "FILLED";
+    case OrderStatus::canceled: return "CANCELED";
+    case OrderStatus::expired: return "EXPIRED";
+    case OrderStatus::expired_in_match: return "EXPIRED_IN_MATCH";
+  }
+  return "UNKNOWN";
+}
+
+bool order_status_from_name(std::string_view name, OrderStatus* out) {
+  for (uint8_t value = 1; value <= 6; value++) {
+    const auto status = static_cast<OrderStatus>(value);
+    if (name == order_status_name(status)) {
+      *out = status;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace qz::history
