@@ -14,8 +14,12 @@ packages=(
   libcli11-dev libsimdjson-dev              # the qazna command line and its JSON input
   libzstd-dev                               # reading the compressed order-book replay streams
   libicu-dev                                # name transliteration (screening)
+  libboost-dev                              # the server: Boost.Beast and Asio
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+
+# Node.js and npm for the real-client tests (tests/client): Debian's, unless a node with npm is already there.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "setup: dpkg-query not found; this script installs Debian packages (Debian 12)." >&2

@@ -9,7 +9,9 @@
 #      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
 #      (one check per target);
-#   4. `qazna bench ledger --tiny`, `qazna bench orders --tiny` and `qazna bench screen --tiny` (one check each).
+#   4. `qazna bench ledger --tiny`, `qazna bench orders --tiny` and `qazna bench screen --tiny` (one check each);
+#   5. with the release preset, the real-client conformance run: tests/client/run.sh (npm ccxt and the binance SDK
+#      against `qazna demo`; one check).
 # Build directories are reused between runs (build/<preset>, build/fuzz). Keeps going after a failure, prints
 # what failed, and ends with the line "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
@@ -55,6 +57,20 @@ if ((built)); then
     # Failures the list above did not name (should not happen) still count.
     named=$(sed -n '/The following tests FAILED:/,$p' "$log" | grep -cE '^[[:space:]]*[0-9]+ - ')
     for ((i = named; i < failed_tests; i++)); do fail "ctest: unnamed failure"; done
+  fi
+fi
+
+# The trading API against the real clients: npm ccxt and the binance SDK against `qazna demo` (tests/client).
+if ((built)) && [[ $preset == release ]]; then
+  step "client: ccxt and the binance SDK against qazna demo (tests/client/run.sh)"
+  if command -v npm >/dev/null 2>&1; then
+    if QZ_BIN="$dir/apps/qazna/qazna" bash "$QZ_ROOT/tests/client/run.sh"; then
+      pass 1
+    else
+      fail "client conformance (tests/client/run.sh)"
+    fi
+  else
+    fail "client conformance: npm not found (scripts/setup.sh installs it)"
   fi
 fi
 

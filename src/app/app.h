@@ -58,6 +58,29 @@ struct DemoArgs {
 };
 int run_demo(const DemoArgs& args);
 
+struct ServeArgs {
+  std::string data_dir;
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+  unsigned threads = 1;     // I/O threads
+  unsigned seconds = 0;     // stop after this long (tests); 0 = until SIGINT or SIGTERM
+  bool log_requests = false;
+};
+// The venue as a server on DIR (docs/server.md). Exit: 0 stopped by a signal (or --seconds), 3 the data
+// directory or the port failed.
+int run_serve(const ServeArgs& args);
+
+struct VenueDemoArgs {
+  std::string data_dir = "data/demo-venue";
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+  unsigned threads = 1;
+  unsigned seconds = 0;
+};
+// A fresh demo venue (assets, markets, traders with keys, a market maker) served until SIGINT or SIGTERM.
+// Exit: 0 stopped, 1 the directory is not a previous demo's, 3 set-up failed.
+int run_venue_demo(const VenueDemoArgs& args);
+
 struct ScreenArgs {
   std::string name;
   std::string dob;        // YYYY-MM-DD, YYYY-MM or YYYY; "" = unknown

@@ -129,6 +129,25 @@ int run_cli(int argc, char** argv) {
       "Initialise a fresh data directory, run a demo venue through the journal, verify it, show the result");
   demo->add_option("--data", demo_args.data_dir, "Data directory (wiped first only if a previous run-demo made it)");
 
+  ServeArgs serve_args;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve the venue: the Binance-compatible trading API over HTTP and WebSocket (docs/server.md)");
+  serve->add_option("--data", serve_args.data_dir, "Data directory")->required();
+  serve->add_option("--address", serve_args.address, "Address to listen on (default 127.0.0.1)");
+  serve->add_option("--port", serve_args.port, "Port to listen on (default 8080; 0 = any free port)");
+  serve->add_option("--threads", serve_args.threads, "I/O threads (default 1)")->check(CLI::Range(1, 64));
+  serve->add_option("--seconds", serve_args.seconds, "Stop after this many seconds (default: until a signal)");
+  serve->add_flag("--log-requests", serve_args.log_requests, "One JSON line per request on stderr");
+
+  VenueDemoArgs venue_demo_args;
+  CLI::App* venue_demo = app.add_subcommand(
+      "demo", "A fresh demo venue served over HTTP: markets, traders with API keys, a market maker (docs/server.md)");
+  venue_demo->add_option("--data", venue_demo_args.data_dir,
+                         "Data directory (default data/demo-venue; wiped first only if a previous demo made it)");
+  venue_demo->add_option("--address", venue_demo_args.address, "Address to listen on (default 127.0.0.1)");
+  venue_demo->add_option("--port", venue_demo_args.port, "Port to listen on (default 8080; 0 = any free port)");
+  venue_demo->add_option("--seconds", venue_demo_args.seconds, "Stop after this many seconds (default: until a signal)");
+
   BenchArgs bench_args;
   bench::LedgerBenchOptions& bo = bench_args.options;
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks");
@@ -239,6 +258,8 @@ int run_cli(int argc, char** argv) {
   if (*verify) return run_verify(verify_args);
   if (*inspect) return run_inspect(inspect_args);
   if (*demo) return run_demo(demo_args);
+  if (*serve) return run_serve(serve_args);
+  if (*venue_demo) return run_venue_demo(venue_demo_args);
   if (*screen) return run_screen(screen_args);
   if (const int code = run_monitor_cli(monitor_cli); code >= 0) return code;
   if (const int code = run_kyc_cli(*kyc_cli); code >= 0) return code;

@@ -1,12 +1,10 @@
 // `qazna monitor --data DIR [--config FILE] [--json]`: the journal replayed through the monitoring rules, and the
 // command-line registration of `monitor` and `case` (case_cmd.cpp runs the latter).
 //
-// The replay reads DIR/journal.db read-only with its own SQLite connection, so it works beside a running node
-// (WAL readers do not block the writer) and on a stopped directory alike. It applies every block to a fresh engine
-// to get the block's events, checks that they are the events the block committed to, and hands both to the
-// Monitor, exactly as the server's monitoring thread receives them.
-#include <sqlite3.h>
-#include <sys/stat.h>
+// The replay (replay_journal_blocks, journal.h) reads DIR/journal.db read-only with its own SQLite connection, so
+// it works beside a running node (WAL readers do not block the writer) and on a stopped directory alike. It
+// applies every block to a fresh engine to get the block's events, checks that they are the events the block
+// committed to, and hands both to the Monitor, exactly as the server's monitoring thread receives them.
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -17,7 +15,6 @@
 #include <vector>
 
 #include "app/app.h"
-#include "base/merkle.h"
 #include "engine/engine.h"
 #include "journal/block.h"
 #include "monitor/cases.h"
@@ -28,68 +25,6 @@
 namespace qz::app {
 
 namespace {
-
-bool file_exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
-}
-
-// The journal's blocks in height order, one at a time.
-class BlockReader {
- public:
-  ~BlockReader() {
-    sqlite3_finalize(scan_);
-    sqlite3_close(db_);
-  }
-  Status open(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      return Status::error("cannot open " + path + ": " + (db_ == nullptr ? "out of memory" : sqlite3_errmsg(db_)));
-    }
-    sqlite3_busy_timeout(db_, 5'000);
-    sqlite3_stmt* meta = nullptr;
-    std::string version;
-    if (sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = 'format_version'", -1, &meta, nullptr) ==
-            SQLITE_OK &&
-        sqlite3_step(meta) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(meta, 0);
-      if (text != nullptr) version = reinterpret_cast<const char*>(text);
-    }
-    sqlite3_finalize(meta);
-    if (version != "1") return Status::error(path + " is not a version 1 journal");
-    if (sqlite3_prepare_v2(db_, "SELECT height, hash, body FROM blocks ORDER BY height", -1, &scan_, nullptr) !=
-        SQLITE_OK) {
-      return Status::error("cannot read the blocks of " + path + ": " + sqlite3_errmsg(db_));
-    }
-    return Status::ok();
-  }
-  // *have is false after the last block.
-  Status next(bool* have, uint64_t* height, std::vector<uint8_t>* hash, std::vector<uint8_t>* body) {
-    const int step = sqlite3_step(scan_);
-    if (step == SQLITE_DONE) {
-      *have = false;
-      return Status::ok();
-    }
-    if (step != SQLITE_ROW) return Status::error(std::string("reading blocks: ") + sqlite3_errmsg(db_));
-    *have = true;
-    *height = static_cast<uint64_t>(sqlite3_column_int64(scan_, 0));
-    const auto* hash_bytes = static_cast<const uint8_t*>(sqlite3_column_blob(scan_, 1));
-    hash->assign(hash_bytes, hash_bytes + sqlite3_column_bytes(scan_, 1));
-    const auto* body_bytes = static_cast<const uint8_t*>(sqlite3_column_blob(scan_, 2));
-    body->assign(body_bytes, body_bytes + sqlite3_column_bytes(scan_, 2));
-    return Status::ok();
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* scan_ = nullptr;
-};
-
-std::span<const uint8_t> bytes_of(std::span<const Command> commands) {
-  return {reinterpret_cast<const uint8_t*>(commands.data()), commands.size() * kCommandSize};
-}
-std::span<const uint8_t> bytes_of(std::span<const Event> events) {
-  return {reinterpret_cast<const uint8_t*>(events.data()), events.size() * kEventSize};
-}
 
 // A whole number written with digits only (CLI11 alone would wrap "-5" into a huge unsigned).
 CLI::Validator positive_id() {
@@ -112,52 +47,14 @@ CLI::Validator officer_name() {
 
 Status replay_journal(const std::string& data_dir, const std::function<void(const monitor::BlockView&)>& on_block,
                       uint64_t* height) {
-  const std::string path = data_dir + "/journal.db";
-  if (!file_exists(path)) return Status::error(data_dir + " holds no journal (" + path + " is missing)");
-  BlockReader reader;
-  QZ_TRY(reader.open(path));
-  auto engine = std::make_unique<Engine>();
-  Hash256 previous;
-  uint64_t expected = 0;
-  std::vector<uint8_t> stored_hash;
-  std::vector<uint8_t> body;
-  std::vector<Event> events;
-  for (;;) {
-    bool have = false;
-    uint64_t row_height = 0;
-    QZ_TRY(reader.next(&have, &row_height, &stored_hash, &body));
-    if (!have) break;
-    const std::string where = "block " + std::to_string(expected) + ": ";
-    if (row_height != expected)
-      return Status::error(where + "missing (the next block stored is " + std::to_string(row_height) + ")");
-    Block block;
-    const Status decoded = decode_block(body, &block);
-    if (!decoded.is_ok()) return Status::error(where + decoded.message());
-    const Hash256 hash = block_hash(block.header);
-    if (block.header.height != expected || stored_hash.size() != hash.bytes.size() ||
-        !std::equal(stored_hash.begin(), stored_hash.end(), hash.bytes.begin()) || block.header.prev_hash != previous) {
-      return Status::error(where + "its hash, height or link to the block before does not check; run qazna verify");
-    }
-    if (merkle_root(bytes_of(block.commands), kCommandSize) != block.header.commands_root) {
-      return Status::error(where + "commands root mismatch; run qazna verify");
-    }
-    if (expected > 0 && block.header.time_ns <= engine->last_time_ns()) {
-      return Status::error(where + "its time does not follow the block before; run qazna verify");
-    }
-    events.clear();
-    engine->apply(BlockInput{.height = expected, .time_ns = block.header.time_ns, .commands = block.commands}, &events);
-    if (events.size() != block.header.event_count ||
-        merkle_root(bytes_of(events), kEventSize) != block.header.events_root) {
-      return Status::error(where + "the replayed events differ from those the block committed to; run qazna verify");
-    }
-    on_block(monitor::BlockView{
-        .height = expected, .time_ns = block.header.time_ns, .commands = block.commands, .events = events});
-    previous = hash;
-    expected++;
-  }
-  if (expected == 0) return Status::error(path + " holds no blocks, not even genesis");
-  *height = expected - 1;
-  return Status::ok();
+  return replay_journal_blocks(
+      data_dir, 0,
+      [&](const Block& block, std::span<const Event> events) {
+        on_block(monitor::BlockView{.height = block.header.height, .time_ns = block.header.time_ns,
+                                    .commands = block.commands, .events = events});
+        return Status::ok();
+      },
+      height);
 }
 
 Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor, std::vector<monitor::Alert>* alerts,

@@ -940,6 +940,57 @@ Hash256 Node::last_hash() {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// replay for projections
+
+Status replay_journal_blocks(const std::string& data_dir, uint64_t from_height, const BlockSinkFn& sink,
+                             uint64_t* height) {
+  const std::string path = data_dir + kJournalFile;
+  if (!file_exists(path)) return Status::error(data_dir + " holds no journal (" + path + " is missing)");
+  std::unique_ptr<Store> store;
+  QZ_TRY(Store::open(path, Store::Mode::read_only, &store));
+  QZ_TRY(store->scan_begin(0));
+  auto engine = std::make_unique<Engine>();
+  Hash256 previous;
+  uint64_t expected = 0;
+  std::vector<Event> events;
+  Block block;
+  for (;;) {
+    bool have = false;
+    Store::BlockRow row;
+    QZ_TRY(store->scan_next(&have, &row));
+    if (!have) break;
+    const std::string where = "journal: block " + std::to_string(expected) + ": ";
+    if (row.height != expected) {
+      return Status::error(where + "missing (the next block stored is " + std::to_string(row.height) + ")");
+    }
+    const Status decoded = decode_block(row.body, &block);
+    if (!decoded.is_ok()) return Status::error(where + decoded.message());
+    const Hash256 hash = block_hash(block.header);
+    if (block.header.height != expected || row.hash.size() != hash.bytes.size() ||
+        !std::equal(row.hash.begin(), row.hash.end(), hash.bytes.begin()) || block.header.prev_hash != previous) {
+      return Status::error(where + "its hash, height or link to the block before does not check; run qazna verify");
+    }
+    if (expected > 0 && block.header.time_ns <= engine->last_time_ns()) {
+      return Status::error(where + "its time does not follow the block before; run qazna verify");
+    }
+    events.clear();
+    engine->apply(BlockInput{.height = expected, .time_ns = block.header.time_ns, .commands = block.commands}, &events);
+    const std::span<const uint8_t> event_bytes(reinterpret_cast<const uint8_t*>(events.data()),
+                                               events.size() * kEventSize);
+    if (events.size() != block.header.event_count || merkle_root(event_bytes, kEventSize) != block.header.events_root) {
+      return Status::error(where + "the replayed events differ from those the block committed to; run qazna verify");
+    }
+    if (expected >= from_height) QZ_TRY(sink(block, events));
+    previous = hash;
+    expected++;
+  }
+  store->scan_end();
+  if (expected == 0) return Status::error(path + " holds no blocks, not even genesis");
+  *height = expected - 1;
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // verify
 
 Status verify_data_dir(const std::string& data_dir, const std::string& public_key_hex, VerifyReport* report) {

@@ -113,6 +113,15 @@ class Node {
   std::unique_ptr<Impl> impl_;
 };
 
+// Reads DIR's journal from genesis (read-only: a running node may have it open), applies every block in a fresh
+// engine, checks each block's stored hash, its link to the block before and its events root, and hands every
+// block at or above `from_height` to `sink` with the events the engine produced, in height order. Stops at the
+// first failing sink call or bad block (naming it). *height: the newest block read. For projections that must
+// catch up with the journal (history, monitoring); not a verification (no signatures; see verify_data_dir).
+using BlockSinkFn = std::function<Status(const Block& block, std::span<const Event> events)>;
+[[nodiscard]] Status replay_journal_blocks(const std::string& data_dir, uint64_t from_height, const BlockSinkFn& sink,
+                                           uint64_t* height);
+
 struct VerifyReport {
   uint64_t blocks = 0;
   uint64_t commands = 0;

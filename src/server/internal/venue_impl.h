@@ -1,0 +1,132 @@
+// The venue's insides, shared by venue.cpp (life cycle, projector, dispatch) and the route files.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "history/history.h"
+#include "server/streams.h"
+#include "server/venue.h"
+
+namespace qz::server {
+
+// One request on its way through a route.
+struct Call {
+  HttpRequest request;
+  Responder respond;
+  RequestParams params;
+  const RouteSpec* route = nullptr;
+  IpAddress ip;
+  KeyIdentity identity;  // when the route is signed or keyed
+  int64_t now_ms = 0;
+  std::vector<Header> headers;  // rate-limit headers to send
+};
+using CallPtr = std::shared_ptr<Call>;
+
+// Counters for /metrics.
+struct VenueMetrics {
+  struct Route {
+    std::atomic<uint64_t> requests{0};
+    std::atomic<uint64_t> errors{0};
+    std::atomic<uint64_t> latency_us_sum{0};
+    std::atomic<uint64_t> buckets[8]{};  // <= 0.25, 0.5, 1, 2, 5, 10, 50 ms, +Inf
+  };
+  static constexpr double kBucketMs[7] = {0.25, 0.5, 1, 2, 5, 10, 50};
+  std::map<std::string, std::unique_ptr<Route>> routes;  // "GET /api/v3/order"; filled at start, then read-only
+  std::atomic<uint64_t> orders_placed{0};
+  std::atomic<uint64_t> orders_rejected{0};
+  std::atomic<uint64_t> trades{0};
+  std::atomic<uint64_t> blocks_projected{0};
+  std::atomic<uint64_t> commit_us_sum{0};  // durable latency of submissions (submit -> durable callback)
+  std::atomic<uint64_t> commits{0};
+};
+
+struct Venue::Impl {
+  VenueOptions options;
+  Clock* clock = nullptr;
+  std::unique_ptr<Node> node;
+  MarketData market{1000};
+  StreamHub streams{&market};
+
+  // API keys: read by every request, written by operators.
+  mutable std::shared_mutex keys_mutex;
+  std::unique_ptr<ApiKeyRegistry> keys;
+  std::string keys_file;
+  std::vector<uint8_t> master_key_bytes;
+
+  std::mutex limiter_mutex;
+  RateLimiter limiter;
+
+  // Client order ids: the text each u64 request id was made from (see client_order_key).
+  std::mutex client_ids_mutex;
+  std::unordered_map<uint64_t, std::string> client_ids;
+
+  // Projector: durable blocks in, answers and stream messages out.
+  struct Durable {
+    Block block;
+    std::vector<Event> events;
+  };
+  std::mutex projector_mutex;
+  std::condition_variable projector_cv;
+  std::deque<Durable> projector_queue;
+  bool projector_stopping = false;
+  std::thread projector;
+  uint64_t projected_height = 0;  // under projector_mutex
+  std::multimap<uint64_t, std::function<void()>> waiters;  // by height, under projector_mutex
+  std::map<uint64_t, int64_t> block_times_ms;  // recent heights -> block time (ms), under projector_mutex
+
+  // History (history.h): written by the projector before it releases answers, read by the routes.
+  std::unique_ptr<history::HistoryWriter> history_writer;
+  std::mutex history_mutex;  // the reader's connection is one thread's at a time
+  std::unique_ptr<history::HistoryReader> history_reader;
+  std::atomic<bool> history_failed{false};
+  std::string history_error;  // under history_mutex
+
+  std::unique_ptr<HttpServer> http;
+  VenueMetrics metrics;
+  std::atomic<bool> stopped{false};
+
+  // Projector.
+  void on_durable(const Block& block, std::span<const Event> events);
+  void run_projector();
+  // Runs `then` (on the projector thread, or here if already there) once `height` is projected.
+  void when_projected(uint64_t height, std::function<void()> then);
+  int64_t block_time_ms(uint64_t height);
+
+  // Keys.
+  Status store_keys();
+
+  // Dispatch.
+  void dispatch(const CallPtr& call);
+  void reply(const CallPtr& call, int status, std::string body);
+  void reply_error(const CallPtr& call, const BinanceError& error);
+  void finish_metrics(const CallPtr& call, int status);
+  std::string metrics_text();
+
+  // Routes (binance_routes.cpp).
+  void route_binance(const CallPtr& call);
+  void place_order(const CallPtr& call, bool test_only);
+  void cancel_order(const CallPtr& call);
+  void cancel_open_orders(const CallPtr& call);
+  void query_orders(const CallPtr& call);
+  void my_trades(const CallPtr& call);
+  void klines(const CallPtr& call);
+  void history_trades(const CallPtr& call, bool aggregate);
+  // Runs `read` on the history reader; false (and the reply sent) when history is unavailable.
+  bool read_history(const CallPtr& call, const std::function<Status(history::HistoryReader&)>& read);
+
+  // Client order id text <-> the u64 the engine keeps.
+  uint64_t client_order_key(uint64_t owner, std::string_view text);
+  std::string client_order_text(uint64_t key);
+};
+
+}  // namespace qz::server

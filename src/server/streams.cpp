@@ -1,0 +1,619 @@
+#include "server/streams.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "base/decimal.h"
+#include "json/writer.h"
+#include "server/params.h"
+
+namespace qz::server {
+
+namespace {
+
+constexpr size_t kMaxStreamsPerConnection = 1024;
+constexpr uint32_t kMaxControlPerSecond = 10;
+constexpr size_t kMaxControlBytes = 4096;
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+bool speed_suffix(std::string_view rest) { return rest.empty() || rest == "@100ms" || rest == "@1000ms"; }
+
+std::string price_text(const MarketInfo& m, int64_t v) { return format_decimal(v, m.quote.scale); }
+std::string qty_text(const MarketInfo& m, int64_t v) { return format_decimal(v, m.base.scale); }
+
+std::string error_reply(int code, const std::string& message, const std::string& id_json) {
+  json::Writer w;
+  w.begin_object();
+  w.key("error").begin_object().field("code", code).field("msg", std::string_view(message)).end_object();
+  w.field("id", json::Raw{id_json});
+  w.end_object();
+  return w.take();
+}
+
+std::shared_ptr<const std::string> share(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+}  // namespace
+
+bool parse_stream_name(std::string_view text, StreamName* out) {
+  *out = StreamName{};
+  const size_t at = text.find('@');
+  if (at == 0 || at == std::string_view::npos || at > 20) return false;
+  const std::string_view symbol = text.substr(0, at);
+  for (const char c : symbol) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  out->symbol = upper(symbol);
+  const std::string_view rest = text.substr(at + 1);
+  if (rest == "trade") {
+    out->kind = StreamKind::trade;
+    return true;
+  }
+  if (rest == "aggTrade") {
+    out->kind = StreamKind::agg_trade;
+    return true;
+  }
+  if (rest == "bookTicker") {
+    out->kind = StreamKind::book_ticker;
+    return true;
+  }
+  if (rest == "miniTicker") {
+    out->kind = StreamKind::mini_ticker;
+    return true;
+  }
+  if (rest == "ticker") {
+    out->kind = StreamKind::ticker;
+    return true;
+  }
+  if (rest.starts_with("kline_")) {
+    out->kind = StreamKind::kline;
+    return parse_candle_interval(rest.substr(6), &out->interval);
+  }
+  if (rest.starts_with("depth")) {
+    std::string_view tail = rest.substr(5);
+    if (tail.empty() || tail[0] == '@') {
+      out->kind = StreamKind::depth_diff;
+      return speed_suffix(tail);
+    }
+    for (const uint32_t levels : {5u, 10u, 20u}) {
+      const std::string number = std::to_string(levels);
+      if (tail.starts_with(number) && speed_suffix(tail.substr(number.size()))) {
+        out->kind = StreamKind::depth_top;
+        out->levels = levels;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool parse_control(std::string_view text, ControlMessage* out, ControlError* error) {
+  *out = ControlMessage{};
+  *error = ControlError{};
+  if (text.size() > kMaxControlBytes) {
+    *error = ControlError{.code = 3, .message = "Invalid JSON: message too large", .id_json = "null"};
+    return false;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+    *error = ControlError{.code = 3, .message = "Invalid JSON: the message is not JSON", .id_json = "null"};
+    return false;
+  }
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) {
+    *error = ControlError{.code = 3, .message = "Invalid JSON: expected an object", .id_json = "null"};
+    return false;
+  }
+  // The id: an unsigned integer, a string, or null; echoed back as sent.
+  simdjson::dom::element id;
+  if (object["id"].get(id) == simdjson::SUCCESS) {
+    if (!id.is_uint64() && !id.is_int64() && !id.is_string() && !id.is_null()) {
+      *error = ControlError{.code = 1, .message = "Invalid value type: expected Int, String or null for 'id'",
+                            .id_json = "null"};
+      return false;
+    }
+    out->id_json = simdjson::minify(id);
+    if (out->id_json.size() > 128) {
+      *error = ControlError{.code = 2, .message = "Invalid request: 'id' is too long", .id_json = "null"};
+      return false;
+    }
+  }
+  error->id_json = out->id_json;
+  std::string_view method;
+  if (object["method"].get_string().get(method) != simdjson::SUCCESS) {
+    *error = ControlError{.code = 2, .message = "Invalid request: 'method' must be a string",
+                          .id_json = out->id_json};
+    return false;
+  }
+  if (method == "SUBSCRIBE") {
+    out->method = ControlMessage::Method::subscribe;
+  } else if (method == "UNSUBSCRIBE") {
+    out->method = ControlMessage::Method::unsubscribe;
+  } else if (method == "LIST_SUBSCRIPTIONS") {
+    out->method = ControlMessage::Method::list;
+  } else if (method == "SET_PROPERTY") {
+    out->method = ControlMessage::Method::set_property;
+  } else if (method == "GET_PROPERTY") {
+    out->method = ControlMessage::Method::get_property;
+  } else {
+    *error = ControlError{.code = 2, .message = "Invalid request: unknown method", .id_json = out->id_json};
+    return false;
+  }
+  simdjson::dom::array params;
+  const bool has_params = object["params"].get_array().get(params) == simdjson::SUCCESS;
+  if (out->method == ControlMessage::Method::list) return true;
+  if (!has_params) {
+    *error = ControlError{.code = 2, .message = "Invalid request: 'params' must be an array",
+                          .id_json = out->id_json};
+    return false;
+  }
+  size_t index = 0;
+  for (simdjson::dom::element param : params) {
+    if (out->method == ControlMessage::Method::set_property && index == 1) {
+      bool value = false;
+      if (param.get_bool().get(value) != simdjson::SUCCESS) {
+        *error = ControlError{.code = 1, .message = "Invalid value type: expected Boolean",
+                              .id_json = out->id_json};
+        return false;
+      }
+      out->value = value;
+      index++;
+      continue;
+    }
+    std::string_view name;
+    if (param.get_string().get(name) != simdjson::SUCCESS) {
+      *error = ControlError{.code = 1, .message = "Invalid value type: expected String", .id_json = out->id_json};
+      return false;
+    }
+    if (out->params.size() >= kMaxStreamsPerConnection) {
+      *error = ControlError{.code = 2, .message = "Invalid request: too many streams", .id_json = out->id_json};
+      return false;
+    }
+    out->params.emplace_back(name);
+    index++;
+  }
+  const bool property = out->method == ControlMessage::Method::set_property ||
+                        out->method == ControlMessage::Method::get_property;
+  if (property) {
+    if (out->params.size() != 1 || (out->method == ControlMessage::Method::set_property && !out->value)) {
+      *error = ControlError{.code = 2, .message = "Invalid request: property name and value expected",
+                            .id_json = out->id_json};
+      return false;
+    }
+    if (out->params[0] != "combined") {
+      *error = ControlError{.code = 0, .message = "Unknown property", .id_json = out->id_json};
+      return false;
+    }
+    return true;
+  }
+  for (const std::string& name : out->params) {
+    StreamName parsed;
+    if (!parse_stream_name(name, &parsed)) {
+      *error = ControlError{.code = 2, .message = "Invalid request: invalid stream name '" +
+                                                   name.substr(0, 64) + "'",
+                            .id_json = out->id_json};
+      return false;
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+StreamHub::StreamHub(const MarketData* market) : market_(market) {}
+
+bool StreamHub::open(const HttpRequest& request, const std::shared_ptr<WsConnection>& connection) {
+  const std::string& path = request.path;
+  Connection state;
+  state.socket = connection;
+  std::vector<std::string> initial;
+  if (path == "/ws" || path == "/ws/") {
+  } else if (path.starts_with("/ws/")) {
+    const std::string stream = path.substr(4);
+    StreamName parsed;
+    if (stream.find('@') != std::string::npos) {
+      if (!parse_stream_name(stream, &parsed)) return false;
+      initial.push_back(stream);
+    }
+  } else if (path == "/stream") {
+    state.combined = true;
+    RequestParams params;
+    if (RequestParams::parse(request.query, "", ParamLimits{}, &params) != ParamError::ok) return false;
+    if (const std::string* streams = params.find("streams"); streams != nullptr && !streams->empty()) {
+      size_t begin = 0;
+      while (begin <= streams->size()) {
+        const size_t end = std::min(streams->find('/', begin), streams->size());
+        const std::string stream = streams->substr(begin, end - begin);
+        StreamName parsed;
+        if (!parse_stream_name(stream, &parsed) || initial.size() >= kMaxStreamsPerConnection) return false;
+        initial.push_back(stream);
+        begin = end + 1;
+      }
+    }
+  } else {
+    return false;
+  }
+  std::lock_guard guard(mutex_);
+  const uint64_t id = connection->id();
+  Connection& stored = connections_[id];
+  stored = std::move(state);
+  for (const std::string& stream : initial) subscribe(id, stored, stream);
+  return true;
+}
+
+void StreamHub::subscribe(uint64_t id, Connection& connection, const std::string& stream) {
+  if (connection.streams.size() >= kMaxStreamsPerConnection) return;
+  connection.streams.insert(stream);
+  subscribers_[stream].insert(id);
+}
+
+void StreamHub::unsubscribe(uint64_t id, Connection& connection, const std::string& stream) {
+  connection.streams.erase(stream);
+  const auto it = subscribers_.find(stream);
+  if (it == subscribers_.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) subscribers_.erase(it);
+}
+
+void StreamHub::message(const std::shared_ptr<WsConnection>& connection, std::string_view text, int64_t now_ms) {
+  std::unique_lock guard(mutex_);
+  const auto found = connections_.find(connection->id());
+  if (found == connections_.end()) return;
+  Connection& state = found->second;
+  if (now_ms - state.window_start_ms >= 1000) {
+    state.window_start_ms = now_ms;
+    state.window_messages = 0;
+  }
+  if (++state.window_messages > kMaxControlPerSecond) {
+    guard.unlock();
+    connection->close();
+    return;
+  }
+  ControlMessage control;
+  ControlError error;
+  if (!parse_control(text, &control, &error)) {
+    connection->send(share(error_reply(error.code, error.message, error.id_json)));
+    return;
+  }
+  const uint64_t id = connection->id();
+  json::Writer w;
+  w.begin_object();
+  switch (control.method) {
+    case ControlMessage::Method::subscribe:
+      if (state.streams.size() + control.params.size() > kMaxStreamsPerConnection) {
+        connection->send(share(error_reply(2, "Invalid request: too many streams", control.id_json)));
+        return;
+      }
+      for (const std::string& stream : control.params) subscribe(id, state, stream);
+      w.field("result", nullptr);
+      break;
+    case ControlMessage::Method::unsubscribe:
+      for (const std::string& stream : control.params) unsubscribe(id, state, stream);
+      w.field("result", nullptr);
+      break;
+    case ControlMessage::Method::list:
+      w.key("result").begin_array();
+      for (const std::string& stream : state.streams) w.value(std::string_view(stream));
+      w.end_array();
+      break;
+    case ControlMessage::Method::set_property:
+      state.combined = *control.value;
+      w.field("result", nullptr);
+      break;
+    case ControlMessage::Method::get_property: w.field("result", state.combined); break;
+  }
+  w.field("id", json::Raw{control.id_json});
+  w.end_object();
+  connection->send(share(w.take()));
+}
+
+void StreamHub::closed(uint64_t connection_id) {
+  std::lock_guard guard(mutex_);
+  const auto found = connections_.find(connection_id);
+  if (found == connections_.end()) return;
+  const std::set<std::string> streams = found->second.streams;
+  for (const std::string& stream : streams) unsubscribe(connection_id, found->second, stream);
+  connections_.erase(found);
+}
+
+bool StreamHub::has_subscribers(const std::string& stream) const { return subscribers_.contains(stream); }
+
+void StreamHub::send(const std::string& stream, const std::string& payload) {
+  const auto it = subscribers_.find(stream);
+  if (it == subscribers_.end()) return;
+  std::shared_ptr<const std::string> bare;
+  std::shared_ptr<const std::string> wrapped;
+  for (const uint64_t id : it->second) {
+    const auto connection = connections_.find(id);
+    if (connection == connections_.end()) continue;
+    if (connection->second.combined) {
+      if (!wrapped) wrapped = share("{\"stream\":\"" + stream + "\",\"data\":" + payload + "}");
+      connection->second.socket->send(wrapped);
+    } else {
+      if (!bare) bare = share(payload);
+      connection->second.socket->send(bare);
+    }
+    messages_sent_++;
+  }
+}
+
+std::string StreamHub::kline_payload(const MarketInfo& m, CandleInterval interval, const Candle& candle,
+                                     bool closed, int64_t event_ms) const {
+  const int64_t close_time = candle_next_open_time_ms(interval, candle.open_time_ms) - 1;
+  json::Writer w;
+  w.begin_object().field("e", "kline").field("E", event_ms).field("s", std::string_view(m.symbol));
+  w.key("k")
+      .begin_object()
+      .field("t", candle.open_time_ms)
+      .field("T", close_time)
+      .field("s", std::string_view(m.symbol))
+      .field("i", candle_interval_name(interval))
+      .field("f", candle.first_id)
+      .field("L", candle.last_id)
+      .field("o", json::Decimal{price_text(m, candle.open)})
+      .field("c", json::Decimal{price_text(m, candle.close)})
+      .field("h", json::Decimal{price_text(m, candle.high)})
+      .field("l", json::Decimal{price_text(m, candle.low)})
+      .field("v", json::Decimal{qty_text(m, candle.volume)})
+      .field("n", candle.count)
+      .field("x", closed)
+      .field("q", json::Decimal{format_decimal(candle.quote_volume, m.quote.scale)})
+      .field("V", json::Decimal{qty_text(m, candle.taker_buy_volume)})
+      .field("Q", json::Decimal{format_decimal(candle.taker_buy_quote, m.quote.scale)})
+      .field("B", json::Decimal{"0"})
+      .end_object();
+  w.end_object();
+  return w.take();
+}
+
+void StreamHub::publish(const BlockUpdates& updates) {
+  std::lock_guard guard(mutex_);
+  const int64_t event_ms = updates.time_ms;
+  std::map<uint32_t, std::optional<MarketInfo>> infos;
+  const auto info_of = [&](uint32_t market) -> const std::optional<MarketInfo>& {
+    auto it = infos.find(market);
+    if (it == infos.end()) it = infos.emplace(market, market_->market(market)).first;
+    return it->second;
+  };
+  const auto lower = [](const std::string& symbol) {
+    std::string out = symbol;
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+  };
+
+  // Trades: each one, and the candles they move.
+  std::set<uint32_t> traded;
+  for (const TradeInfo& t : updates.trades) {
+    const std::optional<MarketInfo>& m = info_of(t.market);
+    if (!m) continue;
+    traded.insert(t.market);
+    const std::string prefix = lower(m->symbol) + "@";
+    if (has_subscribers(prefix + "trade")) {
+      json::Writer w;
+      w.begin_object()
+          .field("e", "trade")
+          .field("E", event_ms)
+          .field("s", std::string_view(m->symbol))
+          .field("t", t.id)
+          .field("p", json::Decimal{price_text(*m, t.price_minor)})
+          .field("q", json::Decimal{qty_text(*m, t.qty_minor)})
+          .field("T", t.time_ms)
+          .field("m", t.buyer_is_maker)
+          .field("M", true)
+          .end_object();
+      send(prefix + "trade", w.take());
+    }
+    if (has_subscribers(prefix + "aggTrade")) {
+      json::Writer w;
+      w.begin_object()
+          .field("e", "aggTrade")
+          .field("E", event_ms)
+          .field("s", std::string_view(m->symbol))
+          .field("a", t.id)
+          .field("p", json::Decimal{price_text(*m, t.price_minor)})
+          .field("q", json::Decimal{qty_text(*m, t.qty_minor)})
+          .field("f", t.id)
+          .field("l", t.id)
+          .field("T", t.time_ms)
+          .field("m", t.buyer_is_maker)
+          .field("M", true)
+          .end_object();
+      send(prefix + "aggTrade", w.take());
+    }
+    for (size_t i = 0; i < kCandleIntervalCount; i++) {
+      const auto interval = static_cast<CandleInterval>(i);
+      Candle& candle = candles_[{t.market, static_cast<uint8_t>(i)}];
+      const int64_t open_time = candle_open_time_ms(interval, t.time_ms);
+      if (candle.open_time_ms != open_time) {
+        const std::string stream = prefix + "kline_" + std::string(candle_interval_name(interval));
+        if (candle.open_time_ms >= 0 && has_subscribers(stream)) {
+          send(stream, kline_payload(*m, interval, candle, true, event_ms));
+        }
+        candle = Candle{};
+        candle.open_time_ms = open_time;
+        candle.open = candle.high = candle.low = t.price_minor;
+        candle.first_id = t.id;
+      }
+      candle.high = std::max(candle.high, t.price_minor);
+      candle.low = std::min(candle.low, t.price_minor);
+      candle.close = t.price_minor;
+      candle.volume += t.qty_minor;
+      candle.quote_volume += t.quote_qty_minor;
+      if (!t.buyer_is_maker) {
+        candle.taker_buy_volume += t.qty_minor;
+        candle.taker_buy_quote += t.quote_qty_minor;
+      }
+      candle.last_id = t.id;
+      candle.count++;
+    }
+  }
+  for (const uint32_t market : traded) {
+    const std::optional<MarketInfo>& m = info_of(market);
+    const std::string prefix = lower(m->symbol) + "@";
+    for (size_t i = 0; i < kCandleIntervalCount; i++) {
+      const auto interval = static_cast<CandleInterval>(i);
+      const std::string stream = prefix + "kline_" + std::string(candle_interval_name(interval));
+      if (has_subscribers(stream)) {
+        send(stream, kline_payload(*m, interval, candles_[{market, static_cast<uint8_t>(i)}], false, event_ms));
+      }
+    }
+    Ticker24h ticker;
+    if ((has_subscribers(prefix + "miniTicker") || has_subscribers(prefix + "ticker")) &&
+        market_->ticker(market, event_ms, &ticker)) {
+      const int64_t open = ticker.count == 0 ? ticker.last_price_minor : ticker.open_price_minor;
+      const int64_t high = ticker.count == 0 ? ticker.last_price_minor : ticker.high_price_minor;
+      const int64_t low = ticker.count == 0 ? ticker.last_price_minor : ticker.low_price_minor;
+      if (has_subscribers(prefix + "miniTicker")) {
+        json::Writer w;
+        w.begin_object()
+            .field("e", "24hrMiniTicker")
+            .field("E", event_ms)
+            .field("s", std::string_view(m->symbol))
+            .field("c", json::Decimal{price_text(*m, ticker.last_price_minor)})
+            .field("o", json::Decimal{price_text(*m, open)})
+            .field("h", json::Decimal{price_text(*m, high)})
+            .field("l", json::Decimal{price_text(*m, low)})
+            .field("v", json::Decimal{qty_text(*m, ticker.volume_minor)})
+            .field("q", json::Decimal{format_decimal(ticker.quote_volume_minor, m->quote.scale)})
+            .end_object();
+        send(prefix + "miniTicker", w.take());
+      }
+      if (has_subscribers(prefix + "ticker")) {
+        BookTop top;
+        market_->top(market, &top);
+        const int64_t change = ticker.last_price_minor - open;
+        std::string percent = "0.000";
+        if (open != 0) percent = format_decimal(static_cast<int64_t>(static_cast<int128>(change) * 100'000 / open), 3);
+        json::Writer w;
+        w.begin_object()
+            .field("e", "24hrTicker")
+            .field("E", event_ms)
+            .field("s", std::string_view(m->symbol))
+            .field("p", json::Decimal{price_text(*m, change)})
+            .field("P", json::Decimal{percent})
+            .field("w", json::Decimal{price_text(*m, ticker.last_price_minor)})
+            .field("x", json::Decimal{price_text(*m, ticker.prev_close_minor)})
+            .field("c", json::Decimal{price_text(*m, ticker.last_price_minor)})
+            .field("Q", json::Decimal{qty_text(*m, ticker.last_qty_minor)})
+            .field("b", json::Decimal{price_text(*m, top.bid.price_minor)})
+            .field("B", json::Decimal{qty_text(*m, top.bid.qty_minor)})
+            .field("a", json::Decimal{price_text(*m, top.ask.price_minor)})
+            .field("A", json::Decimal{qty_text(*m, top.ask.qty_minor)})
+            .field("o", json::Decimal{price_text(*m, open)})
+            .field("h", json::Decimal{price_text(*m, high)})
+            .field("l", json::Decimal{price_text(*m, low)})
+            .field("v", json::Decimal{qty_text(*m, ticker.volume_minor)})
+            .field("q", json::Decimal{format_decimal(ticker.quote_volume_minor, m->quote.scale)})
+            .field("O", ticker.open_time_ms)
+            .field("C", ticker.close_time_ms)
+            .field("F", ticker.count == 0 ? int64_t{-1} : static_cast<int64_t>(ticker.first_id))
+            .field("L", ticker.count == 0 ? int64_t{-1} : static_cast<int64_t>(ticker.last_id))
+            .field("n", ticker.count)
+            .end_object();
+        send(prefix + "ticker", w.take());
+      }
+    }
+  }
+
+  // Book diffs and tops.
+  for (const DepthDiff& diff : updates.depth) {
+    const std::optional<MarketInfo>& m = info_of(diff.market);
+    if (!m) continue;
+    const std::string prefix = lower(m->symbol) + "@";
+    const bool any_diff = has_subscribers(prefix + "depth") || has_subscribers(prefix + "depth@100ms") ||
+                          has_subscribers(prefix + "depth@1000ms");
+    if (any_diff) {
+      json::Writer w;
+      w.begin_object()
+          .field("e", "depthUpdate")
+          .field("E", event_ms)
+          .field("s", std::string_view(m->symbol))
+          .field("U", diff.first_update_id)
+          .field("u", diff.last_update_id);
+      for (const auto& [name, levels] : {std::pair{"b", &diff.bids}, std::pair{"a", &diff.asks}}) {
+        w.key(name).begin_array();
+        for (const Level& level : *levels) {
+          w.begin_array()
+              .value(json::Decimal{price_text(*m, level.price_minor)})
+              .value(json::Decimal{qty_text(*m, level.qty_minor)})
+              .end_array();
+        }
+        w.end_array();
+      }
+      w.end_object();
+      const std::string payload = w.take();
+      for (const char* suffix : {"depth", "depth@100ms", "depth@1000ms"}) send(prefix + suffix, payload);
+    }
+    for (const uint32_t levels : {5u, 10u, 20u}) {
+      const std::string base = prefix + "depth" + std::to_string(levels);
+      if (!has_subscribers(base) && !has_subscribers(base + "@100ms") && !has_subscribers(base + "@1000ms")) continue;
+      DepthSnapshot depth;
+      if (!market_->depth(diff.market, levels, &depth)) continue;
+      json::Writer w;
+      w.begin_object().field("lastUpdateId", depth.last_update_id);
+      for (const auto& [name, side] : {std::pair{"bids", &depth.bids}, std::pair{"asks", &depth.asks}}) {
+        w.key(name).begin_array();
+        for (const Level& level : *side) {
+          w.begin_array()
+              .value(json::Decimal{price_text(*m, level.price_minor)})
+              .value(json::Decimal{qty_text(*m, level.qty_minor)})
+              .end_array();
+        }
+        w.end_array();
+      }
+      w.end_object();
+      const std::string payload = w.take();
+      for (const char* suffix : {"", "@100ms", "@1000ms"}) send(base + suffix, payload);
+    }
+  }
+  for (const uint32_t market : updates.top_changed) {
+    const std::optional<MarketInfo>& m = info_of(market);
+    if (!m) continue;
+    const std::string stream = lower(m->symbol) + "@bookTicker";
+    if (!has_subscribers(stream)) continue;
+    BookTop top;
+    if (!market_->top(market, &top)) continue;
+    json::Writer w;
+    w.begin_object()
+        .field("u", top.update_id)
+        .field("s", std::string_view(m->symbol))
+        .field("b", json::Decimal{price_text(*m, top.bid.price_minor)})
+        .field("B", json::Decimal{qty_text(*m, top.bid.qty_minor)})
+        .field("a", json::Decimal{price_text(*m, top.ask.price_minor)})
+        .field("A", json::Decimal{qty_text(*m, top.ask.qty_minor)})
+        .end_object();
+    send(stream, w.take());
+  }
+}
+
+size_t StreamHub::connections() const {
+  std::lock_guard guard(mutex_);
+  return connections_.size();
+}
+
+size_t StreamHub::subscriptions() const {
+  std::lock_guard guard(mutex_);
+  size_t total = 0;
+  for (const auto& [stream, ids] : subscribers_) total += ids.size();
+  return total;
+}
+
+uint64_t StreamHub::messages_sent() const {
+  std::lock_guard guard(mutex_);
+  return messages_sent_;
+}
+
+}  // namespace qz::server

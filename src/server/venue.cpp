@@ -1,0 +1,535 @@
+#include "server/venue.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "base/assert.h"
+#include "base/sha256.h"
+#include "json/writer.h"
+#include "server/internal/venue_impl.h"
+
+namespace qz::server {
+
+namespace {
+
+constexpr size_t kBlockTimesKept = 4096;
+constexpr uint32_t kMaxUnreleasedBlocks = 64;  // the projector releases answers at least this often
+
+bool read_file(const std::string& path, std::vector<uint8_t>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+// Writes the file whole or not at all: a temporary beside it, fsync'd, then renamed over it.
+Status write_file_atomically(const std::string& path, std::span<const uint8_t> bytes, mode_t mode) {
+  const std::string temporary = path + ".tmp";
+  FILE* file = std::fopen(temporary.c_str(), "wb");
+  if (file == nullptr) return Status::error("cannot write " + temporary);
+  ::chmod(temporary.c_str(), mode);
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() && std::fflush(file) == 0 &&
+                       ::fsync(::fileno(file)) == 0;
+  std::fclose(file);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    return Status::error("cannot write " + path);
+  }
+  return Status::ok();
+}
+
+std::string route_key(std::string_view method, std::string_view path) {
+  return std::string(method) + " " + std::string(path);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+// Life cycle
+
+Venue::Venue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Venue::~Venue() { stop(); }
+
+Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, RecoveryReport* report) {
+  if (options.data_dir.empty()) return Status::error("serve: no data directory given");
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock != nullptr ? options.clock : system_clock();
+  impl->limiter = RateLimiter(options.rate_limits);
+
+  // The master key, then the key registry it protects.
+  const std::string keys_dir = options.data_dir + "/keys";
+  const std::string master_file =
+      options.master_key_file.empty() ? keys_dir + "/api-master.key" : options.master_key_file;
+  std::vector<uint8_t> master_bytes;
+  if (read_file(master_file, &master_bytes)) {
+    if (master_bytes.size() != MasterKey::kBytes) {
+      return Status::error("serve: " + master_file + " must hold exactly 32 bytes");
+    }
+  } else {
+    if (!std::filesystem::is_directory(keys_dir)) {
+      return Status::error("serve: " + options.data_dir + " is not a data directory (no keys/; run init)");
+    }
+    const MasterKey generated = MasterKey::generate();
+    master_bytes.assign(generated.bytes().begin(), generated.bytes().end());
+    QZ_TRY(write_file_atomically(master_file, master_bytes, 0600));
+  }
+  impl->master_key_bytes = master_bytes;
+  MasterKey master;
+  if (!MasterKey::from_bytes(master_bytes, &master)) return Status::error("serve: the master key is unusable");
+  impl->keys_file = keys_dir + "/api-keys.bin";
+  std::vector<uint8_t> registry_bytes;
+  if (read_file(impl->keys_file, &registry_bytes)) {
+    MasterKey copy;
+    QZ_ASSERT(MasterKey::from_bytes(master_bytes, &copy));
+    auto registry = std::make_unique<ApiKeyRegistry>(std::move(copy));
+    MasterKey parse_key;
+    QZ_ASSERT(MasterKey::from_bytes(master_bytes, &parse_key));
+    const Status parsed = ApiKeyRegistry::parse(registry_bytes, std::move(parse_key), registry.get());
+    if (!parsed.is_ok()) return Status::error("serve: " + impl->keys_file + ": " + parsed.message());
+    impl->keys = std::move(registry);
+  } else {
+    impl->keys = std::make_unique<ApiKeyRegistry>(std::move(master));
+  }
+
+  // The journal. The projector follows its durable blocks.
+  NodeOptions node_options;
+  node_options.data_dir = options.data_dir;
+  node_options.clock = impl->clock;
+  node_options.max_block_commands = options.max_block_commands;
+  node_options.verify_on_open = options.verify_on_open;
+  Impl* raw = impl.get();
+  node_options.on_durable = [raw](const Block& block, std::span<const Event> events) { raw->on_durable(block, events); };
+  QZ_TRY(Node::open(node_options, &impl->node, report));
+  impl->node->with_engine([&](const Engine& engine) { impl->market.seed(engine); });
+  impl->projected_height = impl->node->height();
+
+  // History: catch up with the journal (a crash may have left it behind), then follow the projector.
+  const std::string history_path = options.data_dir + "/history.db";
+  history::WriterOptions writer_options;
+  writer_options.blocks_per_transaction = 4096;  // the projector commits whenever its queue runs empty
+  QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
+  const std::optional<uint64_t> history_height = impl->history_writer->last_height();
+  if (!history_height || *history_height < impl->projected_height) {
+    uint64_t replayed = 0;
+    history::HistoryWriter* writer = impl->history_writer.get();
+    const Status caught_up = replay_journal_blocks(
+        options.data_dir, history_height ? *history_height + 1 : 0,
+        [writer](const Block& block, std::span<const Event> events) {
+          return writer->on_block(
+              BlockInput{.height = block.header.height, .time_ns = block.header.time_ns, .commands = block.commands},
+              events);
+        },
+        &replayed);
+    if (!caught_up.is_ok()) return Status::error("serve: bringing history.db up to the journal: " + caught_up.message());
+    QZ_TRY(impl->history_writer->flush());
+  }
+  QZ_TRY(history::HistoryReader::open(history_path, &impl->history_reader));
+  // The recent trades of each market, so that the trade lists and 24-hour statistics survive a restart.
+  for (const MarketInfo& m : impl->market.markets()) {
+    std::vector<history::TradeRow> rows;
+    QZ_TRY(impl->history_reader->trades(m.id, history::Page{.limit = history::kMaxLimit}, &rows));
+    std::vector<TradeInfo> trades;
+    for (const history::TradeRow& row : rows) {
+      trades.push_back(TradeInfo{.id = row.id, .market = row.market, .price_minor = row.price_minor,
+                                 .qty_minor = row.qty_minor, .quote_qty_minor = row.quote_qty_minor,
+                                 .time_ms = row.time_ms, .buyer_is_maker = row.buyer_is_maker});
+    }
+    impl->market.seed_trades(trades);
+  }
+
+  for (const RouteSpec& route : binance_routes()) {
+    impl->metrics.routes[route_key(route.method, route.path)] = std::make_unique<VenueMetrics::Route>();
+  }
+  for (const char* path : {"/healthz", "/metrics", "(unknown)"}) {
+    impl->metrics.routes[route_key("GET", path)] = std::make_unique<VenueMetrics::Route>();
+  }
+  impl->projector = std::thread([raw] { raw->run_projector(); });
+  out->reset(new Venue(std::move(impl)));
+  (*out)->impl_->http = std::make_unique<HttpServer>(options.http, out->get());
+  return Status::ok();
+}
+
+Status Venue::start() { return impl_->http->start(); }
+
+void Venue::stop() {
+  Impl& impl = *impl_;
+  if (impl.stopped.exchange(true)) return;
+  // Stop accepting and let the requests in flight be answered (the node and projector still run), then stop
+  // the node (which writes every block it holds), then the projector.
+  if (impl.http) impl.http->stop();
+  impl.node->stop();
+  {
+    std::lock_guard guard(impl.projector_mutex);
+    impl.projector_stopping = true;
+  }
+  impl.projector_cv.notify_all();
+  if (impl.projector.joinable()) impl.projector.join();
+}
+
+uint16_t Venue::port() const { return impl_->http->port(); }
+
+uint64_t Venue::now_ms() const { return impl_->clock->now_ns() / 1'000'000; }
+
+const MarketData& Venue::market_data() const { return impl_->market; }
+
+void Venue::with_engine(const std::function<void(const Engine&)>& reader) { impl_->node->with_engine(reader); }
+
+Status Venue::submit(std::span<const Command> commands, SubmitResult* result) {
+  SubmitResult local;
+  SubmitResult* into = result != nullptr ? result : &local;
+  QZ_TRY(impl_->node->submit(commands, into));
+  std::promise<void> projected;
+  impl_->when_projected(into->height, [&projected] { projected.set_value(); });
+  projected.get_future().wait();
+  return Status::ok();
+}
+
+Status Venue::create_hmac_key(const KeySpec& spec, CreatedHmacKey* out) {
+  std::unique_lock lock(impl_->keys_mutex);
+  QZ_TRY(impl_->keys->create_hmac(spec, out));
+  return impl_->store_keys();
+}
+
+Status Venue::add_hmac_key(std::string_view key_id, std::string_view secret, const KeySpec& spec) {
+  std::unique_lock lock(impl_->keys_mutex);
+  QZ_TRY(impl_->keys->add_hmac(key_id, secret, spec));
+  return impl_->store_keys();
+}
+
+Status Venue::Impl::store_keys() {
+  const std::vector<uint8_t> bytes = keys->serialise();
+  return write_file_atomically(keys_file, bytes, 0600);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Projector
+
+void Venue::Impl::on_durable(const Block& block, std::span<const Event> events) {
+  Durable durable{.block = block, .events = std::vector<Event>(events.begin(), events.end())};
+  {
+    std::lock_guard guard(projector_mutex);
+    projector_queue.push_back(std::move(durable));
+  }
+  projector_cv.notify_one();
+}
+
+void Venue::Impl::run_projector() {
+  BlockUpdates updates;
+  uint32_t unreleased_blocks = 0;  // projected since answers were last released
+  for (;;) {
+    Durable durable;
+    bool more = false;
+    {
+      std::unique_lock lock(projector_mutex);
+      projector_cv.wait(lock, [&] { return !projector_queue.empty() || projector_stopping; });
+      if (projector_queue.empty()) break;
+      durable = std::move(projector_queue.front());
+      projector_queue.pop_front();
+      more = !projector_queue.empty();
+    }
+    market.apply(durable.block, durable.events, &updates);
+    streams.publish(updates);
+    metrics.trades.fetch_add(updates.trades.size());
+    metrics.blocks_projected.fetch_add(1);
+    const uint64_t height = durable.block.header.height;
+    {
+      std::lock_guard guard(projector_mutex);
+      block_times_ms[height] = updates.time_ms;
+      while (block_times_ms.size() > kBlockTimesKept) block_times_ms.erase(block_times_ms.begin());
+    }
+    // Answers are released (and history committed first) when nothing else waits, or every kMaxUnreleasedBlocks
+    // under a steady stream: a history batch per burst, and every answer released sees its rows.
+    const bool release = !more || ++unreleased_blocks >= kMaxUnreleasedBlocks;
+    if (!history_failed.load()) {
+      Status written = history_writer->on_block(BlockInput{.height = height, .time_ns = durable.block.header.time_ns,
+                                                           .commands = durable.block.commands},
+                                                durable.events);
+      if (written.is_ok() && release) written = history_writer->flush();
+      if (!written.is_ok()) {
+        std::fprintf(stderr, "serve: history stopped at block %llu: %s\n", static_cast<unsigned long long>(height),
+                     written.message().c_str());
+        std::lock_guard guard(history_mutex);
+        history_error = written.message();
+        history_failed.store(true);
+      }
+    }
+    if (!release) continue;
+    unreleased_blocks = 0;
+
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard guard(projector_mutex);
+      projected_height = height;
+      const auto end = waiters.upper_bound(height);
+      for (auto it = waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+      waiters.erase(waiters.begin(), end);
+    }
+    for (auto& then : ready) then();
+  }
+  if (history_writer && !history_failed.load()) (void)history_writer->flush();
+  // Stopping: whoever still waits is answered from what was projected.
+  std::multimap<uint64_t, std::function<void()>> left;
+  {
+    std::lock_guard guard(projector_mutex);
+    left.swap(waiters);
+  }
+  for (auto& [height, then] : left) then();
+}
+
+void Venue::Impl::when_projected(uint64_t height, std::function<void()> then) {
+  {
+    std::lock_guard guard(projector_mutex);
+    if (projected_height < height && !projector_stopping) {
+      waiters.emplace(height, std::move(then));
+      return;
+    }
+  }
+  then();
+}
+
+int64_t Venue::Impl::block_time_ms(uint64_t height) {
+  std::lock_guard guard(projector_mutex);
+  const auto it = block_times_ms.find(height);
+  return it == block_times_ms.end() ? static_cast<int64_t>(clock->now_ns() / 1'000'000) : it->second;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client order ids
+
+uint64_t Venue::Impl::client_order_key(uint64_t owner, std::string_view text) {
+  // 63 bits of SHA-256 over (owner, text), never 0: the engine's request id (and client order id) of the order.
+  Sha256 hasher;
+  hasher.update_u64(owner);
+  hasher.update(text);
+  const Hash256 digest = hasher.finish();
+  uint64_t key = 0;
+  for (int i = 0; i < 8; i++) key |= uint64_t{digest.bytes[static_cast<size_t>(i)]} << (8 * i);
+  key &= 0x7FFF'FFFF'FFFF'FFFFULL;
+  if (key == 0) key = 1;
+  std::lock_guard guard(client_ids_mutex);
+  client_ids.try_emplace(key, text);
+  return key;
+}
+
+std::string Venue::Impl::client_order_text(uint64_t key) {
+  if (key == 0) return "";
+  {
+    std::lock_guard guard(client_ids_mutex);
+    const auto it = client_ids.find(key);
+    if (it != client_ids.end()) return it->second;
+  }
+  return "qz-" + std::to_string(key);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dispatch
+
+void Venue::handle(HttpRequest&& request, Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  call->respond = std::move(respond);
+  call->now_ms = static_cast<int64_t>(impl_->clock->now_ns() / 1'000'000);
+  impl_->dispatch(call);
+}
+
+void Venue::Impl::dispatch(const CallPtr& call) {
+  const HttpRequest& request = call->request;
+  if (!IpAddress::parse(request.remote_ip, &call->ip)) QZ_ASSERT(IpAddress::parse("0.0.0.0", &call->ip));
+  if (request.method == "GET" && request.path == "/healthz") {
+    const bool healthy = !stopped.load();
+    return reply(call, healthy ? 200 : 503,
+                 std::string("{\"status\":\"") + (healthy ? "ok" : "stopping") +
+                     "\",\"height\":" + std::to_string(node->height()) + "}");
+  }
+  if (request.method == "GET" && request.path == "/metrics") {
+    HttpResponse response;
+    response.body = metrics_text();
+    response.content_type = "text/plain; version=0.0.4";
+    finish_metrics(call, 200);
+    call->respond(std::move(response));
+    return;
+  }
+  call->route = find_route(request.method, request.path);
+  if (call->route == nullptr) {
+    return reply(call, 404, "{\"code\":-1000,\"msg\":\"Unknown route: " + request.method + " " +
+                                (request.path.size() <= 64 ? request.path : request.path.substr(0, 64)) + "\"}");
+  }
+  const ParamError parse_error = RequestParams::parse(request.query, request.body, ParamLimits{}, &call->params);
+  if (parse_error != ParamError::ok) return reply_error(call, binance_error_for(parse_error, ParamLimits{}));
+
+  const RouteSpec& route = *call->route;
+  const uint32_t weight = request_weight(route, call->params);
+  RateDecision decision;
+  {
+    std::lock_guard guard(limiter_mutex);
+    decision = limiter.admit_ip(call->ip, weight, call->now_ms);
+  }
+  if (decision.allowed && route.security != Security::none) {
+    AuthResult auth;
+    {
+      std::shared_lock lock(keys_mutex);
+      auth = security_signed(route.security)
+                 ? keys->authenticate(call->params, request.api_key, call->now_ms,
+                                      required_permission(route.security), call->ip)
+                 : keys->identify(request.api_key, required_permission(route.security), call->ip);
+    }
+    if (!auth.ok()) return reply_error(call, *auth.error);
+    call->identity = auth.identity;
+    std::lock_guard guard(limiter_mutex);
+    decision = limiter.admit_key(call->identity.key_id, weight, call->now_ms);
+    if (decision.allowed && route.places_order) decision = limiter.admit_order(call->identity.key_id, call->now_ms);
+  }
+  {
+    std::lock_guard guard(limiter_mutex);
+    call->headers = limiter.headers(call->ip, call->identity.key_id, call->now_ms,
+                                    route.places_order && decision.allowed, decision);
+  }
+  if (!decision.allowed) {
+    QZ_ASSERT(decision.error.has_value());
+    return reply(call, decision.http_status, decision.error->json());
+  }
+  route_binance(call);
+}
+
+std::string Venue::metrics_text() const { return impl_->metrics_text(); }
+
+std::string Venue::Impl::metrics_text() {
+  std::string out;
+  const auto line = [&](const std::string& name, const std::string& labels, uint64_t value) {
+    out += name;
+    if (!labels.empty()) out += "{" + labels + "}";
+    out += " " + std::to_string(value) + "\n";
+  };
+  out += "# HELP qazna_http_requests_total Requests by route.\n# TYPE qazna_http_requests_total counter\n";
+  for (const auto& [key, route] : metrics.routes) {
+    line("qazna_http_requests_total", "route=\"" + key + "\"", route->requests.load());
+  }
+  out += "# HELP qazna_http_errors_total Answers with status 400 or above, by route.\n"
+         "# TYPE qazna_http_errors_total counter\n";
+  for (const auto& [key, route] : metrics.routes) {
+    line("qazna_http_errors_total", "route=\"" + key + "\"", route->errors.load());
+  }
+  out += "# HELP qazna_http_request_duration_seconds Time from request to answer, by route.\n"
+         "# TYPE qazna_http_request_duration_seconds histogram\n";
+  static constexpr const char* kLe[7] = {"0.00025", "0.0005", "0.001", "0.002", "0.005", "0.01", "0.05"};
+  for (const auto& [key, route] : metrics.routes) {
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < 7; b++) {
+      cumulative += route->buckets[b].load();
+      line("qazna_http_request_duration_seconds_bucket", "route=\"" + key + "\",le=\"" + kLe[b] + "\"", cumulative);
+    }
+    cumulative += route->buckets[7].load();
+    line("qazna_http_request_duration_seconds_bucket", "route=\"" + key + "\",le=\"+Inf\"", cumulative);
+    const uint64_t us = route->latency_us_sum.load();
+    out += "qazna_http_request_duration_seconds_sum{route=\"" + key + "\"} " + std::to_string(us / 1'000'000) + "." +
+           std::string(6 - std::min<size_t>(6, std::to_string(us % 1'000'000).size()), '0') +
+           std::to_string(us % 1'000'000) + "\n";
+    line("qazna_http_request_duration_seconds_count", "route=\"" + key + "\"", cumulative);
+  }
+  out += "# TYPE qazna_orders_placed_total counter\n";
+  line("qazna_orders_placed_total", "", metrics.orders_placed.load());
+  out += "# TYPE qazna_orders_rejected_total counter\n";
+  line("qazna_orders_rejected_total", "", metrics.orders_rejected.load());
+  out += "# TYPE qazna_trades_total counter\n";
+  line("qazna_trades_total", "", metrics.trades.load());
+  out += "# HELP qazna_block_height The newest durable block.\n# TYPE qazna_block_height gauge\n";
+  line("qazna_block_height", "", node->height());
+  out += "# TYPE qazna_blocks_projected_total counter\n";
+  line("qazna_blocks_projected_total", "", metrics.blocks_projected.load());
+  out += "# HELP qazna_commit_seconds Submission to durable block (journal write and fsync), summed.\n"
+         "# TYPE qazna_commit_seconds summary\n";
+  const uint64_t commit_us = metrics.commit_us_sum.load();
+  out += "qazna_commit_seconds_sum " + std::to_string(commit_us / 1'000'000) + "." +
+         std::string(6 - std::min<size_t>(6, std::to_string(commit_us % 1'000'000).size()), '0') +
+         std::to_string(commit_us % 1'000'000) + "\n";
+  line("qazna_commit_seconds_count", "", metrics.commits.load());
+  if (http) {
+    const HttpCounters& counters = http->counters();
+    out += "# TYPE qazna_connections_open gauge\n";
+    line("qazna_connections_open", "", counters.connections_open.load());
+    out += "# TYPE qazna_websocket_clients gauge\n";
+    line("qazna_websocket_clients", "", counters.ws_open.load());
+    out += "# TYPE qazna_websocket_subscriptions gauge\n";
+    line("qazna_websocket_subscriptions", "", streams.subscriptions());
+    out += "# TYPE qazna_websocket_messages_total counter\n";
+    line("qazna_websocket_messages_total", "", streams.messages_sent());
+    out += "# TYPE qazna_http_refused_total counter\n";
+    line("qazna_http_refused_total", "reason=\"malformed_or_slow\"", counters.bad_requests.load());
+    line("qazna_http_refused_total", "reason=\"too_many_connections\"", counters.connections_refused.load());
+    line("qazna_http_refused_total", "reason=\"slow_websocket_reader\"", counters.ws_dropped_slow.load());
+  }
+  return out;
+}
+
+void Venue::Impl::reply(const CallPtr& call, int status, std::string body) {
+  if (call->headers.empty()) {
+    // Refused before the limiter's headers were made (parameters, authentication): still say the weight used.
+    std::lock_guard guard(limiter_mutex);
+    call->headers = limiter.headers(call->ip, call->identity.key_id, call->now_ms, false, RateDecision{});
+  }
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.headers = std::move(call->headers);
+  finish_metrics(call, status);
+  call->respond(std::move(response));
+}
+
+void Venue::Impl::reply_error(const CallPtr& call, const BinanceError& error) {
+  reply(call, error.http_status, error.json());
+}
+
+void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
+  const int64_t now = static_cast<int64_t>(clock->now_ns() / 1'000'000);
+  const std::string key = call->route != nullptr ? route_key(call->route->method, call->route->path)
+                          : call->request.path == "/healthz" || call->request.path == "/metrics"
+                              ? route_key("GET", call->request.path)
+                              : route_key("GET", "(unknown)");
+  const auto it = metrics.routes.find(key);
+  if (it != metrics.routes.end()) {
+    VenueMetrics::Route& route = *it->second;
+    route.requests.fetch_add(1);
+    if (status >= 400) route.errors.fetch_add(1);
+    const int64_t elapsed_ms = now > call->now_ms ? now - call->now_ms : 0;
+    route.latency_us_sum.fetch_add(static_cast<uint64_t>(elapsed_ms) * 1000);
+    size_t bucket = 0;
+    while (bucket < 7 && static_cast<double>(elapsed_ms) > VenueMetrics::kBucketMs[bucket]) bucket++;
+    route.buckets[bucket].fetch_add(1);
+  }
+  if (options.log_requests) {
+    json::Writer line;
+    line.begin_object()
+        .field("ts", now)
+        .field("method", std::string_view(call->request.method))
+        .field("path", std::string_view(call->request.path.size() <= 128 ? call->request.path
+                                                                          : call->request.path.substr(0, 128)))
+        .field("status", status)
+        .field("ip", std::string_view(call->request.remote_ip))
+        .field("user", call->identity.owner_user)
+        .end_object();
+    std::fprintf(stderr, "%s\n", line.text().c_str());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// WebSocket streams (streams.h)
+
+bool Venue::on_ws_open(const HttpRequest& request, const std::shared_ptr<WsConnection>& connection) {
+  if (impl_->stopped.load()) return false;
+  return impl_->streams.open(request, connection);
+}
+
+void Venue::on_ws_message(const std::shared_ptr<WsConnection>& connection, std::string&& text) {
+  impl_->streams.message(connection, text, static_cast<int64_t>(impl_->clock->now_ns() / 1'000'000));
+}
+
+void Venue::on_ws_closed(uint64_t connection_id) { impl_->streams.closed(connection_id); }
+
+}  // namespace qz::server

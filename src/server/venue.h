@@ -1,0 +1,82 @@
+// The venue: `qazna serve`'s whole process (DESIGN.md section 2). It owns the journal's Node (sequencer, engine
+// and writer threads), the HTTP/WebSocket server (gateway threads), the API keys, the rate limiter, and the
+// projector thread that follows the durable blocks into the market-data view (and history), releases the
+// answers waiting for them and feeds the streams.
+//
+// Request path: an I/O thread parses, authenticates (api_keys.h), rate-limits and validates the request and
+// turns it into commands; Node::submit_async sequences them; once their block is durable the projector applies
+// it and only then answers, so whatever a client is told is durable and already visible to its next request.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "journal/journal.h"
+#include "server/api_keys.h"
+#include "server/http_server.h"
+#include "server/market_data.h"
+#include "server/rate_limits.h"
+
+namespace qz::server {
+
+struct VenueOptions {
+  std::string data_dir;
+  HttpServerOptions http;
+  // The master key that encrypts the API key registry (DIR/keys/api-keys.bin). "" = DIR/keys/api-master.key,
+  // created on first start with mode 0600; production keeps it elsewhere.
+  std::string master_key_file;
+  Clock* clock = nullptr;  // block times and request timestamps; nullptr = the wall clock
+  uint32_t max_block_commands = 8192;
+  bool verify_on_open = true;
+  RateLimitConfig rate_limits;
+  bool log_requests = false;  // one structured line per request on stderr
+};
+
+class Venue final : public Handler {
+ public:
+  // Opens the data directory (recovering the journal), loads the API keys and seeds the views. Does not listen.
+  [[nodiscard]] static Status open(const VenueOptions& options, std::unique_ptr<Venue>* out,
+                                   RecoveryReport* report);
+  ~Venue() override;  // stop()
+  Venue(const Venue&) = delete;
+  Venue& operator=(const Venue&) = delete;
+
+  // Listens on options.http.
+  [[nodiscard]] Status start();
+  // Graceful: stop accepting, answer what is in flight, flush the journal, stop every thread. Idempotent.
+  void stop();
+  uint16_t port() const;
+
+  // The operator's side (the demo, tests, the native API): sequenced like any request, blocking until durable
+  // and projected.
+  [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
+  // Creates an HMAC key and stores the registry.
+  [[nodiscard]] Status create_hmac_key(const KeySpec& spec, CreatedHmacKey* out);
+  // Registers a given HMAC key (demo keys, tests) and stores the registry.
+  [[nodiscard]] Status add_hmac_key(std::string_view key_id, std::string_view secret, const KeySpec& spec);
+  const MarketData& market_data() const;
+  void with_engine(const std::function<void(const Engine&)>& reader);
+  uint64_t now_ms() const;
+
+  // Prometheus text (also served at /metrics).
+  std::string metrics_text() const;
+
+  // Handler
+  void handle(HttpRequest&& request, Responder respond) override;
+  bool on_ws_open(const HttpRequest& request, const std::shared_ptr<WsConnection>& connection) override;
+  void on_ws_message(const std::shared_ptr<WsConnection>& connection, std::string&& text) override;
+  void on_ws_closed(uint64_t connection_id) override;
+
+  struct Impl;  // venue.cpp and the route files only
+
+ private:
+  explicit Venue(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qz::server

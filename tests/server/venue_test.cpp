@@ -1,0 +1,450 @@
+// The venue end to end over real HTTP on 127.0.0.1: the demo venue's markets and keys, the public routes, signed
+// routes with every authentication refusal, orders placed, filled and cancelled, and the transport's refusals
+// of malformed, oversized and slow requests.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "journal/journal.h"
+#include "server/api_keys.h"
+#include "server/demo_venue.h"
+#include "server/venue.h"
+
+namespace qz::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  std::map<std::string, std::string> headers;
+};
+
+// One keep-alive connection.
+class Client {
+ public:
+  explicit Client(uint16_t port) : socket_(io_) {
+    tcp::resolver resolver(io_);
+    asio::connect(socket_, resolver.resolve("127.0.0.1", std::to_string(port)));
+  }
+  Reply request(http::verb verb, const std::string& target, const std::string& body = "",
+                const std::string& api_key = "") {
+    http::request<http::string_body> request{verb, target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    if (!api_key.empty()) request.set("X-MBX-APIKEY", api_key);
+    if (!body.empty()) request.set(http::field::content_type, "application/x-www-form-urlencoded");
+    request.body() = body;
+    request.prepare_payload();
+    http::write(socket_, request);
+    return read();
+  }
+  Reply read() {
+    http::response<http::string_body> response;
+    beast::error_code ec;
+    http::read(socket_, buffer_, response, ec);
+    Reply reply;
+    if (ec) return reply;
+    reply.status = static_cast<int>(response.result_int());
+    reply.body = response.body();
+    for (const auto& field : response) reply.headers[std::string(field.name_string())] = std::string(field.value());
+    return reply;
+  }
+  void send_raw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // True when the server closed the connection (reads end of stream).
+  bool closed_by_server() {
+    beast::error_code ec;
+    char byte;
+    socket_.read_some(asio::buffer(&byte, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+// One WebSocket connection.
+class WsClient {
+ public:
+  WsClient(uint16_t port, const std::string& target) : ws_(io_) {
+    tcp::resolver resolver(io_);
+    asio::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws_.handshake("127.0.0.1", target);
+  }
+  void send(const std::string& text) { ws_.write(asio::buffer(text)); }
+  std::string read() {
+    beast::flat_buffer buffer;
+    ws_.read(buffer);
+    return beast::buffers_to_string(buffer.data());
+  }
+
+ private:
+  asio::io_context io_;
+  websocket::stream<tcp::socket> ws_;
+};
+
+// The integer after "key": in a JSON text (-1 when absent).
+int64_t json_int(const std::string& text, const std::string& key) {
+  const size_t at = text.find("\"" + key + "\":");
+  if (at == std::string::npos) return -1;
+  return std::stoll(text.substr(at + key.size() + 3));
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class VenueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/qz-venue-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    temp_ = pattern;
+    data_ = temp_ + "/data";
+    ASSERT_TRUE(init_data_dir(InitOptions{.data_dir = data_}).is_ok());
+    VenueOptions options;
+    options.data_dir = data_;
+    options.http.port = 0;
+    options.http.read_timeout_ms = 1500;
+    RecoveryReport report;
+    const Status opened = Venue::open(options, &venue_, &report);
+    ASSERT_TRUE(opened.is_ok()) << opened.message();
+    const Status started = venue_->start();
+    ASSERT_TRUE(started.is_ok()) << started.message();
+    const Status set_up = set_up_demo(venue_.get(), &setup_);
+    ASSERT_TRUE(set_up.is_ok()) << set_up.message();
+    trader_ = setup_.traders.at(0);
+  }
+  void TearDown() override {
+    if (venue_) venue_->stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(temp_, ignored);
+  }
+
+  std::string signed_query(const std::string& params, const std::string& secret, int64_t timestamp) const {
+    const std::string message = params + (params.empty() ? "" : "&") + "timestamp=" + std::to_string(timestamp) +
+                                "&recvWindow=5000";
+    return message + "&signature=" + hmac_sha256_hex(secret, message);
+  }
+  Reply get_signed(Client& client, const std::string& path, const std::string& params) {
+    return client.request(http::verb::get, path + "?" + signed_query(params, trader_.secret, now_ms()), "",
+                          trader_.api_key);
+  }
+  Reply post_signed(Client& client, const std::string& path, const std::string& params) {
+    return client.request(http::verb::post, path, signed_query(params, trader_.secret, now_ms()), trader_.api_key);
+  }
+  Reply delete_signed(Client& client, const std::string& path, const std::string& params) {
+    return client.request(http::verb::delete_, path + "?" + signed_query(params, trader_.secret, now_ms()), "",
+                          trader_.api_key);
+  }
+
+  std::string temp_;
+  std::string data_;
+  std::unique_ptr<Venue> venue_;
+  DemoSetup setup_;
+  DemoTrader trader_;
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST_F(VenueTest, PublicRoutes) {
+  Client client(venue_->port());
+  Reply ping = client.request(http::verb::get, "/api/v3/ping");
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_EQ(ping.body, "{}");
+  EXPECT_FALSE(ping.header("X-MBX-USED-WEIGHT-1M").empty());
+  Reply time = client.request(http::verb::get, "/api/v3/time");
+  EXPECT_TRUE(contains(time.body, "\"serverTime\":")) << time.body;
+
+  Reply info = client.request(http::verb::get, "/api/v3/exchangeInfo");
+  EXPECT_EQ(info.status, 200);
+  for (const char* symbol : {"BTCKZT", "ETHKZT", "USDTKZT", "BTCUSDT", "ETHUSDT"}) {
+    EXPECT_TRUE(contains(info.body, std::string("\"symbol\":\"") + symbol + "\"")) << symbol;
+  }
+  EXPECT_TRUE(contains(info.body, "\"tickSize\":\"100.00\"")) << "BTCKZT's tick";
+  EXPECT_TRUE(contains(info.body, "\"stepSize\":\"0.00010000\"")) << "BTCKZT's lot";
+  EXPECT_FALSE(contains(info.body, "contractType"));
+  Reply one = client.request(http::verb::get, "/api/v3/exchangeInfo?symbol=ETHUSDT");
+  EXPECT_TRUE(contains(one.body, "ETHUSDT"));
+  EXPECT_FALSE(contains(one.body, "BTCKZT"));
+  Reply some = client.request(http::verb::get, "/api/v3/exchangeInfo?symbols=%5B%22BTCKZT%22%2C%22ETHKZT%22%5D");
+  EXPECT_TRUE(contains(some.body, "BTCKZT") && contains(some.body, "ETHKZT") && !contains(some.body, "USDTKZT"));
+
+  Reply bad_symbol = client.request(http::verb::get, "/api/v3/depth?symbol=NOSUCHPAIR");
+  EXPECT_EQ(bad_symbol.status, 400);
+  EXPECT_EQ(bad_symbol.body, "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  Reply unknown = client.request(http::verb::get, "/api/v3/nothing");
+  EXPECT_EQ(unknown.status, 404);
+  Reply health = client.request(http::verb::get, "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_TRUE(contains(health.body, "\"status\":\"ok\""));
+}
+
+TEST_F(VenueTest, DepthFollowsTheBookAndItsUpdateIds) {
+  Client client(venue_->port());
+  Reply empty = client.request(http::verb::get, "/api/v3/depth?symbol=BTCKZT&limit=5");
+  EXPECT_EQ(empty.body, "{\"lastUpdateId\":0,\"bids\":[],\"asks\":[]}");
+  // A resting buy shows at its price with its quantity; the update id moved by one.
+  Reply placed = post_signed(client, "/api/v3/order",
+                             "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  EXPECT_TRUE(contains(placed.body, "\"status\":\"NEW\"")) << placed.body;
+  Reply depth = client.request(http::verb::get, "/api/v3/depth?symbol=BTCKZT&limit=5");
+  EXPECT_EQ(depth.body, "{\"lastUpdateId\":1,\"bids\":[[\"50000000.00\",\"0.01000000\"]],\"asks\":[]}");
+}
+
+TEST_F(VenueTest, OrdersFillAndCancelThroughTheLedger) {
+  Client client(venue_->port());
+  // Aigerim rests a sell; Bauyrzhan's limit buy above it takes it whole.
+  Reply sell = post_signed(client, "/api/v3/order",
+                           "symbol=BTCKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.02&price=52000000"
+                           "&newClientOrderId=my-sell-1");
+  ASSERT_EQ(sell.status, 200) << sell.body;
+  EXPECT_TRUE(contains(sell.body, "\"clientOrderId\":\"my-sell-1\"")) << sell.body;
+  EXPECT_TRUE(contains(sell.body, "\"status\":\"NEW\"")) << sell.body;
+  EXPECT_TRUE(contains(sell.body, "\"fills\":[]")) << sell.body;
+
+  const DemoTrader other = setup_.traders.at(1);
+  const std::string params = "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.02&price=52100000";
+  Reply buy = client.request(http::verb::post, "/api/v3/order", signed_query(params, other.secret, now_ms()),
+                             other.api_key);
+  ASSERT_EQ(buy.status, 200) << buy.body;
+  EXPECT_TRUE(contains(buy.body, "\"status\":\"FILLED\"")) << buy.body;
+  EXPECT_TRUE(contains(buy.body, "\"executedQty\":\"0.02000000\"")) << buy.body;
+  EXPECT_TRUE(contains(buy.body, "\"cummulativeQuoteQty\":\"1040000.00\"")) << buy.body;
+  // Taker fee 20 bps of 1,040,000.00 KZT, in the quote asset the buyer spends.
+  EXPECT_TRUE(contains(buy.body, "\"commission\":\"2080.00\",\"commissionAsset\":\"KZT\"")) << buy.body;
+
+  // The seller's balances: 2 BTC deposited, 0.02 sold; 25,000,000.00 KZT + 1,040,000.00 - 10 bps maker fee in BTC.
+  Reply account = get_signed(client, "/api/v3/account", "");
+  ASSERT_EQ(account.status, 200) << account.body;
+  EXPECT_TRUE(contains(account.body, "{\"asset\":\"BTC\",\"free\":\"1.97998000\",\"locked\":\"0.00000000\"}"))
+      << account.body;
+  EXPECT_TRUE(contains(account.body, "{\"asset\":\"KZT\",\"free\":\"26040000.00\",\"locked\":\"0.00\"}"))
+      << account.body;
+
+  // A GTC buy locks its cost and the largest fee (20 bps of 4,800,000.00); the cancel unlocks it.
+  Reply rest = post_signed(client, "/api/v3/order",
+                           "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.1&price=48000000");
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  Reply locked = get_signed(client, "/api/v3/account", "omitZeroBalances=true");
+  EXPECT_TRUE(contains(locked.body, "{\"asset\":\"KZT\",\"free\":\"21230400.00\",\"locked\":\"4809600.00\"}"))
+      << locked.body;
+  const size_t at = rest.body.find("\"orderId\":");
+  ASSERT_NE(at, std::string::npos);
+  const std::string order_id = rest.body.substr(at + 10, rest.body.find(',', at) - at - 10);
+  Reply cancel = delete_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id);
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_TRUE(contains(cancel.body, "\"status\":\"CANCELED\"")) << cancel.body;
+  Reply again = delete_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id);
+  EXPECT_EQ(again.body, "{\"code\":-2011,\"msg\":\"Unknown order sent.\"}");
+  Reply unlocked = get_signed(client, "/api/v3/account", "");
+  EXPECT_TRUE(contains(unlocked.body, "{\"asset\":\"KZT\",\"free\":\"26040000.00\",\"locked\":\"0.00\"}"))
+      << unlocked.body;
+  // Nothing moved for nothing: the venue's books balance.
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
+  EXPECT_EQ(venue_->market_data().check_invariants(), "");
+}
+
+TEST_F(VenueTest, OrderRejectionsCarryTheContractsCodes) {
+  Client client(venue_->port());
+  const auto post = [&](const std::string& params) { return post_signed(client, "/api/v3/order", params); };
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000050").body,
+            "{\"code\":-1013,\"msg\":\"Filter failure: PRICE_FILTER\"}");
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.00015&price=50000000").body,
+            "{\"code\":-1013,\"msg\":\"Filter failure: LOT_SIZE\"}");
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.0001&price=100").body,
+            "{\"code\":-1013,\"msg\":\"Filter failure: NOTIONAL\"}");
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=90&price=50000000").body,
+            "{\"code\":-2010,\"msg\":\"Account has insufficient balance for requested action.\"}");
+  Reply resting = post("symbol=BTCKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=52000000");
+  ASSERT_EQ(resting.status, 200);
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT_MAKER&quantity=0.01&price=52000000").body,
+            "{\"code\":-2010,\"msg\":\"Order would immediately match and take.\"}");
+  EXPECT_EQ(post("symbol=BTCKZT&side=BUY&type=LIMIT&quantity=0.01&price=50000000").body,
+            "{\"code\":-1102,\"msg\":\"Mandatory parameter 'timeInForce' was not sent, was empty/null, or "
+            "malformed.\"}");
+  EXPECT_EQ(post("symbol=BTCKZT&side=HOLD&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000").body,
+            "{\"code\":-1117,\"msg\":\"Invalid side.\"}");
+  EXPECT_EQ(post("symbol=NOPE&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000").body,
+            "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  // IOC and FOK that cannot fill are not errors: EXPIRED with nothing executed.
+  Reply ioc = post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.01&price=48000000");
+  EXPECT_EQ(ioc.status, 200);
+  EXPECT_TRUE(contains(ioc.body, "\"status\":\"EXPIRED\"") && contains(ioc.body, "\"executedQty\":\"0.00000000\""))
+      << ioc.body;
+  Reply fok = post("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=FOK&quantity=0.4&price=52000000");
+  EXPECT_EQ(fok.status, 200);
+  EXPECT_TRUE(contains(fok.body, "\"status\":\"EXPIRED\"")) << fok.body;
+}
+
+TEST_F(VenueTest, AuthenticationRefusalsInTheContractsOrder) {
+  Client client(venue_->port());
+  const std::string params = "symbol=BTCKZT";
+  // No key, a malformed key, an unknown key.
+  EXPECT_EQ(client.request(http::verb::get, "/api/v3/account?" + signed_query("", trader_.secret, now_ms())).body,
+            "{\"code\":-2014,\"msg\":\"API-key format invalid.\"}");
+  EXPECT_EQ(client.request(http::verb::get, "/api/v3/account?" + signed_query("", trader_.secret, now_ms()), "",
+                           "short")
+                .body,
+            "{\"code\":-2014,\"msg\":\"API-key format invalid.\"}");
+  EXPECT_EQ(client.request(http::verb::get, "/api/v3/account?" + signed_query("", trader_.secret, now_ms()), "",
+                           std::string(64, 'A'))
+                .body,
+            "{\"code\":-2015,\"msg\":\"Invalid API-key, IP, or permissions for action.\"}");
+  // A wrong secret.
+  Reply bad = client.request(http::verb::get, "/api/v3/account?" + signed_query("", std::string(64, 'x'), now_ms()),
+                             "", trader_.api_key);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body, "{\"code\":-1022,\"msg\":\"Signature for this request is not valid.\"}");
+  // Timestamps two minutes behind and ahead.
+  EXPECT_EQ(client.request(http::verb::get, "/api/v3/account?" + signed_query("", trader_.secret, now_ms() - 120000),
+                           "", trader_.api_key)
+                .body,
+            "{\"code\":-1021,\"msg\":\"Timestamp for this request is outside of the recvWindow.\"}");
+  EXPECT_EQ(client.request(http::verb::get, "/api/v3/account?" + signed_query("", trader_.secret, now_ms() + 120000),
+                           "", trader_.api_key)
+                .body,
+            "{\"code\":-1021,\"msg\":\"Timestamp for this request was 1000ms ahead of the server's time.\"}");
+  // One customer cannot cancel another's order.
+  Reply mine = post_signed(client, "/api/v3/order",
+                           "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=48000000");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  const size_t at = mine.body.find("\"orderId\":");
+  const std::string order_id = mine.body.substr(at + 10, mine.body.find(',', at) - at - 10);
+  const DemoTrader other = setup_.traders.at(2);
+  const std::string cancel = "symbol=BTCKZT&orderId=" + order_id;
+  Reply theirs = client.request(http::verb::delete_, "/api/v3/order?" + signed_query(cancel, other.secret, now_ms()),
+                                "", other.api_key);
+  EXPECT_EQ(theirs.body, "{\"code\":-2011,\"msg\":\"Unknown order sent.\"}");
+  // A read-only key cannot trade.
+  KeySpec read_only;
+  read_only.owner_user = trader_.user;
+  read_only.role = Role::customer;
+  read_only.permissions = static_cast<uint8_t>(Permission::read);
+  CreatedHmacKey key;
+  ASSERT_TRUE(venue_->create_hmac_key(read_only, &key).is_ok());
+  const std::string order = "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=48000000";
+  Reply refused = client.request(http::verb::post, "/api/v3/order",
+                                 signed_query(order, std::string(key.secret.reveal()), now_ms()), key.key_id);
+  EXPECT_EQ(refused.body, "{\"code\":-2015,\"msg\":\"Invalid API-key, IP, or permissions for action.\"}");
+}
+
+TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
+  // Malformed request line.
+  {
+    Client bad(venue_->port());
+    bad.send_raw("THIS IS NOT HTTP\r\n\r\n");
+    const Reply reply = bad.read();
+    EXPECT_EQ(reply.status, 400);
+  }
+  // A body over the limit.
+  {
+    Client big(venue_->port());
+    const Reply reply = big.request(http::verb::post, "/api/v3/order", std::string(100 * 1024, 'a'));
+    EXPECT_EQ(reply.status, 413);
+  }
+  // A slow client that never finishes its headers is dropped after the read timeout.
+  {
+    Client slow(venue_->port());
+    slow.send_raw("GET /api/v3/ping HTTP/1.1\r\nHost: x\r\n");
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_TRUE(slow.closed_by_server());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  }
+  // The server still answers: the connection made before the bad ones (its idle time is under the timeout
+  // again once it is used) and a new one.
+  EXPECT_EQ(Client(venue_->port()).request(http::verb::get, "/api/v3/ping").body, "{}");
+  const std::string metrics = venue_->metrics_text();
+  EXPECT_TRUE(contains(metrics, "qazna_http_requests_total{route=\"GET /api/v3/ping\"}")) << metrics;
+  EXPECT_TRUE(contains(metrics, "qazna_block_height ")) << metrics;
+}
+
+TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
+  Client client(venue_->port());
+  Reply rest = post_signed(client, "/api/v3/order",
+                           "symbol=ETHKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1.5&price=1800000");
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  const std::string depth_before = client.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body;
+  const std::string account_before = get_signed(client, "/api/v3/account", "").body;
+  venue_->stop();
+  venue_.reset();
+
+  VenueOptions options;
+  options.data_dir = data_;
+  options.http.port = 0;
+  RecoveryReport report;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  Client again(venue_->port());
+  EXPECT_EQ(again.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body, depth_before);
+  // The keys survived (encrypted at rest) and the balances are as acknowledged.
+  const std::string account_after = get_signed(again, "/api/v3/account", "").body;
+  EXPECT_EQ(account_after.substr(account_after.find("\"balances\"")),
+            account_before.substr(account_before.find("\"balances\"")));
+}
+
+TEST_F(VenueTest, WebSocketStreamsFollowTheBook) {
+  Client client(venue_->port());
+  WsClient raw(venue_->port(), "/ws/btckzt@depth");
+  WsClient combined(venue_->port(), "/stream?streams=btckzt@trade/btckzt@bookTicker");
+  WsClient control(venue_->port(), "/ws");
+  control.send("{\"method\":\"SUBSCRIBE\",\"params\":[\"btckzt@depth5\"],\"id\":7}");
+  EXPECT_EQ(control.read(), "{\"result\":null,\"id\":7}");
+  control.send("{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":\"x\"}");
+  EXPECT_EQ(control.read(), "{\"result\":[\"btckzt@depth5\"],\"id\":\"x\"}");
+  control.send("not json");
+  EXPECT_EQ(json_int(control.read(), "code"), 3);
+  control.send("{\"method\":\"SUBSCRIBE\",\"params\":[\"btckzt@nonsense\"],\"id\":8}");
+  EXPECT_EQ(json_int(control.read(), "code"), 2);
+
+  ASSERT_EQ(post_signed(client, "/api/v3/order",
+                        "symbol=BTCKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=52000000")
+                .status,
+            200);
+  ASSERT_EQ(post_signed(client, "/api/v3/order",
+                        "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.004&price=52000000")
+                .status,
+            200);
+  const std::string first = raw.read();
+  const std::string second = raw.read();
+  EXPECT_NE(first.find("\"e\":\"depthUpdate\""), std::string::npos) << first;
+  EXPECT_EQ(json_int(first, "U"), 1) << first;
+  EXPECT_EQ(json_int(second, "U"), json_int(first, "u") + 1) << second;
+  EXPECT_NE(second.find("[\"52000000.00\",\"0.00600000\"]"), std::string::npos) << second;
+
+  const std::string top = combined.read();  // the book ticker of the first block, then the trade
+  EXPECT_NE(top.find("{\"stream\":\"btckzt@bookTicker\",\"data\":{\"u\":1,"), std::string::npos) << top;
+  std::string trade = combined.read();
+  if (trade.find("@trade") == std::string::npos) trade = combined.read();
+  EXPECT_NE(trade.find("{\"stream\":\"btckzt@trade\",\"data\":{\"e\":\"trade\""), std::string::npos) << trade;
+  EXPECT_NE(trade.find("\"q\":\"0.00400000\""), std::string::npos) << trade;
+  EXPECT_NE(trade.find("\"m\":false"), std::string::npos) << trade;  // the buyer took: not the maker
+
+  const std::string partial = control.read();
+  EXPECT_EQ(partial, "{\"lastUpdateId\":1,\"bids\":[],\"asks\":[[\"52000000.00\",\"0.01000000\"]]}");
+}
+
+}  // namespace
+}  // namespace qz::server
