@@ -10,7 +10,6 @@ namespace qz::server {
 
 namespace {
 
-constexpr uint64_t kVenueOwner = 1;
 constexpr uint64_t kMakerUser = 100;
 constexpr uint64_t kTakerUser = 101;
 // Limit prices from 20% to 180% of the last trade (Binance's majors allow 0.2x to 5x); market orders sweep no
@@ -102,6 +101,9 @@ Status set_up_demo(Venue* venue, DemoSetup* out) {
   // The venue's issuance and fee accounts, and every user's trading account in every asset.
   std::vector<uint64_t> users = {kMakerUser, kTakerUser};
   for (const TraderPlan& trader : kTraders) users.push_back(trader.user);
+  QZ_TRY(venue->create_user(kMakerUser, "market maker", Role::customer));
+  QZ_TRY(venue->create_user(kTakerUser, "taker", Role::customer));
+  for (const TraderPlan& trader : kTraders) QZ_TRY(venue->create_user(trader.user, trader.name, Role::customer));
   commands.clear();
   for (const uint32_t asset : asset_ids) {
     commands.push_back(make_open_account(kVenueOwner, asset, AccountKind::issuance));

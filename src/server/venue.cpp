@@ -43,6 +43,15 @@ Status write_file_atomically(const std::string& path, std::span<const uint8_t> b
   return Status::ok();
 }
 
+}  // namespace
+
+Status write_private_file(const std::string& path, std::string_view text) {
+  return write_file_atomically(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                               0600);
+}
+
+namespace {
+
 std::string route_key(std::string_view method, std::string_view path) {
   return std::string(method) + " " + std::string(path);
 }
@@ -131,6 +140,8 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
     QZ_TRY(impl->history_writer->flush());
   }
   QZ_TRY(history::HistoryReader::open(history_path, &impl->history_reader));
+  QZ_TRY(impl->open_users(options.data_dir + "/users.db"));
+  QZ_TRY(impl->bootstrap_operator(options.data_dir));
   // The recent trades of each market, so that the trade lists and 24-hour statistics survive a restart.
   for (const MarketInfo& m : impl->market.markets()) {
     std::vector<history::TradeRow> rows;
@@ -147,7 +158,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   for (const RouteSpec& route : binance_routes()) {
     impl->metrics.routes[route_key(route.method, route.path)] = std::make_unique<VenueMetrics::Route>();
   }
-  for (const char* path : {"/healthz", "/metrics", "(unknown)"}) {
+  for (const char* path : {"/healthz", "/metrics", "(unknown)", "/v1"}) {
     impl->metrics.routes[route_key("GET", path)] = std::make_unique<VenueMetrics::Route>();
   }
   impl->projector = std::thread([raw] { raw->run_projector(); });
@@ -189,6 +200,11 @@ Status Venue::submit(std::span<const Command> commands, SubmitResult* result) {
   impl_->when_projected(into->height, [&projected] { projected.set_value(); });
   projected.get_future().wait();
   return Status::ok();
+}
+
+Status Venue::create_user(uint64_t id, const std::string& name, Role role) {
+  UserRow row;
+  return impl_->create_user_with_id(id, name, role, static_cast<int64_t>(now_ms()), &row);
 }
 
 Status Venue::create_hmac_key(const KeySpec& spec, CreatedHmacKey* out) {
@@ -356,6 +372,7 @@ void Venue::Impl::dispatch(const CallPtr& call) {
     call->respond(std::move(response));
     return;
   }
+  if (request.path.starts_with("/v1/")) return route_native(call);
   call->route = find_route(request.method, request.path);
   if (call->route == nullptr) {
     return reply(call, 404, "{\"code\":-1000,\"msg\":\"Unknown route: " + request.method + " " +
@@ -491,7 +508,8 @@ void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
   const std::string key = call->route != nullptr ? route_key(call->route->method, call->route->path)
                           : call->request.path == "/healthz" || call->request.path == "/metrics"
                               ? route_key("GET", call->request.path)
-                              : route_key("GET", "(unknown)");
+                          : call->request.path.starts_with("/v1/") ? route_key("GET", "/v1")
+                                                                    : route_key("GET", "(unknown)");
   const auto it = metrics.routes.find(key);
   if (it != metrics.routes.end()) {
     VenueMetrics::Route& route = *it->second;

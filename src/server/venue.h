@@ -24,6 +24,11 @@
 
 namespace qz::server {
 
+// The owner id of the venue's own accounts (issuance and fee income of every asset).
+inline constexpr uint64_t kVenueOwner = 1;
+// The operator user that `qazna serve` creates on first start, with an API key in DIR/keys/operator-api.txt.
+inline constexpr uint64_t kOperatorUser = 2;
+
 struct VenueOptions {
   std::string data_dir;
   HttpServerOptions http;
@@ -55,6 +60,8 @@ class Venue final : public Handler {
   // The operator's side (the demo, tests, the native API): sequenced like any request, blocking until durable
   // and projected.
   [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
+  // Records a user (users.db) with a given id; the native API's POST /v1/users picks ids itself.
+  [[nodiscard]] Status create_user(uint64_t id, const std::string& name, Role role);
   // Creates an HMAC key and stores the registry.
   [[nodiscard]] Status create_hmac_key(const KeySpec& spec, CreatedHmacKey* out);
   // Registers a given HMAC key (demo keys, tests) and stores the registry.

@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <fstream>
+#include <simdjson.h>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -444,6 +446,92 @@ TEST_F(VenueTest, WebSocketStreamsFollowTheBook) {
 
   const std::string partial = control.read();
   EXPECT_EQ(partial, "{\"lastUpdateId\":1,\"bids\":[],\"asks\":[[\"52000000.00\",\"0.01000000\"]]}");
+}
+
+// The operator's key, written at first start.
+std::pair<std::string, std::string> operator_key(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/keys/operator-api.txt");
+  std::string word, key, secret;
+  in >> word >> key >> word >> secret;
+  return {key, secret};
+}
+
+TEST_F(VenueTest, NativeApiUsersKeysDepositsAndWithdrawals) {
+  Client client(venue_->port());
+  const auto [op_key, op_secret] = operator_key(data_);
+  ASSERT_EQ(op_key.size(), 64u);
+  const auto as = [&](const std::string& key, const std::string& secret, http::verb verb, const std::string& path,
+                      const std::string& params) {
+    return client.request(verb, path + "?" + signed_query(params, secret, now_ms()), "", key);
+  };
+
+  // The document describes every route.
+  Reply openapi = client.request(http::verb::get, "/v1/openapi.json");
+  ASSERT_EQ(openapi.status, 200);
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  ASSERT_EQ(parser.parse(openapi.body).get(document), simdjson::SUCCESS) << "openapi.json is not JSON";
+  for (const char* path : {"/v1/users", "/v1/keys", "/v1/deposits", "/v1/withdrawals", "/v1/markets"}) {
+    EXPECT_TRUE(contains(openapi.body, std::string("\"") + path + "\"")) << path;
+  }
+
+  Reply user = as(op_key, op_secret, http::verb::post, "/v1/users", "name=Erlan&role=customer");
+  ASSERT_EQ(user.status, 200) << user.body;
+  const int64_t user_id = json_int(user.body, "userId");
+  EXPECT_GE(user_id, 1000);
+  Reply key = as(op_key, op_secret, http::verb::post, "/v1/keys",
+                 "userId=" + std::to_string(user_id) + "&permissions=read,trade,withdraw&ips=127.0.0.1");
+  ASSERT_EQ(key.status, 200) << key.body;
+  const auto field = [](const std::string& body, const std::string& name) {
+    const size_t at = body.find("\"" + name + "\":\"") + name.size() + 4;
+    return body.substr(at, body.find('"', at) - at);
+  };
+  const std::string user_key = field(key.body, "apiKey");
+  const std::string user_secret = field(key.body, "secret");
+
+  // Roles: a customer may not create users; an unknown route is 404; a bad signature 401.
+  Reply forbidden = as(user_key, user_secret, http::verb::post, "/v1/users", "name=Eve&role=operator");
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_EQ(json_int(forbidden.body, "code"), 1003) << forbidden.body;
+  EXPECT_EQ(as(user_key, user_secret, http::verb::get, "/v1/nothing", "").status, 404);
+  EXPECT_EQ(as(user_key, std::string(64, 'x'), http::verb::get, "/v1/me", "").status, 401);
+
+  Reply deposit = as(op_key, op_secret, http::verb::post, "/v1/deposits",
+                     "userId=" + std::to_string(user_id) + "&asset=KZT&amount=1000.50");
+  ASSERT_EQ(deposit.status, 200) << deposit.body;
+  EXPECT_TRUE(contains(deposit.body, "\"balance\":\"1000.50\"")) << deposit.body;
+  Reply bad_amount = as(op_key, op_secret, http::verb::post, "/v1/deposits",
+                        "userId=" + std::to_string(user_id) + "&asset=KZT&amount=-5");
+  EXPECT_EQ(bad_amount.status, 400) << bad_amount.body;
+
+  // A withdrawal is held until approved; a rejected one comes back.
+  Reply first = as(user_key, user_secret, http::verb::post, "/v1/withdrawals", "asset=KZT&amount=400&address=KZ123");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_TRUE(contains(first.body, "\"status\":\"PENDING\""));
+  Reply me = as(user_key, user_secret, http::verb::get, "/v1/me", "");
+  EXPECT_TRUE(contains(me.body, "{\"asset\":\"KZT\",\"free\":\"600.50\",\"locked\":\"400.00\"}")) << me.body;
+  Reply too_much = as(user_key, user_secret, http::verb::post, "/v1/withdrawals", "asset=KZT&amount=700&address=KZ1");
+  EXPECT_EQ(too_much.status, 400) << too_much.body;
+  EXPECT_EQ(json_int(too_much.body, "code"), 126) << too_much.body;  // insufficient_funds
+  Reply approve = as(op_key, op_secret, http::verb::post, "/v1/withdrawals/approve",
+                     "withdrawalId=" + std::to_string(json_int(first.body, "withdrawalId")));
+  ASSERT_EQ(approve.status, 200) << approve.body;
+  Reply second = as(user_key, user_secret, http::verb::post, "/v1/withdrawals", "asset=KZT&amount=100&address=KZ123");
+  ASSERT_EQ(second.status, 200) << second.body;
+  Reply reject = as(op_key, op_secret, http::verb::post, "/v1/withdrawals/reject",
+                    "withdrawalId=" + std::to_string(json_int(second.body, "withdrawalId")));
+  ASSERT_EQ(reject.status, 200) << reject.body;
+  me = as(user_key, user_secret, http::verb::get, "/v1/me", "");
+  EXPECT_TRUE(contains(me.body, "{\"asset\":\"KZT\",\"free\":\"600.50\",\"locked\":\"0.00\"}")) << me.body;
+  EXPECT_TRUE(contains(me.body, "\"name\":\"Erlan\"")) << me.body;
+
+  // The new user trades through the Binance API with the same key.
+  Reply account = client.request(http::verb::get, "/api/v3/account?" + signed_query("", user_secret, now_ms()), "",
+                                 user_key);
+  EXPECT_TRUE(contains(account.body, "{\"asset\":\"KZT\",\"free\":\"600.50\",\"locked\":\"0.00\"}")) << account.body;
+  Reply users = as(op_key, op_secret, http::verb::get, "/v1/users", "");
+  EXPECT_TRUE(contains(users.body, "\"name\":\"Erlan\"") && contains(users.body, "\"name\":\"Aigerim\"")) << users.body;
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 
 }  // namespace

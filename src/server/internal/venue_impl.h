@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "history/history.h"
+#include "sqlite/sqlite.h"
 #include "server/streams.h"
 #include "server/venue.h"
 
@@ -48,6 +49,17 @@ struct VenueMetrics {
   std::atomic<uint64_t> blocks_projected{0};
   std::atomic<uint64_t> commit_us_sum{0};  // durable latency of submissions (submit -> durable callback)
   std::atomic<uint64_t> commits{0};
+};
+
+// Writes a file whole or not at all, mode 0600 (temporary, fsync, rename).
+Status write_private_file(const std::string& path, std::string_view text);
+
+// A user of the venue (users.db): who an API key belongs to.
+struct UserRow {
+  uint64_t id = 0;
+  std::string name;
+  Role role = Role::none;
+  int64_t created_ms = 0;
 };
 
 struct Venue::Impl {
@@ -91,6 +103,10 @@ struct Venue::Impl {
   std::atomic<bool> history_failed{false};
   std::string history_error;  // under history_mutex
 
+  // Users (DIR/users.db).
+  std::mutex users_mutex;
+  std::unique_ptr<sqlite::Database> users_db;
+
   std::unique_ptr<HttpServer> http;
   VenueMetrics metrics;
   std::atomic<bool> stopped{false};
@@ -123,6 +139,21 @@ struct Venue::Impl {
   void history_trades(const CallPtr& call, bool aggregate);
   // Runs `read` on the history reader; false (and the reply sent) when history is unavailable.
   bool read_history(const CallPtr& call, const std::function<Status(history::HistoryReader&)>& read);
+
+  // The native API (native_routes.cpp) and its users.
+  void route_native(const CallPtr& call);
+  void reply_native_error(const CallPtr& call, int http_status, int code, std::string_view message);
+  void reply_engine_refusal(const CallPtr& call, Result result);
+  Status submit_and_wait(std::vector<Command> commands, SubmitResult* result);
+  uint64_t issuance_account(uint32_t asset);
+  uint64_t fee_account(uint32_t asset);
+  Status open_users(const std::string& path);
+  Status create_user(const std::string& name, Role role, int64_t now_ms, UserRow* out);  // the next id from 1000
+  Status create_user_with_id(uint64_t id, const std::string& name, Role role, int64_t now_ms, UserRow* out);
+  bool find_user(uint64_t id, UserRow* out);
+  Status list_users(std::vector<UserRow>* out);
+  // Makes the operator user and its API key on first start (DIR/keys/operator-api.txt).
+  Status bootstrap_operator(const std::string& data_dir);
 
   // Client order id text <-> the u64 the engine keeps.
   uint64_t client_order_key(uint64_t owner, std::string_view text);

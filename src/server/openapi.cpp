@@ -1,0 +1,218 @@
+#include "server/openapi.h"
+
+#include <string>
+#include <vector>
+
+#include "json/writer.h"
+
+namespace qz::server {
+
+namespace {
+
+struct Param {
+  const char* name;
+  const char* type;  // "string", "integer"
+  bool required;
+  const char* description;
+};
+
+struct Operation {
+  const char* method;  // lower case
+  const char* path;
+  const char* summary;
+  const char* roles;
+  std::vector<Param> params;
+  const char* result;  // a description of the answer
+};
+
+const std::vector<Operation>& operations() {
+  static const std::vector<Operation> kOperations = {
+      {"get", "/v1/me", "The caller: user, role and balances", "any", {}, "userId, name, role, balances[]"},
+      {"get", "/v1/users", "Every user", "operator, compliance, regulator", {}, "an array of users"},
+      {"post",
+       "/v1/users",
+       "Create a user (trading roles get an account in every asset)",
+       "operator",
+       {{"name", "string", true, "1-128 bytes"},
+        {"role", "string", true, "operator, customer, merchant, compliance, regulator, central_bank or bank"}},
+       "userId, name, role, createdTime"},
+      {"post",
+       "/v1/keys",
+       "Create an HMAC API key for a user; the secret is shown only in this answer",
+       "operator",
+       {{"userId", "integer", true, "the key's owner"},
+        {"permissions", "string", false, "comma list of read, trade, withdraw (read is always granted)"},
+        {"ips", "string", false, "comma list of addresses or CIDR ranges (required with withdraw)"}},
+       "apiKey, secret, userId, role"},
+      {"delete", "/v1/keys", "Revoke an API key", "operator", {{"apiKey", "string", true, "the key id"}}, "revoked"},
+      {"post",
+       "/v1/assets",
+       "Create an asset with the venue's issuance and fee accounts",
+       "operator",
+       {{"code", "string", true, "1-12 upper-case letters and digits"},
+        {"scale", "integer", true, "decimal places of the minor unit, 0-18"}},
+       "asset, code, scale"},
+      {"post",
+       "/v1/markets",
+       "Create a market and open it for trading",
+       "operator",
+       {{"base", "string", true, "base asset code"},
+        {"quote", "string", true, "quote asset code"},
+        {"tickSize", "string", true, "decimal, in the quote asset"},
+        {"stepSize", "string", true, "decimal, in the base asset"},
+        {"minQty", "string", false, "decimal (default: stepSize)"},
+        {"maxQty", "string", true, "decimal"},
+        {"minNotional", "string", false, "decimal, in the quote asset (default 0)"},
+        {"price", "string", true, "the opening reference price"},
+        {"bandBps", "integer", false, "price band around the last trade, basis points (default 1000, at most 9000)"},
+        {"makerBps", "integer", false, "maker fee (default 10)"},
+        {"takerBps", "integer", false, "taker fee (default 20)"}},
+       "market, symbol"},
+      {"post",
+       "/v1/markets/status",
+       "Halt, resume or close a market",
+       "operator",
+       {{"symbol", "string", true, "e.g. BTCKZT"}, {"status", "string", true, "TRADING, HALT or CLOSED"}},
+       "symbol, status"},
+      {"post",
+       "/v1/deposits",
+       "Credit a user's deposit (from the asset's issuance account)",
+       "operator",
+       {{"userId", "integer", true, "the depositor"},
+        {"asset", "string", true, "asset code"},
+        {"amount", "string", true, "decimal, positive"}},
+       "transferId, userId, asset, amount, balance"},
+      {"post",
+       "/v1/withdrawals",
+       "Request a withdrawal: the amount is held until an operator approves or rejects it",
+       "customer, merchant, bank (withdraw permission)",
+       {{"asset", "string", true, "asset code"},
+        {"amount", "string", true, "decimal, positive"},
+        {"address", "string", true, "where the funds go"}},
+       "withdrawalId, asset, amount, status PENDING"},
+      {"post",
+       "/v1/withdrawals/approve",
+       "Pay out a pending withdrawal",
+       "operator",
+       {{"withdrawalId", "integer", true, "from POST /v1/withdrawals"}},
+       "withdrawalId, status COMPLETED"},
+      {"post",
+       "/v1/withdrawals/reject",
+       "Release a pending withdrawal's funds back to the user",
+       "operator",
+       {{"withdrawalId", "integer", true, "from POST /v1/withdrawals"}},
+       "withdrawalId, status REJECTED"},
+  };
+  return kOperations;
+}
+
+void write_signing_params(json::Writer& w) {
+  for (const char* name : {"timestamp", "recvWindow", "signature"}) {
+    w.begin_object()
+        .field("name", name)
+        .field("in", "query")
+        .field("required", std::string_view(name) != "recvWindow");
+    w.key("schema").begin_object().field("type", std::string_view(name) == "signature" ? "string" : "integer").end_object();
+    w.end_object();
+  }
+}
+
+std::string build() {
+  json::Writer w;
+  w.begin_object().field("openapi", "3.0.3");
+  w.key("info")
+      .begin_object()
+      .field("title", "Qazna native API")
+      .field("version", "1")
+      .field("description",
+             "What the Binance-compatible trading API lacks: users, API keys, assets, markets, deposits and "
+             "withdrawals. Requests are signed like the trading API's (docs/api-auth.md): the X-MBX-APIKEY header, "
+             "form parameters in the query string or an application/x-www-form-urlencoded body, timestamp and "
+             "signature (HMAC-SHA256 hex, or Ed25519 base64, over the query then the body). Errors are "
+             "{\"code\", \"message\"}: 1001 bad parameter, 1002 unauthenticated, 1003 forbidden (role or "
+             "permission), 1004 not found, 1005 conflict, 1006 unavailable, 1007 rate limited; the engine's "
+             "refusals carry its result codes (docs/result-codes.md).")
+      .end_object();
+  w.key("components").begin_object();
+  w.key("securitySchemes")
+      .begin_object()
+      .key("apiKey")
+      .begin_object()
+      .field("type", "apiKey")
+      .field("in", "header")
+      .field("name", "X-MBX-APIKEY")
+      .end_object()
+      .end_object();
+  w.key("schemas")
+      .begin_object()
+      .key("Error")
+      .begin_object()
+      .field("type", "object");
+  w.key("properties")
+      .begin_object()
+      .key("code")
+      .begin_object()
+      .field("type", "integer")
+      .end_object()
+      .key("message")
+      .begin_object()
+      .field("type", "string")
+      .end_object()
+      .end_object();
+  w.end_object().end_object();
+  w.end_object();
+  w.key("paths").begin_object();
+  const std::vector<Operation>& ops = operations();
+  for (size_t i = 0; i < ops.size(); i++) {
+    const std::string path = ops[i].path;
+    if (i > 0 && path == ops[i - 1].path) continue;  // written with the first operation of its path
+    w.key(path).begin_object();
+    for (size_t j = i; j < ops.size() && ops[j].path == path; j++) {
+      const Operation& op = ops[j];
+      w.key(op.method).begin_object();
+      w.field("summary", op.summary);
+      w.field("description", std::string("Roles: ") + op.roles + ".");
+      w.key("security").begin_array().begin_object().key("apiKey").begin_array().end_array().end_object().end_array();
+      w.key("parameters").begin_array();
+      write_signing_params(w);
+      for (const Param& p : op.params) {
+        w.begin_object().field("name", p.name).field("in", "query").field("required", p.required);
+        w.field("description", p.description);
+        w.key("schema").begin_object().field("type", p.type).end_object();
+        w.end_object();
+      }
+      w.end_array();
+      w.key("responses").begin_object();
+      w.key("200").begin_object().field("description", op.result).end_object();
+      for (const char* status : {"400", "401", "403", "404"}) {
+        w.key(status).begin_object().field("description", "refused");
+        w.key("content")
+            .begin_object()
+            .key("application/json")
+            .begin_object()
+            .key("schema")
+            .begin_object()
+            .field("$ref", "#/components/schemas/Error")
+            .end_object()
+            .end_object()
+            .end_object();
+        w.end_object();
+      }
+      w.end_object();
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace
+
+std::string_view openapi_document() {
+  static const std::string kDocument = build();
+  return kDocument;
+}
+
+}  // namespace qz::server
