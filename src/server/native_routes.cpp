@@ -3,6 +3,7 @@
 // timestamp, HMAC or Ed25519 signature; docs/api-auth.md); answers are JSON; errors are {"code", "message"}.
 // The gateway checks the caller's role here; the engine checks it again for every command that moves money.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -319,21 +320,29 @@ void Venue::Impl::route_native(const CallPtr& call) {
     if (const std::string problem = key_spec_problem(spec); !problem.empty()) {
       return reply_native_error(call, 400, kBadParameter, problem);
     }
+    // An Ed25519 key when the user brings its public key (base64 or PEM); else an HMAC key made here.
+    const std::string public_key = text("publicKey");
+    std::array<uint8_t, 32> ed25519{};
+    if (!public_key.empty() && !parse_ed25519_public_key(public_key, &ed25519)) {
+      return reply_native_error(call, 400, kBadParameter,
+                                "parameter 'publicKey': an Ed25519 public key, base64 of 32 bytes or PEM");
+    }
     CreatedHmacKey key;
     Status status = Status::ok();
     {
       std::unique_lock lock(keys_mutex);
-      status = keys->create_hmac(spec, &key);
+      status = public_key.empty() ? keys->create_hmac(spec, &key) : keys->add_ed25519(ed25519, spec, &key.key_id);
       if (status.is_ok()) status = store_keys();
     }
     if (!status.is_ok()) return reply_native_error(call, 503, kUnavailable, status.message());
     Writer w;
-    w.begin_object()
-        .field("apiKey", std::string_view(key.key_id))
-        .field("secret", key.secret.reveal())
-        .field("userId", row.id)
-        .field("role", role_name(row.role))
-        .end_object();
+    w.begin_object().field("apiKey", std::string_view(key.key_id));
+    if (public_key.empty()) {
+      w.field("type", "HMAC_SHA256").field("secret", key.secret.reveal());
+    } else {
+      w.field("type", "ED25519");
+    }
+    w.field("userId", row.id).field("role", role_name(row.role)).end_object();
     return reply(call, 200, w.take());
   }
 

@@ -11,8 +11,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <simdjson.h>
+#include <sodium.h>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -532,6 +534,57 @@ TEST_F(VenueTest, NativeApiUsersKeysDepositsAndWithdrawals) {
   Reply users = as(op_key, op_secret, http::verb::get, "/v1/users", "");
   EXPECT_TRUE(contains(users.body, "\"name\":\"Erlan\"") && contains(users.body, "\"name\":\"Aigerim\"")) << users.body;
   venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
+}
+
+TEST_F(VenueTest, Ed25519KeysSignRequests) {
+  ASSERT_GE(sodium_init(), 0);
+  Client client(venue_->port());
+  const auto [op_key, op_secret] = operator_key(data_);
+  unsigned char public_key[crypto_sign_PUBLICKEYBYTES];
+  unsigned char secret_key[crypto_sign_SECRETKEYBYTES];
+  crypto_sign_keypair(public_key, secret_key);
+  const auto base64 = [](const unsigned char* bytes, size_t size) {
+    std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL);
+    out.resize(std::strlen(out.c_str()));
+    return out;
+  };
+  const auto percent = [](const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+      if (c == '+' || c == '/' || c == '=') {
+        char buffer[4];
+        std::snprintf(buffer, sizeof buffer, "%%%02X", static_cast<unsigned char>(c));
+        out += buffer;
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  };
+  const std::string register_params = "userId=" + std::to_string(trader_.user) + "&permissions=read,trade&publicKey=" +
+                                      percent(base64(public_key, sizeof public_key));
+  Reply created = client.request(http::verb::post, "/v1/keys?" + signed_query(register_params, op_secret, now_ms()),
+                                 "", op_key);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_TRUE(contains(created.body, "\"type\":\"ED25519\"") && !contains(created.body, "secret")) << created.body;
+  const size_t at = created.body.find("\"apiKey\":\"") + 10;
+  const std::string key_id = created.body.substr(at, 64);
+
+  const std::string message = "timestamp=" + std::to_string(now_ms()) + "&recvWindow=5000";
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                       secret_key);
+  Reply account = client.request(
+      http::verb::get, "/api/v3/account?" + message + "&signature=" + percent(base64(signature, sizeof signature)), "",
+      key_id);
+  EXPECT_EQ(account.status, 200) << account.body;
+  EXPECT_TRUE(contains(account.body, "\"balances\"")) << account.body;
+  signature[0] ^= 1;
+  Reply forged = client.request(
+      http::verb::get, "/api/v3/account?" + message + "&signature=" + percent(base64(signature, sizeof signature)), "",
+      key_id);
+  EXPECT_EQ(forged.body, "{\"code\":-1022,\"msg\":\"Signature for this request is not valid.\"}");
 }
 
 }  // namespace
