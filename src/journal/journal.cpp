@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -478,6 +479,11 @@ struct Node::Impl {
   std::atomic<size_t> ready_waiting{0};  // blocks in `ready` the writer has not taken yet
   std::atomic<bool> writer_idle{true};   // the writer is waiting on ready_cv
 
+  // Writer statistics (Node::writer_stats).
+  std::atomic<uint64_t> stat_commits{0};
+  std::atomic<uint64_t> stat_blocks{0};
+  std::atomic<uint64_t> stat_commit_ns{0};
+
   // Durable position, written by the writer.
   std::mutex durable_mutex;
   uint64_t durable_height = 0;
@@ -770,7 +776,12 @@ void Node::Impl::run_writer() {
         if (!joined) break;
         wake_sequencer();
       }
+      const auto write_start = std::chrono::steady_clock::now();
       const Status status = write_batch(batch);
+      stat_commit_ns.fetch_add(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - write_start).count()));
+      stat_commits.fetch_add(1);
+      stat_blocks.fetch_add(batch.size());
       if (!status.is_ok()) {
         fail("journal: writing block " + std::to_string(batch.front()->block.header.height) +
              " failed; the node has stopped accepting commands: " + status.message());
@@ -927,6 +938,11 @@ void Node::stop() {
 void Node::with_engine(const std::function<void(const Engine&)>& reader) {
   std::lock_guard lock_guard(impl_->engine_mutex);
   reader(*impl_->engine);
+}
+
+Node::WriterStats Node::writer_stats() const {
+  return WriterStats{.commits = impl_->stat_commits.load(), .blocks = impl_->stat_blocks.load(),
+                     .commit_ns = impl_->stat_commit_ns.load()};
 }
 
 uint64_t Node::height() {

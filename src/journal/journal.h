@@ -101,6 +101,15 @@ class Node {
   // Stops accepting, finishes every block in flight, writes them, closes the database.
   void stop();
 
+  // What the writer has done since open: SQLite transactions committed (each ends with the fsync of group
+  // commit), the blocks in them, and the time spent writing and committing them.
+  struct WriterStats {
+    uint64_t commits = 0;
+    uint64_t blocks = 0;
+    uint64_t commit_ns = 0;
+  };
+  WriterStats writer_stats() const;
+
   // Reads under the engine's lock; for CLI inspection and tests.
   void with_engine(const std::function<void(const Engine&)>& reader);
   // The newest durable (committed) block; the engine may already have applied later ones.

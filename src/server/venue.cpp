@@ -460,13 +460,22 @@ std::string Venue::Impl::metrics_text() {
   line("qazna_block_height", "", node->height());
   out += "# TYPE qazna_blocks_projected_total counter\n";
   line("qazna_blocks_projected_total", "", metrics.blocks_projected.load());
-  out += "# HELP qazna_commit_seconds Submission to durable block (journal write and fsync), summed.\n"
+  out += "# HELP qazna_commit_seconds Order submission to durable block (queue, apply, write, fsync), summed.\n"
          "# TYPE qazna_commit_seconds summary\n";
   const uint64_t commit_us = metrics.commit_us_sum.load();
   out += "qazna_commit_seconds_sum " + std::to_string(commit_us / 1'000'000) + "." +
          std::string(6 - std::min<size_t>(6, std::to_string(commit_us % 1'000'000).size()), '0') +
          std::to_string(commit_us % 1'000'000) + "\n";
   line("qazna_commit_seconds_count", "", metrics.commits.load());
+  const Node::WriterStats journal = node->writer_stats();
+  out += "# HELP qazna_journal_commit_seconds Writing and committing blocks to journal.db (group commit, fsync).\n"
+         "# TYPE qazna_journal_commit_seconds summary\n";
+  out += "qazna_journal_commit_seconds_sum " + std::to_string(journal.commit_ns / 1'000'000'000) + "." +
+         std::string(9 - std::min<size_t>(9, std::to_string(journal.commit_ns % 1'000'000'000).size()), '0') +
+         std::to_string(journal.commit_ns % 1'000'000'000) + "\n";
+  line("qazna_journal_commit_seconds_count", "", journal.commits);
+  out += "# TYPE qazna_journal_blocks_written_total counter\n";
+  line("qazna_journal_blocks_written_total", "", journal.blocks);
   if (http) {
     const HttpCounters& counters = http->counters();
     out += "# TYPE qazna_connections_open gauge\n";

@@ -383,6 +383,8 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   const std::string metrics = venue_->metrics_text();
   EXPECT_TRUE(contains(metrics, "qazna_http_requests_total{route=\"GET /api/v3/ping\"}")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_block_height ")) << metrics;
+  EXPECT_TRUE(contains(metrics, "qazna_journal_commit_seconds_count ")) << metrics;
+  EXPECT_FALSE(contains(metrics, "qazna_journal_commit_seconds_count 0\n")) << "the demo's set-up was committed";
 }
 
 TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
