@@ -154,6 +154,25 @@ void add_report_cli(CLI::App* app, ReportCli* cli);
 // The exit code of the `report` subcommand given, or -1 when it was not.
 int run_report_cli(const ReportCli& cli);
 
+// `history rebuild|check` (history_cmd.cpp, docs/history.md section 4): DIR/history.db recreated from the journal,
+// or a rebuild in a temporary file compared with it by content hash. Both hold DIR/LOCK while they run. Exit: 0
+// rebuilt or equal, 1 check found a difference (or no history.db), 2 bad arguments, 3 the directory is locked
+// by a running server, or the journal or history failed.
+struct HistoryArgs {
+  std::string action;  // rebuild, check
+  std::string data_dir;
+};
+int run_history(const HistoryArgs& args);
+struct HistoryCli {
+  HistoryArgs rebuild;
+  HistoryArgs check;
+  CLI::App* rebuild_command = nullptr;
+  CLI::App* check_command = nullptr;
+};
+void add_history_cli(CLI::App* app, HistoryCli* cli);
+// The exit code of the `history` subcommand given, or -1 when it was not.
+int run_history_cli(const HistoryCli& cli);
+
 // The `client` subcommands (kyc_cmd.cpp, docs/kyc.md): registered before parsing, run after it; -1 when not given.
 struct KycCli;
 std::shared_ptr<KycCli> add_kyc_cli(CLI::App* app);
