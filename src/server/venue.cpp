@@ -124,7 +124,19 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   history::WriterOptions writer_options;
   writer_options.blocks_per_transaction = 4096;  // the projector commits whenever its queue runs empty
   QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
-  const std::optional<uint64_t> history_height = impl->history_writer->last_height();
+  std::optional<uint64_t> history_height = impl->history_writer->last_height();
+  if (history_height && *history_height > impl->projected_height) {
+    // History ahead of the journal: the journal lost its tail (a torn or corrupt block was cut at recovery), so
+    // some projected rows describe blocks that no longer exist. A projection never outranks the journal: start
+    // it again from genesis.
+    std::fprintf(stderr, "serve: history.db is at block %llu but the journal ends at %llu; rebuilding it\n",
+                 static_cast<unsigned long long>(*history_height),
+                 static_cast<unsigned long long>(impl->projected_height));
+    impl->history_writer.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((history_path + suffix).c_str());
+    QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
+    history_height = impl->history_writer->last_height();
+  }
   if (!history_height || *history_height < impl->projected_height) {
     uint64_t replayed = 0;
     history::HistoryWriter* writer = impl->history_writer.get();

@@ -589,5 +589,42 @@ TEST_F(VenueTest, Ed25519KeysSignRequests) {
   EXPECT_EQ(forged.body, "{\"code\":-1022,\"msg\":\"Signature for this request is not valid.\"}");
 }
 
+TEST_F(VenueTest, HistoryAheadOfTheJournalIsRebuilt) {
+  // A copy of the directory as it is now (journal and history at the same height) ...
+  venue_->stop();
+  venue_.reset();
+  const std::string earlier = temp_ + "/earlier";
+  std::filesystem::copy(data_, earlier, std::filesystem::copy_options::recursive);
+  // ... then an order in the original, whose history.db is put into the copy: history ahead of its journal,
+  // as when a journal's torn tail was cut.
+  VenueOptions options;
+  options.data_dir = data_;
+  options.http.port = 0;
+  RecoveryReport report;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  std::string order_id;
+  {
+    Client client(venue_->port());
+    Reply placed = post_signed(client, "/api/v3/order",
+                               "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    order_id = std::to_string(json_int(placed.body, "orderId"));
+    EXPECT_EQ(get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id).status, 200);
+  }
+  venue_->stop();
+  venue_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(earlier + "/history.db" + suffix);
+  std::filesystem::copy_file(data_ + "/history.db", earlier + "/history.db");
+
+  options.data_dir = earlier;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  Client client(venue_->port());
+  EXPECT_EQ(get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id).body,
+            "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
+  EXPECT_EQ(get_signed(client, "/api/v3/openOrders", "symbol=BTCKZT").body, "[]");
+}
+
 }  // namespace
 }  // namespace qz::server
