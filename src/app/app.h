@@ -81,6 +81,19 @@ struct VenueDemoArgs {
 // Exit: 0 stopped, 1 the directory is not a previous demo's, 3 set-up failed.
 int run_venue_demo(const VenueDemoArgs& args);
 
+struct ApiArgs {
+  std::string url = "http://127.0.0.1:8080";
+  std::string data_dir;  // where keys/operator-api.txt is, when no key is given
+  std::string api_key;
+  std::string secret;
+  std::string method;  // GET, POST, PUT, DELETE
+  std::string path;    // /v1/users, /api/v3/account, ...
+  std::vector<std::string> params;  // name=value
+};
+// One signed request to a running venue; prints the answer. Exit: 0 answered 2xx, 1 refused (the answer says
+// why), 2 bad arguments or no key, 3 the venue could not be reached.
+int run_api(const ApiArgs& args);
+
 struct ScreenArgs {
   std::string name;
   std::string dob;        // YYYY-MM-DD, YYYY-MM or YYYY; "" = unknown

@@ -139,6 +139,17 @@ int run_cli(int argc, char** argv) {
   serve->add_option("--seconds", serve_args.seconds, "Stop after this many seconds (default: until a signal)");
   serve->add_flag("--log-requests", serve_args.log_requests, "One JSON line per request on stderr");
 
+  ApiArgs api_args;
+  CLI::App* api = app.add_subcommand(
+      "api", "One signed request to a running venue, with the operator's key by default (docs/server.md)");
+  api->add_option("--url", api_args.url, "The venue (default http://127.0.0.1:8080)");
+  api->add_option("--data", api_args.data_dir, "Data directory holding keys/operator-api.txt (default .)");
+  api->add_option("--key", api_args.api_key, "API key (instead of the operator's)");
+  api->add_option("--secret", api_args.secret, "HMAC secret of --key");
+  api->add_option("METHOD", api_args.method, "GET, POST, PUT or DELETE")->required();
+  api->add_option("PATH", api_args.path, "e.g. /v1/users")->required();
+  api->add_option("PARAMS", api_args.params, "name=value ...");
+
   VenueDemoArgs venue_demo_args;
   CLI::App* venue_demo = app.add_subcommand(
       "demo", "A fresh demo venue served over HTTP: markets, traders with API keys, a market maker (docs/server.md)");
@@ -261,6 +272,10 @@ int run_cli(int argc, char** argv) {
   if (*inspect) return run_inspect(inspect_args);
   if (*demo) return run_demo(demo_args);
   if (*serve) return run_serve(serve_args);
+  if (*api) {
+    if (api_args.data_dir.empty()) api_args.data_dir = ".";
+    return run_api(api_args);
+  }
   if (*venue_demo) return run_venue_demo(venue_demo_args);
   if (*screen) return run_screen(screen_args);
   if (const int code = run_monitor_cli(monitor_cli); code >= 0) return code;

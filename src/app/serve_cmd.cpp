@@ -95,6 +95,8 @@ int run_serve(const ServeArgs& args) {
   std::printf("qazna serve: %s at height %llu, listening on http://%s:%u (SIGINT or SIGTERM stops it)\n",
               args.data_dir.c_str(), static_cast<unsigned long long>(report.height), args.address.c_str(),
               venue->port());
+  std::printf("qazna serve: the operator's API key is in %s/keys/operator-api.txt (qazna api uses it)\n",
+              args.data_dir.c_str());
   std::fflush(stdout);
   const char* why = wait_for_signal(signals, args.seconds);
   std::printf("qazna serve: %s: draining and stopping\n", why);
@@ -144,6 +146,8 @@ int run_venue_demo(const VenueDemoArgs& args) {
     std::printf("  %-10s user %llu  apiKey %s\n             secret %s\n", trader.name.c_str(),
                 static_cast<unsigned long long>(trader.user), trader.api_key.c_str(), trader.secret.c_str());
   }
+  std::printf("\noperator: API key in %s/keys/operator-api.txt; e.g. qazna api --url %s --data %s GET /v1/users\n",
+              dir.c_str(), url.c_str(), dir.c_str());
   const server::DemoTrader& first = setup.traders.front();
   std::printf(
       "\ntry it with ccxt (npm install ccxt), in node:\n\n"

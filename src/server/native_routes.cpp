@@ -446,6 +446,10 @@ void Venue::Impl::route_native(const CallPtr& call) {
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     const auto owner = static_cast<uint64_t>(user.value);
+    UserRow depositor;
+    if (!find_user(owner, &depositor) || !trades(depositor.role)) {
+      return reply_native_error(call, 404, kNotFound, "no customer, merchant or bank user " + std::to_string(owner));
+    }
     uint64_t account = 0;
     node->with_engine([&](const Engine& engine) { account = engine.exchange().trading_account(owner, asset->id); });
     SubmitResult result;

@@ -8,7 +8,11 @@
 
 #include <array>
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 #include <string>
 
 namespace {
@@ -95,6 +99,48 @@ TEST_F(ServeCli, ServeStopsOnSigterm) {
   // The port option refuses a busy or impossible address.
   const Ran bad = run("serve --data " + data + " --address 256.1.1.1 --port 0 --seconds 1");
   EXPECT_EQ(bad.exit_code, 3) << bad.out;
+}
+
+TEST_F(ServeCli, ApiSendsSignedRequestsWithTheOperatorsKey) {
+  const std::string data = temp_ + "/demo";
+  const std::string out = temp_ + "/demo.out";
+  const char* binary = std::getenv("QZ_BIN");
+  ASSERT_NE(binary, nullptr);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    ::execl(binary, binary, "demo", "--data", data.c_str(), "--port", "0", "--seconds", "20",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string url;
+  for (int waited = 0; waited < 200 && url.empty(); waited++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string banner = text.str();
+    const size_t at = banner.find("Qazna demo venue: ");
+    if (at != std::string::npos && banner.find("Ctrl-C") != std::string::npos) {
+      url = banner.substr(at + 18, banner.find(' ', at + 18) - at - 18);
+    }
+  }
+  ASSERT_FALSE(url.empty()) << "the demo did not start";
+  const Ran users = run("api --url " + url + " --data " + data + " GET /v1/users");
+  EXPECT_EQ(users.exit_code, 0) << users.out;
+  EXPECT_NE(users.out.find("\"name\":\"operator\""), std::string::npos) << users.out;
+  const Ran created = run("api --url " + url + " --data " + data + " POST /v1/users name=Erlan role=customer");
+  EXPECT_EQ(created.exit_code, 0) << created.out;
+  const Ran refused = run("api --url " + url + " --data " + data + " POST /v1/users name=Erlan role=king");
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("\"code\":1001"), std::string::npos) << refused.out;
+  const Ran keyless = run("api --url " + url + " --data " + temp_ + "/nowhere GET /v1/me");
+  EXPECT_EQ(keyless.exit_code, 2) << keyless.out;
+  ::kill(child, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 }  // namespace

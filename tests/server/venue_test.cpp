@@ -504,6 +504,7 @@ TEST_F(VenueTest, NativeApiUsersKeysDepositsAndWithdrawals) {
                      "userId=" + std::to_string(user_id) + "&asset=KZT&amount=1000.50");
   ASSERT_EQ(deposit.status, 200) << deposit.body;
   EXPECT_TRUE(contains(deposit.body, "\"balance\":\"1000.50\"")) << deposit.body;
+  EXPECT_EQ(as(op_key, op_secret, http::verb::post, "/v1/deposits", "userId=999999&asset=KZT&amount=1").status, 404);
   Reply bad_amount = as(op_key, op_secret, http::verb::post, "/v1/deposits",
                         "userId=" + std::to_string(user_id) + "&asset=KZT&amount=-5");
   EXPECT_EQ(bad_amount.status, 400) << bad_amount.body;
