@@ -406,6 +406,12 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("previous_residence", std::string_view(p.previous_residence, p.previous_usd_cents == 0 ? 0 : 2));
       break;
     }
+    case EventKind::order_tagged: {
+      const OrderTaggedPayload& p = event.order_tagged;
+      json.field("actor", p.actor);
+      json.field("client_order_id", std::string_view(p.text, std::min<size_t>(p.length, kClientOrderIdMax)));
+      break;
+    }
   }
   json.end_object();
   if (markets != nullptr) markets->observe(event, ledger);

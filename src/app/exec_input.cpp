@@ -548,6 +548,7 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       if (spec->kind == CommandKind::amend_order) QZ_TRY(fields.decimal("newQty", true, &command.new_qty));
       break;
     case CommandKind::cancel_all: QZ_TRY(fields.u32("market", true, &command.market)); break;
+    case CommandKind::tag_order: break;  // a gateway's command: not in exec's table, so never read here
     case CommandKind::register_client:
     case CommandKind::update_client: {
       QZ_TRY(fields.u64("client", true, &command.client));

@@ -196,6 +196,8 @@ class Resolver {
         command.amend_order.client_order_id = text.client_order_id;
         break;
       }
+      case CommandKind::tag_order:
+        return Status::error("tag_order is a gateway's command and cannot be written for exec");
       case CommandKind::cancel_all: {
         MarketAssets market;
         QZ_TRY(need_market(text.market, &market));

@@ -78,6 +78,7 @@ namespace qz {
   X(order_limit_reached, 233, "the market cannot take more open orders")                                        \
   X(order_field_invalid, 234, "order side, type, time in force or self-trade mode is out of range")             \
   X(market_limit_reached, 235, "no more markets can be created")                                               \
+  X(client_order_id_invalid, 236, "a client order id is 1-36 of A-Z a-z 0-9 _ -")                              \
   X(money_wallet_class_invalid, 400, "wallet class: KYC level above 3, a limit below 0, or per-payment above daily or daily above annual") \
   X(money_wallet_class_not_found, 401, "wallet class not found")                                                 \
   X(money_wallet_invalid, 402, "wallet: unknown kind, a merchant, agency or contractor without a category (MCC 1-9999), or a category on another kind") \

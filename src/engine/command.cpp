@@ -39,6 +39,17 @@ Command customer_command(CommandKind kind, uint64_t actor) {
   return command;
 }
 
+// 1-36 characters of A-Z a-z 0-9 _ -.
+bool client_order_id_valid(const TagOrderPayload& p) {
+  if (p.length == 0 || p.length > kClientOrderIdMax) return false;
+  for (size_t i = 0; i < p.length; i++) {
+    const char c = p.text[i];
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Command make_create_asset(std::string_view code, uint8_t scale) {
@@ -155,6 +166,14 @@ Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int
   return command;
 }
 
+Command make_tag_order(uint64_t actor, std::string_view text) {
+  QZ_ASSERT(text.size() <= kClientOrderIdMax);
+  Command command = customer_command(CommandKind::tag_order, actor);
+  command.tag_order.length = static_cast<uint8_t>(text.size());
+  std::memcpy(command.tag_order.text, text.data(), text.size());
+  return command;
+}
+
 Command make_cancel_all(uint64_t actor, uint32_t market) {
   Command command = customer_command(CommandKind::cancel_all, actor);
   command.cancel_all.market = market;
@@ -242,6 +261,7 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::cancel_order: return "cancel_order";
     case CommandKind::amend_order: return "amend_order";
     case CommandKind::cancel_all: return "cancel_all";
+    case CommandKind::tag_order: return "tag_order";
     case CommandKind::register_client: return "register_client";
     case CommandKind::update_client: return "update_client";
     case CommandKind::set_client_status: return "set_client_status";
@@ -295,6 +315,12 @@ Result validate_command(const Command& command) {
     case CommandKind::cancel_all:
       unused_zero = all_zero(command.cancel_all.zero, sizeof command.cancel_all.zero);
       break;
+    case CommandKind::tag_order: {
+      const TagOrderPayload& p = command.tag_order;
+      const size_t length = std::min<size_t>(p.length, kClientOrderIdMax);
+      unused_zero = all_zero(p.text + length, kClientOrderIdMax - length) && all_zero(p.zero, sizeof p.zero);
+      break;
+    }
     case CommandKind::register_client:
     case CommandKind::update_client:
       unused_zero = command.client_facts.knowledge_test <= 1 &&
@@ -330,6 +356,9 @@ Result validate_command(const Command& command) {
         p.self_trade_prevention > kMaxStpMode) {
       return Result::order_field_invalid;
     }
+  }
+  if (command.command_kind() == CommandKind::tag_order && !client_order_id_valid(command.tag_order)) {
+    return Result::client_order_id_invalid;
   }
   if (command.role > kMaxRole) return Result::actor_not_permitted;
   return Result::ok;

@@ -44,6 +44,7 @@ enum class CommandKind : uint16_t {
   cancel_order = 21,
   amend_order = 22,
   cancel_all = 23,
+  tag_order = 24,  // the text of a client order id (see TagOrderPayload)
   // Clients (operator or compliance; set_client_policy operator only). docs/clients.md.
   register_client = 30,
   update_client = 31,
@@ -199,6 +200,16 @@ struct CancelAllPayload {
   uint8_t zero[36];
 };
 
+// The text a client gave an order's id (Binance's newClientOrderId), journaled so that answers and history can
+// show it: the engine keeps 64-bit client order ids, and a gateway turns the text into one. Sent before the
+// place_order it names, by the same actor; the engine only checks the text and answers order_tagged.
+inline constexpr size_t kClientOrderIdMax = 36;
+struct TagOrderPayload {
+  uint8_t length;                   // 1-36
+  char text[kClientOrderIdMax];     // A-Z a-z 0-9 _ -; bytes past length are zero
+  uint8_t zero[3];
+};
+
 // register_client and update_client: the facts of rules/clients.h.
 struct ClientFactsPayload {
   uint64_t client;         // user id
@@ -272,6 +283,7 @@ struct Command {
     CancelOrderPayload cancel_order;
     AmendOrderPayload amend_order;
     CancelAllPayload cancel_all;
+    TagOrderPayload tag_order;
     ClientFactsPayload client_facts;  // register_client, update_client
     SetClientStatusPayload set_client_status;
     SetClientPolicyPayload set_client_policy;
@@ -308,6 +320,7 @@ static_assert(sizeof(CancelOrderPayload) == 40);
 static_assert(sizeof(AmendOrderPayload) == 40);
 static_assert(offsetof(AmendOrderPayload, new_qty_minor) == 24);
 static_assert(sizeof(CancelAllPayload) == 40);
+static_assert(sizeof(TagOrderPayload) == 40);
 static_assert(offsetof(VoidHoldPayload, amount_minor) == 8);
 static_assert(offsetof(VoidHoldPayload, zero) == 16);
 static_assert(sizeof(Command) == kCommandSize);
@@ -336,6 +349,8 @@ Command make_place_order(uint64_t actor, uint32_t market, OrderSideCode side, Or
 Command make_cancel_order(uint64_t actor, uint32_t market, uint64_t order_id, uint64_t client_order_id = 0);
 Command make_amend_order(uint64_t actor, uint32_t market, uint64_t order_id, int64_t new_qty_minor);
 Command make_cancel_all(uint64_t actor, uint32_t market);
+// `text` must be at most kClientOrderIdMax bytes (asserted); its characters are checked by validate_command.
+Command make_tag_order(uint64_t actor, std::string_view text);
 // Client commands, as the operator (tests and tools set another actor and role where they need one).
 Command make_register_client(uint64_t client, uint8_t classification, uint8_t kyc_tier, const char residence[2],
                              const char nationality[2], bool knowledge_test);

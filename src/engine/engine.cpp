@@ -412,6 +412,18 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
   const Actor actor{.id = command.actor, .role = static_cast<Role>(command.role)};
 
   switch (command.command_kind()) {
+    case CommandKind::tag_order: {
+      // Only those who place orders name them; the text was checked by validate_command.
+      const auto role = static_cast<Role>(command.role);
+      if (role != Role::customer && role != Role::merchant && role != Role::bank && role != Role::operator_) {
+        return Result::actor_not_permitted;
+      }
+      *event = make_event(EventKind::order_tagged, 0);
+      event->order_tagged.actor = command.actor;
+      event->order_tagged.length = command.tag_order.length;
+      std::memcpy(event->order_tagged.text, command.tag_order.text, kClientOrderIdMax);
+      return Result::ok;
+    }
     case CommandKind::create_asset: {
       const auto& p = command.create_asset;
       uint32_t asset_id = 0;

@@ -45,6 +45,7 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::conversion_rate_set: return "conversion_rate_set";
     case EventKind::tier_limits_set: return "tier_limits_set";
     case EventKind::retail_cap_set: return "retail_cap_set";
+    case EventKind::order_tagged: return "order_tagged";
   }
   return "unknown";
 }

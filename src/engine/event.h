@@ -53,8 +53,10 @@ enum class EventKind : uint16_t {
   conversion_rate_set = 44,
   tier_limits_set = 45,
   retail_cap_set = 46,
+  // Orders, continued.
+  order_tagged = 47,  // a tag_order command: the client order id text it journaled
 };
-inline constexpr uint16_t kMaxEventKind = 44;
+inline constexpr uint16_t kMaxEventKind = 47;
 
 // Why an order ended without filling (order_cancelled / order_expired reason). Stable numbers.
 enum class OrderEndReason : uint8_t {
@@ -336,6 +338,14 @@ struct TierLimitsSetPayload {
   uint8_t zero2[8];
 };
 
+// The text of a client order id (tag_order); the gateway's 64-bit id of it is derived from actor and text.
+struct OrderTaggedPayload {
+  uint64_t actor;
+  uint8_t length;
+  char text[kClientOrderIdMax];
+  uint8_t zero[3];
+};
+
 struct RetailCapSetPayload {
   int64_t usd_cents;  // 0 = no cap
   char residence[2];
@@ -379,6 +389,7 @@ struct Event {
     ConversionRateSetPayload conversion_rate_set;
     TierLimitsSetPayload tier_limits_set;
     RetailCapSetPayload retail_cap_set;
+    OrderTaggedPayload order_tagged;
     uint8_t payload[48];
   };
 
@@ -414,6 +425,7 @@ static_assert(sizeof(ClientPolicySetPayload) == 48);
 static_assert(sizeof(ConversionRateSetPayload) == 48);
 static_assert(sizeof(TierLimitsSetPayload) == 48);
 static_assert(sizeof(RetailCapSetPayload) == 48);
+static_assert(sizeof(OrderTaggedPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);

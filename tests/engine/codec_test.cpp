@@ -173,6 +173,7 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::cancel_order: return 24;
     case CommandKind::amend_order: return 32;
     case CommandKind::cancel_all: return 4;
+    case CommandKind::tag_order: return 37;  // length and text: see TagOrderChecksItsText below
     // Client kinds: see ClientCommands below.
     case CommandKind::register_client: return 15;
     case CommandKind::update_client: return 15;
@@ -207,6 +208,25 @@ TEST(DecodeCommand, ClientCommandsCheckTheirZeroFieldsAndFlags) {
   Command tiers = make_set_tier_limits(1, 3, 100, 200);
   tiers.set_tier_limits.zero[5] = 1;  // between the kind and the daily limit
   EXPECT_EQ(validate_command(tiers), Result::reserved_field_not_zero);
+}
+
+TEST(DecodeCommand, TagOrderChecksItsText) {
+  const Command longest = make_tag_order(7, "x-TKT5PX2F0123456789abcdef0123456789");
+  EXPECT_EQ(longest.tag_order.length, 36);
+  EXPECT_EQ(validate_command(longest), Result::ok);
+  EXPECT_EQ(validate_command(make_tag_order(7, "my_order-1")), Result::ok);
+  EXPECT_EQ(validate_command(make_tag_order(7, "")), Result::client_order_id_invalid);
+  EXPECT_EQ(validate_command(make_tag_order(7, "has space")), Result::client_order_id_invalid);
+  EXPECT_EQ(validate_command(make_tag_order(7, "semi;colon")), Result::client_order_id_invalid);
+  Command too_long = make_tag_order(7, "abc");
+  too_long.tag_order.length = 37;
+  EXPECT_EQ(validate_command(too_long), Result::client_order_id_invalid);
+  Command past_length = make_tag_order(7, "abc");
+  past_length.tag_order.text[5] = 'z';  // bytes past the length are zero
+  EXPECT_EQ(validate_command(past_length), Result::reserved_field_not_zero);
+  Command padding = make_tag_order(7, "abc");
+  padding.tag_order.zero[2] = 1;
+  EXPECT_EQ(validate_command(padding), Result::reserved_field_not_zero);
 }
 
 TEST(DecodeCommand, MarketCommandsCheckTheirZeroFieldsAndOrderFields) {
@@ -380,7 +400,7 @@ TEST(DecodeCommand, AgreesWithAnIndependentValidatorOnRandomBytes) {
   for (const Command& client : {make_register_client(7, 1, 2, "KZ", "KZ", true),
                                 make_update_client(UINT64_MAX, 2, 3, "DE", "RU", false),
                                 make_set_client_status(7, 3, 4), make_set_client_policy(true),
-                                make_set_conversion_rate(2, 45'000'000'00)}) {
+                                make_set_conversion_rate(2, 45'000'000'00), make_tag_order(7, "x-ABC_12-z")}) {
     kinds.push_back(client);
   }
   int disagreements = 0;

@@ -263,6 +263,8 @@ std::vector<Row> other_rows() {
        Result::market_fee_invalid},
       {"band too wide", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 9001, 0, 0, 0, 3, 4)); },
        Result::market_band_invalid},
+      {"client order id with a space", none, [](ExchangeTest&) { return one(make_tag_order(7, "my order")); },
+       Result::client_order_id_invalid},
       {"fee accounts swapped", none, [](ExchangeTest&) { return one(make_set_market_rules(1, 0, 0, 0, 0, 4, 3)); },
        Result::market_fee_accounts_invalid},
       {"customer account as fee account", none,

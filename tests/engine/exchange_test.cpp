@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "engine/engine.h"
@@ -341,6 +342,41 @@ TEST_F(ExchangeTest, ClientOrderIdsWhoseHashesCollideStayApart) {
   ASSERT_EQ(events[0].event_kind(), EventKind::order_cancelled);
   EXPECT_EQ(account(kzt(kAlice)).locked_minor, 0);
   EXPECT_EQ(account(kzt(kBob)).locked_minor, 0);
+}
+
+}  // namespace
+}  // namespace qz
+
+namespace qz {
+namespace {
+
+TEST_F(ExchangeTest, TagOrderJournalsTheClientOrderIdTextAndChangesNothing) {
+  const Hash256 before = engine.state_hash();
+  Command tag = make_tag_order(kAlice, "x-TKT5PX2F0123456789abcdef012345");
+  const auto events = run({tag, limit(kAlice, OrderSideCode::buy, 40'000'000'00, 5000'0000)});
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0].event_kind(), EventKind::order_tagged);
+  EXPECT_EQ(events[0].command_index, 0u);
+  EXPECT_EQ(events[0].order_tagged.actor, kAlice);
+  EXPECT_EQ(std::string(events[0].order_tagged.text, events[0].order_tagged.length),
+            "x-TKT5PX2F0123456789abcdef012345");
+  EXPECT_EQ(events[1].event_kind(), EventKind::order_accepted);
+
+  // A tag alone moves nothing and opens nothing; a regulator does not name orders.
+  EXPECT_NE(engine.state_hash(), before);
+  const int64_t bob_kzt = account(kzt(kBob)).total_minor;
+  const uint64_t next_order = engine.exchange().next_order_id();
+  const auto alone = run({make_tag_order(kBob, "abc")});
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_EQ(alone[0].event_kind(), EventKind::order_tagged);
+  EXPECT_EQ(account(kzt(kBob)).total_minor, bob_kzt);
+  EXPECT_EQ(engine.exchange().next_order_id(), next_order);
+  Command regulator = make_tag_order(kBob, "abc");
+  regulator.role = static_cast<uint8_t>(Role::regulator);
+  last_rejection = Result::ok;
+  run({regulator});
+  EXPECT_EQ(last_rejection, Result::actor_not_permitted);
+  expect_conserved();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "reference_exchange.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -196,6 +197,7 @@ Result reference_validate_any(const Command& command) {
     case 34: unused = {{4, 8}, {16, 40}}; break;
     case 35: unused = {{2, 8}, {24, 40}}; break;
     case 36: unused = {{10, 40}}; break;
+    case 24: unused = {{1 + std::min<size_t>(command.payload[0], 36), 40}}; break;  // length, text, padding
     default: return Result::unknown_command_kind;
   }
   // Client commands' one-byte flags (knowledge test, require registered) are 0 or 1.
@@ -218,6 +220,14 @@ Result reference_validate_any(const Command& command) {
     const PlaceOrderPayload& p = command.place_order;
     if (p.side < 1 || p.side > 2 || p.type < 1 || p.type > 6 || p.time_in_force > 4 || p.self_trade_prevention > 3) {
       return Result::order_field_invalid;
+    }
+  }
+  if (command.kind == 24) {  // 1-36 of A-Z a-z 0-9 _ -
+    const size_t length = command.payload[0];
+    if (length == 0 || length > 36) return Result::client_order_id_invalid;
+    for (size_t i = 1; i <= length; i++) {
+      const char c = static_cast<char>(command.payload[i]);
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return Result::client_order_id_invalid;
     }
   }
   if (command.role > kMaxRole) return Result::actor_not_permitted;
@@ -335,6 +345,7 @@ class ReferenceExchange::Run {
   Result set_conversion_rate(const Command& c, uint32_t index, uint64_t* object_id);
   Result set_tier_limits(const Command& c, uint32_t index, uint64_t* object_id);
   Result set_retail_cap(const Command& c, uint32_t index, uint64_t* object_id);
+  Result tag_order(const Command& c, uint32_t index, uint64_t* object_id);
   int64_t rate_of(uint32_t asset) const;
   bool capped(const ClientState& client) const;
   struct Movement {
@@ -408,6 +419,7 @@ Result ReferenceExchange::Run::command(const Command& c, uint32_t index, uint64_
     case 34: return set_conversion_rate(c, index, object_id);
     case 35: return set_tier_limits(c, index, object_id);
     case 36: return set_retail_cap(c, index, object_id);
+    case 24: return tag_order(c, index, object_id);
     default: break;
   }
   QZ_ASSERT_MSG(false, "the reference exchange does not model ledger hold commands");
@@ -760,6 +772,21 @@ Result ReferenceExchange::Run::set_retail_cap(const Command& c, uint32_t index, 
   s_.cap_usd_cents = p.usd_cents;
   std::memcpy(s_.cap_residence, p.residence, 2);
   *object_id = 0;  // R19
+  return Result::ok;
+}
+
+// The text of a client order id: checked (structure above), answered, nothing kept.
+Result ReferenceExchange::Run::tag_order(const Command& c, uint32_t index, uint64_t* object_id) {
+  const auto role = static_cast<Role>(c.role);
+  if (role != Role::customer && role != Role::merchant && role != Role::bank && role != Role::operator_) {
+    return Result::actor_not_permitted;
+  }
+  Event event = blank(EventKind::order_tagged, index);
+  event.order_tagged.actor = c.actor;
+  event.order_tagged.length = c.payload[0];
+  std::memcpy(event.order_tagged.text, c.payload + 1, 36);
+  out_->push_back(event);
+  *object_id = 0;
   return Result::ok;
 }
 
@@ -2032,6 +2059,10 @@ std::string describe_any(const Event& e) {
           << " monthly=" << p.monthly_tiyn << " previous=" << p.previous_daily_tiyn << "/" << p.previous_monthly_tiyn;
       break;
     }
+    case EventKind::order_tagged:
+      out << "actor=" << e.order_tagged.actor << " text="
+          << std::string(e.order_tagged.text, std::min<size_t>(e.order_tagged.length, 36));
+      break;
     case EventKind::retail_cap_set: {
       const auto& p = e.retail_cap_set;
       out << "cents=" << p.usd_cents << " residence=" << country(p.residence) << " previous=" << p.previous_usd_cents
@@ -2095,6 +2126,9 @@ std::string describe_any(const Command& c) {
           << " client=" << c.amend_order.client_order_id << " new_qty=" << c.amend_order.new_qty_minor;
       break;
     case CommandKind::cancel_all: out << "market=" << c.cancel_all.market; break;
+    case CommandKind::tag_order:
+      out << "text=" << std::string(c.tag_order.text, std::min<size_t>(c.tag_order.length, 36));
+      break;
     case CommandKind::register_client:
     case CommandKind::update_client: {
       const auto& p = c.client_facts;

@@ -113,6 +113,21 @@ Result reference_validate(const Command& command) {
     if (command.role > kMaxRole) return Result::actor_not_permitted;
     return Result::ok;
   }
+  if (command.kind == 24) {  // tag_order: length, the text up to it, zero padding; then 1-36 of A-Z a-z 0-9 _ -
+    if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
+    const size_t length = command.payload[0];
+    for (size_t i = 1 + std::min<size_t>(length, 36); i < sizeof command.payload; i++) {
+      if (command.payload[i] != 0) return Result::reserved_field_not_zero;
+    }
+    if (length == 0 || length > 36) return Result::client_order_id_invalid;
+    for (size_t i = 1; i <= length; i++) {
+      const uint8_t c = command.payload[i];
+      const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+      if (!ok) return Result::client_order_id_invalid;
+    }
+    if (command.role > kMaxRole) return Result::actor_not_permitted;
+    return Result::ok;
+  }
   size_t used = 0;  // payload bytes the kind uses, from the front
   switch (command.kind) {
     case 1: used = kAssetCodeSize + 1; break;  // code, scale
