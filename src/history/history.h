@@ -35,6 +35,11 @@
 
 namespace qz::history {
 
+// The 64-bit client order id a gateway derives from a client's text id (Binance's newClientOrderId) for `owner`:
+// 63 bits of SHA-256 over the owner (8 bytes, little-endian) and the text, never 0. tag_order journals the text,
+// and history pairs it with the order that carries this id.
+uint64_t client_order_key(uint64_t owner, std::string_view text);
+
 // Binance's caps for list routes (allOrders, myTrades, trades, aggTrades, klines).
 inline constexpr uint32_t kDefaultLimit = 500;
 inline constexpr uint32_t kMaxLimit = 1000;
@@ -105,6 +110,7 @@ struct OrderRow {
   int64_t created_ms = 0;
   int64_t working_ms = 0;  // when it started working: accepted, or a stop order triggered; 0 = waiting stop
   int64_t updated_ms = 0;
+  std::string client_order_text = std::string();  // the client's text of client_order_id (tag_order); "" = none
   friend bool operator==(const OrderRow&, const OrderRow&) = default;
 };
 

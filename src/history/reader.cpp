@@ -325,7 +325,7 @@ Status HistoryReader::market(uint32_t id, MarketRow* out, bool* found) {
 Status HistoryReader::order(uint32_t market, uint64_t order_id, OrderRow* out, bool* found) {
   sqlite::Statement* s = nullptr;
   QZ_TRY(
-      state_->statement(std::string("SELECT ") + hi::kOrderColumns + " FROM orders WHERE id = ?1 AND market = ?2", &s));
+      state_->statement(std::string("SELECT ") + hi::kOrderSelect + " FROM orders WHERE id = ?1 AND market = ?2", &s));
   s->bind(1, order_id).bind(2, market);
   QZ_TRY(s->step(found));
   Status status = *found ? hi::read_order(*s, out) : Status::ok();
@@ -338,7 +338,7 @@ Status HistoryReader::order_by_client_id(uint64_t owner, uint32_t market, uint64
   *found = false;
   if (client_order_id == 0) return Status::ok();
   sqlite::Statement* s = nullptr;
-  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderColumns +
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderSelect +
                                " FROM orders WHERE owner = ?1 AND client_order_id = ?2 AND market = ?3 "
                                "AND client_order_id <> 0 ORDER BY id DESC LIMIT 1",
                            &s));
@@ -353,7 +353,7 @@ Status HistoryReader::open_orders(uint64_t owner, std::optional<uint32_t> market
   out->clear();
   sqlite::Statement* s = nullptr;
   const std::string where = market ? " AND market = ?2" : "";
-  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderColumns + " FROM orders WHERE owner = ?1" + where +
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderSelect + " FROM orders WHERE owner = ?1" + where +
                                " AND status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY id",
                            &s));
   s->bind(1, owner);
@@ -372,7 +372,7 @@ Status HistoryReader::open_orders(uint64_t owner, std::optional<uint32_t> market
 Status HistoryReader::all_orders(uint64_t owner, uint32_t market, const Page& page, std::vector<OrderRow>* out) {
   Bounds b;
   QZ_TRY(state_->bounds(page, kOrderTimes, market, &b));
-  const std::string sql = std::string("SELECT ") + hi::kOrderColumns +
+  const std::string sql = std::string("SELECT ") + hi::kOrderSelect +
                           " FROM orders INDEXED BY orders_of_owner WHERE owner = ?1 AND market = ?2 AND id BETWEEN "
                           "?3 AND ?4 ORDER BY id " +
                           (b.ascending ? "ASC" : "DESC") + " LIMIT ?5";

@@ -1,5 +1,7 @@
 #include "history/internal/schema.h"
 
+#include "base/sha256.h"
+
 namespace qz::history_internal {
 
 namespace {
@@ -151,8 +153,19 @@ CREATE INDEX entries_of_debit ON entries(debit_account, transfer_id);
 CREATE INDEX entries_of_credit ON entries(credit_account, transfer_id);
 )sql";
 
+// Version 2: the texts of client order ids (tag_order), by owner and the 64-bit id derived from them.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE client_order_ids(
+  owner INTEGER NOT NULL,
+  client_order_id INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  PRIMARY KEY(owner, client_order_id)
+) WITHOUT ROWID;
+)sql";
+
 const sqlite::SchemaStep kSteps[] = {
     sqlite::SchemaStep{.sql = kSchemaV1, .run = {}},
+    sqlite::SchemaStep{.sql = kSchemaV2, .run = {}},
 };
 
 constexpr TableKey kHashed[] = {
@@ -166,6 +179,7 @@ constexpr TableKey kHashed[] = {
     {"agg_trades", "market, id"},
     {"candles", "market, interval, open_time_ms"},
     {"entries", "transfer_id"},
+    {"client_order_ids", "owner, client_order_id"},
 };
 
 }  // namespace
@@ -201,6 +215,25 @@ void bind_order(sqlite::Statement* s, const history::OrderRow& row) {
       .bind(24, row.updated_ms);
 }
 
+}  // namespace qz::history_internal
+
+namespace qz::history {
+
+uint64_t client_order_key(uint64_t owner, std::string_view text) {
+  Sha256 hasher;
+  hasher.update_u64(owner);
+  hasher.update(text);
+  const Hash256 digest = hasher.finish();
+  uint64_t key = 0;
+  for (size_t i = 0; i < 8; i++) key |= uint64_t{digest.bytes[i]} << (8 * i);
+  key &= 0x7FFF'FFFF'FFFF'FFFFULL;
+  return key == 0 ? 1 : key;
+}
+
+}  // namespace qz::history
+
+namespace qz::history_internal {
+
 Status read_order(const sqlite::Statement& s, history::OrderRow* row) {
   row->id = s.column_u64(0);
   row->market = static_cast<uint32_t>(s.column_i64(1));
@@ -229,6 +262,7 @@ Status read_order(const sqlite::Statement& s, history::OrderRow* row) {
   row->created_ms = s.column_i64(21);
   row->working_ms = s.column_i64(22);
   row->updated_ms = s.column_i64(23);
+  row->client_order_text = s.column_count() > 24 && !s.column_is_null(24) ? s.column_text(24) : std::string();
   return Status::ok();
 }
 

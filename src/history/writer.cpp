@@ -133,11 +133,14 @@ struct HistoryWriter::State {
   sqlite::Statement upsert_candle;
   sqlite::Statement insert_entry;
   sqlite::Statement set_meta;
+  sqlite::Statement insert_client_text;
 
   // --- set-up -------------------------------------------------------------------------------------------------
 
   Status prepare() {
     QZ_TRY(db->prepare("INSERT INTO assets(id, code, scale) VALUES(?, ?, ?)", &insert_asset));
+    QZ_TRY(db->prepare("INSERT OR IGNORE INTO client_order_ids(owner, client_order_id, text) VALUES(?, ?, ?)",
+                       &insert_client_text));
     QZ_TRY(
         db->prepare("INSERT INTO accounts(id, owner, asset, kind, balance, opened_height, opened_ms, updated_ms) "
                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET balance = excluded.balance, "
@@ -894,6 +897,15 @@ struct HistoryWriter::State {
         order->row.orig_qty_minor = event.order_amended.new_qty_minor;
         touch_order(order);
         return Status::ok();
+      }
+      case EventKind::order_tagged: {
+        const OrderTaggedPayload& p = event.order_tagged;
+        const std::string text(p.text, std::min<size_t>(p.length, kClientOrderIdMax));
+        stats.rows++;
+        return insert_client_text.bind(1, p.actor)
+            .bind(2, history::client_order_key(p.actor, text))
+            .bind(3, text)
+            .run("keeping a client order id");
       }
       default: return Status::ok();  // nothing the history keeps
     }

@@ -318,7 +318,8 @@ void write_ticker(Writer& w, const MarketInfo& m, const Ticker24h& t, const Book
 const char* row_status(const history::OrderRow& row) { return history::order_status_name(row.status); }
 
 // The order object of GET /api/v3/order, openOrders and allOrders (contract 4.11).
-void write_order(Writer& w, const MarketInfo& m, const history::OrderRow& o, const std::string& client_text) {
+void write_order(Writer& w, const MarketInfo& m, const history::OrderRow& o, const std::string& fallback_text) {
+  const std::string& client_text = o.client_order_text.empty() ? fallback_text : o.client_order_text;
   const bool market_type = o.type == static_cast<uint8_t>(OrderType::market) ||
                            o.type == static_cast<uint8_t>(OrderType::market_by_quote);
   w.begin_object()
@@ -767,7 +768,10 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
                                                                        : "ACK";
   const bool market_order = is_market;
   const int64_t submitted_us = static_cast<int64_t>(clock->now_ns() / 1000);
-  node->submit_async({command}, [this, call, m, client_text, resp_type, market_order, submitted_us,
+  // The text of the client order id is journaled just before the order (tag_order), so that it survives.
+  Command tag = make_tag_order(owner, client_text);
+  tag.role = command.role;
+  node->submit_async({tag, command}, [this, call, m, client_text, resp_type, market_order, submitted_us,
                                  quote_requested = quote_qty.present ? quote_qty.value : 0](
                                     const Status& status, SubmitResult&& result) {
     metrics.commits.fetch_add(1);
@@ -778,7 +782,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     }
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    const uint32_t index = result.first_command_index;
+    const uint32_t index = result.first_command_index + 1;  // the place_order, after its tag
     when_projected(height, [this, call, m, client_text, resp_type, market_order, events, height, index,
                             quote_requested] {
       const OrderOutcome o = outcome_of(*events, index);
@@ -894,7 +898,9 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
       Writer w;
       w.begin_object()
           .field("symbol", std::string_view(m.symbol))
-          .field("origClientOrderId", std::string_view(client_order_text(now.client_order_id)))
+          .field("origClientOrderId", std::string_view(now.client_order_text.empty()
+                                                            ? client_order_text(now.client_order_id)
+                                                            : now.client_order_text))
           .field("orderId", now.id)
           .field("orderListId", -1)
           .field("clientOrderId", std::string_view(cancel_id))
@@ -949,7 +955,8 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
       Writer w;
       w.begin_array();
       for (const history::OrderRow& row : rows) {
-        const std::string text = client_order_text(row.client_order_id);
+        const std::string text =
+            row.client_order_text.empty() ? client_order_text(row.client_order_id) : row.client_order_text;
         w.begin_object()
             .field("symbol", std::string_view(m.symbol))
             .field("origClientOrderId", std::string_view(text))

@@ -332,15 +332,8 @@ int64_t Venue::Impl::block_time_ms(uint64_t height) {
 // Client order ids
 
 uint64_t Venue::Impl::client_order_key(uint64_t owner, std::string_view text) {
-  // 63 bits of SHA-256 over (owner, text), never 0: the engine's request id (and client order id) of the order.
-  Sha256 hasher;
-  hasher.update_u64(owner);
-  hasher.update(text);
-  const Hash256 digest = hasher.finish();
-  uint64_t key = 0;
-  for (int i = 0; i < 8; i++) key |= uint64_t{digest.bytes[static_cast<size_t>(i)]} << (8 * i);
-  key &= 0x7FFF'FFFF'FFFF'FFFFULL;
-  if (key == 0) key = 1;
+  // The engine's request id (and client order id) of the order; history derives the same from tag_order.
+  const uint64_t key = history::client_order_key(owner, text);
   std::lock_guard guard(client_ids_mutex);
   client_ids.try_emplace(key, text);
   return key;

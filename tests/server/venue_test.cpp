@@ -390,7 +390,8 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
 TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   Client client(venue_->port());
   Reply rest = post_signed(client, "/api/v3/order",
-                           "symbol=ETHKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1.5&price=1800000");
+                           "symbol=ETHKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1.5&price=1800000"
+                           "&newClientOrderId=x-TKT5PX2F0123456789abcdef012345");
   ASSERT_EQ(rest.status, 200) << rest.body;
   const std::string depth_before = client.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body;
   const std::string account_before = get_signed(client, "/api/v3/account", "").body;
@@ -405,6 +406,12 @@ TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   ASSERT_TRUE(venue_->start().is_ok());
   Client again(venue_->port());
   EXPECT_EQ(again.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body, depth_before);
+  // The client's own text id survived (journaled by tag_order), by look-up and in the answer.
+  Reply by_text = get_signed(again, "/api/v3/order", "symbol=ETHKZT&origClientOrderId=x-TKT5PX2F0123456789abcdef012345");
+  EXPECT_EQ(by_text.status, 200) << by_text.body;
+  EXPECT_TRUE(contains(by_text.body, "\"clientOrderId\":\"x-TKT5PX2F0123456789abcdef012345\"")) << by_text.body;
+  Reply open = get_signed(again, "/api/v3/openOrders", "symbol=ETHKZT");
+  EXPECT_TRUE(contains(open.body, "\"clientOrderId\":\"x-TKT5PX2F0123456789abcdef012345\"")) << open.body;
   // The keys survived (encrypted at rest) and the balances are as acknowledged.
   const std::string account_after = get_signed(again, "/api/v3/account", "").body;
   EXPECT_EQ(account_after.substr(account_after.find("\"balances\"")),

@@ -38,6 +38,14 @@ inline constexpr const char* kOrderColumns =
     "id, market, owner, account, client_order_id, side, type, time_in_force, self_trade_prevention, price, "
     "stop_price, iceberg_qty, quote_order_qty, good_till_ms, orig_qty, executed_qty, cumulative_quote, fee, status, "
     "end_reason, created_height, created_ms, working_ms, updated_ms";
+// kOrderColumns and the text of the order's client order id (NULL when none was journaled), for reads.
+#define QZ_HISTORY_ORDER_SELECT                                                                                  \
+  "id, market, owner, account, client_order_id, side, type, time_in_force, self_trade_prevention, price, "      \
+  "stop_price, iceberg_qty, quote_order_qty, good_till_ms, orig_qty, executed_qty, cumulative_quote, fee, status, " \
+  "end_reason, created_height, created_ms, working_ms, updated_ms, (SELECT text FROM client_order_ids c WHERE "  \
+  "c.owner = orders.owner AND c.client_order_id = orders.client_order_id)"
+inline constexpr const char* kOrderSelect = QZ_HISTORY_ORDER_SELECT;
+#undef QZ_HISTORY_ORDER_SELECT
 inline constexpr const char* kMarketColumns =
     "id, symbol, base, quote, base_code, quote_code, base_scale, quote_scale, tick_size, lot_step, min_qty, max_qty, "
     "min_notional, band_bps, maker_fee_bps, taker_fee_bps, fee_account_base, fee_account_quote, status, created_ms, "
