@@ -2,8 +2,8 @@
 //
 // Checks, for every input:
 //   - any size other than 64 bytes is refused with reserved_field_not_zero;
-//   - a 64-byte record gets ok or one of the three structural codes, the same one validate_command gives for
-//     the decoded struct;
+//   - a 64-byte record gets ok or one of the structural codes (reserved bytes, order fields, client order id
+//     text, role), the same one validate_command gives for the decoded struct;
 //   - an accepted record re-encodes to exactly the input bytes (the wire layout is the struct: nothing is lost
 //     or normalised on the way through).
 #include <cstddef>
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   QZ_ASSERT(result == qz::Result::ok || result == qz::Result::unknown_command_kind ||
             result == qz::Result::reserved_field_not_zero || result == qz::Result::order_field_invalid ||
-            result == qz::Result::actor_not_permitted);
+            result == qz::Result::client_order_id_invalid || result == qz::Result::actor_not_permitted);
   QZ_ASSERT(qz::validate_command(command) == result);
   if (result != qz::Result::ok) return 0;
 
