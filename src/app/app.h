@@ -196,6 +196,12 @@ int run_cli(int argc, char** argv);
 
 // --- helpers shared by the subcommands ---
 
+// Makes `dir` ready for a fresh demo of `command` ("run-demo", "demo"): absent, empty, or made by an earlier run
+// (it holds the file `marker`; then it is wiped). Anything else is refused, untouched.
+[[nodiscard]] Status prepare_demo_directory(const std::string& dir, const char* marker, const char* command);
+// Writes `marker` into a demo's fresh directory, so that the next run of `command` may wipe it.
+void mark_demo_directory(const std::string& dir, const char* marker, const char* command);
+
 // Node::open with the CLI's conventions: a truncated tail's one-line message goes to stderr.
 [[nodiscard]] Status open_node(const std::string& data_dir, std::unique_ptr<Node>* node);
 

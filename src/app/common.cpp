@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "app/app.h"
 
@@ -52,6 +53,31 @@ Status read_input_file(const std::string& path, std::string* out) {
   std::fclose(file);
   if (!ok) return Status::error("cannot read " + path + ": " + std::strerror(read_errno));
   return Status::ok();
+}
+
+Status prepare_demo_directory(const std::string& dir, const char* marker, const char* command) {
+  std::error_code error;
+  const std::filesystem::path path(dir);
+  if (!std::filesystem::exists(path, error)) {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+    if (error) return Status::error("cannot create " + path.parent_path().string() + ": " + error.message());
+    return Status::ok();
+  }
+  if (std::filesystem::is_directory(path, error) && std::filesystem::is_empty(path, error)) return Status::ok();
+  if (!std::filesystem::exists(path / marker, error)) {
+    return Status::error(dir + " exists and was not made by " + command + " (no " + marker +
+                         " file); refusing to wipe it. Pass --data with a new or empty directory.");
+  }
+  std::filesystem::remove_all(path, error);
+  if (error) return Status::error("cannot remove the previous demo in " + dir + ": " + error.message());
+  return Status::ok();
+}
+
+void mark_demo_directory(const std::string& dir, const char* marker, const char* command) {
+  if (std::FILE* file = std::fopen((dir + "/" + marker).c_str(), "wb")) {
+    std::fprintf(file, "made by qazna %s; the next %s may wipe this directory\n", command, command);
+    std::fclose(file);
+  }
 }
 
 }  // namespace qz::app

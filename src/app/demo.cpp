@@ -102,30 +102,12 @@ class Demo {
   Node* node_;
 };
 
-// Makes `dir` ready for a fresh demo: absent, empty, or a previous demo (then wiped). Anything else is refused.
-Status prepare_directory(const std::string& dir) {
-  std::error_code error;
-  const std::filesystem::path path(dir);
-  if (!std::filesystem::exists(path, error)) {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
-    if (error) return Status::error("cannot create " + path.parent_path().string() + ": " + error.message());
-    return Status::ok();
-  }
-  if (std::filesystem::is_directory(path, error) && std::filesystem::is_empty(path, error)) return Status::ok();
-  if (!std::filesystem::exists(path / kDemoMarker, error)) {
-    return Status::error(dir + " exists and was not made by run-demo (no " + kDemoMarker +
-                         " file); refusing to wipe it. Pass --data with a new or empty directory.");
-  }
-  std::filesystem::remove_all(path, error);
-  if (error) return Status::error("cannot remove the previous demo in " + dir + ": " + error.message());
-  return Status::ok();
-}
 
 }  // namespace
 
 int run_demo(const DemoArgs& args) {
   const std::string& dir = args.data_dir;
-  Status status = prepare_directory(dir);
+  Status status = prepare_demo_directory(dir, kDemoMarker, "run-demo");
   if (!status.is_ok()) {
     std::fprintf(stderr, "run-demo: %s\n", status.message().c_str());
     return kExitRefused;
@@ -135,10 +117,7 @@ int run_demo(const DemoArgs& args) {
     std::fprintf(stderr, "run-demo: %s\n", status.message().c_str());
     return kExitFailure;
   }
-  if (std::FILE* marker = std::fopen((dir + "/" + kDemoMarker).c_str(), "wb")) {
-    std::fputs("made by qazna run-demo; the next run-demo may wipe this directory\n", marker);
-    std::fclose(marker);
-  }
+  mark_demo_directory(dir, kDemoMarker, "run-demo");
 
   std::unique_ptr<Node> node;
   status = open_node(dir, &node);

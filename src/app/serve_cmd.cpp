@@ -56,24 +56,6 @@ server::VenueOptions venue_options(const std::string& data_dir, const std::strin
   return options;
 }
 
-Status prepare_demo_directory(const std::string& dir) {
-  std::error_code error;
-  const std::filesystem::path path(dir);
-  if (!std::filesystem::exists(path, error)) {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
-    if (error) return Status::error("cannot create " + path.parent_path().string() + ": " + error.message());
-    return Status::ok();
-  }
-  if (std::filesystem::is_directory(path, error) && std::filesystem::is_empty(path, error)) return Status::ok();
-  if (!std::filesystem::exists(path / kVenueDemoMarker, error)) {
-    return Status::error(dir + " exists and was not made by qazna demo (no " + kVenueDemoMarker +
-                         " file); refusing to wipe it. Pass --data with a new or empty directory.");
-  }
-  std::filesystem::remove_all(path, error);
-  if (error) return Status::error("cannot remove the previous demo in " + dir + ": " + error.message());
-  return Status::ok();
-}
-
 }  // namespace
 
 int run_serve(const ServeArgs& args) {
@@ -109,7 +91,7 @@ int run_serve(const ServeArgs& args) {
 int run_venue_demo(const VenueDemoArgs& args) {
   const sigset_t signals = block_stop_signals();
   const std::string& dir = args.data_dir;
-  Status status = prepare_demo_directory(dir);
+  Status status = prepare_demo_directory(dir, kVenueDemoMarker, "demo");
   if (!status.is_ok()) {
     std::fprintf(stderr, "demo: %s\n", status.message().c_str());
     return kExitRefused;
@@ -119,10 +101,7 @@ int run_venue_demo(const VenueDemoArgs& args) {
     std::fprintf(stderr, "demo: %s\n", status.message().c_str());
     return kExitFailure;
   }
-  if (std::FILE* marker = std::fopen((dir + "/" + kVenueDemoMarker).c_str(), "wb")) {
-    std::fputs("made by qazna demo; the next qazna demo may wipe this directory\n", marker);
-    std::fclose(marker);
-  }
+  mark_demo_directory(dir, kVenueDemoMarker, "demo");
   RecoveryReport report;
   std::unique_ptr<server::Venue> venue;
   status = server::Venue::open(venue_options(dir, args.address, args.port, args.threads, false), &venue, &report);

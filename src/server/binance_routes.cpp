@@ -13,6 +13,7 @@
 #include "history/history.h"
 #include "json/writer.h"
 #include "market/rules.h"
+#include "server/internal/format.h"
 #include "server/internal/venue_impl.h"
 
 namespace qz::server {
@@ -20,14 +21,6 @@ namespace qz::server {
 namespace {
 
 using json::Writer;
-
-std::string price_text(const MarketInfo& market, int64_t price_minor) {
-  return format_decimal(price_minor, market.quote.scale);
-}
-std::string qty_text(const MarketInfo& market, int64_t qty_minor) { return format_decimal(qty_minor, market.base.scale); }
-std::string quote_text(const MarketInfo& market, int64_t quote_minor) {
-  return format_decimal(quote_minor, market.quote.scale);
-}
 
 const char* status_name(uint8_t status) {
   switch (static_cast<MarketStatus>(status)) {
@@ -276,12 +269,7 @@ void write_symbol_info(Writer& w, const MarketInfo& m) {
 void write_ticker(Writer& w, const MarketInfo& m, const Ticker24h& t, const BookTop& top) {
   const int64_t open = t.count == 0 ? t.last_price_minor : t.open_price_minor;
   const int64_t change = t.last_price_minor - open;
-  // Percent with three decimals, rounded toward zero: change * 100 / open.
-  std::string percent = "0.000";
-  if (open != 0) {
-    const int128 scaled = static_cast<int128>(change) * 100'000 / open;
-    percent = format_decimal(static_cast<int64_t>(scaled), 3);
-  }
+  const std::string percent = percent_change_text(change, open);
   std::string weighted = price_text(m, t.last_price_minor);
   if (t.volume_minor != 0) {
     const int128 minor = t.quote_volume_minor;
@@ -317,16 +305,44 @@ void write_ticker(Writer& w, const MarketInfo& m, const Ticker24h& t, const Book
 
 const char* row_status(const history::OrderRow& row) { return history::order_status_name(row.status); }
 
+// The text of an order's client order id: journaled by tag_order, or made from the number when the order was
+// placed without one (by the operator's tools); "" for none.
+std::string client_text(const history::OrderRow& o) {
+  if (!o.client_order_text.empty()) return o.client_order_text;
+  return o.client_order_id == 0 ? std::string() : "qz-" + std::to_string(o.client_order_id);
+}
+
+// The answer about an order a cancel ended (contract 4.12), as it is now.
+void write_cancelled(Writer& w, const MarketInfo& m, const history::OrderRow& o, const std::string& cancel_id,
+                     int64_t time_ms) {
+  w.begin_object()
+      .field("symbol", std::string_view(m.symbol))
+      .field("origClientOrderId", std::string_view(client_text(o)))
+      .field("orderId", o.id)
+      .field("orderListId", -1)
+      .field("clientOrderId", std::string_view(cancel_id))
+      .field("transactTime", time_ms)
+      .field("price", json::Decimal{price_text(m, o.price_minor)})
+      .field("origQty", json::Decimal{qty_text(m, o.orig_qty_minor)})
+      .field("executedQty", json::Decimal{qty_text(m, o.executed_qty_minor)})
+      .field("cummulativeQuoteQty", json::Decimal{quote_text(m, o.cumulative_quote_minor)})
+      .field("status", "CANCELED")
+      .field("timeInForce", tif_name(o.type, o.time_in_force))
+      .field("type", type_name(o.type))
+      .field("side", side_name(o.side))
+      .field("selfTradePreventionMode", stp_name(o.self_trade_prevention))
+      .end_object();
+}
+
 // The order object of GET /api/v3/order, openOrders and allOrders (contract 4.11).
-void write_order(Writer& w, const MarketInfo& m, const history::OrderRow& o, const std::string& fallback_text) {
-  const std::string& client_text = o.client_order_text.empty() ? fallback_text : o.client_order_text;
+void write_order(Writer& w, const MarketInfo& m, const history::OrderRow& o) {
   const bool market_type = o.type == static_cast<uint8_t>(OrderType::market) ||
                            o.type == static_cast<uint8_t>(OrderType::market_by_quote);
   w.begin_object()
       .field("symbol", std::string_view(m.symbol))
       .field("orderId", o.id)
       .field("orderListId", -1)
-      .field("clientOrderId", std::string_view(client_text))
+      .field("clientOrderId", std::string_view(client_text(o)))
       .field("price", json::Decimal{price_text(m, market_type ? 0 : o.price_minor)})
       .field("origQty", json::Decimal{qty_text(m, o.orig_qty_minor)})
       .field("executedQty", json::Decimal{qty_text(m, o.executed_qty_minor)})
@@ -457,16 +473,8 @@ void Venue::Impl::route_binance(const CallPtr& call) {
     QZ_ASSERT(market.depth(m->id, static_cast<size_t>(*limit), &depth));
     Writer w;
     w.begin_object().field("lastUpdateId", depth.last_update_id);
-    for (const auto& [name, levels] : {std::pair{"bids", &depth.bids}, std::pair{"asks", &depth.asks}}) {
-      w.key(name).begin_array();
-      for (const Level& level : *levels) {
-        w.begin_array()
-            .value(json::Decimal{price_text(*m, level.price_minor)})
-            .value(json::Decimal{qty_text(*m, level.qty_minor)})
-            .end_array();
-      }
-      w.end_array();
-    }
+    write_levels(w, "bids", *m, depth.bids);
+    write_levels(w, "asks", *m, depth.asks);
     w.end_object();
     return reply(call, 200, w.take());
   }
@@ -896,25 +904,7 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
         return;
       }
       Writer w;
-      w.begin_object()
-          .field("symbol", std::string_view(m.symbol))
-          .field("origClientOrderId", std::string_view(now.client_order_text.empty()
-                                                            ? client_order_text(now.client_order_id)
-                                                            : now.client_order_text))
-          .field("orderId", now.id)
-          .field("orderListId", -1)
-          .field("clientOrderId", std::string_view(cancel_id))
-          .field("transactTime", block_time_ms(height))
-          .field("price", json::Decimal{price_text(m, now.price_minor)})
-          .field("origQty", json::Decimal{qty_text(m, now.orig_qty_minor)})
-          .field("executedQty", json::Decimal{qty_text(m, now.executed_qty_minor)})
-          .field("cummulativeQuoteQty", json::Decimal{quote_text(m, now.cumulative_quote_minor)})
-          .field("status", "CANCELED")
-          .field("timeInForce", tif_name(now.type, now.time_in_force))
-          .field("type", type_name(now.type))
-          .field("side", side_name(now.side))
-          .field("selfTradePreventionMode", stp_name(now.self_trade_prevention))
-          .end_object();
+      write_cancelled(w, m, now, cancel_id, block_time_ms(height));
       reply(call, 200, w.take());
     });
   });
@@ -955,25 +945,7 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
       Writer w;
       w.begin_array();
       for (const history::OrderRow& row : rows) {
-        const std::string text =
-            row.client_order_text.empty() ? client_order_text(row.client_order_id) : row.client_order_text;
-        w.begin_object()
-            .field("symbol", std::string_view(m.symbol))
-            .field("origClientOrderId", std::string_view(text))
-            .field("orderId", row.id)
-            .field("orderListId", -1)
-            .field("clientOrderId", std::string_view("cancel-" + std::to_string(row.id)))
-            .field("transactTime", block_time_ms(height))
-            .field("price", json::Decimal{price_text(m, row.price_minor)})
-            .field("origQty", json::Decimal{qty_text(m, row.orig_qty_minor)})
-            .field("executedQty", json::Decimal{qty_text(m, row.executed_qty_minor)})
-            .field("cummulativeQuoteQty", json::Decimal{quote_text(m, row.cumulative_quote_minor)})
-            .field("status", "CANCELED")
-            .field("timeInForce", tif_name(row.type, row.time_in_force))
-            .field("type", type_name(row.type))
-            .field("side", side_name(row.side))
-            .field("selfTradePreventionMode", stp_name(row.self_trade_prevention))
-            .end_object();
+        write_cancelled(w, m, row, "cancel-" + std::to_string(row.id), block_time_ms(height));
       }
       w.end_array();
       reply(call, 200, w.take());
@@ -1038,7 +1010,7 @@ void Venue::Impl::query_orders(const CallPtr& call) {
     }
     if (!known || row.owner != owner) return reply_error(call, binance_error(BinanceErrorKind::order_does_not_exist));
     Writer w;
-    write_order(w, *one, row, client_order_text(row.client_order_id));
+    write_order(w, *one, row);
     return reply(call, 200, w.take());
   }
   history::Page page;
@@ -1056,7 +1028,7 @@ void Venue::Impl::query_orders(const CallPtr& call) {
   w.begin_array();
   for (const history::OrderRow& row : rows) {
     const std::optional<MarketInfo> m = one ? one : market.market(row.market);
-    if (m) write_order(w, *m, row, client_order_text(row.client_order_id));
+    if (m) write_order(w, *m, row);
   }
   w.end_array();
   reply(call, 200, w.take());

@@ -95,15 +95,13 @@ void Venue::Impl::reply_engine_refusal(const CallPtr& call, Result result) {
         error_json(static_cast<int>(result), result_message(result)));
 }
 
-uint64_t Venue::Impl::issuance_account(uint32_t asset) {
+uint64_t Venue::Impl::venue_account(uint32_t asset, AccountKind kind) {
   uint64_t found = 0;
   node->with_engine([&](const Engine& engine) {
     const Ledger& ledger = engine.ledger();
     for (uint64_t id = 1; id <= ledger.account_count() && found == 0; id++) {
       const Account* account = ledger.account(id);
-      if (account->asset == asset && account->kind == AccountKind::issuance && account->owner == kVenueOwner) {
-        found = id;
-      }
+      if (account->asset == asset && account->kind == kind && account->owner == kVenueOwner) found = id;
     }
   });
   return found;
@@ -401,8 +399,8 @@ void Venue::Impl::route_native(const CallPtr& call) {
     for (const auto* value : {&tick, &lot, &min_qty, &max_qty, &min_notional, &price, &band, &maker, &taker}) {
       if (!value->ok()) return reply_native_error(call, 400, kBadParameter, value->error->message);
     }
-    const uint64_t fee_base = fee_account(base->id);
-    const uint64_t fee_quote = fee_account(quote->id);
+    const uint64_t fee_base = venue_account(base->id, AccountKind::fee_income);
+    const uint64_t fee_quote = venue_account(quote->id, AccountKind::fee_income);
     if (fee_base == 0 || fee_quote == 0) {
       return reply_native_error(call, 409, kConflict, "the assets have no fee accounts (create them with /v1/assets)");
     }
@@ -457,7 +455,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
       if (!run({make_open_account(owner, asset->id, AccountKind::customer)}, &result)) return;
       account = result.events[0].account_opened.account;
     }
-    const uint64_t issuance = issuance_account(asset->id);
+    const uint64_t issuance = venue_account(asset->id, AccountKind::issuance);
     if (issuance == 0) return reply_native_error(call, 409, kConflict, "the asset has no issuance account");
     Command transfer = make_transfer(issuance, account, amount.value);
     if (!run({transfer}, &result)) return;
@@ -510,7 +508,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     });
     if (asset == 0) return reply_native_error(call, 404, kNotFound, "no pending withdrawal " + std::to_string(id.value));
     const bool approve = path == "/v1/withdrawals/approve";
-    Command command = approve ? make_post_hold(static_cast<uint64_t>(id.value), issuance_account(asset), 0)
+    Command command = approve ? make_post_hold(static_cast<uint64_t>(id.value), venue_account(asset, AccountKind::issuance), 0)
                               : make_void_hold(static_cast<uint64_t>(id.value));
     SubmitResult result;
     if (!run({command}, &result)) return;
@@ -524,20 +522,6 @@ void Venue::Impl::route_native(const CallPtr& call) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Users (DIR/users.db) and the operator's first key
-
-uint64_t Venue::Impl::fee_account(uint32_t asset) {
-  uint64_t found = 0;
-  node->with_engine([&](const Engine& engine) {
-    const Ledger& ledger = engine.ledger();
-    for (uint64_t id = 1; id <= ledger.account_count() && found == 0; id++) {
-      const Account* account = ledger.account(id);
-      if (account->asset == asset && account->kind == AccountKind::fee_income && account->owner == kVenueOwner) {
-        found = id;
-      }
-    }
-  });
-  return found;
-}
 
 Status Venue::Impl::open_users(const std::string& path) {
   QZ_TRY(sqlite::Database::open(path, sqlite::OpenOptions{}, &users_db));

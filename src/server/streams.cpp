@@ -6,6 +6,7 @@
 
 #include "base/decimal.h"
 #include "json/writer.h"
+#include "server/internal/format.h"
 #include "server/params.h"
 
 namespace qz::server {
@@ -26,8 +27,6 @@ std::string upper(std::string_view text) {
 
 bool speed_suffix(std::string_view rest) { return rest.empty() || rest == "@100ms" || rest == "@1000ms"; }
 
-std::string price_text(const MarketInfo& m, int64_t v) { return format_decimal(v, m.quote.scale); }
-std::string qty_text(const MarketInfo& m, int64_t v) { return format_decimal(v, m.base.scale); }
 
 std::string error_reply(int code, const std::string& message, const std::string& id_json) {
   json::Writer w;
@@ -368,9 +367,9 @@ std::string StreamHub::kline_payload(const MarketInfo& m, CandleInterval interva
       .field("v", json::Decimal{qty_text(m, candle.volume)})
       .field("n", candle.count)
       .field("x", closed)
-      .field("q", json::Decimal{format_decimal(candle.quote_volume, m.quote.scale)})
+      .field("q", json::Decimal{quote_text(m, candle.quote_volume)})
       .field("V", json::Decimal{qty_text(m, candle.taker_buy_volume)})
-      .field("Q", json::Decimal{format_decimal(candle.taker_buy_quote, m.quote.scale)})
+      .field("Q", json::Decimal{quote_text(m, candle.taker_buy_quote)})
       .field("B", json::Decimal{"0"})
       .end_object();
   w.end_object();
@@ -487,7 +486,7 @@ void StreamHub::publish(const BlockUpdates& updates) {
             .field("h", json::Decimal{price_text(*m, high)})
             .field("l", json::Decimal{price_text(*m, low)})
             .field("v", json::Decimal{qty_text(*m, ticker.volume_minor)})
-            .field("q", json::Decimal{format_decimal(ticker.quote_volume_minor, m->quote.scale)})
+            .field("q", json::Decimal{quote_text(*m, ticker.quote_volume_minor)})
             .end_object();
         send(prefix + "miniTicker", w.take());
       }
@@ -495,8 +494,7 @@ void StreamHub::publish(const BlockUpdates& updates) {
         BookTop top;
         market_->top(market, &top);
         const int64_t change = ticker.last_price_minor - open;
-        std::string percent = "0.000";
-        if (open != 0) percent = format_decimal(static_cast<int64_t>(static_cast<int128>(change) * 100'000 / open), 3);
+        const std::string percent = percent_change_text(change, open);
         json::Writer w;
         w.begin_object()
             .field("e", "24hrTicker")
@@ -516,7 +514,7 @@ void StreamHub::publish(const BlockUpdates& updates) {
             .field("h", json::Decimal{price_text(*m, high)})
             .field("l", json::Decimal{price_text(*m, low)})
             .field("v", json::Decimal{qty_text(*m, ticker.volume_minor)})
-            .field("q", json::Decimal{format_decimal(ticker.quote_volume_minor, m->quote.scale)})
+            .field("q", json::Decimal{quote_text(*m, ticker.quote_volume_minor)})
             .field("O", ticker.open_time_ms)
             .field("C", ticker.close_time_ms)
             .field("F", ticker.count == 0 ? int64_t{-1} : static_cast<int64_t>(ticker.first_id))
@@ -543,16 +541,8 @@ void StreamHub::publish(const BlockUpdates& updates) {
           .field("s", std::string_view(m->symbol))
           .field("U", diff.first_update_id)
           .field("u", diff.last_update_id);
-      for (const auto& [name, levels] : {std::pair{"b", &diff.bids}, std::pair{"a", &diff.asks}}) {
-        w.key(name).begin_array();
-        for (const Level& level : *levels) {
-          w.begin_array()
-              .value(json::Decimal{price_text(*m, level.price_minor)})
-              .value(json::Decimal{qty_text(*m, level.qty_minor)})
-              .end_array();
-        }
-        w.end_array();
-      }
+      write_levels(w, "b", *m, diff.bids);
+      write_levels(w, "a", *m, diff.asks);
       w.end_object();
       const std::string payload = w.take();
       for (const char* suffix : {"depth", "depth@100ms", "depth@1000ms"}) send(prefix + suffix, payload);
@@ -564,16 +554,8 @@ void StreamHub::publish(const BlockUpdates& updates) {
       if (!market_->depth(diff.market, levels, &depth)) continue;
       json::Writer w;
       w.begin_object().field("lastUpdateId", depth.last_update_id);
-      for (const auto& [name, side] : {std::pair{"bids", &depth.bids}, std::pair{"asks", &depth.asks}}) {
-        w.key(name).begin_array();
-        for (const Level& level : *side) {
-          w.begin_array()
-              .value(json::Decimal{price_text(*m, level.price_minor)})
-              .value(json::Decimal{qty_text(*m, level.qty_minor)})
-              .end_array();
-        }
-        w.end_array();
-      }
+      write_levels(w, "bids", *m, depth.bids);
+      write_levels(w, "asks", *m, depth.asks);
       w.end_object();
       const std::string payload = w.take();
       for (const char* suffix : {"", "@100ms", "@1000ms"}) send(base + suffix, payload);

@@ -206,12 +206,8 @@ void Venue::with_engine(const std::function<void(const Engine&)>& reader) { impl
 
 Status Venue::submit(std::span<const Command> commands, SubmitResult* result) {
   SubmitResult local;
-  SubmitResult* into = result != nullptr ? result : &local;
-  QZ_TRY(impl_->node->submit(commands, into));
-  std::promise<void> projected;
-  impl_->when_projected(into->height, [&projected] { projected.set_value(); });
-  projected.get_future().wait();
-  return Status::ok();
+  return impl_->submit_and_wait(std::vector<Command>(commands.begin(), commands.end()),
+                                result != nullptr ? result : &local);
 }
 
 Status Venue::create_user(uint64_t id, const std::string& name, Role role) {
@@ -326,27 +322,6 @@ int64_t Venue::Impl::block_time_ms(uint64_t height) {
   std::lock_guard guard(projector_mutex);
   const auto it = block_times_ms.find(height);
   return it == block_times_ms.end() ? static_cast<int64_t>(clock->now_ns() / 1'000'000) : it->second;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Client order ids
-
-uint64_t Venue::Impl::client_order_key(uint64_t owner, std::string_view text) {
-  // The engine's request id (and client order id) of the order; history derives the same from tag_order.
-  const uint64_t key = history::client_order_key(owner, text);
-  std::lock_guard guard(client_ids_mutex);
-  client_ids.try_emplace(key, text);
-  return key;
-}
-
-std::string Venue::Impl::client_order_text(uint64_t key) {
-  if (key == 0) return "";
-  {
-    std::lock_guard guard(client_ids_mutex);
-    const auto it = client_ids.find(key);
-    if (it != client_ids.end()) return it->second;
-  }
-  return "qz-" + std::to_string(key);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -529,10 +504,13 @@ void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
     VenueMetrics::Route& route = *it->second;
     route.requests.fetch_add(1);
     if (status >= 400) route.errors.fetch_add(1);
-    const int64_t elapsed_ms = now > call->now_ms ? now - call->now_ms : 0;
-    route.latency_us_sum.fetch_add(static_cast<uint64_t>(elapsed_ms) * 1000);
+    const auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - call->arrived)
+                                .count();
+    route.latency_us_sum.fetch_add(static_cast<uint64_t>(elapsed_us));
+    const double elapsed_ms = static_cast<double>(elapsed_us) / 1000.0;
     size_t bucket = 0;
-    while (bucket < 7 && static_cast<double>(elapsed_ms) > VenueMetrics::kBucketMs[bucket]) bucket++;
+    while (bucket < 7 && elapsed_ms > VenueMetrics::kBucketMs[bucket]) bucket++;
     route.buckets[bucket].fetch_add(1);
   }
   if (options.log_requests) {

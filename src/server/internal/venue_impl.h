@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -29,6 +30,7 @@ struct Call {
   IpAddress ip;
   KeyIdentity identity;  // when the route is signed or keyed
   int64_t now_ms = 0;
+  std::chrono::steady_clock::time_point arrived = std::chrono::steady_clock::now();  // for latency metrics
   std::vector<Header> headers;  // rate-limit headers to send
 };
 using CallPtr = std::shared_ptr<Call>;
@@ -77,10 +79,6 @@ struct Venue::Impl {
 
   std::mutex limiter_mutex;
   RateLimiter limiter;
-
-  // Client order ids: the text each u64 request id was made from (see client_order_key).
-  std::mutex client_ids_mutex;
-  std::unordered_map<uint64_t, std::string> client_ids;
 
   // Projector: durable blocks in, answers and stream messages out.
   struct Durable {
@@ -145,8 +143,8 @@ struct Venue::Impl {
   void reply_native_error(const CallPtr& call, int http_status, int code, std::string_view message);
   void reply_engine_refusal(const CallPtr& call, Result result);
   Status submit_and_wait(std::vector<Command> commands, SubmitResult* result);
-  uint64_t issuance_account(uint32_t asset);
-  uint64_t fee_account(uint32_t asset);
+  // The venue's own account (kVenueOwner) of this kind in `asset`, or 0.
+  uint64_t venue_account(uint32_t asset, AccountKind kind);
   Status open_users(const std::string& path);
   Status create_user(const std::string& name, Role role, int64_t now_ms, UserRow* out);  // the next id from 1000
   Status create_user_with_id(uint64_t id, const std::string& name, Role role, int64_t now_ms, UserRow* out);
@@ -155,9 +153,10 @@ struct Venue::Impl {
   // Makes the operator user and its API key on first start (DIR/keys/operator-api.txt).
   Status bootstrap_operator(const std::string& data_dir);
 
-  // Client order id text <-> the u64 the engine keeps.
-  uint64_t client_order_key(uint64_t owner, std::string_view text);
-  std::string client_order_text(uint64_t key);
+  // The engine's request id (and client order id) of a client's text id; history derives the same.
+  static uint64_t client_order_key(uint64_t owner, std::string_view text) {
+    return history::client_order_key(owner, text);
+  }
 };
 
 }  // namespace qz::server
