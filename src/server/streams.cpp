@@ -326,6 +326,15 @@ void StreamHub::closed(uint64_t connection_id) {
   connections_.erase(found);
 }
 
+void StreamHub::drop_all() {
+  std::map<uint64_t, Connection> dropped;  // released after the lock: a socket's destructor may call back
+  {
+    std::lock_guard guard(mutex_);
+    dropped.swap(connections_);
+    subscribers_.clear();
+  }
+}
+
 bool StreamHub::has_subscribers(const std::string& stream) const { return subscribers_.contains(stream); }
 
 void StreamHub::send(const std::string& stream, const std::string& payload) {

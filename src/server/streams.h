@@ -66,6 +66,8 @@ class StreamHub {
   bool open(const HttpRequest& request, const std::shared_ptr<WsConnection>& connection);
   void message(const std::shared_ptr<WsConnection>& connection, std::string_view text, int64_t now_ms);
   void closed(uint64_t connection_id);
+  // Forgets every connection (at shutdown, before the server's I/O context that owns their sockets goes away).
+  void drop_all();
   // One durable block's changes (the projector's thread).
   void publish(const BlockUpdates& updates);
 

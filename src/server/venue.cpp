@@ -194,6 +194,9 @@ void Venue::stop() {
   }
   impl.projector_cv.notify_all();
   if (impl.projector.joinable()) impl.projector.join();
+  // A socket the server closed while stopping may not have told the hub yet; the hub must let go of it while
+  // the I/O context its stream belongs to still exists.
+  impl.streams.drop_all();
 }
 
 uint16_t Venue::port() const { return impl_->http->port(); }
