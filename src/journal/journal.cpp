@@ -21,6 +21,7 @@
 // disk from then on, so nothing more is written. Reopening recovers from what is durable.
 #include "journal/journal.h"
 
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/file.h>
@@ -454,6 +455,7 @@ struct Node::Impl {
   std::condition_variable queue_not_full;
   std::deque<Pending*> queue;
   size_t queued_commands = 0;
+  bool sequencer_sleeping = false;  // the sequencer waits on queue_not_empty (under queue_mutex)
   size_t queue_capacity = 0;
   bool stopping = false;
 
@@ -569,6 +571,7 @@ struct Node::Impl {
   // Queues a submission; false (nothing queued, *error says why) when the node failed or is stopping.
   bool enqueue(Pending* pending, std::string* error) {
     const size_t size = pending->commands.size();
+    bool wake = false;
     {
       std::unique_lock lock_guard(queue_mutex);
       queue_not_full.wait(lock_guard, [&] {
@@ -585,8 +588,13 @@ struct Node::Impl {
       }
       queue.push_back(pending);
       queued_commands += size;
+      // Wake the sequencer only when it sleeps and would now close a block: while the writer is busy the next
+      // block waits anyway (the writer wakes it when idle), and a futex wake per submission is not free.
+      wake = sequencer_sleeping && (queued_commands >= options.max_block_commands ||
+                                    (ready_waiting.load(std::memory_order_acquire) == 0 &&
+                                     writer_idle.load(std::memory_order_acquire)));
     }
-    queue_not_empty.notify_one();
+    if (wake) queue_not_empty.notify_one();
     return true;
   }
 
@@ -599,18 +607,21 @@ struct Node::Impl {
 };
 
 void Node::Impl::run_sequencer() {
+  pthread_setname_np(pthread_self(), "qz-sequencer");
   std::vector<Pending*> taken;
   for (;;) {
     taken.clear();
     size_t commands = 0;
     {
       std::unique_lock lock_guard(queue_mutex);
+      sequencer_sleeping = true;
       queue_not_empty.wait(lock_guard, [&] {
         if (queue.empty()) return stopping;
         return stopping || failed.load(std::memory_order_acquire) ||
                queued_commands >= options.max_block_commands ||
                (ready_waiting.load(std::memory_order_acquire) == 0 && writer_idle.load(std::memory_order_acquire));
       });
+      sequencer_sleeping = false;
       if (queue.empty()) break;  // stopping and drained
       // Whole submissions only, as many as fit in one block.
       while (!queue.empty() && commands + queue.front()->commands.size() <= options.max_block_commands) {
@@ -736,6 +747,7 @@ Status Node::Impl::write_batch(const std::vector<InFlight*>& batch) {
 }
 
 void Node::Impl::run_writer() {
+  pthread_setname_np(pthread_self(), "qz-writer");
   Hash256 chain_hash;
   {
     std::lock_guard lock_guard(durable_mutex);

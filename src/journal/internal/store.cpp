@@ -1,5 +1,6 @@
 #include "journal/internal/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -187,6 +188,7 @@ Status Store::start_background_checkpoints() {
 }
 
 void Store::run_checkpointer() {
+  pthread_setname_np(pthread_self(), "qz-checkpoint");
   std::unique_lock<std::mutex> lock(checkpoint_mutex_);
   while (true) {
     checkpoint_wake_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
