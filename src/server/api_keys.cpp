@@ -1,7 +1,6 @@
 #include "server/api_keys.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -91,14 +90,6 @@ bool decode_hex32(std::string_view text, uint8_t out[32]) {
     out[i] = static_cast<uint8_t>(high * 16 + low);
   }
   return true;
-}
-
-bool hmac_sha256(std::span<const uint8_t> key, std::string_view message, uint8_t out[32]) {
-  unsigned int length = 0;
-  const unsigned char* digest =
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length);
-  return digest != nullptr && length == 32;
 }
 
 Status fail(const std::string& what) { return Status::error("api keys: " + what); }
@@ -196,7 +187,7 @@ std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
   static constexpr char kHex[] = "0123456789abcdef";
   uint8_t digest[32];
   const std::span<const uint8_t> key(reinterpret_cast<const uint8_t*>(secret.data()), secret.size());
-  QZ_ASSERT(hmac_sha256(key, message, digest));
+  HmacSha256Key(key).sign(message, digest);
   std::string out;
   out.reserve(64);
   for (const uint8_t byte : digest) {
@@ -242,6 +233,63 @@ bool parse_ed25519_public_key(std::string_view text, std::array<uint8_t, 32>* ou
   return true;
 }
 
+// ---- keyed HMAC ------------------------------------------------------------------------------------------------
+
+namespace {
+
+const EVP_MD* sha256_digest() {
+  static EVP_MD* const digest = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  QZ_ASSERT(digest != nullptr);
+  return digest;
+}
+
+// A digest context per thread for the signatures it checks.
+EVP_MD_CTX* work_context() {
+  struct Owned {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~Owned() { EVP_MD_CTX_free(context); }
+  };
+  thread_local Owned owned;
+  QZ_ASSERT(owned.context != nullptr);
+  return owned.context;
+}
+
+}  // namespace
+
+HmacSha256Key::HmacSha256Key(std::span<const uint8_t> key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+  QZ_ASSERT(inner_ != nullptr && outer_ != nullptr);
+  // RFC 2104: a key longer than the block is hashed first; the pads are the key XOR 0x36 and XOR 0x5c.
+  uint8_t block[64] = {};
+  if (key.size() > sizeof block) {
+    unsigned int length = 0;
+    QZ_ASSERT(EVP_Digest(key.data(), key.size(), block, &length, sha256_digest(), nullptr) == 1);
+  } else {
+    std::memcpy(block, key.data(), key.size());
+  }
+  uint8_t pad[64];
+  for (size_t i = 0; i < sizeof pad; i++) pad[i] = static_cast<uint8_t>(block[i] ^ 0x36);
+  QZ_ASSERT(EVP_DigestInit_ex(inner_, sha256_digest(), nullptr) == 1 && EVP_DigestUpdate(inner_, pad, sizeof pad) == 1);
+  for (size_t i = 0; i < sizeof pad; i++) pad[i] = static_cast<uint8_t>(block[i] ^ 0x5c);
+  QZ_ASSERT(EVP_DigestInit_ex(outer_, sha256_digest(), nullptr) == 1 && EVP_DigestUpdate(outer_, pad, sizeof pad) == 1);
+  sodium_memzero(block, sizeof block);
+  sodium_memzero(pad, sizeof pad);
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(inner_);
+  EVP_MD_CTX_free(outer_);
+}
+
+void HmacSha256Key::sign(std::string_view message, uint8_t out[32]) const {
+  EVP_MD_CTX* work = work_context();
+  uint8_t inner_hash[32];
+  unsigned int length = 0;
+  QZ_ASSERT(EVP_MD_CTX_copy_ex(work, inner_) == 1 && EVP_DigestUpdate(work, message.data(), message.size()) == 1 &&
+            EVP_DigestFinal_ex(work, inner_hash, &length) == 1 && length == 32);
+  QZ_ASSERT(EVP_MD_CTX_copy_ex(work, outer_) == 1 && EVP_DigestUpdate(work, inner_hash, sizeof inner_hash) == 1 &&
+            EVP_DigestFinal_ex(work, out, &length) == 1 && length == 32);
+}
+
 // ---- registry ---------------------------------------------------------------------------------------------------
 
 ApiKeyRegistry::ApiKeyRegistry(MasterKey master, size_t max_keys) : master_(std::move(master)), max_keys_(max_keys) {
@@ -257,6 +305,7 @@ Status ApiKeyRegistry::insert(Entry entry) {
   if (keys_.size() >= max_keys_) return fail("the registry is full (" + std::to_string(max_keys_) + " keys)");
   if (keys_.count(entry.info.key_id) != 0) return fail("a key with this id exists");
   QZ_ASSERT((entry.info.kind == KeyKind::hmac_sha256) == !entry.hmac_secret.empty());
+  if (entry.info.kind == KeyKind::hmac_sha256) entry.hmac = std::make_shared<const HmacSha256Key>(entry.hmac_secret.bytes());
   std::string id = entry.info.key_id;
   keys_.emplace(std::move(id), std::move(entry));
   return Status::ok();
@@ -361,7 +410,7 @@ bool ApiKeyRegistry::signature_valid(const Entry& entry, const RequestParams& pa
     uint8_t sent[32];
     uint8_t expected[32];
     if (!decode_hex32(signature, sent)) return false;
-    QZ_ASSERT(hmac_sha256(entry.hmac_secret.bytes(), payload, expected));
+    entry.hmac->sign(payload, expected);
     const bool equal = sodium_memcmp(sent, expected, sizeof expected) == 0;
     sodium_memzero(expected, sizeof expected);
     return equal;

@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,8 @@
 #include "server/binance_errors.h"
 #include "server/ip_address.h"
 #include "server/params.h"
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace qz::server {
 
@@ -140,6 +143,21 @@ struct CreatedHmacKey {
   SecretBytes secret;  // show once; the registry keeps its own copy
 };
 
+// HMAC-SHA256 under one key, with the key's inner and outer pads hashed once (RFC 2104): a signature then costs
+// two context copies and the message's blocks, not a digest look-up and keying per call.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::span<const uint8_t> key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+  void sign(std::string_view message, uint8_t out[32]) const;  // thread-safe
+
+ private:
+  evp_md_ctx_st* inner_;
+  evp_md_ctx_st* outer_;
+};
+
 class ApiKeyRegistry {
  public:
   static constexpr size_t kDefaultMaxKeys = 100000;
@@ -191,6 +209,7 @@ class ApiKeyRegistry {
   struct Entry {
     ApiKeyInfo info;
     SecretBytes hmac_secret;                   // HMAC keys
+    std::shared_ptr<const HmacSha256Key> hmac;  // HMAC keys: the secret, keyed (made by insert)
     std::array<uint8_t, 32> ed25519_public{};  // Ed25519 keys
   };
   [[nodiscard]] Status insert(Entry entry);

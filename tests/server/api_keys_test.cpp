@@ -6,7 +6,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace qz::server {
@@ -82,6 +84,34 @@ TEST(HmacSigning, PublishedKnownAnswer) {
                             "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTCquantity=1&price=0.1&recvWindow=5000&"
                             "timestamp=1499827319559"),
             "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77");
+}
+
+// RFC 4231 test cases 1 and 6: a short key, and a key longer than SHA-256's block (hashed first).
+TEST(HmacSigning, Rfc4231KnownAnswers) {
+  EXPECT_EQ(hmac_sha256_hex(std::string(20, '\x0b'), "Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hmac_sha256_hex(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // One keyed state signs many messages, from several threads.
+  const std::string key(64, 'k');
+  const HmacSha256Key keyed(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; i++) {
+        const std::string message = "n=" + std::to_string(t * 1000 + i);
+        uint8_t digest[32];
+        keyed.sign(message, digest);
+        static constexpr char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (const uint8_t byte : digest) hex += {kHex[byte >> 4], kHex[byte & 0xF]};
+        if (hex != hmac_sha256_hex(key, message)) mismatches++;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST_F(SignedRequests, PublishedExampleVerifiesAsBodyQueryAndMixed) {
