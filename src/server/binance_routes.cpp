@@ -793,6 +793,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     const uint32_t index = result.first_command_index + 1;  // the place_order, after its tag
     when_projected(height, [this, call, m, client_text, resp_type, market_order, events, height, index,
                             quote_requested] {
+      acknowledge(call->identity.owner_user, height);
       const OrderOutcome o = outcome_of(*events, index);
       if (!o.accepted) {
         metrics.orders_rejected.fetch_add(1);
@@ -890,7 +891,9 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
     if (!status.is_ok()) return reply_error(call, binance_error(BinanceErrorKind::internal));
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    when_projected(height, [this, call, m, row, cancel_id, events, height] {
+    // The answer shows the order as it was cancelled: history's row at the cancel's height.
+    when_history(height, [this, call, m, row, cancel_id, events, height] {
+      acknowledge(call->identity.owner_user, height);
       bool cancelled = false;
       for (const Event& event : *events) {
         if (event.event_kind() == EventKind::order_cancelled && event.order_ended.order == row.id) cancelled = true;
@@ -923,7 +926,8 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
     if (!status.is_ok()) return reply_error(call, binance_error(BinanceErrorKind::internal));
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    when_projected(height, [this, call, m, events, height] {
+    when_history(height, [this, call, m, events, height] {
+      acknowledge(call->identity.owner_user, height);
       std::vector<uint64_t> cancelled;
       for (const Event& event : *events) {
         if (event.event_kind() == EventKind::order_cancelled) cancelled.push_back(event.order_ended.order);

@@ -1,5 +1,6 @@
 #include "server/demo_venue.h"
 
+#include <pthread.h>
 #include <chrono>
 
 #include "base/assert.h"
@@ -191,6 +192,7 @@ void MarketMaker::stop() {
 }
 
 void MarketMaker::run() {
+  pthread_setname_np(pthread_self(), "qz-demo-maker");
   while (!stop_.load()) {
     round();
     rounds_.fetch_add(1);

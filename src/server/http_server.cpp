@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <pthread.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -127,6 +128,12 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
   void send(WsMessage text) override {
     auto self = shared_from_this();
     asio::post(ws_.get_executor(), [self, text = std::move(text)]() mutable { self->enqueue(std::move(text)); });
+  }
+  void send_all(std::vector<WsMessage> texts) override {
+    auto self = shared_from_this();
+    asio::post(ws_.get_executor(), [self, texts = std::move(texts)]() mutable {
+      for (WsMessage& text : texts) self->enqueue(std::move(text));
+    });
   }
   void close() override { shut(); }
   uint64_t id() const override { return id_; }
@@ -419,7 +426,10 @@ Status HttpServer::start() {
   impl.bound_port = impl.acceptor.local_endpoint().port();
   impl.work.emplace(asio::make_work_guard(impl.ioc));
   impl.do_accept();
-  for (unsigned i = 0; i < impl.options.threads; i++) impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (unsigned i = 0; i < impl.options.threads; i++) impl.threads.emplace_back([&impl] {
+      pthread_setname_np(pthread_self(), "qz-io");
+      impl.ioc.run();
+    });
   impl.started = true;
   return Status::ok();
 }

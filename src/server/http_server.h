@@ -64,6 +64,7 @@ class WsConnection {
  public:
   virtual ~WsConnection() = default;
   virtual void send(WsMessage text) = 0;
+  virtual void send_all(std::vector<WsMessage> texts) = 0;  // in order, handed to the socket's thread at once
   virtual void close() = 0;
   virtual uint64_t id() const = 0;
 };

@@ -25,6 +25,14 @@ std::string upper(std::string_view text) {
   return out;
 }
 
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 bool speed_suffix(std::string_view rest) { return rest.empty() || rest == "@100ms" || rest == "@1000ms"; }
 
 
@@ -210,7 +218,16 @@ bool parse_control(std::string_view text, ControlMessage* out, ControlError* err
 
 // ---------------------------------------------------------------------------------------------------------------
 
-StreamHub::StreamHub(const MarketData* market) : market_(market) {}
+StreamHub::StreamHub(const MarketData* market) : market_(market) {
+  intervals_[0].period_ns = 100'000'000;
+  intervals_[0].diff_suffixes[0] = "depth@100ms";
+  intervals_[0].top_suffixes[0] = "@100ms";
+  intervals_[1].period_ns = 1'000'000'000;
+  intervals_[1].diff_suffixes[0] = "depth";
+  intervals_[1].diff_suffixes[1] = "depth@1000ms";
+  intervals_[1].top_suffixes[0] = "";
+  intervals_[1].top_suffixes[1] = "@1000ms";
+}
 
 bool StreamHub::open(const HttpRequest& request, const std::shared_ptr<WsConnection>& connection) {
   const std::string& path = request.path;
@@ -347,13 +364,21 @@ void StreamHub::send(const std::string& stream, const std::string& payload) {
     if (connection == connections_.end()) continue;
     if (connection->second.combined) {
       if (!wrapped) wrapped = share("{\"stream\":\"" + stream + "\",\"data\":" + payload + "}");
-      connection->second.socket->send(wrapped);
+      outbox_[id].push_back(wrapped);
     } else {
       if (!bare) bare = share(payload);
-      connection->second.socket->send(bare);
+      outbox_[id].push_back(bare);
     }
     messages_sent_++;
   }
+}
+
+void StreamHub::deliver() {
+  for (auto& [id, messages] : outbox_) {
+    const auto connection = connections_.find(id);
+    if (connection != connections_.end()) connection->second.socket->send_all(std::move(messages));
+  }
+  outbox_.clear();
 }
 
 std::string StreamHub::kline_payload(const MarketInfo& m, CandleInterval interval, const Candle& candle,
@@ -385,21 +410,15 @@ std::string StreamHub::kline_payload(const MarketInfo& m, CandleInterval interva
   return w.take();
 }
 
-void StreamHub::publish(const BlockUpdates& updates) {
+void StreamHub::publish(const BlockUpdates& updates, int64_t now_ns) {
   std::lock_guard guard(mutex_);
   const int64_t event_ms = updates.time_ms;
+  last_event_ms_ = event_ms;
   std::map<uint32_t, std::optional<MarketInfo>> infos;
   const auto info_of = [&](uint32_t market) -> const std::optional<MarketInfo>& {
     auto it = infos.find(market);
     if (it == infos.end()) it = infos.emplace(market, market_->market(market)).first;
     return it->second;
-  };
-  const auto lower = [](const std::string& symbol) {
-    std::string out = symbol;
-    for (char& c : out) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
   };
 
   // Trades: each one, and the candles they move.
@@ -471,13 +490,8 @@ void StreamHub::publish(const BlockUpdates& updates) {
   for (const uint32_t market : traded) {
     const std::optional<MarketInfo>& m = info_of(market);
     const std::string prefix = lower(m->symbol) + "@";
-    for (size_t i = 0; i < kCandleIntervalCount; i++) {
-      const auto interval = static_cast<CandleInterval>(i);
-      const std::string stream = prefix + "kline_" + std::string(candle_interval_name(interval));
-      if (has_subscribers(stream)) {
-        send(stream, kline_payload(*m, interval, candles_[{market, static_cast<uint8_t>(i)}], false, event_ms));
-      }
-    }
+    candles_changed_.insert(market);  // the open candles' updates go out once a second (send_klines)
+    if (kline_due_ns_ == 0) kline_due_ns_ = now_ns + 1'000'000'000;
     Ticker24h ticker;
     if ((has_subscribers(prefix + "miniTicker") || has_subscribers(prefix + "ticker")) &&
         market_->ticker(market, event_ms, &ticker)) {
@@ -535,39 +549,30 @@ void StreamHub::publish(const BlockUpdates& updates) {
     }
   }
 
-  // Book diffs and tops.
+  // Book diffs: merged into each interval's pending diff (flush sends them).
   for (const DepthDiff& diff : updates.depth) {
     const std::optional<MarketInfo>& m = info_of(diff.market);
     if (!m) continue;
     const std::string prefix = lower(m->symbol) + "@";
-    const bool any_diff = has_subscribers(prefix + "depth") || has_subscribers(prefix + "depth@100ms") ||
-                          has_subscribers(prefix + "depth@1000ms");
-    if (any_diff) {
-      json::Writer w;
-      w.begin_object()
-          .field("e", "depthUpdate")
-          .field("E", event_ms)
-          .field("s", std::string_view(m->symbol))
-          .field("U", diff.first_update_id)
-          .field("u", diff.last_update_id);
-      write_levels(w, "b", *m, diff.bids);
-      write_levels(w, "a", *m, diff.asks);
-      w.end_object();
-      const std::string payload = w.take();
-      for (const char* suffix : {"depth", "depth@100ms", "depth@1000ms"}) send(prefix + suffix, payload);
-    }
-    for (const uint32_t levels : {5u, 10u, 20u}) {
-      const std::string base = prefix + "depth" + std::to_string(levels);
-      if (!has_subscribers(base) && !has_subscribers(base + "@100ms") && !has_subscribers(base + "@1000ms")) continue;
-      DepthSnapshot depth;
-      if (!market_->depth(diff.market, levels, &depth)) continue;
-      json::Writer w;
-      w.begin_object().field("lastUpdateId", depth.last_update_id);
-      write_levels(w, "bids", *m, depth.bids);
-      write_levels(w, "asks", *m, depth.asks);
-      w.end_object();
-      const std::string payload = w.take();
-      for (const char* suffix : {"", "@100ms", "@1000ms"}) send(base + suffix, payload);
+    for (Interval& interval : intervals_) {
+      bool diffs = false;
+      for (const char* suffix : interval.diff_suffixes) diffs = diffs || (suffix != nullptr && has_subscribers(prefix + suffix));
+      bool tops = false;
+      for (const uint32_t levels : {5u, 10u, 20u}) {
+        for (const char* suffix : interval.top_suffixes) {
+          tops = tops || (suffix != nullptr && has_subscribers(prefix + "depth" + std::to_string(levels) + suffix));
+        }
+      }
+      if (diffs) {
+        PendingDiff& pending = interval.diffs[diff.market];
+        if (pending.first_update_id == 0) pending.first_update_id = diff.first_update_id;
+        pending.last_update_id = diff.last_update_id;
+        pending.event_ms = event_ms;
+        for (const Level& level : diff.bids) pending.bids[level.price_minor] = level.qty_minor;
+        for (const Level& level : diff.asks) pending.asks[level.price_minor] = level.qty_minor;
+      }
+      if (tops) interval.changed.insert(diff.market);
+      if ((diffs || tops) && interval.due_ns == 0) interval.due_ns = now_ns + interval.period_ns;
     }
   }
   for (const uint32_t market : updates.top_changed) {
@@ -588,6 +593,93 @@ void StreamHub::publish(const BlockUpdates& updates) {
         .end_object();
     send(stream, w.take());
   }
+  deliver();
+}
+
+int64_t StreamHub::flush(int64_t now_ns) {
+  std::lock_guard guard(mutex_);
+  int64_t next = 0;
+  const auto consider = [&next](int64_t due) {
+    if (due != 0 && (next == 0 || due < next)) next = due;
+  };
+  for (Interval& interval : intervals_) {
+    if (interval.due_ns != 0 && now_ns >= interval.due_ns) flush_interval(interval);
+    consider(interval.due_ns);
+  }
+  if (kline_due_ns_ != 0 && now_ns >= kline_due_ns_) send_klines(last_event_ms_);
+  consider(kline_due_ns_);
+  deliver();
+  return next;
+}
+
+void StreamHub::flush_interval(Interval& interval) {
+  for (const auto& [market, pending] : interval.diffs) {
+    const std::optional<MarketInfo> m = market_->market(market);
+    if (!m || pending.first_update_id == 0) continue;
+    const std::string prefix = lower(m->symbol) + "@";
+    std::vector<Level> bids;
+    std::vector<Level> asks;
+    for (auto it = pending.bids.rbegin(); it != pending.bids.rend(); ++it) bids.push_back(Level{it->first, it->second});
+    for (const auto& [price, qty] : pending.asks) asks.push_back(Level{price, qty});
+    json::Writer w;
+    w.begin_object()
+        .field("e", "depthUpdate")
+        .field("E", pending.event_ms)
+        .field("s", std::string_view(m->symbol))
+        .field("U", pending.first_update_id)
+        .field("u", pending.last_update_id);
+    write_levels(w, "b", *m, bids);
+    write_levels(w, "a", *m, asks);
+    w.end_object();
+    const std::string payload = w.take();
+    for (const char* suffix : interval.diff_suffixes) {
+      if (suffix != nullptr) send(prefix + suffix, payload);
+    }
+  }
+  for (const uint32_t market : interval.changed) {
+    const std::optional<MarketInfo> m = market_->market(market);
+    if (!m) continue;
+    const std::string prefix = lower(m->symbol) + "@depth";
+    for (const uint32_t levels : {5u, 10u, 20u}) {
+      bool wanted = false;
+      for (const char* suffix : interval.top_suffixes) {
+        wanted = wanted || (suffix != nullptr && has_subscribers(prefix + std::to_string(levels) + suffix));
+      }
+      if (!wanted) continue;
+      DepthSnapshot depth;
+      if (!market_->depth(market, levels, &depth)) continue;
+      json::Writer w;
+      w.begin_object().field("lastUpdateId", depth.last_update_id);
+      write_levels(w, "bids", *m, depth.bids);
+      write_levels(w, "asks", *m, depth.asks);
+      w.end_object();
+      const std::string payload = w.take();
+      for (const char* suffix : interval.top_suffixes) {
+        if (suffix != nullptr) send(prefix + std::to_string(levels) + suffix, payload);
+      }
+    }
+  }
+  interval.diffs.clear();
+  interval.changed.clear();
+  interval.due_ns = 0;
+}
+
+void StreamHub::send_klines(int64_t event_ms) {
+  for (const uint32_t market : candles_changed_) {
+    const std::optional<MarketInfo> m = market_->market(market);
+    if (!m) continue;
+    const std::string prefix = lower(m->symbol) + "@";
+    for (size_t i = 0; i < kCandleIntervalCount; i++) {
+      const auto interval = static_cast<CandleInterval>(i);
+      const std::string stream = prefix + "kline_" + std::string(candle_interval_name(interval));
+      const auto candle = candles_.find({market, static_cast<uint8_t>(i)});
+      if (candle != candles_.end() && has_subscribers(stream)) {
+        send(stream, kline_payload(*m, interval, candle->second, false, event_ms));
+      }
+    }
+  }
+  candles_changed_.clear();
+  kline_due_ns_ = 0;
 }
 
 size_t StreamHub::connections() const {

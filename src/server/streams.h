@@ -6,9 +6,12 @@
 // Streams: <symbol>@trade, @aggTrade, @depth and @depth@100ms|@1000ms (diffs), @depth5|10|20 with the same
 // suffixes (top of book), @kline_<interval>, @bookTicker, @miniTicker, @ticker. Symbols are lower case.
 //
-// Diffs follow the engine's per-market update ids: each block's diff of a market covers [U, u] with U = the
-// previous diff's u + 1, so a client that buffers them against a REST snapshot never sees a gap. A block with no
-// change sends nothing.
+// Diffs follow the engine's per-market update ids. As on Binance, a diff stream sends the book's changes merged
+// over its interval: @depth@100ms every 100 ms, @depth and @depth@1000ms every second; a diff covers [U, u] with
+// U = the previous diff's u + 1 and each changed price once with its final quantity, so a client that buffers
+// them against a REST snapshot never sees a gap. An interval without a change sends nothing. The partial books
+// (@depth5|10|20) go out at the same intervals when the book changed; kline updates once a second (and a candle
+// that closes at once). Trades, book tickers and tickers are sent with each block.
 //
 // Control messages: SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY / GET_PROPERTY "combined". Errors
 // are {"error":{"code":C,"msg":M},"id":ID}: 0 unknown property, 1 wrong value type, 2 invalid request, 3 invalid
@@ -68,8 +71,11 @@ class StreamHub {
   void closed(uint64_t connection_id);
   // Forgets every connection (at shutdown, before the server's I/O context that owns their sockets goes away).
   void drop_all();
-  // One durable block's changes (the projector's thread).
-  void publish(const BlockUpdates& updates);
+  // One durable block's changes (the projector's thread), at `now_ns` on a steady clock.
+  void publish(const BlockUpdates& updates, int64_t now_ns);
+  // Sends the merged diffs, partial books and kline updates that are due at `now_ns`. Returns when it next has
+  // something due (steady ns), or 0 when nothing waits.
+  int64_t flush(int64_t now_ns);
 
   size_t connections() const;
   size_t subscriptions() const;
@@ -90,10 +96,32 @@ class StreamHub {
     uint64_t first_id = 0, last_id = 0, count = 0;
   };
 
+  // A market's book changes over one interval of a diff stream, merged.
+  struct PendingDiff {
+    uint64_t first_update_id = 0;
+    uint64_t last_update_id = 0;
+    int64_t event_ms = 0;
+    std::map<int64_t, int64_t> bids;  // price -> final quantity
+    std::map<int64_t, int64_t> asks;
+  };
+  // One interval (100 ms or 1000 ms) of the diff and partial-book streams.
+  struct Interval {
+    int64_t period_ns = 0;
+    const char* diff_suffixes[2] = {nullptr, nullptr};  // "@depth" stream names of this interval
+    const char* top_suffixes[2] = {nullptr, nullptr};   // after "@depth<N>"
+    int64_t due_ns = 0;                                 // 0: nothing pending
+    std::map<uint32_t, PendingDiff> diffs;              // by market
+    std::set<uint32_t> changed;                         // markets whose book changed (for the partial books)
+  };
+
   void subscribe(uint64_t id, Connection& connection, const std::string& stream);
   void unsubscribe(uint64_t id, Connection& connection, const std::string& stream);
-  // Sends `payload` to every subscriber of `stream` (wrapped for combined connections).
+  // Queues `payload` for every subscriber of `stream` (wrapped for combined connections); deliver() hands each
+  // connection its queue in one go.
   void send(const std::string& stream, const std::string& payload);
+  void deliver();
+  void flush_interval(Interval& interval);
+  void send_klines(int64_t event_ms);
   bool has_subscribers(const std::string& stream) const;
   std::string kline_payload(const MarketInfo& market, CandleInterval interval, const Candle& candle, bool closed,
                             int64_t event_ms) const;
@@ -103,6 +131,11 @@ class StreamHub {
   std::map<uint64_t, Connection> connections_;
   std::map<std::string, std::set<uint64_t>> subscribers_;  // stream name -> connections
   std::map<std::pair<uint32_t, uint8_t>, Candle> candles_;  // (market, interval) -> the current candle
+  Interval intervals_[2];
+  std::set<uint32_t> candles_changed_;  // markets with kline updates not yet sent
+  int64_t kline_due_ns_ = 0;
+  int64_t last_event_ms_ = 0;
+  std::map<uint64_t, std::vector<WsMessage>> outbox_;  // connection -> messages not yet handed over
   uint64_t messages_sent_ = 0;
 };
 

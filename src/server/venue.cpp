@@ -1,5 +1,6 @@
 #include "server/venue.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -18,7 +19,10 @@ namespace qz::server {
 namespace {
 
 constexpr size_t kBlockTimesKept = 4096;
-constexpr uint32_t kMaxUnreleasedBlocks = 64;  // the projector releases answers at least this often
+// History commits when someone waits for it, else at most every kHistoryCommitInterval (one SQLite transaction
+// writes whole pages, so fewer and bigger ones cost less per row), and at least every kHistoryCommitBlocks.
+constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(20);
+constexpr uint32_t kHistoryCommitBlocks = 2048;
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out) {
   std::ifstream in(path, std::ios::binary);
@@ -122,7 +126,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   // History: catch up with the journal (a crash may have left it behind), then follow the projector.
   const std::string history_path = options.data_dir + "/history.db";
   history::WriterOptions writer_options;
-  writer_options.blocks_per_transaction = 4096;  // the projector commits whenever its queue runs empty
+  writer_options.blocks_per_transaction = 1u << 20;  // run_history decides when to commit
   QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
   std::optional<uint64_t> history_height = impl->history_writer->last_height();
   if (history_height && *history_height > impl->projected_height) {
@@ -173,7 +177,9 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   for (const char* path : {"/healthz", "/metrics", "(unknown)", "/v1"}) {
     impl->metrics.routes[route_key("GET", path)] = std::make_unique<VenueMetrics::Route>();
   }
+  impl->history_height = impl->projected_height;
   impl->projector = std::thread([raw] { raw->run_projector(); });
+  impl->history_thread = std::thread([raw] { raw->run_history(); });
   out->reset(new Venue(std::move(impl)));
   (*out)->impl_->http = std::make_unique<HttpServer>(options.http, out->get());
   return Status::ok();
@@ -194,6 +200,12 @@ void Venue::stop() {
   }
   impl.projector_cv.notify_all();
   if (impl.projector.joinable()) impl.projector.join();
+  {
+    std::lock_guard guard(impl.history_queue_mutex);
+    impl.history_stopping = true;
+  }
+  impl.history_cv.notify_all();
+  if (impl.history_thread.joinable()) impl.history_thread.join();
   // A socket the server closed while stopping may not have told the hub yet; the hub must let go of it while
   // the I/O context its stream belongs to still exists.
   impl.streams.drop_all();
@@ -248,51 +260,55 @@ void Venue::Impl::on_durable(const Block& block, std::span<const Event> events) 
 }
 
 void Venue::Impl::run_projector() {
+  pthread_setname_np(pthread_self(), "qz-projector");
+  using Steady = std::chrono::steady_clock;
+  const auto steady_ns = [] {
+    return static_cast<int64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch()).count());
+  };
   BlockUpdates updates;
-  uint32_t unreleased_blocks = 0;  // projected since answers were last released
+  int64_t streams_due_ns = 0;  // when the streams next have merged diffs or klines to send (0: nothing waits)
   for (;;) {
     Durable durable;
-    bool more = false;
+    bool have_block = false;
     {
       std::unique_lock lock(projector_mutex);
-      projector_cv.wait(lock, [&] { return !projector_queue.empty() || projector_stopping; });
-      if (projector_queue.empty()) break;
-      durable = std::move(projector_queue.front());
-      projector_queue.pop_front();
-      more = !projector_queue.empty();
+      while (projector_queue.empty() && !projector_stopping) {
+        if (streams_due_ns == 0) {
+          projector_cv.wait(lock);
+        } else if (projector_cv.wait_until(lock, Steady::time_point(std::chrono::nanoseconds(streams_due_ns))) ==
+                   std::cv_status::timeout) {
+          break;
+        }
+      }
+      if (projector_queue.empty() && projector_stopping) break;
+      if (!projector_queue.empty()) {
+        durable = std::move(projector_queue.front());
+        projector_queue.pop_front();
+        have_block = true;
+      }
+    }
+    if (!have_block) {
+      streams_due_ns = streams.flush(steady_ns());
+      continue;
     }
     market.apply(durable.block, durable.events, &updates);
-    streams.publish(updates);
+    streams.publish(updates, steady_ns());
+    streams_due_ns = streams.flush(steady_ns());
     metrics.trades.fetch_add(updates.trades.size());
     metrics.blocks_projected.fetch_add(1);
     const uint64_t height = durable.block.header.height;
     {
-      std::lock_guard guard(projector_mutex);
-      block_times_ms[height] = updates.time_ms;
-      while (block_times_ms.size() > kBlockTimesKept) block_times_ms.erase(block_times_ms.begin());
+      std::lock_guard guard(history_queue_mutex);
+      history_queue.push_back(std::move(durable));
     }
-    // Answers are released (and history committed first) when nothing else waits, or every kMaxUnreleasedBlocks
-    // under a steady stream: a history batch per burst, and every answer released sees its rows.
-    const bool release = !more || ++unreleased_blocks >= kMaxUnreleasedBlocks;
-    if (!history_failed.load()) {
-      Status written = history_writer->on_block(BlockInput{.height = height, .time_ns = durable.block.header.time_ns,
-                                                           .commands = durable.block.commands},
-                                                durable.events);
-      if (written.is_ok() && release) written = history_writer->flush();
-      if (!written.is_ok()) {
-        std::fprintf(stderr, "serve: history stopped at block %llu: %s\n", static_cast<unsigned long long>(height),
-                     written.message().c_str());
-        std::lock_guard guard(history_mutex);
-        history_error = written.message();
-        history_failed.store(true);
-      }
-    }
-    if (!release) continue;
-    unreleased_blocks = 0;
+    history_cv.notify_one();
 
     std::vector<std::function<void()>> ready;
     {
       std::lock_guard guard(projector_mutex);
+      block_times_ms[height] = updates.time_ms;
+      while (block_times_ms.size() > kBlockTimesKept) block_times_ms.erase(block_times_ms.begin());
       projected_height = height;
       const auto end = waiters.upper_bound(height);
       for (auto it = waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
@@ -300,7 +316,6 @@ void Venue::Impl::run_projector() {
     }
     for (auto& then : ready) then();
   }
-  if (history_writer && !history_failed.load()) (void)history_writer->flush();
   // Stopping: whoever still waits is answered from what was projected.
   std::multimap<uint64_t, std::function<void()>> left;
   {
@@ -308,6 +323,118 @@ void Venue::Impl::run_projector() {
     left.swap(waiters);
   }
   for (auto& [height, then] : left) then();
+}
+
+void Venue::Impl::run_history() {
+  pthread_setname_np(pthread_self(), "qz-history");
+  using Steady = std::chrono::steady_clock;
+  Steady::time_point last_commit = Steady::now();
+  uint32_t uncommitted = 0;
+  uint64_t written_height = 0;
+  const auto fail = [this](uint64_t height, const Status& status) {
+    std::fprintf(stderr, "serve: history stopped at block %llu: %s\n", static_cast<unsigned long long>(height),
+                 status.message().c_str());
+    std::lock_guard guard(history_mutex);
+    history_error = status.message();
+    history_failed.store(true);
+  };
+  for (;;) {
+    std::deque<Durable> batch;
+    bool stopping = false;
+    {
+      std::unique_lock lock(history_queue_mutex);
+      // With nothing to write: commit now if someone waits, the batch is old enough, or we are stopping;
+      // otherwise wait for more blocks until the batch is due.
+      for (;;) {
+        if (!history_queue.empty()) break;
+        if (history_stopping) {
+          stopping = true;
+          break;
+        }
+        if (uncommitted > 0 && (!history_waiters.empty() || Steady::now() - last_commit >= kHistoryCommitInterval)) {
+          break;
+        }
+        if (uncommitted > 0) {
+          history_cv.wait_until(lock, last_commit + kHistoryCommitInterval);
+        } else {
+          history_cv.wait(lock);
+        }
+      }
+      batch.swap(history_queue);
+    }
+    for (const Durable& durable : batch) {
+      const uint64_t height = durable.block.header.height;
+      if (!history_failed.load()) {
+        const Status written = history_writer->on_block(
+            BlockInput{.height = height, .time_ns = durable.block.header.time_ns, .commands = durable.block.commands},
+            durable.events);
+        if (!written.is_ok()) fail(height, written);
+      }
+      written_height = height;
+      uncommitted++;
+    }
+    bool commit = uncommitted > 0 && (batch.empty() || uncommitted >= kHistoryCommitBlocks ||
+                                      Steady::now() - last_commit >= kHistoryCommitInterval);
+    if (!commit && uncommitted > 0) {
+      std::lock_guard guard(history_queue_mutex);
+      commit = !history_waiters.empty() && history_queue.empty();
+    }
+    if (commit) {
+      if (!history_failed.load()) {
+        const Status flushed = history_writer->flush();
+        if (!flushed.is_ok()) fail(written_height, flushed);
+      }
+      uncommitted = 0;
+      last_commit = Steady::now();
+      std::vector<std::function<void()>> ready;
+      {
+        std::lock_guard guard(history_queue_mutex);
+        history_height = written_height;
+        const auto end = history_failed.load() ? history_waiters.end() : history_waiters.upper_bound(written_height);
+        for (auto it = history_waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+        history_waiters.erase(history_waiters.begin(), end);
+      }
+      for (auto& then : ready) then();
+      continue;
+    }
+    if (stopping) break;
+  }
+  std::multimap<uint64_t, std::function<void()>> left;
+  {
+    std::lock_guard guard(history_queue_mutex);
+    history_done = true;
+    left.swap(history_waiters);
+  }
+  for (auto& [height, then] : left) then();
+}
+
+void Venue::Impl::when_history(uint64_t height, std::function<void()> then) {
+  {
+    std::lock_guard guard(history_queue_mutex);
+    if (history_height < height && !history_failed.load() && !history_done) {
+      history_waiters.emplace(height, std::move(then));
+      history_cv.notify_one();
+      return;
+    }
+  }
+  then();
+}
+
+void Venue::Impl::acknowledge(uint64_t owner, uint64_t height) {
+  std::lock_guard guard(acknowledged_mutex);
+  uint64_t& newest = acknowledged[owner];
+  newest = std::max(newest, height);
+}
+
+uint64_t Venue::Impl::acknowledged_height(uint64_t owner) {
+  std::lock_guard guard(acknowledged_mutex);
+  const auto it = acknowledged.find(owner);
+  return it == acknowledged.end() ? 0 : it->second;
+}
+
+uint64_t Venue::Impl::projected() {
+  std::lock_guard guard(projector_mutex);
+  return projected_height;
 }
 
 void Venue::Impl::when_projected(uint64_t height, std::function<void()> then) {
@@ -329,6 +456,24 @@ int64_t Venue::Impl::block_time_ms(uint64_t height) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dispatch
+
+namespace {
+
+// The routes that answer from history.db (the rest answer from memory or the engine).
+bool reads_history(const RouteSpec& route) {
+  static constexpr std::string_view kPaths[] = {
+      "/api/v3/aggTrades", "/api/v3/trades",    "/api/v3/historicalTrades", "/api/v3/klines",
+      "/api/v3/uiKlines",  "/api/v3/allOrders", "/api/v3/myTrades",
+  };
+  if (route.path == "/api/v3/order") return route.method == "GET" || route.method == "DELETE";
+  if (route.path == "/api/v3/openOrders") return route.method == "GET";
+  for (const std::string_view path : kPaths) {
+    if (route.path == path) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void Venue::handle(HttpRequest&& request, Responder respond) {
   auto call = std::make_shared<Call>();
@@ -394,6 +539,13 @@ void Venue::Impl::dispatch(const CallPtr& call) {
   if (!decision.allowed) {
     QZ_ASSERT(decision.error.has_value());
     return reply(call, decision.http_status, decision.error->json());
+  }
+  if (reads_history(route)) {
+    // Read your writes: history first catches up with what this caller was told (a key's own orders), or with
+    // what was public when the request arrived.
+    const uint64_t height =
+        route.security == Security::none ? projected() : acknowledged_height(call->identity.owner_user);
+    return when_history(height, [this, call] { route_binance(call); });
   }
   route_binance(call);
 }

@@ -284,7 +284,10 @@ const pending = subscriptions.map((s) => {
 const subscribeOutcome = await withTimeout(Promise.all(pending), TIMEOUT_MS, 'the SUBSCRIBE replies')
   .catch((error) => subscriptions.map(() => error.message));
 const deadline = Date.now() + TIMEOUT_MS;
-while (Date.now() < deadline && !subscriptions.every((s) => (byStream.get(s.stream) ?? []).length > 0)) await sleep(100);
+// Every stream delivers, and the diff stream (merged per 100 ms) at least twice, for the contiguity check.
+const delivered = () => subscriptions.every((s) => (byStream.get(s.stream) ?? []).length > 0)
+  && (byStream.get(`${lower}@depth@100ms`) ?? []).length >= 2;
+while (Date.now() < deadline && !delivered()) await sleep(100);
 
 for (const [i, s] of subscriptions.entries()) {
   await check(`12 WebsocketClient ${s.name} delivers ${s.stream} events`, () => {
@@ -297,11 +300,10 @@ for (const [i, s] of subscriptions.entries()) {
   });
 }
 const diffs = byStream.get(`${lower}@depth@100ms`) ?? [];
-if (diffs.length >= 2) {
-  await check('12 diff depth events are contiguous (U == previous u + 1)', () => {
-    for (let i = 1; i < diffs.length; i += 1) assertEqual(diffs[i].U, diffs[i - 1].u + 1, `event ${i} U`);
-  });
-}
+await check('12 diff depth events are contiguous (U == previous u + 1)', () => {
+  assert(diffs.length >= 2, `only ${diffs.length} diff event(s) in ${TIMEOUT_MS} ms`);
+  for (let i = 1; i < diffs.length; i += 1) assertEqual(diffs[i].U, diffs[i - 1].u + 1, `event ${i} U`);
+});
 
 wsClient.closeAll(true);
 relay.close();

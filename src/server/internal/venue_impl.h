@@ -94,9 +94,22 @@ struct Venue::Impl {
   std::multimap<uint64_t, std::function<void()>> waiters;  // by height, under projector_mutex
   std::map<uint64_t, int64_t> block_times_ms;  // recent heights -> block time (ms), under projector_mutex
 
-  // History (history.h): written by the projector before it releases answers, read by the routes.
+  // History (history.h): written by a thread of its own that follows the projector and commits in batches, so
+  // no answer waits for SQLite. A route that reads history first waits until history has committed what its
+  // caller was already told (when_history): the height of the caller's newest acknowledged order, or for public
+  // routes the height projected when the request arrived.
+  std::mutex history_queue_mutex;
+  std::condition_variable history_cv;
+  std::deque<Durable> history_queue;  // projected, not yet written
+  bool history_stopping = false;
+  bool history_done = false;  // the thread has ended: nobody waits any more
+  std::thread history_thread;
+  uint64_t history_height = 0;  // committed; under history_queue_mutex
+  std::multimap<uint64_t, std::function<void()>> history_waiters;  // by height, under history_queue_mutex
+  std::mutex acknowledged_mutex;
+  std::unordered_map<uint64_t, uint64_t> acknowledged;  // owner -> height of the newest order answer it was sent
   std::unique_ptr<history::HistoryWriter> history_writer;
-  std::mutex history_mutex;  // the reader's connection is one thread's at a time
+  std::mutex history_mutex;  // the reader's connection is one thread's at a time (the writer has its own)
   std::unique_ptr<history::HistoryReader> history_reader;
   std::atomic<bool> history_failed{false};
   std::string history_error;  // under history_mutex
@@ -115,6 +128,13 @@ struct Venue::Impl {
   // Runs `then` (on the projector thread, or here if already there) once `height` is projected.
   void when_projected(uint64_t height, std::function<void()> then);
   int64_t block_time_ms(uint64_t height);
+  uint64_t projected();
+  // History's thread; and runs `then` once history has committed `height` (at once if history has failed).
+  void run_history();
+  void when_history(uint64_t height, std::function<void()> then);
+  // An answer about `owner`'s orders from the block at `height` is going out: their history reads wait for it.
+  void acknowledge(uint64_t owner, uint64_t height);
+  uint64_t acknowledged_height(uint64_t owner);
 
   // Keys.
   Status store_keys();
