@@ -9,14 +9,21 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <sodium.h>
 
 #include <chrono>
+#include <cstring>
+#include <span>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "server/ws_frames.h"
 
 namespace qz::server {
 
@@ -91,13 +98,23 @@ struct HttpServer::Impl {
 
 namespace {
 
+// A WebSocket connection after the HTTP upgrade: RFC 6455 framing done here (ws_frames.h) rather than by
+// Beast's stream, so that every queued message goes out in one gather write (a subscriber that gets a block's
+// trades and diffs costs one system call, not one per message).
 class WsSession final : public SessionBase, public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(HttpServer::Impl* server, beast::tcp_stream&& stream, uint64_t id)
-      : server_(server), ws_(std::move(stream)), id_(id) {
+  WsSession(HttpServer::Impl* server, tcp::socket&& socket, uint64_t id)
+      : server_(server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        id_(id),
+        reader_(server->options.ws_max_message_bytes),
+        in_(reader_.max_frame_bytes() + 4096) {
     // Counted from construction, as the destructor uncounts it (an upgrade the handler refuses included).
     server_->counters.ws_open.fetch_add(1);
     server_->counters.connections_open.fetch_add(1);
+    beast::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
   }
   ~WsSession() override {
     server_->counters.ws_open.fetch_sub(1);
@@ -105,33 +122,56 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     server_->remove_session(id_);
   }
 
-  void start(http::request<http::string_body>&& upgrade) {
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout timeouts{};
-    timeouts.handshake_timeout = std::chrono::seconds(30);
-    timeouts.idle_timeout = std::chrono::milliseconds(server_->options.ws_idle_timeout_ms);
-    timeouts.keep_alive_pings = true;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(http::field::server, "qazna"); }));
-    ws_.read_message_max(server_->options.ws_max_message_bytes);
+  // Answers the upgrade request (101, or 400 when its handshake headers are wrong), then reads frames.
+  // `leftover`: bytes the client sent after its request.
+  void start(const http::request<http::string_body>& upgrade, std::string_view leftover) {
+    const auto key_field = upgrade[http::field::sec_websocket_key];
+    const auto version_field = upgrade[http::field::sec_websocket_version];
+    const std::string_view key(key_field.data(), key_field.size());
+    const std::string_view version(version_field.data(), version_field.size());
+    uint8_t decoded[16];
+    size_t decoded_size = 0;
+    const bool key_ok = key.size() == 24 && sodium_base642bin(decoded, sizeof decoded, key.data(), key.size(), nullptr,
+                                                              &decoded_size, nullptr,
+                                                              sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                        decoded_size == 16;
+    if (!key_ok || version != "13") {
+      return answer_and_close(
+          "HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    }
+    handshake_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nServer: qazna\r\n"
+                 "Sec-WebSocket-Accept: " + ws_accept_key(key) + "\r\n\r\n";
+    const size_t keep = std::min(leftover.size(), in_.size());
+    std::memcpy(in_.data(), leftover.data(), keep);
+    filled_ = keep;
     auto self = shared_from_this();
-    ws_.async_accept(upgrade, [self](beast::error_code ec) {
-      if (ec) return;
+    asio::async_write(socket_, asio::buffer(handshake_), [self](beast::error_code ec, size_t) {
+      if (ec) return self->close_now();
       self->accepted_ = true;
-      if (!self->queue_.empty()) self->do_write();
-      self->do_read();
+      self->last_heard_ = std::chrono::steady_clock::now();
+      self->arm_timer();
+      if (self->filled_ > 0) self->on_bytes();
+      if (!self->queue_.empty() && !self->writing_) self->do_write();
+      if (!self->reader_.failed()) self->do_read();
+    });
+  }
+
+  // The handler refused the upgrade (not a stream endpoint).
+  void refuse() {
+    auto self = shared_from_this();
+    asio::dispatch(socket_.get_executor(), [self] {
+      self->answer_and_close("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     });
   }
 
   // WsConnection
   void send(WsMessage text) override {
     auto self = shared_from_this();
-    asio::post(ws_.get_executor(), [self, text = std::move(text)]() mutable { self->enqueue(std::move(text)); });
+    asio::post(socket_.get_executor(), [self, text = std::move(text)]() mutable { self->enqueue(std::move(text)); });
   }
   void send_all(std::vector<WsMessage> texts) override {
     auto self = shared_from_this();
-    asio::post(ws_.get_executor(), [self, texts = std::move(texts)]() mutable {
+    asio::post(socket_.get_executor(), [self, texts = std::move(texts)]() mutable {
       for (WsMessage& text : texts) self->enqueue(std::move(text));
     });
   }
@@ -141,75 +181,170 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
   // SessionBase
   void shut() override {
     auto self = shared_from_this();
-    asio::post(ws_.get_executor(), [self] { self->close_now(); });
+    asio::post(socket_.get_executor(), [self] { self->close_now(); });
   }
 
  private:
+  static constexpr size_t kMaxFramesPerWrite = 256;
+
+  struct Frame {
+    uint8_t head[10];
+    uint8_t head_size = 0;
+    WsMessage text;       // a data frame's payload, shared with the other subscribers
+    std::string control;  // a control frame's payload
+    size_t payload_size() const { return text ? text->size() : control.size(); }
+  };
+
   void do_read() {
     auto self = shared_from_this();
-    ws_.async_read(buffer_, [self](beast::error_code ec, size_t) {
-      if (ec) {
-        self->finish();
-        return;
+    socket_.async_read_some(asio::buffer(in_.data() + filled_, in_.size() - filled_),
+                            [self](beast::error_code ec, size_t n) {
+                              if (ec) return self->close_now();
+                              self->filled_ += n;
+                              self->last_heard_ = std::chrono::steady_clock::now();
+                              self->on_bytes();
+                              if (!self->reader_.failed() && !self->closing_) self->do_read();
+                            });
+  }
+
+  void on_bytes() {
+    events_.clear();
+    const size_t used = reader_.feed(std::span<const uint8_t>(in_.data(), filled_), &events_);
+    std::memmove(in_.data(), in_.data() + used, filled_ - used);
+    filled_ -= used;
+    for (WsEvent& event : events_) {
+      switch (event.kind) {
+        case WsEvent::Kind::text:
+        case WsEvent::Kind::binary:
+          server_->handler->on_ws_message(shared_from_this(), std::move(event.payload));
+          break;
+        case WsEvent::Kind::ping:
+          queue_control(kWsPong, std::move(event.payload));
+          break;
+        case WsEvent::Kind::pong:
+          break;
+        case WsEvent::Kind::close:
+          // Echo the peer's code (none if it sent none), then close once it is written.
+          queue_control(kWsClose, event.code == 1005 ? std::string() : close_payload(event.code));
+          close_after_write_ = true;
+          break;
+        case WsEvent::Kind::error:
+          queue_control(kWsClose, close_payload(event.code));
+          close_after_write_ = true;
+          break;
       }
-      std::string text = beast::buffers_to_string(self->buffer_.data());
-      self->buffer_.consume(self->buffer_.size());
-      self->server_->handler->on_ws_message(self, std::move(text));
-      self->do_read();
-    });
+    }
+  }
+
+  static std::string close_payload(uint16_t code) {
+    return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
   }
 
   void enqueue(WsMessage&& text) {
-    if (closing_ || !text) return;
+    if (closing_ || close_after_write_ || !text) return;
+    Frame& frame = queue_.emplace_back();
+    frame.head_size = static_cast<uint8_t>(ws_frame_header(kWsText, text->size(), frame.head));
     queued_bytes_ += text->size();
-    queue_.push_back(std::move(text));
+    frame.text = std::move(text);
     if (queued_bytes_ > server_->options.ws_max_queued_bytes) {
-      // A reader this far behind is dropped. The queue stays until a write in flight has finished with it.
+      // A reader this far behind is dropped.
       server_->counters.ws_dropped_slow.fetch_add(1);
       close_now();
       return;
     }
-    if (accepted_ && queue_.size() == 1) do_write();
+    if (accepted_ && !writing_) do_write();
   }
 
-  // On the strand.
-  void close_now() {
+  void queue_control(uint8_t opcode, std::string payload) {
     if (closing_) return;
-    closing_ = true;
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close();
+    Frame& frame = queue_.emplace_back();
+    frame.head_size = static_cast<uint8_t>(ws_frame_header(opcode, payload.size(), frame.head));
+    queued_bytes_ += payload.size();
+    frame.control = std::move(payload);
+    if (accepted_ && !writing_) do_write();
   }
 
+  // Writes up to kMaxFramesPerWrite queued frames in one gather write.
   void do_write() {
-    auto self = shared_from_this();
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*queue_.front()), [self](beast::error_code ec, size_t) {
-      if (ec) {
-        self->queue_.clear();
-        self->queued_bytes_ = 0;
-        self->close_now();
-        return;
+    writing_ = true;
+    buffers_.clear();
+    size_t frames = 0;
+    for (const Frame& frame : queue_) {
+      if (frames == kMaxFramesPerWrite) break;
+      buffers_.push_back(asio::buffer(frame.head, frame.head_size));
+      if (frame.payload_size() != 0) {
+        buffers_.push_back(frame.text ? asio::buffer(*frame.text) : asio::buffer(frame.control));
       }
-      self->queued_bytes_ -= self->queue_.front()->size();
-      self->queue_.pop_front();
-      if (!self->queue_.empty()) self->do_write();
+      frames++;
+    }
+    auto self = shared_from_this();
+    asio::async_write(socket_, buffers_, [self, frames](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) return self->close_now();
+      for (size_t i = 0; i < frames; i++) {
+        self->queued_bytes_ -= self->queue_.front().payload_size();
+        self->queue_.pop_front();
+      }
+      if (self->closing_) return;
+      if (!self->queue_.empty()) return self->do_write();
+      if (self->close_after_write_) self->close_now();
     });
   }
 
-  void finish() {
-    if (finished_) return;
-    finished_ = true;
-    server_->handler->on_ws_closed(id_);
+  // Pings a quiet client at half the idle timeout; closes it when nothing came for the whole timeout.
+  void arm_timer() {
+    const auto idle = std::chrono::milliseconds(server_->options.ws_idle_timeout_ms);
+    timer_.expires_after(idle / 2);
+    auto self = shared_from_this();
+    timer_.async_wait([self, idle](beast::error_code ec) {
+      if (ec || self->closing_) return;
+      const auto quiet = std::chrono::steady_clock::now() - self->last_heard_;
+      if (quiet >= idle) return self->close_now();
+      if (quiet >= idle / 2 && !self->close_after_write_) self->queue_control(kWsPing, std::string());
+      self->arm_timer();
+    });
+  }
+
+  void answer_and_close(std::string text) {
+    handshake_ = std::move(text);
+    closing_ = true;
+    auto self = shared_from_this();
+    asio::async_write(socket_, asio::buffer(handshake_), [self](beast::error_code, size_t) {
+      self->closing_ = false;
+      self->close_now();
+    });
+  }
+
+  // On the session's strand.
+  void close_now() {
+    if (closing_) return;
+    closing_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (!finished_) {
+      finished_ = true;
+      server_->handler->on_ws_closed(id_);
+    }
   }
 
   HttpServer::Impl* server_;
-  websocket::stream<beast::tcp_stream> ws_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
   uint64_t id_;
-  beast::flat_buffer buffer_;
-  std::deque<WsMessage> queue_;
+  WsFrameReader reader_;
+  std::vector<uint8_t> in_;  // received bytes not yet decoded
+  size_t filled_ = 0;
+  std::vector<WsEvent> events_;
+  std::string handshake_;
+  std::deque<Frame> queue_;
+  std::vector<asio::const_buffer> buffers_;  // of the write in flight
   size_t queued_bytes_ = 0;
+  std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
   bool accepted_ = false;
+  bool writing_ = false;
+  bool close_after_write_ = false;
   bool closing_ = false;
   bool finished_ = false;
 };
@@ -347,13 +482,12 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     view.connection_id = id_;
     upgraded_ = true;
     server_->counters.connections_open.fetch_sub(1);  // the WebSocket session counts itself
-    auto ws = std::make_shared<WsSession>(server_, std::move(stream_), id_);
+    const std::string leftover = beast::buffers_to_string(buffer_.data());
+    stream_.expires_never();
+    auto ws = std::make_shared<WsSession>(server_, stream_.release_socket(), id_);
     server_->add_session(id_, ws);
-    if (!server_->handler->on_ws_open(view, ws)) {
-      ws->shut();
-      return;
-    }
-    ws->start(std::move(request));
+    if (!server_->handler->on_ws_open(view, ws)) return ws->refuse();
+    ws->start(request, leftover);
   }
 
   void close_socket() {

@@ -675,7 +675,8 @@ void CrashTest::run_round(int round, int kill_after_acks) {
     std::map<std::string, int64_t> expected_total;
     for (const auto& [asset, amount] : kDeposits) expected_total[asset] = minor_units(amount, kAssetScales.at(asset));
     std::map<int64_t, int64_t> executed_by_order;  // base minor units
-    std::map<int64_t, FillView> trades;            // this trader's fills by trade id (a self-trade: one of its two)
+    // This trader's fills by (trade id, order id): a self-trade is two rows with one trade id, one per order.
+    std::map<std::pair<int64_t, int64_t>, FillView> trades;
     for (const MarketSpec& m : kMarkets) {
       const Reply reply = get_signed(client, trader, "/api/v3/myTrades", std::string("symbol=") + m.symbol + "&limit=1000");
       ASSERT_EQ(reply.status, 200) << reply.body;
@@ -699,7 +700,7 @@ void CrashTest::run_round(int round, int kill_after_acks) {
         const int64_t order_id = int_of(row, "orderId");
         EXPECT_EQ(now.count(order_id), 1u) << "a fill of an unknown order: " << order_id;
         executed_by_order[order_id] += qty;
-        trades[int_of(row, "id")] = FillView{.trade_id = int_of(row, "id"),
+        trades[{int_of(row, "id"), order_id}] = FillView{.trade_id = int_of(row, "id"),
                                              .price = text_of(row, "price"),
                                              .qty = text_of(row, "qty"),
                                              .commission = text_of(row, "commission")};
@@ -707,11 +708,12 @@ void CrashTest::run_round(int round, int kill_after_acks) {
     }
     for (const OrderView& acked : session.acknowledged) {
       for (const FillView& fill : acked.fills) {
-        ASSERT_EQ(trades.count(fill.trade_id), 1u) << "acknowledged fill " << fill.trade_id << " of order "
+        const std::pair<int64_t, int64_t> key{fill.trade_id, acked.order_id};
+        ASSERT_EQ(trades.count(key), 1u) << "acknowledged fill " << fill.trade_id << " of order "
                                                    << acked.order_id << " is not in myTrades";
-        EXPECT_EQ(trades.at(fill.trade_id).price, fill.price);
-        EXPECT_EQ(trades.at(fill.trade_id).qty, fill.qty);
-        EXPECT_EQ(trades.at(fill.trade_id).commission, fill.commission);
+        EXPECT_EQ(trades.at(key).price, fill.price);
+        EXPECT_EQ(trades.at(key).qty, fill.qty);
+        EXPECT_EQ(trades.at(key).commission, fill.commission);
       }
     }
     for (const auto& [id, order] : now) {
