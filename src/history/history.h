@@ -250,6 +250,9 @@ struct WriterOptions {
   // The history can be rebuilt from the journal, so losing the last commits to a power cut costs only time.
   sqlite::Sync synchronous = sqlite::Sync::normal;
   uint32_t cache_mib = 64;  // SQLite's page cache for the writer's connection
+  // Checkpoint the WAL into the database when it holds this many pages (0: SQLite's default, 1,000). A live
+  // writer with frequent commits sets it high: a page changed by many commits is copied back once.
+  int wal_autocheckpoint_pages = 0;
 };
 
 struct WriterStats {

@@ -936,7 +936,9 @@ Status HistoryWriter::open(const std::string& path, const WriterOptions& options
   state->options = options;
   QZ_TRY(sqlite::Database::open(
       path,
-      sqlite::OpenOptions{.synchronous = options.synchronous, .cache_kib = static_cast<int>(options.cache_mib) * 1024},
+      sqlite::OpenOptions{.synchronous = options.synchronous,
+                          .cache_kib = static_cast<int>(options.cache_mib) * 1024,
+                          .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
       &state->db));
   QZ_TRY(state->db->migrate("history", hi::schema_steps()));
   QZ_TRY(state->prepare());

@@ -19,10 +19,11 @@ namespace qz::server {
 namespace {
 
 constexpr size_t kBlockTimesKept = 4096;
-// History commits when someone waits for it, else at most every kHistoryCommitInterval (one SQLite transaction
-// writes whole pages, so fewer and bigger ones cost less per row), and at least every kHistoryCommitBlocks.
-constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(20);
-constexpr uint32_t kHistoryCommitBlocks = 2048;
+// History writes and commits a batch when someone waits for it, else kHistoryCommitInterval after the batch's
+// first block (one SQLite transaction writes whole pages, so fewer and bigger ones cost less per row), or when
+// kHistoryCommitBlocks are queued.
+constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(50);
+constexpr size_t kHistoryCommitBlocks = 2048;
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out) {
   std::ifstream in(path, std::ios::binary);
@@ -127,6 +128,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   const std::string history_path = options.data_dir + "/history.db";
   history::WriterOptions writer_options;
   writer_options.blocks_per_transaction = 1u << 20;  // run_history decides when to commit
+  writer_options.wal_autocheckpoint_pages = 16384;   // 64 MiB of WAL between checkpoints
   QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
   std::optional<uint64_t> history_height = impl->history_writer->last_height();
   if (history_height && *history_height > impl->projected_height) {
@@ -298,11 +300,14 @@ void Venue::Impl::run_projector() {
     metrics.trades.fetch_add(updates.trades.size());
     metrics.blocks_projected.fetch_add(1);
     const uint64_t height = durable.block.header.height;
+    bool wake_history = false;
     {
       std::lock_guard guard(history_queue_mutex);
       history_queue.push_back(std::move(durable));
+      wake_history = history_idle || history_queue.size() == kHistoryCommitBlocks ||
+                     (!history_waiters.empty() && history_waiters.begin()->first <= height);
     }
-    history_cv.notify_one();
+    if (wake_history) history_cv.notify_one();
 
     std::vector<std::function<void()>> ready;
     {
@@ -328,9 +333,6 @@ void Venue::Impl::run_projector() {
 void Venue::Impl::run_history() {
   pthread_setname_np(pthread_self(), "qz-history");
   using Steady = std::chrono::steady_clock;
-  Steady::time_point last_commit = Steady::now();
-  uint32_t uncommitted = 0;
-  uint64_t written_height = 0;
   const auto fail = [this](uint64_t height, const Status& status) {
     std::fprintf(stderr, "serve: history stopped at block %llu: %s\n", static_cast<unsigned long long>(height),
                  status.message().c_str());
@@ -342,62 +344,57 @@ void Venue::Impl::run_history() {
     std::deque<Durable> batch;
     bool stopping = false;
     {
+      // Sleep until a batch is due: someone waits for history, the queue is long, the oldest queued block is
+      // kHistoryCommitInterval old, or we are stopping. The projector wakes this thread only for the first block
+      // of a batch and when the queue grows long (a wake per block cost more than the writing).
       std::unique_lock lock(history_queue_mutex);
-      // With nothing to write: commit now if someone waits, the batch is old enough, or we are stopping;
-      // otherwise wait for more blocks until the batch is due.
+      Steady::time_point due{};
       for (;;) {
-        if (!history_queue.empty()) break;
-        if (history_stopping) {
-          stopping = true;
-          break;
-        }
-        if (uncommitted > 0 && (!history_waiters.empty() || Steady::now() - last_commit >= kHistoryCommitInterval)) {
-          break;
-        }
-        if (uncommitted > 0) {
-          history_cv.wait_until(lock, last_commit + kHistoryCommitInterval);
-        } else {
+        const uint64_t newest = history_queue.empty() ? history_height : history_queue.back().block.header.height;
+        const bool awaited = !history_waiters.empty() && history_waiters.begin()->first <= newest;
+        if (history_stopping || awaited || history_queue.size() >= kHistoryCommitBlocks) break;
+        if (history_queue.empty()) {
+          history_idle = true;
           history_cv.wait(lock);
+          history_idle = false;
+          due = Steady::now() + kHistoryCommitInterval;
+          continue;
         }
+        if (due == Steady::time_point{}) due = Steady::now() + kHistoryCommitInterval;
+        if (Steady::now() >= due) break;
+        history_cv.wait_until(lock, due);
       }
+      stopping = history_stopping;
       batch.swap(history_queue);
     }
-    for (const Durable& durable : batch) {
-      const uint64_t height = durable.block.header.height;
-      if (!history_failed.load()) {
+    if (!batch.empty()) {
+      const uint64_t last = batch.back().block.header.height;
+      for (const Durable& durable : batch) {
+        if (history_failed.load()) break;
+        const uint64_t height = durable.block.header.height;
         const Status written = history_writer->on_block(
             BlockInput{.height = height, .time_ns = durable.block.header.time_ns, .commands = durable.block.commands},
             durable.events);
         if (!written.is_ok()) fail(height, written);
       }
-      written_height = height;
-      uncommitted++;
-    }
-    bool commit = uncommitted > 0 && (batch.empty() || uncommitted >= kHistoryCommitBlocks ||
-                                      Steady::now() - last_commit >= kHistoryCommitInterval);
-    if (!commit && uncommitted > 0) {
-      std::lock_guard guard(history_queue_mutex);
-      commit = !history_waiters.empty() && history_queue.empty();
-    }
-    if (commit) {
       if (!history_failed.load()) {
         const Status flushed = history_writer->flush();
-        if (!flushed.is_ok()) fail(written_height, flushed);
+        if (!flushed.is_ok()) fail(last, flushed);
       }
-      uncommitted = 0;
-      last_commit = Steady::now();
       std::vector<std::function<void()>> ready;
       {
         std::lock_guard guard(history_queue_mutex);
-        history_height = written_height;
-        const auto end = history_failed.load() ? history_waiters.end() : history_waiters.upper_bound(written_height);
+        history_height = last;
+        const auto end = history_failed.load() ? history_waiters.end() : history_waiters.upper_bound(last);
         for (auto it = history_waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
         history_waiters.erase(history_waiters.begin(), end);
       }
       for (auto& then : ready) then();
-      continue;
     }
-    if (stopping) break;
+    if (stopping) {
+      std::lock_guard guard(history_queue_mutex);
+      if (history_queue.empty()) break;
+    }
   }
   std::multimap<uint64_t, std::function<void()>> left;
   {

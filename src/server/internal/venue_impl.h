@@ -103,6 +103,7 @@ struct Venue::Impl {
   std::deque<Durable> history_queue;  // projected, not yet written
   bool history_stopping = false;
   bool history_done = false;  // the thread has ended: nobody waits any more
+  bool history_idle = false;  // the thread sleeps with nothing queued (the next block must wake it)
   std::thread history_thread;
   uint64_t history_height = 0;  // committed; under history_queue_mutex
   std::multimap<uint64_t, std::function<void()>> history_waiters;  // by height, under history_queue_mutex
