@@ -57,7 +57,25 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
+void Sha256::flush() {
+  if (buffered_ == 0) return;
+  QZ_ASSERT(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), buffer_.data(), buffered_) == 1);
+  buffered_ = 0;
+}
+
 Sha256& Sha256::update(const void* data, size_t size) {
+  if (size == 0) return *this;
+  if (buffered_ + size <= kBufferBytes) {
+    std::memcpy(buffer_.data() + buffered_, data, size);
+    buffered_ += size;
+    return *this;
+  }
+  flush();
+  if (size < kBufferBytes) {
+    std::memcpy(buffer_.data(), data, size);
+    buffered_ = size;
+    return *this;
+  }
   QZ_ASSERT(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data, size) == 1);
   return *this;
 }
@@ -71,6 +89,7 @@ Sha256& Sha256::update_u64(uint64_t value) {
 Hash256 Sha256::finish() {
   Hash256 digest;
   unsigned int size = 0;
+  flush();
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   QZ_ASSERT(EVP_DigestFinal_ex(ctx, digest.bytes.data(), &size) == 1);
   QZ_ASSERT(size == 32);

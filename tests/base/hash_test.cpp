@@ -3,6 +3,7 @@
 // sensitivity, and inclusion proofs for every record of trees of many sizes, honest and tampered.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -36,6 +37,24 @@ TEST(Sha256, IncrementalEqualsOneShotAndResets) {
   hasher.update_u64(0x0807060504030201ULL);
   const uint8_t le[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   EXPECT_EQ(hasher.finish(), sha256(le, sizeof le));
+}
+
+// Updates of every size, mixed so that they straddle the internal buffer (1 KiB) in every way, hash as the
+// whole message at once.
+TEST(Sha256, AnySplitOfTheMessageGivesTheSameDigest) {
+  std::string message;
+  for (int i = 0; i < 5000; i++) message.push_back(static_cast<char>('a' + (i * 7) % 26));
+  const Hash256 whole = sha256(std::string_view(message));
+  for (const size_t step : {1u, 7u, 63u, 64u, 65u, 1000u, 1023u, 1024u, 1025u, 3000u}) {
+    Sha256 hasher;
+    size_t at = 0;
+    for (size_t n = step; at < message.size(); n = n % 1500 + step) {
+      const size_t take = std::min(n, message.size() - at);
+      hasher.update(std::string_view(message).substr(at, take));
+      at += take;
+    }
+    EXPECT_EQ(hasher.finish(), whole) << "step " << step;
+  }
 }
 
 TEST(Sha256, HexRoundTripAndRejects) {
