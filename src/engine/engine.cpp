@@ -621,13 +621,13 @@ std::string Engine::check_invariants() const {
   return requests_.check_invariants();
 }
 
-void Engine::write_snapshot(std::vector<uint8_t>* out) const {
+void Engine::write_snapshot(std::vector<uint8_t>* out, const Hash256* known_state_hash) const {
   uint8_t header[kSnapshotHeaderSize];
   std::memcpy(header, kSnapshotMagic, sizeof kSnapshotMagic);
   put_u32(header + 8, kSnapshotFormatVersion);
   put_u64(header + 12, next_height_);
   put_u64(header + 20, last_time_ns_);
-  const Hash256 hash = state_hash();
+  const Hash256 hash = known_state_hash != nullptr ? *known_state_hash : state_hash();
   std::memcpy(header + 28, hash.bytes.data(), 32);
   out->assign(header, header + kSnapshotHeaderSize);
   ByteWriter writer(out);

@@ -62,7 +62,8 @@ class Engine {
   std::string check_invariants() const;
 
   // Snapshot format in docs/formats.md: magic, version, height, time, state hash, body, SHA-256 of all before.
-  void write_snapshot(std::vector<uint8_t>* out) const;
+  // `state_hash`: the state's hash if the caller has just computed it (state_hash() is not free).
+  void write_snapshot(std::vector<uint8_t>* out, const Hash256* state_hash = nullptr) const;
   // Into a freshly constructed engine. Checks magic, version, digest, structure and that the recomputed state
   // hash equals the recorded one.
   [[nodiscard]] Status load_snapshot(std::span<const uint8_t> data);

@@ -11,6 +11,28 @@ namespace qz {
 
 namespace {
 
+// The occupied-slot bitmap of a market (MarketState::occupied).
+void set_occupied(MarketState& market, uint32_t slot, bool occupied) {
+  const uint64_t bit = uint64_t{1} << (slot % 64);
+  if (occupied) {
+    market.occupied[slot / 64] |= bit;
+  } else {
+    market.occupied[slot / 64] &= ~bit;
+  }
+}
+
+// Calls visit(slot) for every slot that holds an order, in ascending slot order.
+template <typename Visit>
+void for_each_occupied(const MarketState& market, Visit&& visit) {
+  for (size_t word = 0; word < market.occupied.size(); word++) {
+    uint64_t bits = market.occupied[word];
+    while (bits != 0) {
+      visit(static_cast<uint32_t>(word * 64 + static_cast<size_t>(__builtin_ctzll(bits))));
+      bits &= bits - 1;
+    }
+  }
+}
+
 Side book_side(uint8_t side_code) { return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? Side::buy : Side::sell; }
 OrderSide rules_side(uint8_t side_code) {
   return side_code == static_cast<uint8_t>(OrderSideCode::buy) ? OrderSide::buy : OrderSide::sell;
@@ -243,6 +265,7 @@ Result Exchange::create_market(const Command& command, uint32_t index, std::vect
                                                         .window_levels = limits_.window_levels,
                                                         .initial_centre_ticks = 0});
   market->slots.resize(limits_.orders_per_market);
+  market->occupied.assign((limits_.orders_per_market + 63) / 64, 0);
   market->free_slots.reserve(limits_.orders_per_market);
   for (uint32_t slot = limits_.orders_per_market; slot-- > 0;) market->free_slots.push_back(slot);
   market->candles = std::make_unique<CandleSeries>(market->id, CandleInterval::m1, limits_.candle_history);
@@ -660,6 +683,7 @@ uint64_t Exchange::execute_place(const Command& command, Prepared& prepared, uin
   QZ_ASSERT(!market.free_slots.empty());
   const uint32_t slot = market.free_slots.back();
   market.free_slots.pop_back();
+  set_occupied(market, slot, true);
   market.open_orders++;
   OrderState& order = market.slots[slot];
   QZ_ASSERT(order.order_id == 0);
@@ -969,6 +993,7 @@ void Exchange::free_slot(MarketState& market, uint32_t slot) {
   // A free slot is marked by order id 0 alone; execute_place writes every field when it takes the slot again.
   order.order_id = 0;
   market.free_slots.push_back(slot);
+  set_occupied(market, slot, false);
   market.open_orders--;
 }
 
@@ -1230,9 +1255,8 @@ void Exchange::hash_into(Sha256* hasher) const {
     hasher->update_u64(market->update_id);
     hasher->update_u64(market->open_orders);
     // Open orders by slot (slot assignment is deterministic and part of the state: the book's ids are slots).
-    for (uint32_t slot = 0; slot < market->slots.size(); slot++) {
+    for_each_occupied(*market, [&](uint32_t slot) {
       const OrderState& o = market->slots[slot];
-      if (o.order_id == 0) continue;
       hasher->update_u64(slot);
       for (const uint64_t v : {o.order_id, o.owner, o.client_order_id, static_cast<uint64_t>(o.reserved_minor),
                                o.spend_account, o.receive_account,
@@ -1245,7 +1269,7 @@ void Exchange::hash_into(Sha256* hasher) const {
       const uint8_t flags[6] = {o.side, o.type, o.time_in_force, o.stp, static_cast<uint8_t>(o.waiting),
                                 static_cast<uint8_t>(o.on_book)};
       hasher->update(flags, sizeof flags);
-    }
+    });
     for (const uint32_t slot : market->free_slots) hasher->update_u64(slot);
     market->book->hash_into(hasher);
     for (const auto& [stop, id] : market->stops_up) {
@@ -1341,11 +1365,10 @@ void Exchange::write_snapshot(ByteWriter* out) const {
     out->i64(market->last_price_minor);
     out->u64(market->update_id);
     out->u32(market->open_orders);
-    for (uint32_t slot = 0; slot < market->slots.size(); slot++) {
-      if (market->slots[slot].order_id == 0) continue;
+    for_each_occupied(*market, [&](uint32_t slot) {
       out->u32(slot);
       write_order(out, market->slots[slot]);
-    }
+    });
     out->u32(static_cast<uint32_t>(market->free_slots.size()));
     for (const uint32_t slot : market->free_slots) out->u32(slot);
     std::vector<RestingOrder> resting;
@@ -1440,6 +1463,10 @@ bool Exchange::read_snapshot(ByteReader* in) {
     const uint32_t free_count = in->u32();
     if (!in->ok() || free_count + open != market.slots.size()) return false;
     market.free_slots.clear();
+    market.occupied.assign((market.slots.size() + 63) / 64, 0);
+    for (uint32_t slot = 0; slot < market.slots.size(); slot++) {
+      if (market.slots[slot].order_id != 0) set_occupied(market, slot, true);
+    }
     std::vector<bool> seen(market.slots.size(), false);
     for (uint32_t i = 0; i < free_count; i++) {
       const uint32_t slot = in->u32();
@@ -1528,6 +1555,12 @@ std::string Exchange::check_invariants() const {
     }
     if (count != market->open_orders) return "market " + std::to_string(market->id) + ": open order count";
     if (count + market->free_slots.size() != market->slots.size()) return "market slots leak";
+    for (uint32_t slot = 0; slot < market->slots.size(); slot++) {
+      const bool marked = (market->occupied[slot / 64] >> (slot % 64) & 1) != 0;
+      if (marked != (market->slots[slot].order_id != 0)) {
+        return "market " + std::to_string(market->id) + ": slot " + std::to_string(slot) + " occupancy bit is wrong";
+      }
+    }
     if (market->stops_up.size() + market->stops_down.size() > count) return "stop lists hold ended orders";
     open += count;
   }

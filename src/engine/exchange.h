@@ -96,6 +96,7 @@ struct MarketState {
   std::unique_ptr<OrderBook> book;
   std::vector<OrderState> slots;     // index = the order's id in the book
   std::vector<uint32_t> free_slots;  // LIFO
+  std::vector<uint64_t> occupied;    // bit per slot: holds an order (so state hashes and snapshots skip the rest)
   std::set<std::pair<int64_t, uint64_t>> stops_up;    // (stop, order id): trigger when last >= stop
   std::set<std::pair<int64_t, uint64_t>> stops_down;  // trigger when last <= stop
   VolumeTracker volumes;             // by owner, in quote minor units

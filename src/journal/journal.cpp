@@ -676,7 +676,7 @@ void Node::Impl::run_sequencer() {
         header.flags |= kBlockFlagStateHash;
         header.state_hash = engine->state_hash();
       }
-      if (snapshot_due) engine->write_snapshot(&block->snapshot);
+      if (snapshot_due) engine->write_snapshot(&block->snapshot, &header.state_hash);
     }
 
     // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
