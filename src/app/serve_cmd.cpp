@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "server/demo_venue.h"
+#include "server/log.h"
 #include "server/venue.h"
 
 namespace qz::app {
@@ -65,15 +66,22 @@ int run_serve(const ServeArgs& args) {
   Status status = server::Venue::open(
       venue_options(args.data_dir, args.address, args.port, args.threads, args.log_requests), &venue, &report);
   if (!status.is_ok()) {
-    std::fprintf(stderr, "serve: %s\n", status.message().c_str());
+    server::LogLine(server::LogLevel::error, "open_failed").field("message", status.message());
     return kExitFailure;
   }
-  if (report.truncated_tail) std::fprintf(stderr, "serve: %s\n", report.tail_message.c_str());
+  if (report.truncated_tail) {
+    server::LogLine(server::LogLevel::warn, "journal_tail_cut").field("message", report.tail_message);
+  }
   status = venue->start();
   if (!status.is_ok()) {
-    std::fprintf(stderr, "serve: %s\n", status.message().c_str());
+    server::LogLine(server::LogLevel::error, "listen_failed").field("message", status.message());
     return kExitFailure;
   }
+  server::LogLine(server::LogLevel::info, "listening")
+      .field("data", std::string_view(args.data_dir))
+      .field("address", std::string_view(args.address))
+      .field("port", venue->port())
+      .field("height", report.height);
   std::printf("qazna serve: %s at height %llu, listening on http://%s:%u (SIGINT or SIGTERM stops it)\n",
               args.data_dir.c_str(), static_cast<unsigned long long>(report.height), args.address.c_str(),
               venue->port());
@@ -83,7 +91,9 @@ int run_serve(const ServeArgs& args) {
   const char* why = wait_for_signal(signals, args.seconds);
   std::printf("qazna serve: %s: draining and stopping\n", why);
   std::fflush(stdout);
+  server::LogLine(server::LogLevel::info, "stopping").field("reason", why);
   venue->stop();
+  server::LogLine(server::LogLevel::info, "stopped").field("height", venue->height());
   std::printf("qazna serve: stopped; the journal is flushed\n");
   return kExitOk;
 }

@@ -15,6 +15,7 @@
 #include "market/rules.h"
 #include "server/internal/format.h"
 #include "server/internal/venue_impl.h"
+#include "server/log.h"
 
 namespace qz::server {
 
@@ -971,8 +972,10 @@ bool Venue::Impl::read_history(const CallPtr& call, const std::function<Status(h
     }
   }
   if (status.is_ok()) return true;
-  std::fprintf(stderr, "serve: %s %s: %s\n", call->request.method.c_str(), call->request.path.c_str(),
-               status.message().c_str());
+  LogLine(LogLevel::error, "history_read_failed")
+      .field("method", std::string_view(call->request.method))
+      .field("path", std::string_view(call->request.path))
+      .field("message", status.message());
   reply_error(call, binance_error(BinanceErrorKind::internal));
   return false;
 }

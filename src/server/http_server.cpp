@@ -23,6 +23,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/log.h"
 #include "server/ws_frames.h"
 
 namespace qz::server {
@@ -249,6 +250,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     if (queued_bytes_ > server_->options.ws_max_queued_bytes) {
       // A reader this far behind is dropped.
       server_->counters.ws_dropped_slow.fetch_add(1);
+      LogLine(LogLevel::warn, "ws_dropped_slow").field("connection", id_).field("queued_bytes", queued_bytes_);
       close_now();
       return;
     }

@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "json/writer.h"
 #include "server/internal/venue_impl.h"
+#include "server/log.h"
 
 namespace qz::server {
 
@@ -135,9 +136,10 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
     // History ahead of the journal: the journal lost its tail (a torn or corrupt block was cut at recovery), so
     // some projected rows describe blocks that no longer exist. A projection never outranks the journal: start
     // it again from genesis.
-    std::fprintf(stderr, "serve: history.db is at block %llu but the journal ends at %llu; rebuilding it\n",
-                 static_cast<unsigned long long>(*history_height),
-                 static_cast<unsigned long long>(impl->projected_height));
+    LogLine(LogLevel::warn, "history_rebuild")
+        .field("reason", "history.db is ahead of the journal")
+        .field("history_height", *history_height)
+        .field("journal_height", impl->projected_height);
     impl->history_writer.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((history_path + suffix).c_str());
     QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
@@ -216,6 +218,8 @@ void Venue::stop() {
 uint16_t Venue::port() const { return impl_->http->port(); }
 
 uint64_t Venue::now_ms() const { return impl_->clock->now_ns() / 1'000'000; }
+
+uint64_t Venue::height() const { return impl_->node->height(); }
 
 const MarketData& Venue::market_data() const { return impl_->market; }
 
@@ -334,8 +338,7 @@ void Venue::Impl::run_history() {
   pthread_setname_np(pthread_self(), "qz-history");
   using Steady = std::chrono::steady_clock;
   const auto fail = [this](uint64_t height, const Status& status) {
-    std::fprintf(stderr, "serve: history stopped at block %llu: %s\n", static_cast<unsigned long long>(height),
-                 status.message().c_str());
+    LogLine(LogLevel::error, "history_failed").field("height", height).field("message", status.message());
     std::lock_guard guard(history_mutex);
     history_error = status.message();
     history_failed.store(true);
@@ -645,7 +648,6 @@ void Venue::Impl::reply_error(const CallPtr& call, const BinanceError& error) {
 }
 
 void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
-  const int64_t now = static_cast<int64_t>(clock->now_ns() / 1'000'000);
   const std::string key = call->route != nullptr ? route_key(call->route->method, call->route->path)
                           : call->request.path == "/healthz" || call->request.path == "/metrics"
                               ? route_key("GET", call->request.path)
@@ -666,17 +668,16 @@ void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
     route.buckets[bucket].fetch_add(1);
   }
   if (options.log_requests) {
-    json::Writer line;
-    line.begin_object()
-        .field("ts", now)
+    const int64_t elapsed_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - call->arrived).count();
+    LogLine(status >= 500 ? LogLevel::error : LogLevel::info, "request")
         .field("method", std::string_view(call->request.method))
         .field("path", std::string_view(call->request.path.size() <= 128 ? call->request.path
                                                                           : call->request.path.substr(0, 128)))
         .field("status", status)
         .field("ip", std::string_view(call->request.remote_ip))
         .field("user", call->identity.owner_user)
-        .end_object();
-    std::fprintf(stderr, "%s\n", line.text().c_str());
+        .field("latency_us", elapsed_us);
   }
 }
 

@@ -69,6 +69,7 @@ class Venue final : public Handler {
   const MarketData& market_data() const;
   void with_engine(const std::function<void(const Engine&)>& reader);
   uint64_t now_ms() const;
+  uint64_t height() const;  // of the newest durable block
 
   // Prometheus text (also served at /metrics).
   std::string metrics_text() const;

@@ -75,6 +75,16 @@ TEST_F(ServeCli, DemoServesThenStopsAndItsJournalVerifies) {
   EXPECT_EQ(serve.exit_code, 0) << serve.out;
   EXPECT_NE(serve.out.find("listening on http://127.0.0.1:"), std::string::npos) << serve.out;
   EXPECT_NE(serve.out.find("stopped; the journal is flushed"), std::string::npos) << serve.out;
+  // The structured log: one JSON object per line, for the events of a start and a stop.
+  for (const char* event : {"listening", "stopping", "stopped"}) {
+    const size_t at = serve.out.find(std::string("\"event\":\"") + event + "\"");
+    ASSERT_NE(at, std::string::npos) << event << "\n" << serve.out;
+    const size_t begin = serve.out.rfind('\n', at) + 1;
+    const std::string line = serve.out.substr(begin, serve.out.find('\n', at) - begin);
+    EXPECT_TRUE(line.starts_with("{\"ts\":") && line.ends_with("}")) << line;
+    EXPECT_NE(line.find("\"level\":\"info\""), std::string::npos) << line;
+  }
+  EXPECT_NE(serve.out.find("\"event\":\"stopping\",\"reason\":\"time\""), std::string::npos) << serve.out;
 }
 
 TEST_F(ServeCli, ServeStopsOnSigterm) {
