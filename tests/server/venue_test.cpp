@@ -17,6 +17,7 @@
 #include <sodium.h>
 #include <filesystem>
 #include <string>
+#include <atomic>
 #include <thread>
 
 #include "journal/journal.h"
@@ -269,6 +270,80 @@ TEST_F(VenueTest, OrdersFillAndCancelThroughTheLedger) {
   // Nothing moved for nothing: the venue's books balance.
   venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
   EXPECT_EQ(venue_->market_data().check_invariants(), "");
+}
+
+// History is written behind the answers (its own thread, batches of 50 ms); a caller still reads its own writes:
+// an order it was told about is in GET /api/v3/order, openOrders and allOrders at once, its fill in myTrades, and
+// a cancel's answer shows the cancelled order. Three traders interleave, each on its own connection and market,
+// each trading with itself (no self-trade prevention by default).
+TEST_F(VenueTest, HistoryRoutesReadTheCallersOwnWrites) {
+  struct Plan {
+    const char* symbol;
+    int64_t price;  // in the quote's major units
+    int64_t tick;
+    const char* qty;
+  };
+  static constexpr Plan kPlans[] = {{"BTCKZT", 52000000, 100, "0.001"},
+                                    {"ETHKZT", 1750000, 10, "0.01"},
+                                    {"USDTKZT", 520, 1, "20"}};
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (size_t t = 0; t < 3; t++) {
+    threads.emplace_back([&, t] {
+      const DemoTrader trader = setup_.traders.at(t);
+      const Plan& plan = kPlans[t];
+      Client client(venue_->port());
+      const auto call = [&](http::verb verb, const std::string& path, const std::string& params) {
+        const std::string query = signed_query(params, trader.secret, now_ms());
+        return verb == http::verb::post ? client.request(verb, path, query, trader.api_key)
+                                        : client.request(verb, path + "?" + query, "", trader.api_key);
+      };
+      const auto fail = [&](const std::string& what) {
+        ADD_FAILURE() << plan.symbol << ": " << what;
+        failures++;
+      };
+      const std::string market = std::string("symbol=") + plan.symbol;
+      for (int i = 0; i < 10; i++) {
+        const std::string price = std::to_string(plan.price - plan.tick * i);
+        const Reply placed = call(http::verb::post, "/api/v3/order",
+                                  market + "&side=BUY&type=LIMIT&timeInForce=GTC&quantity=" + plan.qty +
+                                      "&price=" + price);
+        if (placed.status != 200) return fail(placed.body);
+        const std::string id = std::to_string(json_int(placed.body, "orderId"));
+        const Reply one = call(http::verb::get, "/api/v3/order", market + "&orderId=" + id);
+        const Reply open = call(http::verb::get, "/api/v3/openOrders", market);
+        const Reply all = call(http::verb::get, "/api/v3/allOrders", market + "&limit=1000");
+        if (one.status != 200 || !contains(one.body, "\"status\":\"NEW\"")) fail("GET order " + id + ": " + one.body);
+        if (!contains(open.body, "\"orderId\":" + id + ",")) fail("openOrders lacks " + id);
+        if (!contains(all.body, "\"orderId\":" + id + ",")) fail("allOrders lacks " + id);
+
+        // Sell into its own bid: the fill is in myTrades, the bid FILLED.
+        const Reply sold = call(http::verb::post, "/api/v3/order",
+                                market + "&side=SELL&type=LIMIT&timeInForce=IOC&quantity=" + plan.qty +
+                                    "&price=" + price);
+        const size_t fills = sold.body.find("\"fills\"");
+        if (sold.status != 200 || fills == std::string::npos || !contains(sold.body, "\"tradeId\":")) {
+          return fail("sell: " + sold.body);
+        }
+        const std::string trade = std::to_string(json_int(sold.body.substr(fills), "tradeId"));
+        const Reply mine = call(http::verb::get, "/api/v3/myTrades", market + "&limit=1000");
+        if (!contains(mine.body, "\"id\":" + trade + ",")) fail("myTrades lacks trade " + trade);
+        const Reply filled = call(http::verb::get, "/api/v3/order", market + "&orderId=" + id);
+        if (!contains(filled.body, "\"status\":\"FILLED\"")) fail("order " + id + " after its fill: " + filled.body);
+
+        // A bid below, cancelled at once.
+        const Reply rest = call(http::verb::post, "/api/v3/order",
+                                market + "&side=BUY&type=LIMIT&timeInForce=GTC&quantity=" + plan.qty +
+                                    "&price=" + std::to_string(plan.price - plan.tick * 100));
+        const std::string rest_id = std::to_string(json_int(rest.body, "orderId"));
+        const Reply cancelled = call(http::verb::delete_, "/api/v3/order", market + "&orderId=" + rest_id);
+        if (!contains(cancelled.body, "\"status\":\"CANCELED\"")) fail("cancel: " + cancelled.body);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 
 TEST_F(VenueTest, OrderRejectionsCarryTheContractsCodes) {
