@@ -142,12 +142,12 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     }
     handshake_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nServer: qazna\r\n"
                  "Sec-WebSocket-Accept: " + ws_accept_key(key) + "\r\n\r\n";
-    const size_t keep = std::min(leftover.size(), in_.size());
-    std::memcpy(in_.data(), leftover.data(), keep);
-    filled_ = keep;
+    if (leftover.size() > in_.size()) in_.resize(leftover.size());  // frames sent before the 101 arrived
+    std::memcpy(in_.data(), leftover.data(), leftover.size());
+    filled_ = leftover.size();
     auto self = shared_from_this();
     asio::async_write(socket_, asio::buffer(handshake_), [self](beast::error_code ec, size_t) {
-      if (ec) return self->close_now();
+      if (ec || self->closing_) return self->close_now();
       self->accepted_ = true;
       self->last_heard_ = std::chrono::steady_clock::now();
       self->arm_timer();
@@ -159,6 +159,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
 
   // The handler refused the upgrade (not a stream endpoint).
   void refuse() {
+    finished_ = true;  // never opened: the handler hears nothing more of it
     auto self = shared_from_this();
     asio::dispatch(socket_.get_executor(), [self] {
       self->answer_and_close("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -200,7 +201,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(in_.data() + filled_, in_.size() - filled_),
                             [self](beast::error_code ec, size_t n) {
-                              if (ec) return self->close_now();
+                              if (ec || self->closing_) return self->close_now();
                               self->filled_ += n;
                               self->last_heard_ = std::chrono::steady_clock::now();
                               self->on_bytes();
@@ -263,6 +264,12 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     frame.head_size = static_cast<uint8_t>(ws_frame_header(opcode, payload.size(), frame.head));
     queued_bytes_ += payload.size();
     frame.control = std::move(payload);
+    // Pings answered but never read count against the same limit as data (a client cannot grow the queue).
+    if (queued_bytes_ + queue_.size() * sizeof(Frame) > server_->options.ws_max_queued_bytes) {
+      server_->counters.ws_dropped_slow.fetch_add(1);
+      close_now();
+      return;
+    }
     if (accepted_ && !writing_) do_write();
   }
 
@@ -295,6 +302,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
 
   // Pings a quiet client at half the idle timeout; closes it when nothing came for the whole timeout.
   void arm_timer() {
+    if (server_->options.ws_idle_timeout_ms == 0) return;  // no idle timeout
     const auto idle = std::chrono::milliseconds(server_->options.ws_idle_timeout_ms);
     timer_.expires_after(idle / 2);
     auto self = shared_from_this();
@@ -360,7 +368,8 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     if (!ec) remote_ip_ = peer.address().to_string();
   }
   ~HttpSession() override {
-    if (!upgraded_) server_->counters.connections_open.fetch_sub(1);
+    if (upgraded_) return;  // the WebSocket session took over the id (and the count)
+    server_->counters.connections_open.fetch_sub(1);
     server_->remove_session(id_);
   }
 

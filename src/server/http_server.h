@@ -89,7 +89,7 @@ struct HttpServerOptions {
   // A whole request must arrive within this, counted from the end of the previous answer (so it is also how
   // long an idle keep-alive connection stays open).
   unsigned read_timeout_ms = 30'000;
-  unsigned ws_idle_timeout_ms = 180'000;  // the server pings an idle WebSocket, and closes it if no pong comes
+  unsigned ws_idle_timeout_ms = 180'000;  // the server pings an idle WebSocket, and closes it if no pong comes (0: never)
   size_t ws_max_message_bytes = 4096;
   size_t ws_max_queued_bytes = 8 * 1024 * 1024;
   unsigned shutdown_grace_ms = 5'000;

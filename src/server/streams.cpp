@@ -563,7 +563,11 @@ void StreamHub::publish(const BlockUpdates& updates, int64_t now_ns) {
           tops = tops || (suffix != nullptr && has_subscribers(prefix + "depth" + std::to_string(levels) + suffix));
         }
       }
-      if (diffs) {
+      if (!diffs) {
+        // Nobody follows this market's diffs at this interval now: a pending diff would skip this block's changes,
+        // so it goes (a later subscriber starts from the next diff, against a newer snapshot).
+        interval.diffs.erase(diff.market);
+      } else {
         PendingDiff& pending = interval.diffs[diff.market];
         if (pending.first_update_id == 0) pending.first_update_id = diff.first_update_id;
         pending.last_update_id = diff.last_update_id;

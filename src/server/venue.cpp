@@ -329,6 +329,7 @@ void Venue::Impl::run_projector() {
   std::multimap<uint64_t, std::function<void()>> left;
   {
     std::lock_guard guard(projector_mutex);
+    projector_done = true;
     left.swap(waiters);
   }
   for (auto& [height, then] : left) then();
@@ -440,7 +441,7 @@ uint64_t Venue::Impl::projected() {
 void Venue::Impl::when_projected(uint64_t height, std::function<void()> then) {
   {
     std::lock_guard guard(projector_mutex);
-    if (projected_height < height && !projector_stopping) {
+    if (projected_height < height && !projector_done) {
       waiters.emplace(height, std::move(then));
       return;
     }

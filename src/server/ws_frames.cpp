@@ -90,7 +90,8 @@ size_t WsFrameReader::feed(std::span<const uint8_t> bytes, std::vector<WsEvent>*
         if (payload.size() >= 2) {
           code = static_cast<uint16_t>((static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]));
           reason = payload.substr(2);
-          const bool valid_code = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+          // 1004-1006 and 1015 must not be sent; 1012-1014 are registered with IANA since RFC 6455.
+          const bool valid_code = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
                                   (code >= 3000 && code <= 4999);
           if (!valid_code || !simdjson::validate_utf8(reason.data(), reason.size())) {
             fail(1002, events);

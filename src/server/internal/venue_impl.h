@@ -89,6 +89,7 @@ struct Venue::Impl {
   std::condition_variable projector_cv;
   std::deque<Durable> projector_queue;
   bool projector_stopping = false;
+  bool projector_done = false;  // drained and ended: nobody waits any more
   std::thread projector;
   uint64_t projected_height = 0;  // under projector_mutex
   std::multimap<uint64_t, std::function<void()>> waiters;  // by height, under projector_mutex
