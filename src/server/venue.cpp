@@ -184,6 +184,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   impl->history_height = impl->projected_height;
   impl->projector = std::thread([raw] { raw->run_projector(); });
   impl->history_thread = std::thread([raw] { raw->run_history(); });
+  impl->reader_thread = std::thread([raw] { raw->run_reader(); });
   out->reset(new Venue(std::move(impl)));
   (*out)->impl_->http = std::make_unique<HttpServer>(options.http, out->get());
   return Status::ok();
@@ -210,6 +211,12 @@ void Venue::stop() {
   }
   impl.history_cv.notify_all();
   if (impl.history_thread.joinable()) impl.history_thread.join();
+  {
+    std::lock_guard guard(impl.reader_mutex);
+    impl.reader_stopping = true;
+  }
+  impl.reader_cv.notify_all();
+  if (impl.reader_thread.joinable()) impl.reader_thread.join();
   // A socket the server closed while stopping may not have told the hub yet; the hub must let go of it while
   // the I/O context its stream belongs to still exists.
   impl.streams.drop_all();
@@ -393,7 +400,7 @@ void Venue::Impl::run_history() {
         for (auto it = history_waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
         history_waiters.erase(history_waiters.begin(), end);
       }
-      for (auto& then : ready) then();
+      hand_to_reader(std::move(ready));
     }
     if (stopping) {
       std::lock_guard guard(history_queue_mutex);
@@ -406,7 +413,32 @@ void Venue::Impl::run_history() {
     history_done = true;
     left.swap(history_waiters);
   }
-  for (auto& [height, then] : left) then();
+  std::vector<std::function<void()>> rest;
+  for (auto& [height, then] : left) rest.push_back(std::move(then));
+  hand_to_reader(std::move(rest));
+}
+
+void Venue::Impl::hand_to_reader(std::vector<std::function<void()>> calls) {
+  if (calls.empty()) return;
+  {
+    std::lock_guard guard(reader_mutex);
+    for (auto& call : calls) reader_queue.push_back(std::move(call));
+  }
+  reader_cv.notify_one();
+}
+
+void Venue::Impl::run_reader() {
+  pthread_setname_np(pthread_self(), "qz-reader");
+  for (;;) {
+    std::deque<std::function<void()>> calls;
+    {
+      std::unique_lock lock(reader_mutex);
+      reader_cv.wait(lock, [&] { return !reader_queue.empty() || reader_stopping; });
+      if (reader_queue.empty()) break;
+      calls.swap(reader_queue);
+    }
+    for (auto& call : calls) call();
+  }
 }
 
 void Venue::Impl::when_history(uint64_t height, std::function<void()> then) {

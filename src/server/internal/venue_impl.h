@@ -108,6 +108,13 @@ struct Venue::Impl {
   std::thread history_thread;
   uint64_t history_height = 0;  // committed; under history_queue_mutex
   std::multimap<uint64_t, std::function<void()>> history_waiters;  // by height, under history_queue_mutex
+  // The reader: runs what waited for history (the history routes' reads), so that reads neither run on the
+  // history thread nor hold up its commits.
+  std::mutex reader_mutex;
+  std::condition_variable reader_cv;
+  std::deque<std::function<void()>> reader_queue;
+  bool reader_stopping = false;
+  std::thread reader_thread;
   std::mutex acknowledged_mutex;
   std::unordered_map<uint64_t, uint64_t> acknowledged;  // owner -> height of the newest order answer it was sent
   std::unique_ptr<history::HistoryWriter> history_writer;
@@ -134,6 +141,8 @@ struct Venue::Impl {
   // History's thread; and runs `then` once history has committed `height` (at once if history has failed).
   void run_history();
   void when_history(uint64_t height, std::function<void()> then);
+  void run_reader();
+  void hand_to_reader(std::vector<std::function<void()>> calls);
   // An answer about `owner`'s orders from the block at `height` is going out: their history reads wait for it.
   void acknowledge(uint64_t owner, uint64_t height);
   uint64_t acknowledged_height(uint64_t owner);
