@@ -23,6 +23,7 @@
 #include "journal/journal.h"
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
+#include "server/streams.h"
 #include "server/venue.h"
 
 namespace qz::server {
@@ -545,6 +546,63 @@ TEST_F(VenueTest, WebSocketStreamsFollowTheBook) {
   std::string partial = control.read();
   if (partial != final_book) partial = control.read();
   EXPECT_EQ(partial, final_book);
+}
+
+// A WebSocket connection that keeps what the hub sends it.
+class RecordingConnection final : public WsConnection {
+ public:
+  explicit RecordingConnection(uint64_t id) : id_(id) {}
+  void send(WsMessage text) override { received.push_back(*text); }
+  void send_all(std::vector<WsMessage> texts) override {
+    for (const WsMessage& text : texts) received.push_back(*text);
+  }
+  void close() override {}
+  uint64_t id() const override { return id_; }
+  std::vector<std::string> received;
+
+ private:
+  uint64_t id_;
+};
+
+// A merged diff covers only blocks someone followed: when nobody follows a market's diffs for a while, the
+// changes merged before are dropped, so a client that subscribes later (with a newer snapshot) never gets a
+// level back that has gone since.
+TEST_F(VenueTest, MergedDiffsForgetBlocksNobodyFollowed) {
+  const std::optional<MarketInfo> m = venue_->market_data().market_by_symbol("BTCKZT");
+  ASSERT_TRUE(m.has_value());
+  StreamHub hub(&venue_->market_data());
+  const auto a = std::make_shared<RecordingConnection>(1);
+  const auto b = std::make_shared<RecordingConnection>(2);
+  HttpRequest stream_request;
+  stream_request.path = "/ws/btckzt@depth@100ms";
+  ASSERT_TRUE(hub.open(stream_request, a));
+  const int64_t ms = 1'000'000;
+  const auto block = [&](uint64_t update_id, int64_t bid_qty) {
+    BlockUpdates updates;
+    updates.height = update_id;
+    updates.time_ms = 1000 + static_cast<int64_t>(update_id);
+    updates.depth.push_back(DepthDiff{.market = m->id, .first_update_id = update_id, .last_update_id = update_id,
+                                      .bids = {Level{.price_minor = 5000000000, .qty_minor = bid_qty}}, .asks = {}});
+    return updates;
+  };
+  hub.publish(block(1, 500), 0);                   // a bid appears; A follows
+  hub.closed(1);                                   // A leaves
+  hub.publish(block(2, 0), 10 * ms);               // the bid goes; nobody follows
+  HttpRequest again = stream_request;
+  ASSERT_TRUE(hub.open(again, b));                 // B arrives (its snapshot would be at update 2)
+  hub.publish(block(3, 700), 20 * ms);             // a bid again
+  hub.flush(200 * ms);
+  ASSERT_EQ(b->received.size(), 1u);
+  EXPECT_EQ(json_int(b->received[0], "U"), 3) << b->received[0];
+  EXPECT_EQ(json_int(b->received[0], "u"), 3) << b->received[0];
+  // Followed throughout: one diff covering the interval, each price at its final quantity.
+  hub.publish(block(4, 0), 300 * ms);
+  hub.publish(block(5, 900), 310 * ms);
+  hub.flush(500 * ms);
+  ASSERT_EQ(b->received.size(), 2u);
+  EXPECT_EQ(json_int(b->received[1], "U"), 4) << b->received[1];
+  EXPECT_EQ(json_int(b->received[1], "u"), 5) << b->received[1];
+  EXPECT_NE(b->received[1].find("[\"50000000.00\",\"0.00000900\"]"), std::string::npos) << b->received[1];
 }
 
 // The operator's key, written at first start.
