@@ -282,6 +282,9 @@ class HistoryWriter {
   [[nodiscard]] Status on_block(const BlockInput& block, std::span<const Event> events);
   // Commits the open batch, if any.
   [[nodiscard]] Status flush();
+  // Commits, then checkpoints the WAL into the database with full syncs, so that everything committed survives a
+  // power cut (a writer opened with synchronous OFF calls it before it calls its history clean).
+  [[nodiscard]] Status sync_to_disk();
 
   // The last projected height (committed or in the open batch); nullopt before the first block.
   std::optional<uint64_t> last_height() const;

@@ -992,6 +992,14 @@ Status HistoryWriter::flush() {
   return Status::ok();
 }
 
+Status HistoryWriter::sync_to_disk() {
+  QZ_TRY(flush());
+  State& s = *state_;
+  QZ_TRY(s.db->exec("PRAGMA synchronous=FULL", "syncing history"));
+  QZ_TRY(s.db->exec("PRAGMA wal_checkpoint(TRUNCATE)", "syncing history"));
+  return Status::ok();
+}
+
 std::optional<uint64_t> HistoryWriter::last_height() const {
   if (state_->last_height < 0) return std::nullopt;
   return static_cast<uint64_t>(state_->last_height);

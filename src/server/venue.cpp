@@ -1,7 +1,9 @@
 #include "server/venue.h"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -46,7 +48,50 @@ Status write_file_atomically(const std::string& path, std::span<const uint8_t> b
     std::remove(temporary.c_str());
     return Status::error("cannot write " + path);
   }
+  // The rename itself survives a power cut only once the directory is synced.
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  const int dir = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir < 0) return Status::error("cannot sync the directory of " + path);
+  const bool synced = ::fsync(dir) == 0;
+  ::close(dir);
+  if (!synced) return Status::error("cannot sync the directory of " + path);
   return Status::ok();
+}
+
+}  // namespace
+
+namespace {
+
+// DIR/history.state: which boot of the machine opened history last, and whether it closed it cleanly. History is
+// written without syncs (synchronous OFF: a checkpoint does not wait for the disk), which a process crash cannot
+// harm (the kernel still holds the pages) but a power cut or a kernel crash can: a start that finds history left
+// open by another boot rebuilds it from the journal.
+struct HistoryState {
+  std::string boot;
+  bool clean = false;
+};
+
+std::string current_boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  in >> id;
+  return id;
+}
+
+bool read_history_state(const std::string& path, HistoryState* out) {
+  std::ifstream in(path);
+  std::string header, boot_word, state_word, state;
+  if (!(in >> header >> boot_word >> out->boot >> state_word >> state)) return false;
+  if (header != "qazna-history-state-v1" || boot_word != "boot" || state_word != "state") return false;
+  out->clean = state == "clean";
+  return out->clean || state == "open";
+}
+
+Status write_history_state(const std::string& path, const std::string& boot, bool clean) {
+  const std::string text = "qazna-history-state-v1\nboot " + (boot.empty() ? std::string("unknown") : boot) +
+                           "\nstate " + (clean ? "clean" : "open") + "\n";
+  return write_file_atomically(path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                               0644);
 }
 
 }  // namespace
@@ -127,9 +172,21 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
 
   // History: catch up with the journal (a crash may have left it behind), then follow the projector.
   const std::string history_path = options.data_dir + "/history.db";
+  impl->history_state_path = options.data_dir + "/history.state";
+  impl->boot_id = current_boot_id();
+  HistoryState previous;
+  if (read_history_state(impl->history_state_path, &previous) && !previous.clean &&
+      (previous.boot != impl->boot_id || impl->boot_id.empty())) {
+    LogLine(LogLevel::warn, "history_rebuild")
+        .field("reason", "history was open when the machine stopped (power cut or kernel crash)")
+        .field("boot", std::string_view(previous.boot));
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((history_path + suffix).c_str());
+  }
+  QZ_TRY(write_history_state(impl->history_state_path, impl->boot_id, false));
   history::WriterOptions writer_options;
   writer_options.blocks_per_transaction = 1u << 20;  // run_history decides when to commit
   writer_options.wal_autocheckpoint_pages = 16384;   // 64 MiB of WAL between checkpoints
+  writer_options.synchronous = sqlite::Sync::off;    // history.state covers power cuts (above)
   QZ_TRY(history::HistoryWriter::open(history_path, writer_options, &impl->history_writer));
   std::optional<uint64_t> history_height = impl->history_writer->last_height();
   if (history_height && *history_height > impl->projected_height) {
@@ -211,6 +268,12 @@ void Venue::stop() {
   }
   impl.history_cv.notify_all();
   if (impl.history_thread.joinable()) impl.history_thread.join();
+  // History is whole and durable: the next start (on any boot) may trust it.
+  if (impl.history_writer && !impl.history_failed.load()) {
+    Status synced = impl.history_writer->sync_to_disk();
+    if (synced.is_ok()) synced = write_history_state(impl.history_state_path, impl.boot_id, true);
+    if (!synced.is_ok()) LogLine(LogLevel::error, "history_sync_failed").field("message", synced.message());
+  }
   {
     std::lock_guard guard(impl.reader_mutex);
     impl.reader_stopping = true;

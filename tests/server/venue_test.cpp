@@ -24,6 +24,7 @@
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
 #include "server/streams.h"
+#include "sqlite/sqlite.h"
 #include "server/venue.h"
 
 namespace qz::server {
@@ -741,6 +742,74 @@ TEST_F(VenueTest, Ed25519KeysSignRequests) {
       http::verb::get, "/api/v3/account?" + message + "&signature=" + percent(base64(signature, sizeof signature)), "",
       key_id);
   EXPECT_EQ(forged.body, "{\"code\":-1022,\"msg\":\"Signature for this request is not valid.\"}");
+}
+
+// history.db is written without syncs; DIR/history.state says which boot opened it and whether it was closed
+// cleanly. A start after a process crash on the same boot keeps it; a start that finds it left open by another
+// boot (a power cut) rebuilds it from the journal, with the same answers.
+TEST_F(VenueTest, HistoryLeftOpenByAnotherBootIsRebuilt) {
+  std::string order_id;
+  {
+    Client client(venue_->port());
+    Reply placed = post_signed(client, "/api/v3/order",
+                               "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    order_id = std::to_string(json_int(placed.body, "orderId"));
+  }
+  venue_->stop();
+  venue_.reset();
+  const std::string state_path = data_ + "/history.state";
+  const auto read_text = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  ASSERT_FALSE(boot.empty());
+  EXPECT_EQ(read_text(state_path), "qazna-history-state-v1\nboot " + boot + "\nstate clean\n");
+
+  // A probe row that only this copy of history.db has.
+  const auto set_probe = [&] {
+    std::unique_ptr<sqlite::Database> db;
+    ASSERT_TRUE(sqlite::Database::open(data_ + "/history.db", sqlite::OpenOptions{}, &db).is_ok());
+    ASSERT_TRUE(db->exec("INSERT OR REPLACE INTO meta(key, value) VALUES('test_probe', 1)").is_ok());
+  };
+  const auto has_probe = [&] {
+    std::unique_ptr<sqlite::Database> db;
+    EXPECT_TRUE(sqlite::Database::open(data_ + "/history.db", sqlite::OpenOptions{}, &db).is_ok());
+    int64_t value = 0;
+    bool found = false;
+    EXPECT_TRUE(db->query_i64("SELECT value FROM meta WHERE key = 'test_probe'", &value, &found).is_ok());
+    return found;
+  };
+  const auto reopen_and_check = [&] {
+    VenueOptions options;
+    options.data_dir = data_;
+    options.http.port = 0;
+    RecoveryReport report;
+    ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+    ASSERT_TRUE(venue_->start().is_ok());
+    EXPECT_EQ(read_text(state_path), "qazna-history-state-v1\nboot " + boot + "\nstate open\n");
+    Client client(venue_->port());
+    const Reply order = get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id);
+    EXPECT_TRUE(contains(order.body, "\"status\":\"NEW\"")) << order.body;
+    venue_->stop();
+    venue_.reset();
+  };
+  const auto write_state = [&](const std::string& which_boot) {
+    std::ofstream(state_path) << "qazna-history-state-v1\nboot " << which_boot << "\nstate open\n";
+  };
+
+  // Left open by this boot (the process was killed): kept.
+  set_probe();
+  write_state(boot);
+  reopen_and_check();
+  EXPECT_TRUE(has_probe());
+  // Left open by another boot (the machine stopped): rebuilt from the journal.
+  write_state("00000000-0000-0000-0000-000000000000");
+  reopen_and_check();
+  EXPECT_FALSE(has_probe());
+  EXPECT_EQ(read_text(state_path), "qazna-history-state-v1\nboot " + boot + "\nstate clean\n");
 }
 
 TEST_F(VenueTest, HistoryAheadOfTheJournalIsRebuilt) {

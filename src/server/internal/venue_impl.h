@@ -118,6 +118,8 @@ struct Venue::Impl {
   std::mutex acknowledged_mutex;
   std::unordered_map<uint64_t, uint64_t> acknowledged;  // owner -> height of the newest order answer it was sent
   std::unique_ptr<history::HistoryWriter> history_writer;
+  std::string history_state_path;  // DIR/history.state
+  std::string boot_id;             // this boot of the machine (/proc/sys/kernel/random/boot_id)
   std::mutex history_mutex;  // the reader's connection is one thread's at a time (the writer has its own)
   std::unique_ptr<history::HistoryReader> history_reader;
   std::atomic<bool> history_failed{false};
