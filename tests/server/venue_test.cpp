@@ -166,6 +166,25 @@ class VenueTest : public ::testing::Test {
                           trader_.api_key);
   }
 
+  // Stops venue_ and opens and starts it again on `dir`.
+  void restart(const std::string& dir) {
+    if (venue_) venue_->stop();
+    venue_.reset();
+    VenueOptions options;
+    options.data_dir = dir;
+    options.http.port = 0;
+    RecoveryReport report;
+    ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+    ASSERT_TRUE(venue_->start().is_ok());
+  }
+  // The trader's resting buy of 0.01 BTC at 50,000,000 KZT; its order id ("" on failure, reported).
+  std::string place_resting_buy(Client& client) {
+    const Reply placed = post_signed(client, "/api/v3/order",
+                                     "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+    EXPECT_EQ(placed.status, 200) << placed.body;
+    return placed.status == 200 ? std::to_string(json_int(placed.body, "orderId")) : "";
+  }
+
   std::string temp_;
   std::string data_;
   std::unique_ptr<Venue> venue_;
@@ -472,15 +491,7 @@ TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   ASSERT_EQ(rest.status, 200) << rest.body;
   const std::string depth_before = client.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body;
   const std::string account_before = get_signed(client, "/api/v3/account", "").body;
-  venue_->stop();
-  venue_.reset();
-
-  VenueOptions options;
-  options.data_dir = data_;
-  options.http.port = 0;
-  RecoveryReport report;
-  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-  ASSERT_TRUE(venue_->start().is_ok());
+  restart(data_);
   Client again(venue_->port());
   EXPECT_EQ(again.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body, depth_before);
   // The client's own text id survived (journaled by tag_order), by look-up and in the answer.
@@ -751,10 +762,8 @@ TEST_F(VenueTest, HistoryLeftOpenByAnotherBootIsRebuilt) {
   std::string order_id;
   {
     Client client(venue_->port());
-    Reply placed = post_signed(client, "/api/v3/order",
-                               "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
-    ASSERT_EQ(placed.status, 200) << placed.body;
-    order_id = std::to_string(json_int(placed.body, "orderId"));
+    order_id = place_resting_buy(client);
+    ASSERT_FALSE(order_id.empty());
   }
   venue_->stop();
   venue_.reset();
@@ -783,12 +792,7 @@ TEST_F(VenueTest, HistoryLeftOpenByAnotherBootIsRebuilt) {
     return found;
   };
   const auto reopen_and_check = [&] {
-    VenueOptions options;
-    options.data_dir = data_;
-    options.http.port = 0;
-    RecoveryReport report;
-    ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-    ASSERT_TRUE(venue_->start().is_ok());
+    restart(data_);
     EXPECT_EQ(read_text(state_path), "qazna-history-state-v1\nboot " + boot + "\nstate open\n");
     Client client(venue_->port());
     const Reply order = get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id);
@@ -820,19 +824,12 @@ TEST_F(VenueTest, HistoryAheadOfTheJournalIsRebuilt) {
   std::filesystem::copy(data_, earlier, std::filesystem::copy_options::recursive);
   // ... then an order in the original, whose history.db is put into the copy: history ahead of its journal,
   // as when a journal's torn tail was cut.
-  VenueOptions options;
-  options.data_dir = data_;
-  options.http.port = 0;
-  RecoveryReport report;
-  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-  ASSERT_TRUE(venue_->start().is_ok());
+  restart(data_);
   std::string order_id;
   {
     Client client(venue_->port());
-    Reply placed = post_signed(client, "/api/v3/order",
-                               "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
-    ASSERT_EQ(placed.status, 200) << placed.body;
-    order_id = std::to_string(json_int(placed.body, "orderId"));
+    order_id = place_resting_buy(client);
+    ASSERT_FALSE(order_id.empty());
     EXPECT_EQ(get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id).status, 200);
   }
   venue_->stop();
@@ -840,9 +837,7 @@ TEST_F(VenueTest, HistoryAheadOfTheJournalIsRebuilt) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(earlier + "/history.db" + suffix);
   std::filesystem::copy_file(data_ + "/history.db", earlier + "/history.db");
 
-  options.data_dir = earlier;
-  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-  ASSERT_TRUE(venue_->start().is_ok());
+  restart(earlier);
   Client client(venue_->port());
   EXPECT_EQ(get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id).body,
             "{\"code\":-2013,\"msg\":\"Order does not exist.\"}");
