@@ -142,12 +142,7 @@ std::vector<uint8_t> Statement::column_blob(int column) const {
 
 // --- Database -----------------------------------------------------------------------------------------------------
 
-namespace {
-
-// Before SQLite's first use in the process: no memory statistics. They put a global mutex around every
-// allocation SQLite makes (a tenth of a busy writer's time), and nothing here reads them. If something else
-// initialised SQLite first, the setting is refused and nothing else changes.
-void configure_sqlite_once() {
+void configure_process() {
   static const bool configured = [] {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     return sqlite3_initialize() == SQLITE_OK;
@@ -155,10 +150,8 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
-}  // namespace
-
 Status Database::open(const std::string& path, const OpenOptions& options, std::unique_ptr<Database>* out) {
-  configure_sqlite_once();
+  configure_process();
   std::unique_ptr<Database> db(new Database());
   db->path_ = path;
   int flags = SQLITE_OPEN_NOMUTEX;

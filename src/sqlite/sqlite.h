@@ -35,6 +35,11 @@ enum class Sync : uint8_t { off = 0, normal = 1, full = 2 };
 // What a column of the current row holds (SQLite's storage classes).
 enum class ColumnType : uint8_t { integer = 1, real = 2, text = 3, blob = 4, null = 5 };
 
+// Before SQLite's first use in the process: no memory statistics. They put a global mutex around every
+// allocation SQLite makes (a tenth of a busy writer's time), and nothing here reads them. Database::open calls
+// it; code that opens SQLite by itself calls it first. If SQLite was initialised already, nothing changes.
+void configure_process();
+
 struct OpenOptions {
   bool read_only = false;  // no writes; the file must exist; WAL is not switched on (the writer did that)
   bool create = true;      // create the file when missing (ignored when read_only)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/assert.h"
+#include "sqlite/sqlite.h"
 
 namespace qz::journal_internal {
 
@@ -107,13 +108,7 @@ Status Store::open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   if (mode == Mode::create && exists) return Status::error(path + " already exists");
   if (mode != Mode::create && !exists) return Status::error(path + " does not exist");
 
-  // Before SQLite's first use in the process: no memory statistics, whose global mutex wraps every allocation
-  // (refused, harmlessly, if SQLite is already initialised).
-  static const bool configured = [] {
-    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    return sqlite3_initialize() == SQLITE_OK;
-  }();
-  (void)configured;
+  sqlite::configure_process();
   int flags = SQLITE_OPEN_NOMUTEX;
   if (mode == Mode::read_only) {
     flags |= SQLITE_OPEN_READONLY;
