@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "history/history.h"
+#include "history/internal/entry_chunks.h"
 #include "history/internal/schema.h"
 
 namespace qz::history {
@@ -48,9 +49,6 @@ constexpr TimeIndex kTradeTimes = {"SELECT id, time_ms FROM trades WHERE id >= ?
 constexpr TimeIndex kAggTimes = {
     "SELECT id, time_ms FROM agg_trades WHERE market = ?2 AND id >= ?1 ORDER BY id LIMIT 1",
     "SELECT id FROM agg_trades WHERE market = ?2 ORDER BY id DESC LIMIT 1", true};
-constexpr TimeIndex kEntryTimes = {
-    "SELECT transfer_id, time_ms FROM entries WHERE transfer_id >= ?1 ORDER BY transfer_id LIMIT 1",
-    "SELECT transfer_id FROM entries ORDER BY transfer_id DESC LIMIT 1", false};
 
 // The rows a page asks for as an id range and a direction.
 struct Bounds {
@@ -141,21 +139,6 @@ void read_agg(const sqlite::Statement& s, AggTradeRow* row) {
   row->time_ms = s.column_i64(7);
 }
 
-void read_entry(const sqlite::Statement& s, EntryRow* row) {
-  row->transfer_id = s.column_u64(0);
-  row->kind = s.column_text(1);
-  row->asset = static_cast<uint32_t>(s.column_i64(2));
-  row->debit_account = s.column_u64(3);
-  row->credit_account = s.column_u64(4);
-  row->amount_minor = s.column_i64(5);
-  row->debit_balance_after = s.column_i64(6);
-  row->credit_balance_after = s.column_i64(7);
-  row->hold_id = s.column_u64(8);
-  row->trade_id = s.column_u64(9);
-  row->reference = s.column_u64(10);
-  row->height = s.column_u64(11);
-  row->time_ms = s.column_i64(12);
-}
 
 }  // namespace
 
@@ -439,24 +422,65 @@ Status HistoryReader::agg_trades(uint32_t market, const Page& page, std::vector<
 }
 
 Status HistoryReader::entries(uint64_t account, const Page& page, std::vector<EntryRow>* out) {
-  Bounds b;
-  QZ_TRY(state_->bounds(page, kEntryTimes, 0, &b));
-  // Two ordered walks (one per side) merged by SQLite, so the limit stops both early.
-  const char* direction = b.ascending ? "ASC" : "DESC";
-  const std::string sql = std::string("SELECT ") + hi::kEntryColumns +
-                          " FROM entries WHERE debit_account = ?1 AND transfer_id BETWEEN ?2 AND ?3 UNION ALL "
-                          "SELECT " +
-                          hi::kEntryColumns +
-                          " FROM entries WHERE credit_account = ?1 AND transfer_id BETWEEN ?2 AND ?3 "
-                          "ORDER BY transfer_id " +
-                          direction + " LIMIT ?4";
-  return state_->page_query<EntryRow>(
-      sql, b, 2, [&](sqlite::Statement* s) { s->bind(1, account); },
-      [](const sqlite::Statement& s, EntryRow* r) {
-        read_entry(s, r);
-        return Status::ok();
-      },
-      out);
+  out->clear();
+  const uint32_t limit = capped(page.limit);
+  const bool ascending = page.from_id.has_value() || page.start_ms.has_value();
+  const uint64_t from = page.from_id.value_or(0);
+  const int64_t start = page.start_ms ? clamp_time(*page.start_ms) : std::numeric_limits<int64_t>::min();
+  const int64_t end = page.end_ms ? clamp_time(*page.end_ms) : std::numeric_limits<int64_t>::max();
+  if (start > end) return Status::ok();
+  // Chunks in the page's direction: forward from the chunk that holds from_id (a start time skips chunks that
+  // end before it), or backward from the newest chunk that begins by the end time.
+  sqlite::Statement* s = nullptr;
+  if (ascending) {
+    QZ_TRY(state_->statement(std::string("SELECT ") + hi::kChunkColumns +
+                                 " FROM account_entries WHERE account = ?1 AND first_transfer_id >= (SELECT "
+                                 "coalesce(max(first_transfer_id), 0) FROM account_entries WHERE account = ?1 AND "
+                                 "first_transfer_id <= ?2) AND last_time_ms >= ?3 ORDER BY first_transfer_id",
+                             &s));
+    s->bind(1, account).bind(2, id_bound(from)).bind(3, start);
+  } else {
+    QZ_TRY(state_->statement(std::string("SELECT ") + hi::kChunkColumns +
+                                 " FROM account_entries WHERE account = ?1 AND first_time_ms <= ?2 ORDER BY "
+                                 "first_transfer_id DESC",
+                             &s));
+    s->bind(1, account).bind(2, end);
+  }
+  hi::EntryChunk chunk;
+  std::vector<EntryRow> unpacked;
+  bool row = false;
+  bool done = false;
+  while (!done) {
+    Status stepped = s->step(&row);
+    if (!stepped.is_ok()) {
+      s->reset();
+      return stepped;
+    }
+    if (!row) break;
+    hi::read_chunk(*s, &chunk);
+    unpacked.clear();
+    Status status = hi::unpack_entries(chunk.data, chunk.first_transfer_id, chunk.count, &unpacked);
+    if (!status.is_ok()) {
+      s->reset();
+      return Status::error(state_->db->path() + ": account " + std::to_string(account) + ": " + status.message());
+    }
+    if (!ascending) std::reverse(unpacked.begin(), unpacked.end());
+    for (EntryRow& e : unpacked) {
+      if (ascending ? e.time_ms > end : e.time_ms < start) {
+        done = true;
+        break;
+      }
+      if (e.transfer_id < from || e.time_ms < start || e.time_ms > end) continue;
+      out->push_back(std::move(e));
+      if (out->size() == limit) {
+        done = true;
+        break;
+      }
+    }
+  }
+  s->reset();
+  if (!ascending) std::reverse(out->begin(), out->end());
+  return Status::ok();
 }
 
 Status HistoryReader::klines(uint32_t market, CandleInterval interval, const KlineQuery& query,

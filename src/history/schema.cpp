@@ -1,6 +1,9 @@
 #include "history/internal/schema.h"
 
+#include <map>
+
 #include "base/sha256.h"
+#include "history/internal/entry_chunks.h"
 
 namespace qz::history_internal {
 
@@ -163,9 +166,84 @@ CREATE TABLE client_order_ids(
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: an account's entries packed in chunks (entry_chunks.h) in place of one row per transfer with an index
+// per side: about a tenth of the rows and no index entries per entry. The entries of version 2 are moved over.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE account_entries(
+  account INTEGER NOT NULL,
+  first_transfer_id INTEGER NOT NULL,
+  last_transfer_id INTEGER NOT NULL,
+  first_time_ms INTEGER NOT NULL,
+  last_time_ms INTEGER NOT NULL,
+  count INTEGER NOT NULL CHECK(count BETWEEN 1 AND 32),
+  entries BLOB NOT NULL,
+  PRIMARY KEY(account, first_transfer_id));
+)sql";
+
+// The entries table of versions 1 and 2, which version 3 replaces.
+constexpr const char* kEntryColumns =
+    "transfer_id, kind, asset, debit_account, credit_account, amount, debit_balance_after, credit_balance_after, "
+    "hold_id, trade_id, reference, height, time_ms";
+
+void read_entry(const sqlite::Statement& s, history::EntryRow* row) {
+  row->transfer_id = s.column_u64(0);
+  row->kind = s.column_text(1);
+  row->asset = static_cast<uint32_t>(s.column_i64(2));
+  row->debit_account = s.column_u64(3);
+  row->credit_account = s.column_u64(4);
+  row->amount_minor = s.column_i64(5);
+  row->debit_balance_after = s.column_i64(6);
+  row->credit_balance_after = s.column_i64(7);
+  row->hold_id = s.column_u64(8);
+  row->trade_id = s.column_u64(9);
+  row->reference = s.column_u64(10);
+  row->height = s.column_u64(11);
+  row->time_ms = s.column_i64(12);
+}
+
+Status migrate_to_v3(sqlite::Database& db) {
+  QZ_TRY(db.exec(kSchemaV3, "creating account_entries"));
+  sqlite::Statement read;
+  sqlite::Statement write;
+  QZ_TRY(db.prepare(std::string("SELECT ") + kEntryColumns + " FROM entries ORDER BY transfer_id", &read));
+  QZ_TRY(db.prepare(kChunkUpsert, &write));
+  std::map<uint64_t, EntryChunk> open;  // by account
+  const auto add = [&](uint64_t account, const history::EntryRow& entry) -> Status {
+    EntryChunk& chunk = open[account];
+    chunk.account = account;
+    chunk.append(entry);
+    if (!chunk.full()) return Status::ok();
+    bind_chunk(&write, chunk);
+    QZ_TRY(write.run("moving entries"));
+    chunk = EntryChunk{};
+    return Status::ok();
+  };
+  bool row = false;
+  while (true) {
+    QZ_TRY(read.step(&row));
+    if (!row) break;
+    history::EntryRow entry;
+    read_entry(read, &entry);
+    EntryKindCode kind{};
+    if (!entry_kind_code(entry.kind, &kind) || entry.debit_account == entry.credit_account) {
+      return Status::error("entry " + std::to_string(entry.transfer_id) + " is malformed");
+    }
+    QZ_TRY(add(entry.debit_account, entry));
+    QZ_TRY(add(entry.credit_account, entry));
+  }
+  read.reset();
+  for (const auto& [account, chunk] : open) {
+    if (chunk.count == 0) continue;
+    bind_chunk(&write, chunk);
+    QZ_TRY(write.run("moving entries"));
+  }
+  return db.exec("DROP TABLE entries", "dropping entries");
+}
+
 const sqlite::SchemaStep kSteps[] = {
     sqlite::SchemaStep{.sql = kSchemaV1, .run = {}},
     sqlite::SchemaStep{.sql = kSchemaV2, .run = {}},
+    sqlite::SchemaStep{.sql = nullptr, .run = migrate_to_v3},
 };
 
 constexpr TableKey kHashed[] = {
@@ -178,7 +256,7 @@ constexpr TableKey kHashed[] = {
     {"fills", "owner, market, trade_id, is_maker"},
     {"agg_trades", "market, id"},
     {"candles", "market, interval, open_time_ms"},
-    {"entries", "transfer_id"},
+    {"account_entries", "account, first_transfer_id"},
     {"client_order_ids", "owner, client_order_id"},
 };
 

@@ -3,8 +3,9 @@
 // What it keeps in memory, all of it derivable from the rows (so a reopened writer continues exactly): assets,
 // accounts with their balances, each owner's trading account per asset (the first customer account, as the
 // engine picks it), markets, open orders, each market's newest stored candle per stored interval, and the
-// transfer id counter. Rows that change often (accounts, markets, orders, candles) are written once per commit;
-// append-only rows (trades, fills, entries, aggregate trades) as they happen.
+// transfer id counter. Rows that change often (accounts, markets, orders, candles, and each account's newest chunk
+// of ledger entries, entry_chunks.h) are written once per commit; append-only rows (trades, fills, aggregate
+// trades) as they happen.
 //
 // Trades move money without transfer events: a fill's settlement is derived from the engine's rule
 // (docs/markets.md, "Settling a fill"): the buyer's spend account pays the notional to the seller's receive
@@ -20,6 +21,7 @@
 
 #include "base/assert.h"
 #include "history/history.h"
+#include "history/internal/entry_chunks.h"
 #include "history/internal/schema.h"
 
 namespace qz::history {
@@ -118,6 +120,13 @@ struct HistoryWriter::State {
   std::unordered_map<uint64_t, OrderState> orders;  // open orders, and orders ended since the last commit
   std::vector<uint64_t> dirty_orders;
   PendingTrade pending;
+  // Accounts' newest chunks of entries, for the accounts that had entries in this batch or the one before.
+  struct OpenChunk {
+    hi::EntryChunk chunk;
+    bool dirty = false;    // grown since the last commit
+    bool touched = false;  // grown in this batch
+  };
+  std::unordered_map<uint64_t, OpenChunk> chunks;
 
   // The block being projected.
   const BlockInput* block = nullptr;
@@ -131,7 +140,8 @@ struct HistoryWriter::State {
   sqlite::Statement insert_fill;
   sqlite::Statement insert_agg;
   sqlite::Statement upsert_candle;
-  sqlite::Statement insert_entry;
+  sqlite::Statement upsert_chunk;
+  sqlite::Statement last_chunk;
   sqlite::Statement set_meta;
   sqlite::Statement insert_client_text;
 
@@ -167,9 +177,10 @@ struct HistoryWriter::State {
     QZ_TRY(db->prepare(std::string("INSERT OR REPLACE INTO candles(market, interval, ") + hi::kCandleColumns +
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &upsert_candle));
-    QZ_TRY(db->prepare(
-        std::string("INSERT INTO entries(") + hi::kEntryColumns + ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &insert_entry));
+    QZ_TRY(db->prepare(hi::kChunkUpsert, &upsert_chunk));
+    QZ_TRY(db->prepare(std::string("SELECT ") + hi::kChunkColumns +
+                           " FROM account_entries WHERE account = ? ORDER BY first_transfer_id DESC LIMIT 1",
+                       &last_chunk));
     QZ_TRY(db->prepare("UPDATE meta SET value = ? WHERE key = ?", &set_meta));
     return Status::ok();
   }
@@ -373,26 +384,61 @@ struct HistoryWriter::State {
         .run("inserting an aggregate trade");
   }
 
-  Status write_entry(const EntryRow& e) {
+  // Adds an entry to an account's open chunk, which is read back from the rows when not in memory.
+  Status add_entry(uint64_t account, const EntryRow& e) {
+    auto [it, inserted] = chunks.try_emplace(account);
+    OpenChunk& open = it->second;
+    if (inserted) {
+      bool found = false;
+      last_chunk.bind(1, account);
+      Status stepped = last_chunk.step(&found);
+      if (stepped.is_ok() && found) hi::read_chunk(last_chunk, &open.chunk);
+      last_chunk.reset();
+      QZ_TRY(stepped);
+      if (!found || open.chunk.full()) {
+        open.chunk = hi::EntryChunk{.account = account};
+      } else {
+        // Its entries are packed against the last one's height: unpack it to learn that (and check it).
+        std::vector<EntryRow> packed;
+        const Status unpacked =
+            hi::unpack_entries(open.chunk.data, open.chunk.first_transfer_id, open.chunk.count, &packed);
+        if (!unpacked.is_ok() || packed.empty()) {
+          chunks.erase(it);
+          return corrupt("account " + std::to_string(account) + ": " + unpacked.message());
+        }
+        open.chunk.last_height = packed.back().height;
+      }
+    }
+    if (open.chunk.full()) {
+      QZ_TRY(write_chunk(open.chunk));
+      open.chunk = hi::EntryChunk{.account = account};
+    }
+    open.chunk.append(e);
+    open.dirty = true;
+    open.touched = true;
+    return Status::ok();
+  }
+
+  Status write_chunk(const hi::EntryChunk& chunk) {
     stats.rows++;
-    return insert_entry.bind(1, e.transfer_id)
-        .bind(2, e.kind)
-        .bind(3, e.asset)
-        .bind(4, e.debit_account)
-        .bind(5, e.credit_account)
-        .bind(6, e.amount_minor)
-        .bind(7, e.debit_balance_after)
-        .bind(8, e.credit_balance_after)
-        .bind(9, e.hold_id)
-        .bind(10, e.trade_id)
-        .bind(11, e.reference)
-        .bind(12, e.height)
-        .bind(13, e.time_ms)
-        .run("inserting a ledger entry");
+    hi::bind_chunk(&upsert_chunk, chunk);
+    return upsert_chunk.run("writing ledger entries");
   }
 
   // Everything kept in memory that changed since the last commit, then the meta rows.
   Status write_changes() {
+    // Open chunks: the grown ones are written; the ones this batch did not touch leave memory.
+    for (auto it = chunks.begin(); it != chunks.end();) {
+      OpenChunk& open = it->second;
+      if (open.dirty) QZ_TRY(write_chunk(open.chunk));
+      open.dirty = false;
+      if (!open.touched) {
+        it = chunks.erase(it);
+        continue;
+      }
+      open.touched = false;
+      ++it;
+    }
     for (const uint64_t id : dirty_accounts) {
       AccountState& a = accounts[id - 1];
       a.dirty = false;
@@ -481,7 +527,8 @@ struct HistoryWriter::State {
     entry->credit_balance_after = credit_after;
     entry->height = block->height;
     entry->time_ms = time_ms;
-    return write_entry(*entry);
+    QZ_TRY(add_entry(entry->debit_account, *entry));
+    return add_entry(entry->credit_account, *entry);
   }
 
   Status take_transfer_id(uint64_t id) {

@@ -4,6 +4,7 @@
 // in the middle of a batch), rebuild equality, and the writer's refusals.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -348,9 +349,10 @@ TEST_F(HistoryScenario, TradesFillsAndAggregateTrades) {
 TEST_F(HistoryScenario, LedgerEntriesCoverTransfersHoldPostsAndSettlements) {
   // Transfer ids are dense: 6 fundings, then 4 payments per trade with fees on both sides (7 trades: 28), then
   // the reference transfer and the hold post.
-  EXPECT_EQ(query("SELECT count(*) FROM entries"), 36);
-  EXPECT_EQ(query("SELECT max(transfer_id) FROM entries"), 36);
   EXPECT_EQ(query("SELECT value FROM meta WHERE key = 'next_transfer_id'"), 37);
+  // Every entry is in its two accounts' chunks: 72 postings.
+  EXPECT_EQ(query("SELECT sum(count) FROM account_entries"), 72);
+  EXPECT_EQ(query("SELECT max(last_transfer_id) FROM account_entries"), 36);
 
   std::vector<EntryRow> entries;
   ASSERT_TRUE(reader_->entries(kzt_account(kAlice), Page{}, &entries).is_ok());
@@ -386,14 +388,23 @@ TEST_F(HistoryScenario, LedgerEntriesCoverTransfersHoldPostsAndSettlements) {
   EXPECT_EQ(entries[0].reference, 777u);
   EXPECT_EQ(entries[0].transfer_id, 35u);
 
-  // Every account's entries add up to its balance.
+  // Every account's entries add up to its balance, and each entry's balance after is the running sum.
+  std::vector<uint64_t> seen;
   for (uint64_t account = 1; account <= 10; account++) {
-    const int64_t in =
-        query("SELECT coalesce(sum(amount), 0) FROM entries WHERE credit_account = " + std::to_string(account));
-    const int64_t out =
-        query("SELECT coalesce(sum(amount), 0) FROM entries WHERE debit_account = " + std::to_string(account));
-    EXPECT_EQ(in - out, engine_.ledger().account(account)->total_minor) << "account " << account;
+    ASSERT_TRUE(reader_->entries(account, Page{.from_id = 0, .limit = kMaxLimit}, &entries).is_ok());
+    int64_t balance = 0;
+    for (const EntryRow& e : entries) {
+      ASSERT_TRUE(e.debit_account == account || e.credit_account == account);
+      balance += e.credit_account == account ? e.amount_minor : -e.amount_minor;
+      EXPECT_EQ(e.credit_account == account ? e.credit_balance_after : e.debit_balance_after, balance);
+      seen.push_back(e.transfer_id);
+    }
+    EXPECT_EQ(balance, engine_.ledger().account(account)->total_minor) << "account " << account;
   }
+  // Each of the 36 transfers seen from both of its accounts.
+  std::sort(seen.begin(), seen.end());
+  ASSERT_EQ(seen.size(), 72u);
+  for (size_t i = 0; i < seen.size(); i++) EXPECT_EQ(seen[i], i / 2 + 1);
   EXPECT_EQ(compare_balances(), "");
 }
 

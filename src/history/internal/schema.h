@@ -60,9 +60,6 @@ inline constexpr const char* kAggColumns =
 inline constexpr const char* kCandleColumns =
     "open_time_ms, open, high, low, close, volume, quote_volume, trade_count, taker_buy_volume, "
     "taker_buy_quote_volume, first_trade_id, last_trade_id";
-inline constexpr const char* kEntryColumns =
-    "transfer_id, kind, asset, debit_account, credit_account, amount, debit_balance_after, credit_balance_after, "
-    "hold_id, trade_id, reference, height, time_ms";
 
 // Binds an OrderRow / MarketRow as parameters 1.. in column order; reads one from columns 0.. of a row.
 void bind_order(sqlite::Statement* statement, const history::OrderRow& row);

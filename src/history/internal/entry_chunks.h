@@ -1,0 +1,67 @@
+// An account's ledger entries, packed in chunks (docs/history.md, "account_entries"). Internal to the history
+// module.
+//
+// Each account's entries, in transfer id order, are cut into chunks of kEntriesPerChunk: the first 32 of an
+// account form its first chunk, the next 32 its second, and so on; the last chunk may be partial and grows. The
+// cut depends on nothing but the entries, so a rebuilt history has the same rows as a live one. An entry that
+// moves money between two accounts is kept in both accounts' chunks.
+//
+// The packed form: for each entry, LEB128 varints (signed values zigzag-encoded) of transfer id minus the
+// previous entry's (the first: minus the chunk's first transfer id, so 0), kind, asset, debit account, credit
+// account, amount, debit balance after, credit balance after, hold id, trade id, reference, then height and time
+// (ms) each as the difference from the previous entry's (the first: from 0), zigzag-encoded, modulo 2^64.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "history/history.h"
+#include "sqlite/sqlite.h"
+
+namespace qz::history_internal {
+
+inline constexpr uint32_t kEntriesPerChunk = 32;  // about 0.8 KiB packed: four rows to a 4 KiB page
+
+// Entry kinds as packed (stable: they are stored).
+enum class EntryKindCode : uint8_t { transfer = 1, hold_post = 2, trade = 3, fee = 4 };
+
+// The code of an EntryRow's kind; false for a kind that is not one of the four.
+[[nodiscard]] bool entry_kind_code(std::string_view kind, EntryKindCode* out);
+
+struct EntryChunk {
+  uint64_t account = 0;
+  uint64_t first_transfer_id = 0;
+  uint64_t last_transfer_id = 0;
+  int64_t first_time_ms = 0;
+  int64_t last_time_ms = 0;
+  uint64_t last_height = 0;
+  uint32_t count = 0;
+  std::vector<uint8_t> data = {};
+
+  bool full() const { return count >= kEntriesPerChunk; }
+  // Adds an entry with a higher transfer id than the last one (asserted) and a known kind.
+  void append(const history::EntryRow& entry);
+};
+
+// Writes a chunk, new or grown: kChunkUpsert with the chunk bound by bind_chunk.
+inline constexpr const char* kChunkUpsert =
+    "INSERT INTO account_entries(account, first_transfer_id, last_transfer_id, first_time_ms, last_time_ms, count, "
+    "entries) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(account, first_transfer_id) DO UPDATE SET "
+    "last_transfer_id = excluded.last_transfer_id, last_time_ms = excluded.last_time_ms, count = excluded.count, "
+    "entries = excluded.entries";
+void bind_chunk(sqlite::Statement* statement, const EntryChunk& chunk);
+inline constexpr const char* kChunkColumns =
+    "account, first_transfer_id, last_transfer_id, first_time_ms, last_time_ms, count, entries";
+// Reads a chunk from columns 0.. (kChunkColumns order).
+void read_chunk(const sqlite::Statement& statement, EntryChunk* chunk);
+
+// Unpacks `count` entries of a chunk that starts at `first_transfer_id`. Anything malformed (a truncated or
+// overlong varint, an unknown kind, transfer ids that do not rise, bytes left over, a count that does not match)
+// is an error naming what is wrong; `out` then holds what was read before it.
+[[nodiscard]] Status unpack_entries(std::span<const uint8_t> data, uint64_t first_transfer_id, uint32_t count,
+                                    std::vector<history::EntryRow>* out);
+
+}  // namespace qz::history_internal
