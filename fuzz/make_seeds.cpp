@@ -449,6 +449,20 @@ void add_kyc_record_seeds(SeedDir* dir) {
   }
 }
 
+// HTTP request heads (with bodies) and chunked bodies, as clients send them.
+void add_http_seeds(SeedDir* dir) {
+  for (const char* text :
+       {"GET /api/v3/ping HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n",
+        "POST /api/v3/order HTTP/1.1\r\nHost: x\r\nX-MBX-APIKEY: abc\r\nContent-Type: "
+        "application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nsymbol=BTCK",
+        "GET /ws/btckzt@depth HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        "\r\nPOST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
+        "4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\nTrailer: 1\r\n\r\n"}) {
+    dir->add(text, std::strlen(text));
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds OUT_DIR\n");
@@ -468,6 +482,7 @@ int main(int argc, char** argv) {
   SeedDir monitor_config(out + "/fuzz_monitor_config");
   SeedDir ivms101(out + "/fuzz_ivms101");
   SeedDir kyc_record(out + "/fuzz_kyc_record");
+  SeedDir http(out + "/fuzz_http_request");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
@@ -479,8 +494,10 @@ int main(int argc, char** argv) {
   add_monitor_config_seeds(&monitor_config);
   add_ivms101_seeds(&ivms101);
   add_kyc_record_seeds(&kyc_record);
+  add_http_seeds(&http);
   return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
-                 sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok() && kyc_record.ok()
+                 sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok() && kyc_record.ok() &&
+                 http.ok()
              ? 0
              : 1;
 }

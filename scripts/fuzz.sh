@@ -17,7 +17,8 @@ seconds=${1:-60}
 targets=("$@")
 ((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_order_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder
                                    fuzz_sanctions_csv fuzz_sanctions_xml fuzz_monitor_config fuzz_ivms101 fuzz_kyc_record
-                                   fuzz_query_params fuzz_ws_control fuzz_ws_frames fuzz_entry_chunks)
+                                   fuzz_query_params fuzz_ws_control fuzz_ws_frames fuzz_entry_chunks
+                                   fuzz_http_request)
 
 # The longest input worth trying per target: decimals are short, commands are 64 bytes (a little more to try
 # wrong sizes), blocks a header, a signature and a few commands.

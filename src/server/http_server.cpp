@@ -7,13 +7,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/system/error_code.hpp>
 #include <sodium.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <span>
@@ -23,16 +23,15 @@
 #include <optional>
 #include <thread>
 
+#include "server/http_parse.h"
 #include "server/log.h"
 #include "server/ws_frames.h"
 
 namespace qz::server {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
 
 namespace {
 
@@ -114,7 +113,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     // Counted from construction, as the destructor uncounts it (an upgrade the handler refuses included).
     server_->counters.ws_open.fetch_add(1);
     server_->counters.connections_open.fetch_add(1);
-    beast::error_code ignored;
+    error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
   }
   ~WsSession() override {
@@ -125,11 +124,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
 
   // Answers the upgrade request (101, or 400 when its handshake headers are wrong), then reads frames.
   // `leftover`: bytes the client sent after its request.
-  void start(const http::request<http::string_body>& upgrade, std::string_view leftover) {
-    const auto key_field = upgrade[http::field::sec_websocket_key];
-    const auto version_field = upgrade[http::field::sec_websocket_version];
-    const std::string_view key(key_field.data(), key_field.size());
-    const std::string_view version(version_field.data(), version_field.size());
+  void start(std::string_view key, std::string_view version, std::string_view leftover) {
     uint8_t decoded[16];
     size_t decoded_size = 0;
     const bool key_ok = key.size() == 24 && sodium_base642bin(decoded, sizeof decoded, key.data(), key.size(), nullptr,
@@ -146,7 +141,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     std::memcpy(in_.data(), leftover.data(), leftover.size());
     filled_ = leftover.size();
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(handshake_), [self](beast::error_code ec, size_t) {
+    asio::async_write(socket_, asio::buffer(handshake_), [self](error_code ec, size_t) {
       if (ec || self->closing_) return self->close_now();
       self->accepted_ = true;
       self->last_heard_ = std::chrono::steady_clock::now();
@@ -200,7 +195,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
   void do_read() {
     auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(in_.data() + filled_, in_.size() - filled_),
-                            [self](beast::error_code ec, size_t n) {
+                            [self](error_code ec, size_t n) {
                               if (ec || self->closing_) return self->close_now();
                               self->filled_ += n;
                               self->last_heard_ = std::chrono::steady_clock::now();
@@ -287,7 +282,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
       frames++;
     }
     auto self = shared_from_this();
-    asio::async_write(socket_, buffers_, [self, frames](beast::error_code ec, size_t) {
+    asio::async_write(socket_, buffers_, [self, frames](error_code ec, size_t) {
       self->writing_ = false;
       if (ec) return self->close_now();
       for (size_t i = 0; i < frames; i++) {
@@ -306,7 +301,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     const auto idle = std::chrono::milliseconds(server_->options.ws_idle_timeout_ms);
     timer_.expires_after(idle / 2);
     auto self = shared_from_this();
-    timer_.async_wait([self, idle](beast::error_code ec) {
+    timer_.async_wait([self, idle](error_code ec) {
       if (ec || self->closing_) return;
       const auto quiet = std::chrono::steady_clock::now() - self->last_heard_;
       if (quiet >= idle) return self->close_now();
@@ -319,7 +314,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     handshake_ = std::move(text);
     closing_ = true;
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(handshake_), [self](beast::error_code, size_t) {
+    asio::async_write(socket_, asio::buffer(handshake_), [self](error_code, size_t) {
       self->closing_ = false;
       self->close_now();
     });
@@ -330,7 +325,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     if (closing_) return;
     closing_ = true;
     timer_.cancel();
-    beast::error_code ignored;
+    error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     if (!finished_) {
@@ -359,13 +354,23 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
   bool finished_ = false;
 };
 
+// One HTTP/1.1 connection: requests parsed in place from one buffer (http_parse.h), one at a time; each answer
+// goes out as one gather write of its head and body. Bytes a client sends ahead (pipelining) wait in the buffer
+// and are parsed once the answer before them is written.
 class HttpSession final : public SessionBase, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(HttpServer::Impl* server, tcp::socket&& socket, uint64_t id)
-      : server_(server), stream_(std::move(socket)), id_(id) {
-    beast::error_code ec;
-    const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+      : server_(server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        id_(id),
+        limits_{.max_head_bytes = kHeaderLimit, .max_body_bytes = server->options.max_body_bytes},
+        // A whole request fits: its head, its body, and the framing of a chunked body.
+        buffer_limit_(kHeaderLimit + 2 * server->options.max_body_bytes + 4096) {
+    error_code ec;
+    const tcp::endpoint peer = socket_.remote_endpoint(ec);
     if (!ec) remote_ip_ = peer.address().to_string();
+    socket_.set_option(tcp::no_delay(true), ec);
   }
   ~HttpSession() override {
     if (upgraded_) return;  // the WebSocket session took over the id (and the count)
@@ -375,13 +380,17 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 
   void start() {
     server_->counters.connections_open.fetch_add(1);
+    deadline_ = Clock::now() + timeout();
     auto self = shared_from_this();
-    asio::dispatch(stream_.get_executor(), [self] { self->do_read(); });
+    asio::dispatch(socket_.get_executor(), [self] {
+      self->arm_timer();
+      self->do_read();
+    });
   }
 
   void shut() override {
     auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] {
+    asio::post(socket_.get_executor(), [self] {
       if (self->busy_) {
         self->close_after_answer_ = true;  // a request in flight is answered first (drain)
         return;
@@ -391,139 +400,208 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   }
 
  private:
-  void do_read() {
-    if (server_->stopping.load()) return close_socket();
-    parser_.emplace();
-    parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(server_->options.max_body_bytes);
-    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+  using Clock = std::chrono::steady_clock;
+  static constexpr size_t kReadChunk = 4096;
+
+  Clock::duration timeout() const { return std::chrono::milliseconds(server_->options.read_timeout_ms); }
+
+  // A request must arrive, and an answer be taken, within the read timeout; a request with the handler waits.
+  void arm_timer() {
+    timer_.expires_at(deadline_);
     auto self = shared_from_this();
-    http::async_read(stream_, buffer_, *parser_, [self](beast::error_code ec, size_t) { self->on_read(ec); });
+    timer_.async_wait([self](error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->with_handler_) self->deadline_ = Clock::now() + self->timeout();
+      if (self->with_handler_ || Clock::now() < self->deadline_) return self->arm_timer();
+      if (self->filled_ != 0) self->server_->counters.bad_requests.fetch_add(1);
+      self->close_socket();
+    });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-        ec == asio::error::operation_aborted || ec == beast::error::timeout) {
-      if (ec == beast::error::timeout && buffer_.size() != 0) server_->counters.bad_requests.fetch_add(1);
-      return close_socket();
+  void do_read() {
+    if (server_->stopping.load()) return close_socket();
+    if (in_.size() - filled_ < kReadChunk) {
+      in_.resize(std::min(buffer_limit_, std::max(in_.size() * 2, filled_ + kReadChunk)));
     }
-    if (ec) {
-      server_->counters.bad_requests.fetch_add(1);
-      int status = 400;
-      const char* message = "Malformed request.";
-      if (ec == http::error::body_limit) {
-        status = 413;
-        message = "Request body too large.";
-      } else if (ec == http::error::header_limit) {
-        status = 431;
-        message = "Request header fields too large.";
-      }
-      return write_error_and_close(status, message);
-    }
-    http::request<http::string_body> request = parser_->release();
-    server_->counters.requests.fetch_add(1);
+    if (filled_ == in_.size()) return refuse(413, "Request body too large.");
+    auto self = shared_from_this();
+    socket_.async_read_some(asio::buffer(in_.data() + filled_, in_.size() - filled_),
+                            [self](error_code ec, size_t n) {
+                              if (ec) {
+                                if (ec != asio::error::eof && ec != asio::error::connection_reset &&
+                                    ec != asio::error::operation_aborted && self->filled_ != 0) {
+                                  self->server_->counters.bad_requests.fetch_add(1);
+                                }
+                                return self->close_socket();
+                              }
+                              self->filled_ += n;
+                              self->process();
+                            });
+  }
 
-    if (websocket::is_upgrade(request)) return upgrade(std::move(request));
+  // Takes the next whole request from the buffer to the handler, or reads on.
+  void process() {
+    const std::string_view bytes(in_.data(), filled_);
+    HttpRequestHead head;
+    HttpParseError error;
+    switch (parse_request_head(bytes, limits_, &head, &error)) {
+      case HttpParse::incomplete: return do_read();
+      case HttpParse::error: return refuse(error.status, error.message);
+      case HttpParse::complete: break;
+    }
+    std::string body;
+    size_t body_size = 0;
+    const std::string_view after_head = bytes.substr(head.head_size);
+    if (head.chunked) {
+      switch (decode_chunked_body(after_head, limits_, &body, &body_size, &error)) {
+        case HttpParse::incomplete: return continue_then_read(head);
+        case HttpParse::error: return refuse(error.status, error.message);
+        case HttpParse::complete: break;
+      }
+    } else {
+      if (after_head.size() < head.content_length) return continue_then_read(head);
+      body_size = head.content_length;
+      body.assign(after_head.substr(0, body_size));
+    }
+    request_size_ = head.head_size + body_size;
+    server_->counters.requests.fetch_add(1);
+    if (head.websocket_upgrade) return upgrade(head, bytes.substr(request_size_));
 
     HttpRequest out;
-    out.method = std::string(request.method_string());
-    const std::string_view target(request.target().data(), request.target().size());
-    const size_t question = target.find('?');
-    out.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
-    out.body = std::move(request.body());
-    if (const auto it = request.find(http::field::content_type); it != request.end()) {
-      out.content_type = std::string(it->value());
-    }
-    if (const auto it = request.find("X-MBX-APIKEY"); it != request.end()) out.api_key = std::string(it->value());
+    out.method = std::string(head.method);
+    const size_t question = head.target.find('?');
+    out.path = std::string(head.target.substr(0, question));
+    if (question != std::string_view::npos) out.query = std::string(head.target.substr(question + 1));
+    out.body = std::move(body);
+    out.content_type = std::string(head.content_type);
+    out.api_key = std::string(head.api_key);
     out.remote_ip = remote_ip_;
     out.connection_id = id_;
-    keep_alive_ = request.keep_alive();
-    version_ = request.version();
+    keep_alive_ = head.keep_alive;
+    minor_version_ = head.minor_version;
+    head_only_ = head.method == "HEAD";
     busy_ = true;
+    with_handler_ = true;
     server_->unanswered.fetch_add(1);
 
     auto self = shared_from_this();
     Responder respond([self](HttpResponse&& response) {
       auto shared = std::make_shared<HttpResponse>(std::move(response));
-      asio::post(self->stream_.get_executor(), [self, shared] { self->write(std::move(*shared)); });
+      asio::post(self->socket_.get_executor(), [self, shared] { self->write(std::move(*shared)); });
     });
     server_->handler->handle(std::move(out), std::move(respond));
   }
 
+  // A client that waits for "100 Continue" before its body gets it once (a small write, done in place).
+  void continue_then_read(const HttpRequestHead& head) {
+    if (head.expect_continue && head.minor_version == 1 && !continued_) {
+      continued_ = true;
+      error_code ignored;
+      asio::write(socket_, asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), ignored);
+    }
+    do_read();
+  }
+
   void write(HttpResponse&& answer) {
     server_->unanswered.fetch_sub(1);
-    auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(answer.status),
-                                                                          version_);
-    response->set(http::field::server, "qazna");
-    response->set(http::field::content_type, answer.content_type);
-    for (const auto& [name, value] : answer.headers) response->set(name, value);
-    response->body() = std::move(answer.body);
+    with_handler_ = false;
     const bool keep = keep_alive_ && !close_after_answer_ && !server_->stopping.load();
-    response->keep_alive(keep);
-    response->prepare_payload();
-    stream_.expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
+    out_head_.clear();
+    append_response_head(&out_head_, minor_version_, answer.status, answer.content_type, answer.headers,
+                         answer.body.size(), keep);
+    out_body_ = std::move(answer.body);
+    if (head_only_) out_body_.clear();
+    deadline_ = Clock::now() + timeout();
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(out_head_), asio::buffer(out_body_)};
     auto self = shared_from_this();
-    http::async_write(stream_, *response, [self, response, keep](beast::error_code ec, size_t) {
+    asio::async_write(socket_, buffers, [self, keep](error_code ec, size_t) {
       self->busy_ = false;
       if (ec || !keep) return self->close_socket();
-      self->do_read();
+      self->next_request();
     });
   }
 
-  void write_error_and_close(int status, const char* message) {
-    auto response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    response->set(http::field::server, "qazna");
-    response->set(http::field::content_type, "application/json");
-    response->body() = error_body(-1000 - (status == 400 ? 100 : 0), message);
-    response->keep_alive(false);
-    response->prepare_payload();
-    auto self = shared_from_this();
-    http::async_write(stream_, *response, [self, response](beast::error_code, size_t) { self->close_socket(); });
+  // Drops the answered request's bytes; a request that came after it is taken at once.
+  void next_request() {
+    std::memmove(in_.data(), in_.data() + request_size_, filled_ - request_size_);
+    filled_ -= request_size_;
+    request_size_ = 0;
+    continued_ = false;
+    deadline_ = Clock::now() + timeout();
+    if (server_->stopping.load() || close_after_answer_) return close_socket();
+    if (filled_ != 0) return process();
+    do_read();
   }
 
-  void upgrade(http::request<http::string_body>&& request) {
+  // Bad input: an error answer, then the connection closes.
+  void refuse(int status, const char* message) {
+    server_->counters.bad_requests.fetch_add(1);
+    out_head_.clear();
+    out_body_ = error_body(-1000 - (status == 400 ? 100 : 0), message);
+    append_response_head(&out_head_, 1, status, "application/json", {}, out_body_.size(), false);
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(out_head_), asio::buffer(out_body_)};
+    auto self = shared_from_this();
+    asio::async_write(socket_, buffers, [self](error_code, size_t) { self->close_socket(); });
+  }
+
+  void upgrade(const HttpRequestHead& head, std::string_view leftover) {
     HttpRequest view;
-    const std::string_view target(request.target().data(), request.target().size());
-    const size_t question = target.find('?');
+    const size_t question = head.target.find('?');
     view.method = "GET";
-    view.path = std::string(target.substr(0, question));
-    if (question != std::string_view::npos) view.query = std::string(target.substr(question + 1));
+    view.path = std::string(head.target.substr(0, question));
+    if (question != std::string_view::npos) view.query = std::string(head.target.substr(question + 1));
     view.remote_ip = remote_ip_;
     view.connection_id = id_;
     upgraded_ = true;
+    closed_ = true;  // this session's timer and reads end here
+    timer_.cancel();
     server_->counters.connections_open.fetch_sub(1);  // the WebSocket session counts itself
-    const std::string leftover = beast::buffers_to_string(buffer_.data());
-    stream_.expires_never();
-    auto ws = std::make_shared<WsSession>(server_, stream_.release_socket(), id_);
+    const std::string key(head.websocket_key);
+    const std::string version(head.websocket_version);
+    const std::string early(leftover);
+    auto ws = std::make_shared<WsSession>(server_, std::move(socket_), id_);
     server_->add_session(id_, ws);
     if (!server_->handler->on_ws_open(view, ws)) return ws->refuse();
-    ws->start(request, leftover);
+    ws->start(key, version, early);
   }
 
   void close_socket() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
   HttpServer::Impl* server_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
   uint64_t id_;
+  HttpLimits limits_;
+  size_t buffer_limit_;
   std::string remote_ip_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  unsigned version_ = 11;
+  std::vector<char> in_;  // received bytes: the request being handled first
+  size_t filled_ = 0;
+  size_t request_size_ = 0;  // bytes of the request with the handler
+  std::string out_head_;
+  std::string out_body_;
+  Clock::time_point deadline_{};
+  int minor_version_ = 1;
   bool keep_alive_ = true;
-  bool busy_ = false;
+  bool head_only_ = false;
+  bool busy_ = false;          // a request is with the handler or its answer is being written
+  bool with_handler_ = false;  // a request is with the handler
+  bool continued_ = false;
   bool close_after_answer_ = false;
   bool upgraded_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace
 
 void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping.load() && ec != asio::error::operation_aborted) do_accept();
       return;
@@ -532,7 +610,7 @@ void HttpServer::Impl::do_accept() {
     if (stopping.load()) return;
     if (counters.connections_open.load() >= options.max_connections) {
       counters.connections_refused.fetch_add(1);
-      beast::error_code ignored;
+      error_code ignored;
       socket.shutdown(tcp::socket::shutdown_both, ignored);
       socket.close(ignored);
     } else {
@@ -556,7 +634,7 @@ HttpServer::~HttpServer() { stop(); }
 Status HttpServer::start() {
   Impl& impl = *impl_;
   if (impl.started) return Status::error("server: already started");
-  beast::error_code ec;
+  error_code ec;
   const asio::ip::address address = asio::ip::make_address(impl.options.address, ec);
   if (ec) return Status::error("server: bad listen address '" + impl.options.address + "'");
   const tcp::endpoint endpoint(address, impl.options.port);
@@ -586,7 +664,7 @@ void HttpServer::stop() {
   impl.stopped = true;
   impl.stopping.store(true);
   asio::post(impl.ioc, [&impl] {
-    beast::error_code ignored;
+    error_code ignored;
     impl.acceptor.close(ignored);
   });
   // Drain: requests already with the handler are answered (up to the grace period).

@@ -1,5 +1,6 @@
-// HTTP/1.1 and WebSocket on one port (Boost.Beast over Asio): the transport of `qazna serve`. It knows nothing
-// of routes or trading: every request goes to a Handler, which answers through a Responder from any thread.
+// HTTP/1.1 and WebSocket on one port over Asio (requests parsed by http_parse.h, frames by ws_frames.h): the
+// transport of `qazna serve`. It knows nothing of routes or trading: every request goes to a Handler, which
+// answers through a Responder from any thread.
 //
 // Connections: keep-alive, one request at a time per connection (the next is read once the answer is written).
 // Bad or hostile input never reaches the handler and never harms other clients: a header block over 8 KiB, a

@@ -16,6 +16,7 @@
 #include <simdjson.h>
 #include <sodium.h>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <atomic>
 #include <thread>
@@ -76,6 +77,7 @@ class Client {
     return reply;
   }
   void send_raw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  size_t read_some(char* into, size_t size) { return socket_.read_some(asio::buffer(into, size)); }
   // True when the server closed the connection (reads end of stream).
   bool closed_by_server() {
     beast::error_code ec;
@@ -481,6 +483,59 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_TRUE(contains(metrics, "qazna_block_height ")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_journal_commit_seconds_count ")) << metrics;
   EXPECT_FALSE(contains(metrics, "qazna_journal_commit_seconds_count 0\n")) << "the demo's set-up was committed";
+}
+
+TEST_F(VenueTest, TransportSpeaksHttp11) {
+  // Two requests in one write (pipelining): both answered, in order, on the same connection.
+  Client client(venue_->port());
+  client.send_raw("GET /api/v3/ping HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v3/time HTTP/1.1\r\nHost: x\r\n\r\n");
+  const Reply ping = client.read();
+  const Reply time = client.read();
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_EQ(ping.body, "{}");
+  EXPECT_EQ(time.status, 200);
+  EXPECT_TRUE(contains(time.body, "serverTime")) << time.body;
+
+  // A signed order with a chunked body (split mid-parameter), after a 100 Continue.
+  const DemoTrader trader = setup_.traders.at(0);
+  const std::string body = signed_query(
+      "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=40000000", trader.secret, now_ms());
+  const size_t half = body.size() / 2;
+  const auto hex = [](size_t n) {
+    std::ostringstream text;
+    text << std::hex << n;
+    return text.str();
+  };
+  client.send_raw("POST /api/v3/order HTTP/1.1\r\nHost: x\r\nX-MBX-APIKEY: " + trader.api_key +
+                  "\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n");
+  const Reply go_on = client.read();
+  EXPECT_EQ(go_on.status, 100);
+  client.send_raw(hex(half) + "\r\n" + body.substr(0, half) + "\r\n" + hex(body.size() - half) + "\r\n" +
+                  body.substr(half) + "\r\n0\r\n\r\n");
+  const Reply order = client.read();
+  ASSERT_EQ(order.status, 200) << order.body;
+  EXPECT_TRUE(contains(order.body, "\"status\":\"NEW\"")) << order.body;
+
+  // HEAD: the head of the answer, no body; the connection goes on.
+  client.send_raw("HEAD /api/v3/ping HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v3/ping HTTP/1.1\r\nHost: x\r\n\r\n");
+  char head[512];
+  size_t got = 0;
+  while (std::string_view(head, got).find("\r\n\r\n") == std::string_view::npos && got < sizeof head) {
+    got += client.read_some(head + got, sizeof head - got);
+  }
+  const std::string_view head_text(head, got);
+  EXPECT_TRUE(head_text.starts_with("HTTP/1.1 ")) << head_text;
+  // What follows the head is the GET's answer, not a body.
+  EXPECT_TRUE(head_text.substr(head_text.find("\r\n\r\n") + 4).empty() ||
+              head_text.substr(head_text.find("\r\n\r\n") + 4).starts_with("HTTP/1.1 200"))
+      << head_text;
+
+  // HTTP/1.0 without keep-alive: answered, then closed.
+  Client old(venue_->port());
+  old.send_raw("GET /api/v3/ping HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.read().body, "{}");
+  EXPECT_TRUE(old.closed_by_server());
 }
 
 TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
