@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -329,7 +330,9 @@ Status Venue::Impl::store_keys() {
 void Venue::Impl::on_durable(const Block& block, std::span<const Event> events) {
   Durable durable{.block = block, .events = std::vector<Event>(events.begin(), events.end())};
   {
-    std::lock_guard guard(projector_mutex);
+    std::unique_lock lock(projector_mutex);
+    projector_space_cv.wait(lock,
+                            [this] { return projector_queue.size() < options.max_queued_blocks || projector_done; });
     projector_queue.push_back(std::move(durable));
   }
   projector_cv.notify_one();
@@ -364,6 +367,7 @@ void Venue::Impl::run_projector() {
         have_block = true;
       }
     }
+    if (have_block) projector_space_cv.notify_one();
     if (!have_block) {
       streams_due_ns = streams.flush(steady_ns());
       continue;
@@ -376,9 +380,11 @@ void Venue::Impl::run_projector() {
     const uint64_t height = durable.block.header.height;
     bool wake_history = false;
     {
-      std::lock_guard guard(history_queue_mutex);
+      std::unique_lock lock(history_queue_mutex);
+      history_space_cv.wait(lock, [this] { return history_queue.size() < options.max_queued_blocks || history_done; });
       history_queue.push_back(std::move(durable));
       wake_history = history_idle || history_queue.size() == kHistoryCommitBlocks ||
+                     history_queue.size() >= options.max_queued_blocks ||
                      (!history_waiters.empty() && history_waiters.begin()->first <= height);
     }
     if (wake_history) history_cv.notify_one();
@@ -402,6 +408,7 @@ void Venue::Impl::run_projector() {
     projector_done = true;
     left.swap(waiters);
   }
+  projector_space_cv.notify_all();
   for (auto& [height, then] : left) then();
 }
 
@@ -426,7 +433,8 @@ void Venue::Impl::run_history() {
       for (;;) {
         const uint64_t newest = history_queue.empty() ? history_height : history_queue.back().block.header.height;
         const bool awaited = !history_waiters.empty() && history_waiters.begin()->first <= newest;
-        if (history_stopping || awaited || history_queue.size() >= kHistoryCommitBlocks) break;
+        const bool full = history_queue.size() >= std::min(kHistoryCommitBlocks, options.max_queued_blocks);
+        if (history_stopping || awaited || full) break;
         if (history_queue.empty()) {
           history_idle = true;
           history_cv.wait(lock);
@@ -441,6 +449,7 @@ void Venue::Impl::run_history() {
       stopping = history_stopping;
       batch.swap(history_queue);
     }
+    history_space_cv.notify_one();
     if (!batch.empty()) {
       const uint64_t last = batch.back().block.header.height;
       for (const Durable& durable : batch) {
@@ -476,6 +485,7 @@ void Venue::Impl::run_history() {
     history_done = true;
     left.swap(history_waiters);
   }
+  history_space_cv.notify_all();
   std::vector<std::function<void()>> rest;
   for (auto& [height, then] : left) rest.push_back(std::move(then));
   hand_to_reader(std::move(rest));

@@ -40,6 +40,11 @@ struct VenueOptions {
   bool verify_on_open = true;
   RateLimitConfig rate_limits;
   bool log_requests = false;  // one structured line per request on stderr
+  // Durable blocks queued for the projector, and projected blocks queued for history, at most. A full queue
+  // holds back the thread that feeds it (the journal's writer, or the projector) and, through the journal's
+  // bounded queues, new commands: a venue that takes orders faster than it can project them slows down instead
+  // of growing without bound.
+  size_t max_queued_blocks = 8192;
 };
 
 class Venue final : public Handler {

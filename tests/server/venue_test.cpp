@@ -538,6 +538,54 @@ TEST_F(VenueTest, TransportSpeaksHttp11) {
   EXPECT_TRUE(old.closed_by_server());
 }
 
+TEST_F(VenueTest, FullQueuesHoldBackWithoutLosingAnything) {
+  // Queues of one block: the writer waits for the projector and the projector for history at almost every block.
+  venue_->stop();
+  venue_.reset();
+  VenueOptions options;
+  options.data_dir = data_;
+  options.http.port = 0;
+  options.max_queued_blocks = 1;
+  RecoveryReport report;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  constexpr int kThreads = 4;
+  constexpr int kOrders = 40;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      Client client(venue_->port());
+      const DemoTrader& trader = setup_.traders.at(static_cast<size_t>(t % 2));
+      for (int i = 0; i < kOrders; i++) {
+        // Buyers and sellers cross at one price, so blocks carry trades for history to write.
+        const std::string params = std::string("symbol=BTCKZT&side=") + (t % 2 == 0 ? "BUY" : "SELL") +
+                                   "&type=LIMIT&timeInForce=GTC&quantity=0.001&price=51000000";
+        const Reply reply = client.request(http::verb::post, "/api/v3/order",
+                                           signed_query(params, trader.secret, now_ms()), trader.api_key);
+        if (reply.status == 200) answered.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(answered.load(), kThreads * kOrders);
+  // Every order is in history: allOrders of both traders.
+  Client client(venue_->port());
+  size_t listed = 0;
+  for (size_t i = 0; i < 2; i++) {
+    const DemoTrader& trader = setup_.traders.at(i);
+    const Reply all = client.request(
+        http::verb::get, "/api/v3/allOrders?" + signed_query("symbol=BTCKZT&limit=1000", trader.secret, now_ms()),
+        "", trader.api_key);
+    ASSERT_EQ(all.status, 200) << all.body;
+    for (size_t at = all.body.find("\"orderId\""); at != std::string::npos;
+         at = all.body.find("\"orderId\"", at + 1)) {
+      listed++;
+    }
+  }
+  EXPECT_GE(listed, static_cast<size_t>(kThreads * kOrders));
+}
+
 TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   Client client(venue_->port());
   Reply rest = post_signed(client, "/api/v3/order",

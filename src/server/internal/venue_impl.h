@@ -87,6 +87,7 @@ struct Venue::Impl {
   };
   std::mutex projector_mutex;
   std::condition_variable projector_cv;
+  std::condition_variable projector_space_cv;  // the writer waits here while the queue is full
   std::deque<Durable> projector_queue;
   bool projector_stopping = false;
   bool projector_done = false;  // drained and ended: nobody waits any more
@@ -101,6 +102,7 @@ struct Venue::Impl {
   // routes the height projected when the request arrived.
   std::mutex history_queue_mutex;
   std::condition_variable history_cv;
+  std::condition_variable history_space_cv;  // the projector waits here while the queue is full
   std::deque<Durable> history_queue;  // projected, not yet written
   bool history_stopping = false;
   bool history_done = false;  // the thread has ended: nobody waits any more
