@@ -23,9 +23,10 @@ namespace qz::server {
 namespace {
 
 constexpr size_t kBlockTimesKept = 4096;
-// History writes and commits a batch when someone waits for it, else kHistoryCommitInterval after the batch's
-// first block (one SQLite transaction writes whole pages, so fewer and bigger ones cost less per row), or when
-// kHistoryCommitBlocks are queued.
+// History writes queued blocks every kHistoryWriteInterval, and commits a batch when someone waits for it, else
+// kHistoryCommitInterval after the batch's first block (one SQLite transaction writes whole pages, so fewer and
+// bigger ones cost less per row), or when kHistoryCommitBlocks are queued.
+constexpr auto kHistoryWriteInterval = std::chrono::milliseconds(5);
 constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(50);
 constexpr size_t kHistoryCommitBlocks = 2048;
 
@@ -383,7 +384,7 @@ void Venue::Impl::run_projector() {
       std::unique_lock lock(history_queue_mutex);
       history_space_cv.wait(lock, [this] { return history_queue.size() < options.max_queued_blocks || history_done; });
       history_queue.push_back(std::move(durable));
-      wake_history = history_idle || history_queue.size() == kHistoryCommitBlocks ||
+      wake_history = std::exchange(history_idle, false) || history_queue.size() == kHistoryCommitBlocks ||
                      history_queue.size() >= options.max_queued_blocks ||
                      (!history_waiters.empty() && history_waiters.begin()->first <= height);
     }
@@ -421,60 +422,79 @@ void Venue::Impl::run_history() {
     history_error = status.message();
     history_failed.store(true);
   };
+  // Blocks are written in small takes (every kHistoryWriteInterval) so that history's CPU comes in short pieces
+  // beside the order path, and committed in batches (kHistoryCommitInterval after the batch's first block, or
+  // at once when someone waits for what is queued, the queue is long, or we stop).
+  bool uncommitted = false;  // blocks written since the last commit
+  uint64_t last_written = 0;
+  Steady::time_point commit_due{};
   for (;;) {
     std::deque<Durable> batch;
     bool stopping = false;
+    bool commit = false;
     {
-      // Sleep until a batch is due: someone waits for history, the queue is long, the oldest queued block is
-      // kHistoryCommitInterval old, or we are stopping. The projector wakes this thread only for the first block
-      // of a batch and when the queue grows long (a wake per block cost more than the writing).
       std::unique_lock lock(history_queue_mutex);
-      Steady::time_point due{};
+      Steady::time_point take_due{};
       for (;;) {
-        const uint64_t newest = history_queue.empty() ? history_height : history_queue.back().block.header.height;
+        const uint64_t newest = !history_queue.empty() ? history_queue.back().block.header.height
+                                : uncommitted          ? last_written
+                                                       : history_height;
         const bool awaited = !history_waiters.empty() && history_waiters.begin()->first <= newest;
         const bool full = history_queue.size() >= std::min(kHistoryCommitBlocks, options.max_queued_blocks);
-        if (history_stopping || awaited || full) break;
-        if (history_queue.empty()) {
-          history_idle = true;
-          history_cv.wait(lock);
-          history_idle = false;
-          due = Steady::now() + kHistoryCommitInterval;
-          continue;
+        const auto now = Steady::now();
+        if (history_stopping || awaited || full || (uncommitted && now >= commit_due)) {
+          commit = true;
+          break;
         }
-        if (due == Steady::time_point{}) due = Steady::now() + kHistoryCommitInterval;
-        if (Steady::now() >= due) break;
-        history_cv.wait_until(lock, due);
+        if (!history_queue.empty()) {
+          if (take_due == Steady::time_point{}) take_due = now + kHistoryWriteInterval;
+          if (now >= take_due) break;
+        }
+        // The projector wakes a thread that sleeps with nothing queued when the next block comes.
+        history_idle = history_queue.empty();
+        if (history_queue.empty() && !uncommitted) {
+          history_cv.wait(lock);
+        } else {
+          Steady::time_point until = history_queue.empty() ? commit_due : take_due;
+          if (uncommitted) until = std::min(until, commit_due);
+          history_cv.wait_until(lock, until);
+        }
+        history_idle = false;
       }
       stopping = history_stopping;
       batch.swap(history_queue);
     }
     history_space_cv.notify_one();
+    for (const Durable& durable : batch) {
+      if (history_failed.load()) break;
+      const uint64_t height = durable.block.header.height;
+      const Status written = history_writer->on_block(
+          BlockInput{.height = height, .time_ns = durable.block.header.time_ns, .commands = durable.block.commands},
+          durable.events);
+      if (!written.is_ok()) fail(height, written);
+    }
     if (!batch.empty()) {
-      const uint64_t last = batch.back().block.header.height;
-      for (const Durable& durable : batch) {
-        if (history_failed.load()) break;
-        const uint64_t height = durable.block.header.height;
-        const Status written = history_writer->on_block(
-            BlockInput{.height = height, .time_ns = durable.block.header.time_ns, .commands = durable.block.commands},
-            durable.events);
-        if (!written.is_ok()) fail(height, written);
-      }
+      if (!uncommitted) commit_due = Steady::now() + kHistoryCommitInterval;
+      uncommitted = true;
+      last_written = batch.back().block.header.height;
+    }
+    if (commit && uncommitted) {
       if (!history_failed.load()) {
         const Status flushed = history_writer->flush();
-        if (!flushed.is_ok()) fail(last, flushed);
+        if (!flushed.is_ok()) fail(last_written, flushed);
       }
+      uncommitted = false;
       std::vector<std::function<void()>> ready;
       {
         std::lock_guard guard(history_queue_mutex);
-        history_height = last;
-        const auto end = history_failed.load() ? history_waiters.end() : history_waiters.upper_bound(last);
+        history_height = last_written;
+        const auto end = history_failed.load() ? history_waiters.end() : history_waiters.upper_bound(last_written);
         for (auto it = history_waiters.begin(); it != end; ++it) ready.push_back(std::move(it->second));
         history_waiters.erase(history_waiters.begin(), end);
       }
       hand_to_reader(std::move(ready));
     }
-    if (stopping) {
+    if (stopping && !uncommitted) {
       std::lock_guard guard(history_queue_mutex);
       if (history_queue.empty()) break;
     }
