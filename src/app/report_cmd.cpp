@@ -53,10 +53,7 @@ Status filed_reports(const std::string& data_dir, std::vector<monitor::FiledRepo
   std::vector<monitor::Case> cases;
   const monitor::CaseResult listed = store->list(&cases);
   if (!listed.is_ok()) return Status::error(listed.message());
-  for (const monitor::Case& c : cases) {
-    if (c.open || c.outcome != monitor::CaseOutcome::str_filed) continue;
-    out->push_back(monitor::FiledReport{.case_id = c.id, .client = c.client, .filed_at_ns = c.closed_at_ns});
-  }
+  *out = monitor::filed_reports(cases);
   return Status::ok();
 }
 

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS screenings(
   version INTEGER NOT NULL,
   at_ns INTEGER NOT NULL,
   officer TEXT NOT NULL,
-  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update')),
+  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update', 'withdrawal')),
   lists TEXT NOT NULL,
   scope TEXT NOT NULL,
   threshold INTEGER NOT NULL,
