@@ -65,6 +65,7 @@ struct ServeArgs {
   unsigned threads = 1;     // I/O threads
   unsigned seconds = 0;     // stop after this long (tests); 0 = until SIGINT or SIGTERM
   bool log_requests = false;
+  std::string sanctions_dir;  // sanctions lists for withdrawal screening and /v1/screening; "" = none
 };
 // The venue as a server on DIR (docs/server.md). Exit: 0 stopped by a signal (or --seconds), 3 the data
 // directory or the port failed.

@@ -23,16 +23,6 @@ namespace {
 
 using json::Writer;
 
-// Codes of the native API's own refusals; the engine's refusals carry its result codes (docs/result-codes.md).
-enum NativeError : int {
-  kBadParameter = 1001,   // 400: missing or malformed parameter
-  kUnauthenticated = 1002,  // 401: no, unknown or badly signed key
-  kForbidden = 1003,      // 403: the key's role or permissions do not allow this route
-  kNotFound = 1004,       // 404: no such route, user, asset, market or withdrawal
-  kConflict = 1005,       // 409: exists already, or in the wrong state
-  kUnavailable = 1006,    // 503: the journal failed or the venue is stopping
-};
-
 std::string error_json(int code, std::string_view message) {
   Writer w;
   w.begin_object().field("code", code).field("message", message).end_object();
@@ -127,13 +117,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     return;
   }
 
-  struct NativeRoute {
-    std::string_view method;
-    std::string_view path;
-    Permission permission;
-    uint32_t roles;  // bits of the roles allowed (1 << role); 0 = any role
-  };
-  constexpr auto bit = [](Role role) { return uint32_t{1} << static_cast<uint32_t>(role); };
+  constexpr auto bit = role_bit;
   const uint32_t customers = bit(Role::customer) | bit(Role::merchant) | bit(Role::bank);
   const uint32_t supervisors = bit(Role::operator_) | bit(Role::compliance) | bit(Role::regulator);
   const NativeRoute kRoutes[] = {
@@ -152,6 +136,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
   };
   const NativeRoute* route = nullptr;
   for (const NativeRoute& candidate : kRoutes) {
+    if (candidate.method == method && candidate.path == path) route = &candidate;
+  }
+  for (const NativeRoute& candidate : compliance_routes()) {
     if (candidate.method == method && candidate.path == path) route = &candidate;
   }
   if (route == nullptr) return reply_native_error(call, 404, kNotFound, "no such route: " + method + " " + path.substr(0, 64));
@@ -183,6 +170,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
                                   path);
   }
   if (stopped.load()) return reply_native_error(call, 503, kUnavailable, "the venue is stopping");
+  if (route >= compliance_routes().data() && route < compliance_routes().data() + compliance_routes().size()) {
+    return route_compliance(call);
+  }
 
   const RequestParams& params = call->params;
   const auto text = [&](std::string_view name) -> std::string {
@@ -481,18 +471,26 @@ void Venue::Impl::route_native(const CallPtr& call) {
     uint64_t account = 0;
     node->with_engine([&](const Engine& engine) { account = engine.exchange().trading_account(owner, asset->id); });
     if (account == 0) return reply_native_error(call, 404, kNotFound, "no account in " + asset->code);
+    WithdrawalCheck check;
+    if (!check_withdrawal(call, *asset, amount.value, &check)) return;
     Command hold = make_hold(account, 0, amount.value, 0);
     hold.actor = owner;
     hold.role = static_cast<uint8_t>(call->identity.role);
+    if (check.travel_rule) hold.hold.reference = travel_rule_reference(check.digest);
     SubmitResult result;
     if (!run({hold}, &result)) return;
+    const uint64_t id = result.events[0].hold_placed.hold;
+    uint64_t screening_case = 0;
+    if (!record_withdrawal(call, id, result.height, *asset, amount.value, check, &screening_case)) return;
     Writer w;
     w.begin_object()
-        .field("withdrawalId", result.events[0].hold_placed.hold)
+        .field("withdrawalId", id)
         .field("asset", std::string_view(asset->code))
         .field("amount", json::Decimal{format_decimal(amount.value, asset->scale)})
-        .field("status", "PENDING")
-        .end_object();
+        .field("status", screening_case == 0 ? "PENDING" : "HELD");
+    if (check.travel_rule) w.field("travelRuleDigest", std::string_view(check.digest.hex()));
+    if (screening_case != 0) w.field("screeningCase", screening_case);
+    w.end_object();
     return reply(call, 200, w.take());
   }
 
@@ -508,6 +506,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     });
     if (asset == 0) return reply_native_error(call, 404, kNotFound, "no pending withdrawal " + std::to_string(id.value));
     const bool approve = path == "/v1/withdrawals/approve";
+    if (approve && !withdrawal_approvable(call, static_cast<uint64_t>(id.value))) return;
     Command command = approve ? make_post_hold(static_cast<uint64_t>(id.value), venue_account(asset, AccountKind::issuance), 0)
                               : make_void_hold(static_cast<uint64_t>(id.value));
     SubmitResult result;

@@ -40,6 +40,11 @@ struct VenueOptions {
   bool verify_on_open = true;
   RateLimitConfig rate_limits;
   bool log_requests = false;  // one structured line per request on stderr
+  // Sanctions and PEP lists (screening::load_directory) that screen withdrawal beneficiaries and the
+  // /v1/screening route; "" = none loaded (nothing is screened; /v1/screening answers 503).
+  std::string sanctions_lists_dir;
+  // Assets that are not crypto: their withdrawals carry no travel-rule record.
+  std::vector<std::string> fiat_assets = {"KZT"};
 };
 
 class Venue final : public Handler {
