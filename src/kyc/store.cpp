@@ -266,6 +266,43 @@ bool parse_hit_explanation(const std::string& json, screening::Hit* hit) {
   return true;
 }
 
+namespace {
+
+// Stores made before withdrawals were screened allow fewer screening triggers. The CHECK is widened in place by
+// SQLite's documented procedure for changing a CHECK constraint (writable_schema, then a new schema version): every
+// stored row satisfies the wider constraint, so nothing else changes.
+bool widen_screening_triggers(sqlite3* db) {
+  std::string sql;
+  int64_t schema_version = 0;
+  {
+    Statement table(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'screenings'");
+    if (table.step() != SQLITE_ROW) return false;
+    sql = table.text(0);
+    Statement version(db, "PRAGMA schema_version");
+    if (version.step() != SQLITE_ROW) return false;
+    schema_version = static_cast<int64_t>(version.u64(0));
+  }
+  const std::string before = "'list_update')";
+  const size_t at = sql.find(before);
+  if (sql.find("'withdrawal'") != std::string::npos) return true;
+  if (at == std::string::npos) return false;
+  sql.replace(at, before.size(), "'list_update', 'withdrawal')");
+  const std::string bump = "PRAGMA schema_version = " + std::to_string(schema_version + 1);
+  bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE; PRAGMA writable_schema = ON;", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) {
+    Statement update(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'screenings'");
+    update.bind(1, sql);
+    ok = update.step() == SQLITE_DONE;
+  }
+  ok = ok && sqlite3_exec(db, bump.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_exec(db, "PRAGMA writable_schema = OFF;", nullptr, nullptr, nullptr);
+  ok = ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return ok;
+}
+
+}  // namespace
+
 Status ClientStore::open(const std::string& path, std::unique_ptr<ClientStore>* out) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
@@ -287,6 +324,11 @@ Status ClientStore::open(const std::string& path, std::unique_ptr<ClientStore>* 
   if (version.step() != SQLITE_ROW || version.text(0) != "1") {
     sqlite3_close(db);
     return Status::error("the client store " + path + " is not format version 1");
+  }
+  if (!widen_screening_triggers(db)) {
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return Status::error("cannot widen the screening triggers of the client store " + path + ": " + message);
   }
   out->reset(new ClientStore(db));
   return Status::ok();

@@ -217,6 +217,7 @@ bool Venue::Impl::check_withdrawal(const CallPtr& call, const AssetInfo& asset, 
   const std::vector<std::string>& fiat = options.fiat_assets;
   if (std::find(fiat.begin(), fiat.end(), asset.code) != fiat.end()) return true;
   out->travel_rule = true;
+  out->lock = std::unique_lock(compliance->mutex);
   const std::string* text = call->params.find("travelRule");
   if (text != nullptr) {
     const Status parsed = app::parse_ivms101(*text, &out->record);
@@ -268,7 +269,7 @@ bool Venue::Impl::record_withdrawal(const CallPtr& call, uint64_t withdrawal, ui
   int code = 0;
   std::string failure;
   {
-    std::lock_guard guard(compliance->mutex);
+    QZ_ASSERT(check.lock.owns_lock());
     if (compliance->lists != nullptr) {
       kyc::Outcome out;
       const kyc::KycResult screened = compliance->flow->screen_counterparties(

@@ -335,6 +335,19 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(json_int(one.body, "withdrawalId"), json_int(full.body, "withdrawalId"));
   EXPECT_EQ(officer_->get("/v1/travel-rule", {{"withdrawalId", "999999"}}).status, 404);
+
+  // A client without a record here is held all the same, and confirmed: the report says no record was kept,
+  // and the core, which never registered the client, gets no freeze.
+  Reply held = withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Viktor Bout", "bc1qbout"));
+  ASSERT_EQ(held.status, 200) << held.body;
+  EXPECT_TRUE(contains(held.body, "\"status\":\"HELD\"")) << held.body;
+  Reply confirmed = officer_->post("/v1/cases/screening/confirm",
+                                   {{"clientId", std::to_string(customer_id_)}, {"text", "Listed."}, {"entry", "national:kz-9"}});
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  EXPECT_TRUE(contains(confirmed.body, "\"commands\":[]")) << confirmed.body;
+  Reply report = officer_->get("/v1/cases/screening/report", {{"clientId", std::to_string(customer_id_)}});
+  EXPECT_TRUE(contains(report.body, "\"record_version\":0,\"record\":null")) << report.body;
+  EXPECT_EQ(officer_->get("/v1/cases/screening/report", {{"clientId", "424242"}}).body, "[]");
   venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 

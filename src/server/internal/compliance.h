@@ -42,6 +42,9 @@ struct WithdrawalCheck {
   Counterparty counterparty = Counterparty::vasp;
   int64_t usd_cents = 0;     // the value the gate used
   bool usd_known = true;     // false: no rate; the full set was required
+  // Compliance::mutex from the check until the record is kept, so that no approval can come between the hold and
+  // its screening.
+  std::unique_lock<std::mutex> lock;
 };
 
 // The first 8 bytes of the record's digest, little-endian: the hold's journaled reference.
