@@ -643,7 +643,7 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
 
 KycResult Kyc::screen_counterparties(uint64_t client, const std::vector<Subject>& subjects, const std::string& trigger,
                                      const std::string& scope, const std::string& officer, uint64_t now_ns,
-                                     Outcome* out) {
+                                     bool hold_client, Outcome* out) {
   *out = Outcome{};
   out->client = client;
   KYC_CHECK(check_officer(officer));
@@ -654,14 +654,16 @@ KycResult Kyc::screen_counterparties(uint64_t client, const std::vector<Subject>
   bool found = false;
   RecordVersion current;
   KYC_TRY(store_->current(client, &found, &current));
-  std::vector<Command> commands;  // stays empty: a core client that is not registered is never frozen here
+  // A client seen as not registered is never frozen by hold_for_hits.
+  const CoreClient core = hold_client ? core_->client(client) : CoreClient{};
+  std::vector<Command> commands;
   Transaction tx(store_);
   KYC_TRY(tx.begin());
   if (!hits.empty()) {
-    KYC_CHECK(hold_for_hits(store_, client, now_ns, officer, CoreClient{}, hits_text(hits.size()) + " of " + scope,
-                            &commands, &out->hold, &out->hold_opened));
+    KYC_CHECK(hold_for_hits(store_, client, now_ns, officer, core, hits_text(hits.size()) + " of " + scope, &commands,
+                            &out->hold, &out->hold_opened));
   }
-  QZ_ASSERT(commands.empty());
+  QZ_ASSERT(hold_client || commands.empty());
   Screening screening{.client = client,
                       .version = found ? current.version : 0,
                       .at_ns = now_ns,
@@ -675,7 +677,15 @@ KycResult Kyc::screen_counterparties(uint64_t client, const std::vector<Subject>
                       .hits = std::move(hits)};
   out->hits = screening.hits.size();
   KYC_TRY(store_->add_screening(screening, &out->screening));
-  KYC_TRY(tx.commit());
+  if (!commands.empty()) KYC_CHECK(submit(commands, out));
+  const Status committed = tx.commit();
+  if (!committed.is_ok()) {
+    return KycResult::fail(KycCode::storage, "the client store could not record the screening of client " +
+                                                 std::to_string(client) +
+                                                 (commands.empty() ? std::string()
+                                                                   : " (frozen in block " + std::to_string(out->height) + ")") +
+                                                 ": " + committed.message());
+  }
   return KycResult::ok();
 }
 

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS screenings(
   version INTEGER NOT NULL,
   at_ns INTEGER NOT NULL,
   officer TEXT NOT NULL,
-  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update', 'withdrawal')),
+  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update', 'withdrawal', 'deposit')),
   lists TEXT NOT NULL,
   scope TEXT NOT NULL,
   threshold INTEGER NOT NULL,
@@ -268,9 +268,9 @@ bool parse_hit_explanation(const std::string& json, screening::Hit* hit) {
 
 namespace {
 
-// Stores made before withdrawals were screened allow fewer screening triggers. The CHECK is widened in place by
-// SQLite's documented procedure for changing a CHECK constraint (writable_schema, then a new schema version): every
-// stored row satisfies the wider constraint, so nothing else changes.
+// Stores made before deposits and withdrawals were screened allow fewer screening triggers. The CHECK is widened in
+// place by SQLite's documented procedure for changing a CHECK constraint (writable_schema, then a new schema
+// version): every stored row satisfies the wider constraint, so nothing else changes.
 bool widen_screening_triggers(sqlite3* db) {
   std::string sql;
   int64_t schema_version = 0;
@@ -282,11 +282,13 @@ bool widen_screening_triggers(sqlite3* db) {
     if (version.step() != SQLITE_ROW) return false;
     schema_version = static_cast<int64_t>(version.u64(0));
   }
-  const std::string before = "'list_update')";
-  const size_t at = sql.find(before);
-  if (sql.find("'withdrawal'") != std::string::npos) return true;
-  if (at == std::string::npos) return false;
-  sql.replace(at, before.size(), "'list_update', 'withdrawal')");
+  const std::string triggers = "'onboarding', 'name_change', 'list_update', 'withdrawal', 'deposit'";
+  const std::string check = "CHECK(trigger IN (";
+  const size_t begin = sql.find(check);
+  const size_t end = begin == std::string::npos ? begin : sql.find(')', begin + check.size());
+  if (end == std::string::npos) return false;
+  if (sql.compare(begin + check.size(), end - begin - check.size(), triggers) == 0) return true;
+  sql.replace(begin + check.size(), end - begin - check.size(), triggers);
   const std::string bump = "PRAGMA schema_version = " + std::to_string(schema_version + 1);
   bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE; PRAGMA writable_schema = ON;", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (ok) {

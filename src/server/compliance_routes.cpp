@@ -1,7 +1,7 @@
 // The native API's compliance routes (docs/server.md, "Compliance routes"): client records and freezes, name
 // screening, monitoring alerts, cases (over alerts, and the screening cases that hold clients and withdrawals),
-// the regulator's reports and the travel-rule records of withdrawals; and the travel rule and screening of
-// POST /v1/withdrawals. route_native authenticates and checks the role before route_compliance runs.
+// the regulator's reports and the travel-rule records; and the travel rule and counterparty screening of crypto
+// deposits and withdrawals. route_native authenticates and checks the role before route_compliance runs.
 //
 // Everything here reuses the modules the command line uses: the KYC flow (kyc/flow.h) for records, screening
 // holds, clear and confirm; the case store (monitor/cases.h); the Monitor and ReportBuilder over the journal
@@ -58,7 +58,7 @@ constexpr NativeRoute kComplianceRoutes[] = {
     {"GET", "/v1/travel-rule", Permission::read, kSupervision},
 };
 
-// Who screened a withdrawal's counterparties in the client store's log.
+// Who screened a movement's counterparties in the client store's log.
 constexpr const char* kGatewayOfficer = "gateway";
 
 int128 pow10_128(uint32_t exponent) {
@@ -97,22 +97,26 @@ bool usd_cents_of(const Engine& engine, const MarketData& market, const AssetInf
   return true;
 }
 
-// The names screened for a withdrawal: every beneficiary (Latin and original script) and the beneficiary's VASP.
-std::vector<kyc::Subject> counterparty_subjects(const app::Ivms101Record& record, uint64_t withdrawal) {
+// The counterparties screened: a withdrawal's beneficiaries and their VASP, a deposit's originators and theirs;
+// each person by the Latin name and the original script.
+std::vector<kyc::Subject> counterparty_subjects(const app::Ivms101Record& record, Movement movement, uint64_t id) {
+  const bool deposit = movement == Movement::deposit;
+  const std::vector<app::Ivms101Person>& persons = deposit ? record.originators : record.beneficiaries;
+  const std::string role = deposit ? "originator" : "beneficiary";
+  const std::string prefix = std::string(movement_name(movement)) + " " + std::to_string(id) + " ";
   std::vector<kyc::Subject> subjects;
-  const std::string prefix = "withdrawal " + std::to_string(withdrawal) + " ";
-  for (size_t i = 0; i < record.beneficiaries.size(); i++) {
-    const app::Ivms101Person& person = record.beneficiaries[i];
-    const std::string who = prefix + "beneficiary " + std::to_string(i + 1);
-    subjects.push_back(kyc::Subject{.who = who + ", Latin name", .query = {.name = person.name, .dob = "", .country = person.country}});
+  for (size_t i = 0; i < persons.size(); i++) {
+    const app::Ivms101Person& person = persons[i];
+    const std::string who = prefix + role + " " + std::to_string(i + 1);
+    subjects.push_back(
+        kyc::Subject{.who = who + ", Latin name", .query = {.name = person.name, .dob = "", .country = person.country}});
     if (!person.local_name.empty() && person.local_name != person.name) {
-      subjects.push_back(
-          kyc::Subject{.who = who + ", original script", .query = {.name = person.local_name, .dob = "", .country = person.country}});
+      subjects.push_back(kyc::Subject{.who = who + ", original script",
+                                      .query = {.name = person.local_name, .dob = "", .country = person.country}});
     }
   }
-  if (!record.beneficiary_vasp.empty()) {
-    subjects.push_back(kyc::Subject{.who = prefix + "beneficiary VASP", .query = {.name = record.beneficiary_vasp, .dob = "", .country = ""}});
-  }
+  const std::string& vasp = deposit ? record.originating_vasp : record.beneficiary_vasp;
+  if (!vasp.empty()) subjects.push_back(kyc::Subject{.who = prefix + role + " VASP", .query = {.name = vasp, .dob = "", .country = ""}});
   return subjects;
 }
 
@@ -174,6 +178,8 @@ void write_outcome(Writer& w, const kyc::Outcome& out) {
 
 std::span<const NativeRoute> compliance_routes() { return kComplianceRoutes; }
 
+const char* movement_name(Movement movement) { return movement == Movement::deposit ? "deposit" : "withdrawal"; }
+
 uint64_t travel_rule_reference(const Hash256& digest) {
   uint64_t reference = 0;
   std::memcpy(&reference, digest.bytes.data(), sizeof reference);
@@ -189,11 +195,11 @@ Status Venue::Impl::open_compliance() {
   QZ_TRY(monitor::CaseStore::open(dir + "/monitor.db", &c->cases));
   QZ_TRY(sqlite::Database::open(dir + "/travel_rule.db", sqlite::OpenOptions{}, &c->travel));
   static const sqlite::SchemaStep kSteps[] = {
-      {.sql = "CREATE TABLE withdrawals (withdrawal INTEGER PRIMARY KEY, client INTEGER NOT NULL,"
-              " height INTEGER NOT NULL, time_ms INTEGER NOT NULL, asset TEXT NOT NULL, amount TEXT NOT NULL,"
-              " usd_cents INTEGER NOT NULL, usd_known INTEGER NOT NULL, counterparty TEXT NOT NULL,"
-              " fields INTEGER NOT NULL, digest TEXT NOT NULL, record TEXT NOT NULL,"
-              " screening_case INTEGER NOT NULL)",
+      {.sql = "CREATE TABLE movements (kind TEXT NOT NULL CHECK(kind IN ('deposit', 'withdrawal')),"
+              " id INTEGER NOT NULL, client INTEGER NOT NULL, height INTEGER NOT NULL, time_ms INTEGER NOT NULL,"
+              " asset TEXT NOT NULL, amount TEXT NOT NULL, usd_cents INTEGER NOT NULL, usd_known INTEGER NOT NULL,"
+              " counterparty TEXT NOT NULL, fields INTEGER NOT NULL, digest TEXT NOT NULL, record TEXT NOT NULL,"
+              " screening_case INTEGER NOT NULL, PRIMARY KEY (kind, id))",
        .run = nullptr},
   };
   QZ_TRY(c->travel->migrate("travel_rule", kSteps));
@@ -212,8 +218,9 @@ Status Venue::Impl::open_compliance() {
   return Status::ok();
 }
 
-bool Venue::Impl::check_withdrawal(const CallPtr& call, const AssetInfo& asset, int64_t amount_minor,
-                                   WithdrawalCheck* out) {
+bool Venue::Impl::check_travel_rule_data(const CallPtr& call, Movement movement, const AssetInfo& asset,
+                                         int64_t amount_minor, TravelRuleCheck* out) {
+  out->movement = movement;
   const std::vector<std::string>& fiat = options.fiat_assets;
   if (std::find(fiat.begin(), fiat.end(), asset.code) != fiat.end()) return true;
   out->travel_rule = true;
@@ -260,71 +267,75 @@ bool Venue::Impl::check_withdrawal(const CallPtr& call, const AssetInfo& asset, 
   return true;
 }
 
-bool Venue::Impl::record_withdrawal(const CallPtr& call, uint64_t withdrawal, uint64_t height, const AssetInfo& asset,
-                                    int64_t amount_minor, const WithdrawalCheck& check, uint64_t* screening_case) {
+bool Venue::Impl::record_movement(const CallPtr& call, uint64_t client, uint64_t id, uint64_t height,
+                                  const AssetInfo& asset, int64_t amount_minor, const Command& undo,
+                                  const TravelRuleCheck& check, uint64_t* screening_case) {
   *screening_case = 0;
   if (!check.travel_rule) return true;
-  const uint64_t client = call->identity.owner_user;
+  QZ_ASSERT(check.lock.owns_lock());
+  const bool deposit = check.movement == Movement::deposit;
+  const std::string what = std::string(movement_name(check.movement)) + " " + std::to_string(id);
   int status = 0;
   int code = 0;
   std::string failure;
-  {
-    QZ_ASSERT(check.lock.owns_lock());
-    if (compliance->lists != nullptr) {
-      kyc::Outcome out;
-      const kyc::KycResult screened = compliance->flow->screen_counterparties(
-          client, counterparty_subjects(check.record, withdrawal), "withdrawal",
-          "withdrawal " + std::to_string(withdrawal) + " beneficiary", kGatewayOfficer, clock->now_ns(), &out);
-      if (screened.is_ok()) {
-        *screening_case = out.hold;
-      } else {
-        std::tie(status, code) = kyc_refusal(screened.code());
-        failure = "screening the beneficiary: " + screened.message();
-      }
+  if (compliance->lists != nullptr) {
+    // A deposit's hit holds the client (an active one is frozen while the case is open): the money is in. A
+    // withdrawal's holds the withdrawal.
+    kyc::Outcome out;
+    const kyc::KycResult screened = compliance->flow->screen_counterparties(
+        client, counterparty_subjects(check.record, check.movement, id), movement_name(check.movement),
+        what + (deposit ? " originator" : " beneficiary"), kGatewayOfficer, clock->now_ns(), deposit, &out);
+    if (screened.is_ok()) {
+      *screening_case = out.hold;
+    } else {
+      std::tie(status, code) = kyc_refusal(screened.code());
+      failure = "screening the " + std::string(deposit ? "originator: " : "beneficiary: ") + screened.message();
     }
-    if (failure.empty()) {
-      sqlite::Statement insert;
-      Status stored = compliance->travel->prepare(
-          "INSERT INTO withdrawals (withdrawal, client, height, time_ms, asset, amount, usd_cents, usd_known,"
-          " counterparty, fields, digest, record, screening_case) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-          " ?11, ?12, ?13)",
-          &insert);
-      if (stored.is_ok()) {
-        stored = insert.bind(1, withdrawal)
-                     .bind(2, client)
-                     .bind(3, height)
-                     .bind(4, call->now_ms)
-                     .bind(5, asset.code)
-                     .bind(6, format_decimal(amount_minor, asset.scale))
-                     .bind(7, check.usd_cents)
-                     .bind(8, check.usd_known)
-                     .bind(9, check.counterparty == Counterparty::vasp ? "vasp" : "self_hosted")
-                     .bind(10, check.fields)
-                     .bind(11, check.digest.hex())
-                     .bind(12, check.record_json)
-                     .bind(13, *screening_case)
-                     .run("keeping a travel-rule record");
-      }
-      if (!stored.is_ok()) {
-        status = 503;
-        code = kUnavailable;
-        failure = stored.message();
-      }
+  }
+  if (failure.empty()) {
+    sqlite::Statement insert;
+    Status stored = compliance->travel->prepare(
+        "INSERT INTO movements (kind, id, client, height, time_ms, asset, amount, usd_cents, usd_known,"
+        " counterparty, fields, digest, record, screening_case) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11, ?12, ?13, ?14)",
+        &insert);
+    if (stored.is_ok()) {
+      stored = insert.bind(1, movement_name(check.movement))
+                   .bind(2, id)
+                   .bind(3, client)
+                   .bind(4, height)
+                   .bind(5, call->now_ms)
+                   .bind(6, asset.code)
+                   .bind(7, format_decimal(amount_minor, asset.scale))
+                   .bind(8, check.usd_cents)
+                   .bind(9, check.usd_known)
+                   .bind(10, check.counterparty == Counterparty::vasp ? "vasp" : "self_hosted")
+                   .bind(11, check.fields)
+                   .bind(12, check.digest.hex())
+                   .bind(13, check.record_json)
+                   .bind(14, *screening_case)
+                   .run("keeping a travel-rule record");
+    }
+    if (!stored.is_ok()) {
+      status = 503;
+      code = kUnavailable;
+      failure = stored.message();
     }
   }
   if (failure.empty()) return true;
-  // Nothing was kept: the withdrawal's hold is released again.
-  SubmitResult voided;
-  const Status released = submit_and_wait({make_void_hold(withdrawal)}, &voided);
+  // Nothing was kept: the movement is undone.
+  SubmitResult undone;
+  const Status released = submit_and_wait({undo}, &undone);
   reply_native_error(call, status, code,
-                     failure + (released.is_ok() ? "; the withdrawal was not made" : "; " + released.message()));
+                     failure + (released.is_ok() ? "; the " + what + " was undone" : "; " + released.message()));
   return false;
 }
 
 bool Venue::Impl::withdrawal_approvable(const CallPtr& call, uint64_t withdrawal) {
   std::lock_guard guard(compliance->mutex);
   sqlite::Statement select;
-  Status status = compliance->travel->prepare("SELECT client, screening_case FROM withdrawals WHERE withdrawal = ?1", &select);
+  Status status = compliance->travel->prepare(
+      "SELECT client, screening_case FROM movements WHERE kind = 'withdrawal' AND id = ?1", &select);
   bool row = false;
   if (status.is_ok()) status = select.bind(1, withdrawal).step(&row, "reading a travel-rule record");
   if (!status.is_ok()) {
@@ -683,11 +694,11 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     } else if (const Status listed = clients->client_ids(&ids); !listed.is_ok()) {
       return reply_native_error(call, 503, kUnavailable, listed.message());
     }
-    // Clients held by a withdrawal's counterparty may have no record: take them from the travel-rule records.
+    // Clients held by a counterparty may have no record: take them from the travel-rule records too.
     if (!id_given("clientId")) {
       sqlite::Statement select;
       Status status = compliance->travel->prepare(
-          "SELECT DISTINCT client FROM withdrawals WHERE screening_case <> 0 ORDER BY client", &select);
+          "SELECT DISTINCT client FROM movements WHERE screening_case <> 0 ORDER BY client", &select);
       for (bool row = true; status.is_ok();) {
         status = select.step(&row, "listing held withdrawals");
         if (!status.is_ok() || !row) break;
@@ -718,18 +729,21 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
               .field("text", hold.text);
         }
         if (hold.state == kyc::HoldState::confirmed) w.field("entry", hold.entry_list + ":" + hold.entry_uid);
-        w.key("withdrawals").begin_array();
-        sqlite::Statement select;
-        status = compliance->travel->prepare("SELECT withdrawal FROM withdrawals WHERE screening_case = ?1 ORDER BY withdrawal",
-                                             &select);
-        if (status.is_ok()) select.bind(1, hold.id);
-        for (bool row = true; status.is_ok();) {
-          status = select.step(&row, "listing held withdrawals");
-          if (!status.is_ok() || !row) break;
-          w.value(select.column_u64(0));
+        for (const Movement movement : {Movement::deposit, Movement::withdrawal}) {
+          w.key(movement == Movement::deposit ? "deposits" : "withdrawals").begin_array();
+          sqlite::Statement select;
+          status = compliance->travel->prepare(
+              "SELECT id FROM movements WHERE kind = ?1 AND screening_case = ?2 ORDER BY id", &select);
+          if (status.is_ok()) select.bind(1, movement_name(movement)).bind(2, hold.id);
+          for (bool row = true; status.is_ok();) {
+            status = select.step(&row, "listing held movements");
+            if (!status.is_ok() || !row) break;
+            w.value(select.column_u64(0));
+          }
+          if (!status.is_ok()) return reply_native_error(call, 503, kUnavailable, status.message());
+          w.end_array();
         }
-        if (!status.is_ok()) return reply_native_error(call, 503, kUnavailable, status.message());
-        w.end_array().key("hits").begin_array();
+        w.key("hits").begin_array();
         for (const kyc::Screening& s : screenings) {
           if (s.hold_id != hold.id) continue;
           for (const kyc::ScreeningHit& h : s.hits) {
@@ -787,44 +801,49 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     return reply(call, 200, w.take());
   }
 
-  // --- the travel-rule records of withdrawals ------------------------------------------------------------------
+  // --- the travel-rule records of crypto deposits and withdrawals --------------------------------------------
   if (path == "/v1/travel-rule") {
-    const uint64_t only = id_given("withdrawalId") ? id_param("withdrawalId", true) : 0;
-    if (id_given("withdrawalId") && only == 0) return;
+    const bool deposit = id_given("depositId");
+    const char* id_name = deposit ? "depositId" : "withdrawalId";
+    const uint64_t only = id_given(id_name) ? id_param(id_name, true) : 0;
+    if (id_given(id_name) && only == 0) return;
     sqlite::Statement select;
     Status status = compliance->travel->prepare(
-        "SELECT withdrawal, client, height, time_ms, asset, amount, usd_cents, usd_known, counterparty, fields, digest,"
-        " record, screening_case FROM withdrawals WHERE ?1 = 0 OR withdrawal = ?1 ORDER BY withdrawal",
+        "SELECT kind, id, client, height, time_ms, asset, amount, usd_cents, usd_known, counterparty, fields, digest,"
+        " record, screening_case FROM movements WHERE ?1 = 0 OR (kind = ?2 AND id = ?1) ORDER BY height, kind, id",
         &select);
-    if (status.is_ok()) select.bind(1, only);
+    if (status.is_ok()) select.bind(1, only).bind(2, deposit ? "deposit" : "withdrawal");
     Writer w;
     w.begin_array();
     for (bool row = true; status.is_ok();) {
       status = select.step(&row, "exporting travel-rule records");
       if (!status.is_ok() || !row) break;
+      const std::string kind = select.column_text(0);
       w.begin_object()
-          .field("withdrawalId", select.column_u64(0))
-          .field("userId", select.column_u64(1))
-          .field("height", select.column_u64(2))
-          .field("time", select.column_i64(3))
-          .field("asset", select.column_text(4))
-          .field("amount", json::Decimal{select.column_text(5)})
-          .field("usdCents", select.column_i64(6))
-          .field("usdValued", select.column_i64(7) != 0)
-          .field("counterparty", select.column_text(8))
-          .field("fields", select.column_i64(9))
-          .field("digest", select.column_text(10));
-      const std::string record = select.column_text(11);
-      if (record.empty()) {
-        w.field("record", nullptr);
-      } else {
-        w.key("record").raw(record);
-      }
-      w.field("screeningCase", select.column_u64(12)).end_object();
+          .field("kind", kind)
+          .field(kind == "deposit" ? "depositId" : "withdrawalId", select.column_u64(1))
+          .field("userId", select.column_u64(2))
+          .field("height", select.column_u64(3))
+          .field("time", select.column_i64(4))
+          .field("asset", select.column_text(5))
+          .field("amount", json::Decimal{select.column_text(6)})
+          .field("usdCents", select.column_i64(7))
+          .field("usdValued", select.column_i64(8) != 0)
+          .field("counterparty", select.column_text(9))
+          .field("fields", select.column_i64(10))
+          .field("digest", select.column_text(11))
+          .key("record")
+          .raw(select.column_text(12))
+          .field("screeningCase", select.column_u64(13))
+          .end_object();
     }
     if (!status.is_ok()) return reply_native_error(call, 503, kUnavailable, status.message());
     w.end_array();
-    if (only != 0 && w.text() == "[]") return reply_native_error(call, 404, kNotFound, "no travel-rule record of withdrawal " + std::to_string(only));
+    if (only != 0 && w.text() == "[]") {
+      return reply_native_error(call, 404, kNotFound,
+                                std::string("no travel-rule record of ") + (deposit ? "deposit " : "withdrawal ") +
+                                    std::to_string(only));
+    }
     return reply(call, 200, w.take());
   }
   reply_native_error(call, 404, kNotFound, "no such route");

@@ -447,17 +447,27 @@ void Venue::Impl::route_native(const CallPtr& call) {
     }
     const uint64_t issuance = venue_account(asset->id, AccountKind::issuance);
     if (issuance == 0) return reply_native_error(call, 409, kConflict, "the asset has no issuance account");
+    TravelRuleCheck check;
+    if (!check_travel_rule_data(call, Movement::deposit, *asset, amount.value, &check)) return;
     Command transfer = make_transfer(issuance, account, amount.value);
+    if (check.travel_rule) transfer.transfer.reference = travel_rule_reference(check.digest);
     if (!run({transfer}, &result)) return;
-    const TransferPostedPayload& p = result.events[0].transfer_posted;
+    const TransferPostedPayload p = result.events[0].transfer_posted;
+    uint64_t screening_case = 0;
+    if (!record_movement(call, owner, p.transfer, result.height, *asset, amount.value,
+                         make_transfer(account, issuance, amount.value), check, &screening_case)) {
+      return;
+    }
     Writer w;
     w.begin_object()
         .field("transferId", p.transfer)
         .field("userId", owner)
         .field("asset", std::string_view(asset->code))
         .field("amount", json::Decimal{format_decimal(p.amount_minor, asset->scale)})
-        .field("balance", json::Decimal{format_decimal(p.credit_balance_after, asset->scale)})
-        .end_object();
+        .field("balance", json::Decimal{format_decimal(p.credit_balance_after, asset->scale)});
+    if (check.travel_rule) w.field("travelRuleDigest", std::string_view(check.digest.hex()));
+    if (screening_case != 0) w.field("screeningCase", screening_case);
+    w.end_object();
     return reply(call, 200, w.take());
   }
 
@@ -471,8 +481,8 @@ void Venue::Impl::route_native(const CallPtr& call) {
     uint64_t account = 0;
     node->with_engine([&](const Engine& engine) { account = engine.exchange().trading_account(owner, asset->id); });
     if (account == 0) return reply_native_error(call, 404, kNotFound, "no account in " + asset->code);
-    WithdrawalCheck check;
-    if (!check_withdrawal(call, *asset, amount.value, &check)) return;
+    TravelRuleCheck check;
+    if (!check_travel_rule_data(call, Movement::withdrawal, *asset, amount.value, &check)) return;
     Command hold = make_hold(account, 0, amount.value, 0);
     hold.actor = owner;
     hold.role = static_cast<uint8_t>(call->identity.role);
@@ -481,7 +491,10 @@ void Venue::Impl::route_native(const CallPtr& call) {
     if (!run({hold}, &result)) return;
     const uint64_t id = result.events[0].hold_placed.hold;
     uint64_t screening_case = 0;
-    if (!record_withdrawal(call, id, result.height, *asset, amount.value, check, &screening_case)) return;
+    if (!record_movement(call, owner, id, result.height, *asset, amount.value, make_void_hold(id), check,
+                         &screening_case)) {
+      return;
+    }
     Writer w;
     w.begin_object()
         .field("withdrawalId", id)

@@ -82,8 +82,13 @@ const std::vector<Operation>& operations() {
        "operator",
        {{"userId", "integer", true, "the depositor"},
         {"asset", "string", true, "asset code"},
-        {"amount", "string", true, "decimal, positive"}},
-       "transferId, userId, asset, amount, balance"},
+        {"amount", "string", true, "decimal, positive"},
+        {"travelRule", "string", false,
+         "crypto assets: the IVMS101 record (JSON) of originator and beneficiary (docs/travel-rule.md)"},
+        {"counterparty", "string", false, "vasp (default) or self_hosted"},
+        {"ownershipDeclared", "string", false, "true: the client declares it controls the self-hosted wallet"}},
+       "transferId, userId, asset, amount, balance; travelRuleDigest, and screeningCase when an originator is a "
+       "screening hit (an active client is frozen until it is cleared). Refusals 619-624 name the item missing"},
       {"post",
        "/v1/withdrawals",
        "Request a withdrawal: the amount is held until an operator approves or rejects it",
@@ -197,10 +202,10 @@ const std::vector<Operation>& operations() {
        "the case"},
       {"get",
        "/v1/cases/screening",
-       "Screening cases: the holds screening hits opened on clients and their withdrawals",
+       "Screening cases: the holds screening hits opened on clients, their deposits and withdrawals",
        "compliance, regulator",
        {{"clientId", "integer", false, "one client's"}},
-       "an array: screeningCase, clientId, state, withdrawals held, hits"},
+       "an array: screeningCase, clientId, state, deposits and withdrawals it holds, hits"},
       {"post",
        "/v1/cases/screening/clear",
        "Clear a client's open screening case as a false positive: its withdrawals become approvable",
@@ -236,11 +241,11 @@ const std::vector<Operation>& operations() {
        "the report (docs/reports.md)"},
       {"get",
        "/v1/travel-rule",
-       "Export the travel-rule records of crypto withdrawals (docs/travel-rule.md)",
+       "Export the travel-rule records of crypto deposits and withdrawals (docs/travel-rule.md)",
        "compliance, regulator",
-       {{"withdrawalId", "integer", false, "one withdrawal"}},
-       "an array: withdrawalId, userId, height, time, asset, amount, usdCents, counterparty, fields, digest, "
-       "record (IVMS101), screeningCase"},
+       {{"withdrawalId", "integer", false, "one withdrawal"}, {"depositId", "integer", false, "one deposit"}},
+       "an array in block order: kind, depositId or withdrawalId, userId, height, time, asset, amount, usdCents, "
+       "usdValued, counterparty, fields, digest, record (IVMS101), screeningCase"},
   };
   return kOperations;
 }

@@ -192,8 +192,9 @@ TEST(ClientStore, ScreeningsKeepHitsWithTheirExplanations) {
   EXPECT_EQ(back.hit.evidence, h.hit.evidence);
 }
 
-// A store made before withdrawals were screened: its CHECK on the trigger is widened when opened, its rows kept.
-TEST(ClientStore, StoresBeforeWithdrawalScreeningAreWidened) {
+// A store made before deposits and withdrawals were screened: its CHECK on the trigger is widened when opened,
+// its rows kept.
+TEST(ClientStore, StoresBeforeMovementScreeningAreWidened) {
   TempDir dir;
   const std::string path = dir.file("clients.db");
   {
@@ -201,7 +202,8 @@ TEST(ClientStore, StoresBeforeWithdrawalScreeningAreWidened) {
     ASSERT_TRUE(ClientStore::open(path, &store).is_ok());
   }
   const std::string narrow =
-      "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, '''list_update'', ''withdrawal'')', "
+      "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, "
+      "'''list_update'', ''withdrawal'', ''deposit'')', "
       "'''list_update'')') WHERE name = 'screenings'; PRAGMA schema_version = 100; PRAGMA writable_schema = OFF;"
       "INSERT INTO screenings VALUES (1, 7, 1, 5, 'a', 'onboarding', 'l', 'all entries', 76, 1, 0);";
   ASSERT_EQ(raw_sql(path, narrow), "");
@@ -219,6 +221,7 @@ TEST(ClientStore, StoresBeforeWithdrawalScreeningAreWidened) {
   ASSERT_EQ(read.size(), 2u);
   EXPECT_EQ(read[0].trigger, "onboarding");
   EXPECT_EQ(read[1].trigger, "withdrawal");
+  EXPECT_EQ(raw_sql(path, "INSERT INTO screenings VALUES (8, 7, 0, 5, 'a', 'deposit', 'l', 's', 76, 1, 0)"), "");
   EXPECT_NE(raw_sql(path, "INSERT INTO screenings VALUES (9, 7, 1, 5, 'a', 'whim', 'l', 's', 76, 1, 0)"), "");
   EXPECT_EQ(raw_sql(path, "PRAGMA integrity_check"), "");
 }

@@ -1,5 +1,6 @@
 // The compliance routes of the native API over real HTTP (src/server/compliance_routes.cpp): role checks of every
-// route, the travel rule on crypto withdrawals (one refusal per missing item), a beneficiary's screening hit that
+// route, the travel rule on crypto deposits and withdrawals (one refusal per missing item), an originator's hit
+// that freezes the client until cleared, a beneficiary's screening hit that
 // holds the withdrawal until a compliance officer clears it (approvable) or confirms it (client frozen, report
 // prepared, withdrawals refused), freezes, alerts, cases and the regulator's reports.
 #include <gtest/gtest.h>
@@ -163,7 +164,8 @@ class ComplianceTest : public ::testing::Test {
     officer_ = user("Saule", "compliance", "read,trade");
     regulator_ = user("Arman", "regulator", "read");
     customer_ = user("Erlan", "customer", "read,trade,withdraw");
-    Reply deposit = op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "BTC"}, {"amount", "1"}});
+    // 1 BTC is USD 100,000: the full set, from another exchange's client.
+    Reply deposit = deposit_btc("1", ivms("Dana Ospanova", "bc1qsender", true, "Erlan Nurlanov", "bc1qerlan"));
     ASSERT_EQ(deposit.status, 200) << deposit.body;
   }
   void TearDown() override {
@@ -192,6 +194,12 @@ class ComplianceTest : public ::testing::Test {
     Reply key = op_->post("/v1/keys", {{"userId", std::to_string(id)}, {"permissions", permissions}, {"ips", "127.0.0.1"}});
     EXPECT_EQ(key.status, 200) << key.body;
     return std::make_unique<Caller>(venue_->port(), json_text(key.body, "apiKey"), json_text(key.body, "secret"));
+  }
+  Reply deposit_btc(const std::string& amount, const std::string& record) {
+    std::vector<std::pair<std::string, std::string>> params = {
+        {"userId", std::to_string(customer_id_)}, {"asset", "BTC"}, {"amount", amount}};
+    if (!record.empty()) params.emplace_back("travelRule", record);
+    return op_->post("/v1/deposits", params);
   }
   Reply withdraw(const std::string& amount, const std::string& record,
                  std::vector<std::pair<std::string, std::string>> extra = {}) {
@@ -404,6 +412,38 @@ TEST_F(ComplianceTest, ScreeningHitHoldsTheWithdrawalUntilClearedOrConfirmed) {
   EXPECT_EQ(json_int(frozen.body, "code"), 607) << frozen.body;  // client_frozen
   Reply unfreeze = officer_->post("/v1/clients/unfreeze", {{"clientId", std::to_string(customer_id_)}});
   EXPECT_EQ(unfreeze.status, 409) << unfreeze.body;
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
+}
+
+// Deposits carry the same data; an originator's hit holds the client: an active one is frozen until the case is
+// cleared.
+TEST_F(ComplianceTest, DepositsCarryTheTravelRuleAndAHitHoldsTheClient) {
+  Reply bare = deposit_btc("0.001", "");
+  EXPECT_EQ(bare.status, 422) << bare.body;
+  EXPECT_EQ(json_int(bare.body, "code"), 619) << bare.body;
+  Reply no_identifier = deposit_btc("0.1", ivms("Dana Ospanova", "bc1qsender", false, "Erlan Nurlanov", "bc1qerlan"));
+  EXPECT_EQ(json_int(no_identifier.body, "code"), 621) << no_identifier.body;
+  EXPECT_EQ(op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
+            200);
+
+  onboard_customer();
+  Reply from_bout = deposit_btc("0.001", ivms("Viktor Bout", "bc1qbout", false, "Erlan Nurlanov", "bc1qerlan"));
+  ASSERT_EQ(from_bout.status, 200) << from_bout.body;
+  const int64_t transfer = json_int(from_bout.body, "transferId");
+  ASSERT_GT(json_int(from_bout.body, "screeningCase"), 0) << from_bout.body;
+  EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
+  EXPECT_EQ(json_int(withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest")).body, "code"),
+            607);
+  Reply cases = officer_->get("/v1/cases/screening", {{"clientId", std::to_string(customer_id_)}});
+  EXPECT_TRUE(contains(cases.body, "\"deposits\":[" + std::to_string(transfer) + "]")) << cases.body;
+  Reply exported = regulator_->get("/v1/travel-rule", {{"depositId", std::to_string(transfer)}});
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  EXPECT_TRUE(contains(exported.body, "\"kind\":\"deposit\"") && contains(exported.body, "Viktor Bout")) << exported.body;
+  Reply cleared = officer_->post("/v1/cases/screening/clear",
+                                 {{"clientId", std::to_string(customer_id_)}, {"text", "A namesake."}});
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(core_status(customer_id_), ClientStatus::active);
+  EXPECT_EQ(withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest")).status, 200);
   venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 

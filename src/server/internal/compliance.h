@@ -1,5 +1,6 @@
 // The venue's compliance side (docs/server.md, "Compliance routes"): the client store (DIR/clients.db, kyc/store.h),
-// the case store (DIR/monitor.db, monitor/cases.h), the travel-rule records of withdrawals (DIR/travel_rule.db)
+// the case store (DIR/monitor.db, monitor/cases.h), the travel-rule records of crypto deposits and withdrawals
+// (DIR/travel_rule.db)
 // and the sanctions lists (loaded only when VenueOptions::sanctions_lists_dir names them).
 //
 // Thread rules: the stores and the KYC flow are single-threaded; every route takes `mutex` for the whole step
@@ -32,9 +33,14 @@ struct Compliance {
   std::unique_ptr<kyc::Kyc> flow;
 };
 
-// What POST /v1/withdrawals checked before the hold is placed.
-struct WithdrawalCheck {
-  bool travel_rule = false;  // a crypto withdrawal: the record below was read and passed the gate
+// The crypto movements that carry travel-rule data.
+enum class Movement : uint8_t { deposit = 1, withdrawal = 2 };
+const char* movement_name(Movement movement);  // "deposit", "withdrawal"
+
+// What POST /v1/deposits or /v1/withdrawals checked before the transfer or hold is submitted.
+struct TravelRuleCheck {
+  Movement movement = Movement::withdrawal;
+  bool travel_rule = false;  // a crypto movement: the record below was read and passed the gate
   std::string record_json;   // the IVMS101 record as sent
   app::Ivms101Record record;
   Hash256 digest;            // app::ivms101_digest(record)
@@ -42,8 +48,8 @@ struct WithdrawalCheck {
   Counterparty counterparty = Counterparty::vasp;
   int64_t usd_cents = 0;     // the value the gate used
   bool usd_known = true;     // false: no rate; the full set was required
-  // Compliance::mutex from the check until the record is kept, so that no approval can come between the hold and
-  // its screening.
+  // Compliance::mutex from the check until the record is kept, so that no approval can come between a
+  // withdrawal's hold and its screening.
   std::unique_lock<std::mutex> lock;
 };
 

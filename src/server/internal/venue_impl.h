@@ -209,14 +209,17 @@ struct Venue::Impl {
   Status open_compliance();
   // A route of compliance_routes(), authenticated and authorised.
   void route_compliance(const CallPtr& call);
-  // POST /v1/withdrawals: the travel rule for a crypto asset (the record, the gate at the USD value). False when
-  // refused (the answer is sent).
-  bool check_withdrawal(const CallPtr& call, const AssetInfo& asset, int64_t amount_minor, WithdrawalCheck* out);
-  // After the hold `withdrawal` was placed in block `height`: keeps the travel-rule record and screens the
-  // beneficiaries; *screening_case: the screening hold that holds it (0: none). False when it failed (the
-  // withdrawal's hold is voided and the answer sent).
-  bool record_withdrawal(const CallPtr& call, uint64_t withdrawal, uint64_t height, const AssetInfo& asset,
-                         int64_t amount_minor, const WithdrawalCheck& check, uint64_t* screening_case);
+  // POST /v1/deposits and /v1/withdrawals: the travel rule for a crypto asset (the record, the gate at the USD
+  // value). False when refused (the answer is sent).
+  bool check_travel_rule_data(const CallPtr& call, Movement movement, const AssetInfo& asset, int64_t amount_minor,
+                              TravelRuleCheck* out);
+  // After the deposit's transfer or the withdrawal's hold `id` of `client` was accepted in block `height`: keeps
+  // the travel-rule record and screens the counterparties (a deposit's originators, a withdrawal's
+  // beneficiaries). *screening_case: the screening case a hit opened or joined (0: none). False when that
+  // failed: `undo` (voiding the hold, or the reverse transfer) is submitted and the answer sent.
+  bool record_movement(const CallPtr& call, uint64_t client, uint64_t id, uint64_t height, const AssetInfo& asset,
+                       int64_t amount_minor, const Command& undo, const TravelRuleCheck& check,
+                       uint64_t* screening_case);
   // POST /v1/withdrawals/approve: false (answered 409) while a screening case holds it or after it was confirmed.
   bool withdrawal_approvable(const CallPtr& call, uint64_t withdrawal);
   Status create_user(const std::string& name, Role role, int64_t now_ms, UserRow* out);  // the next id from 1000
