@@ -47,6 +47,12 @@ struct VerifyArgs {
 };
 int run_verify(const VerifyArgs& args);
 
+// The travel-rule records beside the journal (DIR/travel_rule.db, docs/travel-rule.md): every record still has
+// its digest, and the deposit's transfer or the withdrawal's hold in the block the record names carries the
+// digest's first 8 bytes as its reference. Fails with the first record that does not agree; a directory without
+// the file has no records (*records = 0).
+[[nodiscard]] Status verify_travel_rule(const std::string& data_dir, uint64_t* records);
+
 struct InspectArgs {
   std::string data_dir;
   bool json = false;

@@ -8,7 +8,6 @@
 // replayed block by block (as `qazna monitor` and `qazna report` do); the IVMS101 decoder (app/ivms101.h) and
 // the core's travel-rule gate (rules/travel_rule.h).
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
@@ -179,12 +178,6 @@ void write_outcome(Writer& w, const kyc::Outcome& out) {
 std::span<const NativeRoute> compliance_routes() { return kComplianceRoutes; }
 
 const char* movement_name(Movement movement) { return movement == Movement::deposit ? "deposit" : "withdrawal"; }
-
-uint64_t travel_rule_reference(const Hash256& digest) {
-  uint64_t reference = 0;
-  std::memcpy(&reference, digest.bytes.data(), sizeof reference);
-  return reference;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 

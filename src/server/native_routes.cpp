@@ -450,7 +450,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     TravelRuleCheck check;
     if (!check_travel_rule_data(call, Movement::deposit, *asset, amount.value, &check)) return;
     Command transfer = make_transfer(issuance, account, amount.value);
-    if (check.travel_rule) transfer.transfer.reference = travel_rule_reference(check.digest);
+    if (check.travel_rule) transfer.transfer.reference = app::ivms101_reference(check.digest);
     if (!run({transfer}, &result)) return;
     const TransferPostedPayload p = result.events[0].transfer_posted;
     uint64_t screening_case = 0;
@@ -486,7 +486,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     Command hold = make_hold(account, 0, amount.value, 0);
     hold.actor = owner;
     hold.role = static_cast<uint8_t>(call->identity.role);
-    if (check.travel_rule) hold.hold.reference = travel_rule_reference(check.digest);
+    if (check.travel_rule) hold.hold.reference = app::ivms101_reference(check.digest);
     SubmitResult result;
     if (!run({hold}, &result)) return;
     const uint64_t id = result.events[0].hold_placed.hold;

@@ -16,11 +16,13 @@
 #include <fstream>
 #include <string>
 
+#include "app/app.h"
 #include "engine/engine.h"
 #include "journal/journal.h"
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
 #include "server/venue.h"
+#include "sqlite/sqlite.h"
 
 namespace qz::server {
 namespace {
@@ -343,6 +345,22 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(json_int(one.body, "withdrawalId"), json_int(full.body, "withdrawalId"));
   EXPECT_EQ(officer_->get("/v1/travel-rule", {{"withdrawalId", "999999"}}).status, 404);
+
+  // qazna verify checks every record against its digest and the journal's references; an edited record fails.
+  uint64_t records = 0;
+  const Status verified = app::verify_travel_rule(data_, &records);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(records, 4u);  // the set-up deposit and three withdrawals
+  {
+    std::unique_ptr<sqlite::Database> db;
+    ASSERT_TRUE(sqlite::Database::open(data_ + "/travel_rule.db", sqlite::OpenOptions{}, &db).is_ok());
+    ASSERT_TRUE(db->exec("UPDATE movements SET record = replace(record, 'Dana Ospanova', 'Dana Ospanov')"
+                         " WHERE kind = 'withdrawal' AND id = " + std::to_string(json_int(full.body, "withdrawalId")))
+                    .is_ok());
+  }
+  const Status edited = app::verify_travel_rule(data_, &records);
+  EXPECT_EQ(edited.message(), "travel rule: the record of withdrawal " +
+                                  std::to_string(json_int(full.body, "withdrawalId")) + " does not match its digest");
 
   // A client without a record here is held all the same, and confirmed: the report says no record was kept,
   // and the core, which never registered the client, gets no freeze.

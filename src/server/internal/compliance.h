@@ -53,7 +53,4 @@ struct TravelRuleCheck {
   std::unique_lock<std::mutex> lock;
 };
 
-// The first 8 bytes of the record's digest, little-endian: the hold's journaled reference.
-uint64_t travel_rule_reference(const Hash256& digest);
-
 }  // namespace qz::server
