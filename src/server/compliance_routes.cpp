@@ -400,6 +400,42 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
   kyc::ClientStore* clients = compliance->clients.get();
   monitor::CaseStore* cases = compliance->cases.get();
 
+  // Freezes or unfreezes a client in the core as the compliance officer, logged in the client store with the same
+  // outcome; false when refused (the answer is sent).
+  const auto set_client_status = [&](uint64_t id, ClientStatus to, ClientStatusReason reason, const std::string& note,
+                                     uint64_t* height) {
+    Command command = make_set_client_status(id, static_cast<uint8_t>(to), static_cast<uint16_t>(reason));
+    command.actor = call->identity.owner_user;
+    command.role = static_cast<uint8_t>(Role::compliance);
+    Status status = clients->begin();
+    if (status.is_ok()) {
+      status = clients->add_action(id, now_ns, officer(), to == ClientStatus::frozen ? "frozen" : "unfrozen",
+                                   client_status_reason_name(reason), note);
+    }
+    SubmitResult result;
+    if (status.is_ok()) status = submit_and_wait({command}, &result);
+    if (!status.is_ok()) {
+      clients->rollback();
+      reply_native_error(call, 503, kUnavailable, status.message());
+      return false;
+    }
+    for (const Event& event : result.events) {
+      if (event.event_kind() == EventKind::rejected) {
+        clients->rollback();
+        reply_engine_refusal(call, event.result_code());
+        return false;
+      }
+    }
+    if (const Status committed = clients->commit(); !committed.is_ok()) {
+      reply_native_error(call, 503, kUnavailable,
+                         "the client store could not log the change made in block " + std::to_string(result.height) +
+                             ": " + committed.message());
+      return false;
+    }
+    *height = result.height;
+    return true;
+  };
+
   // --- clients ------------------------------------------------------------------------------------------------
   if (path == "/v1/clients" && method == "GET") {
     std::vector<uint64_t> ids;
@@ -481,42 +517,14 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
         }
       }
     }
-    Command command = make_set_client_status(
-        id, static_cast<uint8_t>(freeze ? ClientStatus::frozen : ClientStatus::active), static_cast<uint16_t>(reason));
-    command.actor = call->identity.owner_user;
-    command.role = static_cast<uint8_t>(Role::compliance);
-    Status status = clients->begin();
-    if (status.is_ok()) {
-      status = clients->add_action(id, now_ns, officer(), freeze ? "frozen" : "unfrozen",
-                                   client_status_reason_name(reason), note);
-    }
-    if (!status.is_ok()) {
-      clients->rollback();
-      return reply_native_error(call, 503, kUnavailable, status.message());
-    }
-    SubmitResult result;
-    status = submit_and_wait({command}, &result);
-    if (!status.is_ok()) {
-      clients->rollback();
-      return reply_native_error(call, 503, kUnavailable, status.message());
-    }
-    for (const Event& event : result.events) {
-      if (event.event_kind() == EventKind::rejected) {
-        clients->rollback();
-        return reply_engine_refusal(call, event.result_code());
-      }
-    }
-    if (const Status committed = clients->commit(); !committed.is_ok()) {
-      return reply_native_error(call, 503, kUnavailable,
-                                "the client store could not log the change made in block " +
-                                    std::to_string(result.height) + ": " + committed.message());
-    }
+    uint64_t height = 0;
+    if (!set_client_status(id, freeze ? ClientStatus::frozen : ClientStatus::active, reason, note, &height)) return;
     Writer w;
     w.begin_object()
         .field("clientId", id)
         .field("status", freeze ? "frozen" : "active")
         .field("reason", client_status_reason_name(reason))
-        .field("height", result.height)
+        .field("height", height)
         .end_object();
     return reply(call, 200, w.take());
   }
@@ -668,6 +676,17 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
       monitor::CaseOutcome outcome = monitor::CaseOutcome::none;
       if (!monitor::outcome_from_name(text("outcome"), &outcome)) {
         return bad("parameter 'outcome': no_action, str_filed, client_frozen or client_offboarded");
+      }
+      // client_frozen freezes the case's client first (unless it is frozen already); a refusal leaves the case open.
+      monitor::Case open_case;
+      if (const monitor::CaseResult loaded = cases->load(id, &open_case); !loaded.is_ok()) return case_failed(loaded);
+      if (outcome == monitor::CaseOutcome::client_frozen && open_case.open &&
+          compliance->core->client(open_case.client).status != ClientStatus::frozen) {
+        uint64_t height = 0;
+        if (!set_client_status(open_case.client, ClientStatus::frozen, ClientStatusReason::compliance_review,
+                               "case " + std::to_string(id) + " closed: client_frozen", &height)) {
+          return;
+        }
       }
       result = cases->close(id, outcome, text("text"), officer(), now_ns);
     }

@@ -194,7 +194,7 @@ const std::vector<Operation>& operations() {
        "the case"},
       {"post",
        "/v1/cases/close",
-       "Close a case with an outcome (final)",
+       "Close a case with an outcome (final); client_frozen first freezes the client (compliance_review)",
        "compliance",
        {{"caseId", "integer", true, "the case"},
         {"outcome", "string", true, "no_action, str_filed, client_frozen or client_offboarded"},

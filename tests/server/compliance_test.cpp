@@ -219,10 +219,10 @@ class ComplianceTest : public ::testing::Test {
     return status;
   }
   // The customer onboarded (its record screened) and approved: active in the core.
-  void onboard_customer() {
+  void onboard_customer(const std::string& residence = "KZ") {
     const std::string record = R"({"id": )" + std::to_string(customer_id_) +
                                R"(, "kind": "person", "name": {"latin": "Erlan Nurlanov"},
-      "date_of_birth": "1988-05-06", "nationality": "KZ", "residence": "KZ",
+      "date_of_birth": "1988-05-06", "nationality": "KZ", "residence": ")" + residence + R"(",
       "document": {"type": "passport", "number": "N7654321", "country": "KZ"},
       "address": {"street": "Abay 10", "city": "Almaty", "country": "KZ"},
       "class": "retail", "kyc_tier": 2, "knowledge_test": true})";
@@ -499,13 +499,37 @@ TEST_F(ComplianceTest, ScreeningAlertsCasesAndReports) {
   EXPECT_TRUE(contains(none.body, "\"hits\":[]")) << none.body;
   EXPECT_EQ(officer_->get("/v1/screening").status, 400);
 
-  Reply alerts = regulator_->get("/v1/alerts");
-  ASSERT_EQ(alerts.status, 200) << alerts.body;
-  EXPECT_EQ(alerts.body.front(), '[');
+  EXPECT_EQ(regulator_->get("/v1/alerts").body, "[]");
   Reply no_alert = officer_->post("/v1/cases", {{"alertIds", "1"}});
   EXPECT_EQ(no_alert.status, 404) << no_alert.body;
   EXPECT_EQ(officer_->post("/v1/cases/assign", {{"caseId", "1"}, {"assignee", "saule"}}).status, 404);
   EXPECT_EQ(regulator_->get("/v1/cases").body, "[]");
+
+  // A client resident in a high-risk country: its deposit raises an alert, a case is opened, assigned, commented
+  // and closed with client_frozen, which freezes the client.
+  onboard_customer("IR");
+  ASSERT_EQ(op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
+            200);
+  Reply alerts = regulator_->get("/v1/alerts", {{"clientId", std::to_string(customer_id_)}});
+  ASSERT_EQ(alerts.status, 200) << alerts.body;
+  EXPECT_TRUE(contains(alerts.body, "high_risk_jurisdiction")) << alerts.body;
+  const std::string alert = std::to_string(json_int(alerts.body, "alert"));
+  Reply opened = officer_->post("/v1/cases", {{"alertIds", alert}, {"note", "Resident in IR."}});
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  const std::string case_id = std::to_string(json_int(opened.body, "case"));
+  EXPECT_EQ(officer_->post("/v1/cases", {{"alertIds", alert}}).status, 409);  // already in a case
+  EXPECT_EQ(officer_->post("/v1/cases/assign", {{"caseId", case_id}, {"assignee", "saule"}}).status, 200);
+  EXPECT_EQ(officer_->post("/v1/cases/comment", {{"caseId", case_id}, {"text", "Asked for the source of funds."}}).status,
+            200);
+  EXPECT_EQ(officer_->post("/v1/cases/close", {{"caseId", case_id}, {"outcome", "maybe"}}).status, 400);
+  Reply closed = officer_->post("/v1/cases/close", {{"caseId", case_id}, {"outcome", "client_frozen"}, {"text", "No answer."}});
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
+  EXPECT_EQ(officer_->post("/v1/cases/comment", {{"caseId", case_id}, {"text", "Late."}}).status, 409);
+  Reply shown = regulator_->get("/v1/cases", {{"caseId", case_id}});
+  EXPECT_TRUE(contains(shown.body, "client_frozen") && contains(shown.body, "Asked for the source of funds.") &&
+              contains(shown.body, "saule"))
+      << shown.body;
 
   const int64_t year = std::chrono::duration_cast<std::chrono::hours>(
                            std::chrono::system_clock::now().time_since_epoch()).count() / (24 * 36525 / 100) + 1970;
