@@ -107,15 +107,16 @@ std::vector<kyc::Subject> counterparty_subjects(const app::Ivms101Record& record
   for (size_t i = 0; i < persons.size(); i++) {
     const app::Ivms101Person& person = persons[i];
     const std::string who = prefix + role + " " + std::to_string(i + 1);
-    subjects.push_back(
-        kyc::Subject{.who = who + ", Latin name", .query = {.name = person.name, .dob = "", .country = person.country}});
+    subjects.push_back(kyc::Subject{.who = who + ", Latin name",
+                                    .query = {.name = person.name, .dob = "", .country = person.country}});
     if (!person.local_name.empty() && person.local_name != person.name) {
       subjects.push_back(kyc::Subject{.who = who + ", original script",
                                       .query = {.name = person.local_name, .dob = "", .country = person.country}});
     }
   }
   const std::string& vasp = deposit ? record.originating_vasp : record.beneficiary_vasp;
-  if (!vasp.empty()) subjects.push_back(kyc::Subject{.who = prefix + role + " VASP", .query = {.name = vasp, .dob = "", .country = ""}});
+  if (!vasp.empty())
+    subjects.push_back(kyc::Subject{.who = prefix + role + " VASP", .query = {.name = vasp, .dob = "", .country = ""}});
   return subjects;
 }
 
@@ -147,13 +148,15 @@ std::pair<int, int> case_refusal(monitor::CaseCode code) {
 }
 
 // Replays DIR/journal.db from genesis block by block, as `qazna monitor` and `qazna report` do.
-Status replay_for_monitoring(const std::string& data_dir, const std::function<void(const monitor::BlockView&)>& on_block,
-                             uint64_t* height) {
+Status replay_for_monitoring(const std::string& data_dir,
+                             const std::function<void(const monitor::BlockView&)>& on_block, uint64_t* height) {
   return replay_journal_blocks(
       data_dir, 0,
       [&](const Block& block, std::span<const Event> events) {
-        on_block(monitor::BlockView{.height = block.header.height, .time_ns = block.header.time_ns,
-                                    .commands = block.commands, .events = events});
+        on_block(monitor::BlockView{.height = block.header.height,
+                                    .time_ns = block.header.time_ns,
+                                    .commands = block.commands,
+                                    .events = events});
         return Status::ok();
       },
       height);
@@ -198,7 +201,8 @@ Status Venue::Impl::open_compliance() {
   QZ_TRY(c->travel->migrate("travel_rule", kSteps));
   if (!options.sanctions_lists_dir.empty()) {
     const Status loaded = kyc::load_screening_lists(options.sanctions_lists_dir, &c->lists);
-    if (!loaded.is_ok()) return Status::error("serve: sanctions lists " + options.sanctions_lists_dir + ": " + loaded.message());
+    if (!loaded.is_ok())
+      return Status::error("serve: sanctions lists " + options.sanctions_lists_dir + ": " + loaded.message());
   }
   c->core = std::make_unique<kyc::NodeCore>(node.get());
   Compliance* raw = c.get();
@@ -251,10 +255,10 @@ bool Venue::Impl::check_travel_rule_data(const CallPtr& call, Movement movement,
   if (!out->usd_known) out->usd_cents = kTravelRuleThresholdUsdCents;
   const Result gate = check_travel_rule(out->fields, out->counterparty, out->usd_cents);
   if (gate != Result::ok) {
-    reply_native_error(call, 422, static_cast<int>(gate),
-                       std::string(result_message(gate)) +
-                           (text == nullptr ? " (no travel-rule record: send it as parameter 'travelRule', IVMS101 JSON)"
-                                            : ""));
+    reply_native_error(
+        call, 422, static_cast<int>(gate),
+        std::string(result_message(gate)) +
+            (text == nullptr ? " (no travel-rule record: send it as parameter 'travelRule', IVMS101 JSON)" : ""));
     return false;
   }
   return true;
@@ -453,7 +457,8 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
       bool found = false;
       const Status loaded = kyc::load_client_view(clients, compliance->core.get(), id, &found, &view);
       if (!loaded.is_ok()) return reply_native_error(call, 503, kUnavailable, loaded.message());
-      if (!found) return reply_native_error(call, 404, kNotFound, "client " + std::to_string(id) + " has no record here");
+      if (!found)
+        return reply_native_error(call, 404, kNotFound, "client " + std::to_string(id) + " has no record here");
       w.raw(id_given("clientId") ? kyc::client_view_json(view) : kyc::client_summary_json(view));
     }
     if (!id_given("clientId")) w.end_array();
@@ -512,8 +517,9 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
       for (const kyc::Hold& hold : holds) {
         if (hold.state == kyc::HoldState::confirmed) {
           return reply_native_error(call, 409, kConflict,
-                                    "client " + std::to_string(id) + " has a confirmed sanctions match (screening case " +
-                                        std::to_string(hold.id) + "); it stays frozen");
+                                    "client " + std::to_string(id) +
+                                        " has a confirmed sanctions match (screening case " + std::to_string(hold.id) +
+                                        "); it stays frozen");
         }
       }
     }
@@ -540,9 +546,9 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     if (threshold.present && (!threshold.ok() || threshold.value < 0 || threshold.value > 100)) {
       return bad("parameter 'threshold': 0 to 100");
     }
-    screening::ScreenOptions screen_options{.threshold = threshold.present ? static_cast<uint32_t>(threshold.value)
-                                                                            : compliance->lists->threshold,
-                                            .max_hits = 20};
+    screening::ScreenOptions screen_options{
+        .threshold = threshold.present ? static_cast<uint32_t>(threshold.value) : compliance->lists->threshold,
+        .max_hits = 20};
     std::vector<screening::Hit> hits;
     if (const Status screened = compliance->lists->screener->screen(query, screen_options, &hits); !screened.is_ok()) {
       return bad(screened.message());
@@ -852,9 +858,9 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     if (!status.is_ok()) return reply_native_error(call, 503, kUnavailable, status.message());
     w.end_array();
     if (only != 0 && w.text() == "[]") {
-      return reply_native_error(call, 404, kNotFound,
-                                std::string("no travel-rule record of ") + (deposit ? "deposit " : "withdrawal ") +
-                                    std::to_string(only));
+      return reply_native_error(
+          call, 404, kNotFound,
+          std::string("no travel-rule record of ") + (deposit ? "deposit " : "withdrawal ") + std::to_string(only));
     }
     return reply(call, 200, w.take());
   }

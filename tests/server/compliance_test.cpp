@@ -49,9 +49,9 @@ class Caller {
   Reply call(http::verb verb, const std::string& path, const std::vector<std::pair<std::string, std::string>>& params) {
     std::string encoded;
     for (const auto& [name, value] : params) encoded += (encoded.empty() ? "" : "&") + name + "=" + escape(value);
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     encoded += (encoded.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(now);
     encoded += "&signature=" + hmac_sha256_hex(secret_, encoded);
     const bool post = verb != http::verb::get;
@@ -154,9 +154,10 @@ class ComplianceTest : public ::testing::Test {
     ASSERT_TRUE(set_up_demo(venue_.get(), &setup_).is_ok());
     // Rates: a dollar is 520.00 KZT, a BTC 52,000,000.00 KZT; 0.001 BTC is USD 100, 0.1 BTC USD 10,000.
     SubmitResult result;
-    ASSERT_TRUE(venue_->submit(std::vector<Command>{make_set_conversion_rate(0, 520'00),
-                                                    make_set_conversion_rate(btc(), 52'000'000'00)},
-                               &result)
+    ASSERT_TRUE(venue_
+                    ->submit(std::vector<Command>{make_set_conversion_rate(0, 520'00),
+                                                  make_set_conversion_rate(btc(), 52'000'000'00)},
+                             &result)
                     .is_ok());
 
     std::ifstream in(data_ + "/keys/operator-api.txt");
@@ -193,7 +194,8 @@ class ComplianceTest : public ::testing::Test {
     EXPECT_EQ(made.status, 200) << made.body;
     const int64_t id = json_int(made.body, "userId");
     if (role == "customer") customer_id_ = static_cast<uint64_t>(id);
-    Reply key = op_->post("/v1/keys", {{"userId", std::to_string(id)}, {"permissions", permissions}, {"ips", "127.0.0.1"}});
+    Reply key =
+        op_->post("/v1/keys", {{"userId", std::to_string(id)}, {"permissions", permissions}, {"ips", "127.0.0.1"}});
     EXPECT_EQ(key.status, 200) << key.body;
     return std::make_unique<Caller>(venue_->port(), json_text(key.body, "apiKey"), json_text(key.body, "secret"));
   }
@@ -205,7 +207,8 @@ class ComplianceTest : public ::testing::Test {
   }
   Reply withdraw(const std::string& amount, const std::string& record,
                  std::vector<std::pair<std::string, std::string>> extra = {}) {
-    std::vector<std::pair<std::string, std::string>> params = {{"asset", "BTC"}, {"amount", amount}, {"address", "bc1qdest"}};
+    std::vector<std::pair<std::string, std::string>> params = {
+        {"asset", "BTC"}, {"amount", amount}, {"address", "bc1qdest"}};
     if (!record.empty()) params.emplace_back("travelRule", record);
     params.insert(params.end(), extra.begin(), extra.end());
     return customer_->post("/v1/withdrawals", params);
@@ -222,7 +225,8 @@ class ComplianceTest : public ::testing::Test {
   void onboard_customer(const std::string& residence = "KZ") {
     const std::string record = R"({"id": )" + std::to_string(customer_id_) +
                                R"(, "kind": "person", "name": {"latin": "Erlan Nurlanov"},
-      "date_of_birth": "1988-05-06", "nationality": "KZ", "residence": ")" + residence + R"(",
+      "date_of_birth": "1988-05-06", "nationality": "KZ", "residence": ")" +
+                               residence + R"(",
       "document": {"type": "passport", "number": "N7654321", "country": "KZ"},
       "address": {"street": "Abay 10", "city": "Almaty", "country": "KZ"},
       "class": "retail", "kyc_tier": 2, "knowledge_test": true})";
@@ -252,16 +256,26 @@ TEST_F(ComplianceTest, RoutesCheckTheCallersRole) {
     bool regulator;  // the regulator may call it (reads)
   };
   const Case kRoutes[] = {
-      {"GET", "/v1/clients", true},          {"POST", "/v1/clients", false},
-      {"POST", "/v1/clients/update", false}, {"POST", "/v1/clients/approve", false},
-      {"POST", "/v1/clients/freeze", false}, {"POST", "/v1/clients/unfreeze", false},
-      {"GET", "/v1/screening", true},        {"GET", "/v1/alerts", true},
-      {"GET", "/v1/cases", true},            {"POST", "/v1/cases", false},
-      {"POST", "/v1/cases/assign", false},   {"POST", "/v1/cases/comment", false},
-      {"POST", "/v1/cases/close", false},    {"GET", "/v1/cases/screening", true},
-      {"POST", "/v1/cases/screening/clear", false}, {"POST", "/v1/cases/screening/confirm", false},
-      {"GET", "/v1/cases/screening/report", true},  {"GET", "/v1/reports/aml", true},
-      {"GET", "/v1/reports/quarterly", true},       {"GET", "/v1/travel-rule", true},
+      {"GET", "/v1/clients", true},
+      {"POST", "/v1/clients", false},
+      {"POST", "/v1/clients/update", false},
+      {"POST", "/v1/clients/approve", false},
+      {"POST", "/v1/clients/freeze", false},
+      {"POST", "/v1/clients/unfreeze", false},
+      {"GET", "/v1/screening", true},
+      {"GET", "/v1/alerts", true},
+      {"GET", "/v1/cases", true},
+      {"POST", "/v1/cases", false},
+      {"POST", "/v1/cases/assign", false},
+      {"POST", "/v1/cases/comment", false},
+      {"POST", "/v1/cases/close", false},
+      {"GET", "/v1/cases/screening", true},
+      {"POST", "/v1/cases/screening/clear", false},
+      {"POST", "/v1/cases/screening/confirm", false},
+      {"GET", "/v1/cases/screening/report", true},
+      {"GET", "/v1/reports/aml", true},
+      {"GET", "/v1/reports/quarterly", true},
+      {"GET", "/v1/travel-rule", true},
   };
   Caller trader(venue_->port(), setup_.traders.at(0).api_key, setup_.traders.at(0).secret);
   for (const Case& route : kRoutes) {
@@ -284,7 +298,8 @@ TEST_F(ComplianceTest, RoutesCheckTheCallersRole) {
   }
   // The OpenAPI document lists them.
   Reply openapi = op_->get("/v1/openapi.json");
-  for (const Case& route : kRoutes) EXPECT_TRUE(contains(openapi.body, std::string("\"") + route.path + "\"")) << route.path;
+  for (const Case& route : kRoutes)
+    EXPECT_TRUE(contains(openapi.body, std::string("\"") + route.path + "\"")) << route.path;
 }
 
 TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
@@ -300,14 +315,24 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
       {"no record", "0.001", "", {}, 619},
       {"no originator name", "0.001", ivms("", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"), {}, 619},
       {"no originator account", "0.001", ivms("Erlan Nurlanov", "", false, "Dana Ospanova", "bc1qdest"), {}, 620},
-      {"full set without identifier", "0.1", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"), {}, 621},
+      {"full set without identifier",
+       "0.1",
+       ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"),
+       {},
+       621},
       {"no beneficiary name", "0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "", "bc1qdest"), {}, 622},
       {"no beneficiary account", "0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", ""), {}, 623},
-      {"self-hosted without declaration", "0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"),
-       {{"counterparty", "self_hosted"}}, 624},
+      {"self-hosted without declaration",
+       "0.001",
+       ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"),
+       {{"counterparty", "self_hosted"}},
+       624},
       {"malformed record", "0.001", "{\"originator\":", {}, 1001},
-      {"unknown counterparty kind", "0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"),
-       {{"counterparty", "bank"}}, 1001},
+      {"unknown counterparty kind",
+       "0.001",
+       ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest"),
+       {{"counterparty", "bank"}},
+       1001},
   };
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.what);
@@ -329,7 +354,9 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
                             {{"counterparty", "self_hosted"}, {"ownershipDeclared", "true"}});
   ASSERT_EQ(declared.status, 200) << declared.body;
   // Tenge is not crypto: no record needed.
-  ASSERT_EQ(op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status, 200);
+  ASSERT_EQ(
+      op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
+      200);
   EXPECT_EQ(customer_->post("/v1/withdrawals", {{"asset", "KZT"}, {"amount", "5"}, {"address", "KZ01"}}).status, 200);
 
   // Exported for the regulator with the record, its digest and the value the gate used; the hold journals the
@@ -355,7 +382,8 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
     std::unique_ptr<sqlite::Database> db;
     ASSERT_TRUE(sqlite::Database::open(data_ + "/travel_rule.db", sqlite::OpenOptions{}, &db).is_ok());
     ASSERT_TRUE(db->exec("UPDATE movements SET record = replace(record, 'Dana Ospanova', 'Dana Ospanov')"
-                         " WHERE kind = 'withdrawal' AND id = " + std::to_string(json_int(full.body, "withdrawalId")))
+                         " WHERE kind = 'withdrawal' AND id = " +
+                         std::to_string(json_int(full.body, "withdrawalId")))
                     .is_ok());
   }
   const Status edited = app::verify_travel_rule(data_, &records);
@@ -367,8 +395,9 @@ TEST_F(ComplianceTest, TravelRuleRefusalsNameWhatIsMissing) {
   Reply held = withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Viktor Bout", "bc1qbout"));
   ASSERT_EQ(held.status, 200) << held.body;
   EXPECT_TRUE(contains(held.body, "\"status\":\"HELD\"")) << held.body;
-  Reply confirmed = officer_->post("/v1/cases/screening/confirm",
-                                   {{"clientId", std::to_string(customer_id_)}, {"text", "Listed."}, {"entry", "national:kz-9"}});
+  Reply confirmed =
+      officer_->post("/v1/cases/screening/confirm",
+                     {{"clientId", std::to_string(customer_id_)}, {"text", "Listed."}, {"entry", "national:kz-9"}});
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   EXPECT_TRUE(contains(confirmed.body, "\"commands\":[]")) << confirmed.body;
   Reply report = officer_->get("/v1/cases/screening/report", {{"clientId", std::to_string(customer_id_)}});
@@ -441,8 +470,9 @@ TEST_F(ComplianceTest, DepositsCarryTheTravelRuleAndAHitHoldsTheClient) {
   EXPECT_EQ(json_int(bare.body, "code"), 619) << bare.body;
   Reply no_identifier = deposit_btc("0.1", ivms("Dana Ospanova", "bc1qsender", false, "Erlan Nurlanov", "bc1qerlan"));
   EXPECT_EQ(json_int(no_identifier.body, "code"), 621) << no_identifier.body;
-  EXPECT_EQ(op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
-            200);
+  EXPECT_EQ(
+      op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
+      200);
 
   onboard_customer();
   Reply from_bout = deposit_btc("0.001", ivms("Viktor Bout", "bc1qbout", false, "Erlan Nurlanov", "bc1qerlan"));
@@ -450,13 +480,15 @@ TEST_F(ComplianceTest, DepositsCarryTheTravelRuleAndAHitHoldsTheClient) {
   const int64_t transfer = json_int(from_bout.body, "transferId");
   ASSERT_GT(json_int(from_bout.body, "screeningCase"), 0) << from_bout.body;
   EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
-  EXPECT_EQ(json_int(withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest")).body, "code"),
-            607);
+  EXPECT_EQ(
+      json_int(withdraw("0.001", ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest")).body, "code"),
+      607);
   Reply cases = officer_->get("/v1/cases/screening", {{"clientId", std::to_string(customer_id_)}});
   EXPECT_TRUE(contains(cases.body, "\"deposits\":[" + std::to_string(transfer) + "]")) << cases.body;
   Reply exported = regulator_->get("/v1/travel-rule", {{"depositId", std::to_string(transfer)}});
   ASSERT_EQ(exported.status, 200) << exported.body;
-  EXPECT_TRUE(contains(exported.body, "\"kind\":\"deposit\"") && contains(exported.body, "Viktor Bout")) << exported.body;
+  EXPECT_TRUE(contains(exported.body, "\"kind\":\"deposit\"") && contains(exported.body, "Viktor Bout"))
+      << exported.body;
   Reply cleared = officer_->post("/v1/cases/screening/clear",
                                  {{"clientId", std::to_string(customer_id_)}, {"text", "A namesake."}});
   ASSERT_EQ(cleared.status, 200) << cleared.body;
@@ -470,14 +502,17 @@ TEST_F(ComplianceTest, FreezeStopsEveryOutgoingMovementUntilUnfrozen) {
   const std::string record = ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest");
   Reply pending = withdraw("0.001", record);
   ASSERT_EQ(pending.status, 200) << pending.body;
-  Reply frozen = officer_->post("/v1/clients/freeze", {{"clientId", std::to_string(customer_id_)}, {"text", "Review."}});
+  Reply frozen =
+      officer_->post("/v1/clients/freeze", {{"clientId", std::to_string(customer_id_)}, {"text", "Review."}});
   ASSERT_EQ(frozen.status, 200) << frozen.body;
   EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
   EXPECT_EQ(json_int(withdraw("0.001", record).body, "code"), 607);
-  Reply payout = op_->post("/v1/withdrawals/approve", {{"withdrawalId", std::to_string(json_int(pending.body, "withdrawalId"))}});
+  Reply payout =
+      op_->post("/v1/withdrawals/approve", {{"withdrawalId", std::to_string(json_int(pending.body, "withdrawalId"))}});
   EXPECT_EQ(payout.status, 422) << payout.body;
   EXPECT_EQ(json_int(payout.body, "code"), 607) << payout.body;
-  Reply bad_reason = officer_->post("/v1/clients/freeze", {{"clientId", std::to_string(customer_id_)}, {"reason", "whim"}});
+  Reply bad_reason =
+      officer_->post("/v1/clients/freeze", {{"clientId", std::to_string(customer_id_)}, {"reason", "whim"}});
   EXPECT_EQ(bad_reason.status, 400) << bad_reason.body;
   ASSERT_EQ(officer_->post("/v1/clients/unfreeze", {{"clientId", std::to_string(customer_id_)}}).status, 200);
   EXPECT_EQ(core_status(customer_id_), ClientStatus::active);
@@ -508,8 +543,9 @@ TEST_F(ComplianceTest, ScreeningAlertsCasesAndReports) {
   // A client resident in a high-risk country: its deposit raises an alert, a case is opened, assigned, commented
   // and closed with client_frozen, which freezes the client.
   onboard_customer("IR");
-  ASSERT_EQ(op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
-            200);
+  ASSERT_EQ(
+      op_->post("/v1/deposits", {{"userId", std::to_string(customer_id_)}, {"asset", "KZT"}, {"amount", "10"}}).status,
+      200);
   Reply alerts = regulator_->get("/v1/alerts", {{"clientId", std::to_string(customer_id_)}});
   ASSERT_EQ(alerts.status, 200) << alerts.body;
   EXPECT_TRUE(contains(alerts.body, "high_risk_jurisdiction")) << alerts.body;
@@ -519,10 +555,12 @@ TEST_F(ComplianceTest, ScreeningAlertsCasesAndReports) {
   const std::string case_id = std::to_string(json_int(opened.body, "case"));
   EXPECT_EQ(officer_->post("/v1/cases", {{"alertIds", alert}}).status, 409);  // already in a case
   EXPECT_EQ(officer_->post("/v1/cases/assign", {{"caseId", case_id}, {"assignee", "saule"}}).status, 200);
-  EXPECT_EQ(officer_->post("/v1/cases/comment", {{"caseId", case_id}, {"text", "Asked for the source of funds."}}).status,
-            200);
+  EXPECT_EQ(
+      officer_->post("/v1/cases/comment", {{"caseId", case_id}, {"text", "Asked for the source of funds."}}).status,
+      200);
   EXPECT_EQ(officer_->post("/v1/cases/close", {{"caseId", case_id}, {"outcome", "maybe"}}).status, 400);
-  Reply closed = officer_->post("/v1/cases/close", {{"caseId", case_id}, {"outcome", "client_frozen"}, {"text", "No answer."}});
+  Reply closed =
+      officer_->post("/v1/cases/close", {{"caseId", case_id}, {"outcome", "client_frozen"}, {"text", "No answer."}});
   ASSERT_EQ(closed.status, 200) << closed.body;
   EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
   EXPECT_EQ(officer_->post("/v1/cases/comment", {{"caseId", case_id}, {"text", "Late."}}).status, 409);
@@ -531,8 +569,10 @@ TEST_F(ComplianceTest, ScreeningAlertsCasesAndReports) {
               contains(shown.body, "saule"))
       << shown.body;
 
-  const int64_t year = std::chrono::duration_cast<std::chrono::hours>(
-                           std::chrono::system_clock::now().time_since_epoch()).count() / (24 * 36525 / 100) + 1970;
+  const int64_t year =
+      std::chrono::duration_cast<std::chrono::hours>(std::chrono::system_clock::now().time_since_epoch()).count() /
+          (24 * 36525 / 100) +
+      1970;
   Reply aml = regulator_->get("/v1/reports/aml", {{"year", std::to_string(year)}});
   ASSERT_EQ(aml.status, 200) << aml.body;
   EXPECT_TRUE(contains(aml.body, std::to_string(year))) << aml.body;

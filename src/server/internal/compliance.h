@@ -27,8 +27,8 @@ struct Compliance {
   std::mutex mutex;
   std::unique_ptr<kyc::ClientStore> clients;
   std::unique_ptr<monitor::CaseStore> cases;
-  std::unique_ptr<sqlite::Database> travel;      // DIR/travel_rule.db
-  std::unique_ptr<kyc::ScreeningLists> lists;    // nullptr: no lists configured, nothing is screened
+  std::unique_ptr<sqlite::Database> travel;    // DIR/travel_rule.db
+  std::unique_ptr<kyc::ScreeningLists> lists;  // nullptr: no lists configured, nothing is screened
   std::unique_ptr<kyc::NodeCore> core;
   std::unique_ptr<kyc::Kyc> flow;
 };
@@ -43,11 +43,11 @@ struct TravelRuleCheck {
   bool travel_rule = false;  // a crypto movement: the record below was read and passed the gate
   std::string record_json;   // the IVMS101 record as sent
   app::Ivms101Record record;
-  Hash256 digest;            // app::ivms101_digest(record)
-  uint32_t fields = 0;       // the gate's presence bits
+  Hash256 digest;       // app::ivms101_digest(record)
+  uint32_t fields = 0;  // the gate's presence bits
   Counterparty counterparty = Counterparty::vasp;
-  int64_t usd_cents = 0;     // the value the gate used
-  bool usd_known = true;     // false: no rate; the full set was required
+  int64_t usd_cents = 0;  // the value the gate used
+  bool usd_known = true;  // false: no rate; the full set was required
   // Compliance::mutex from the check until the record is kept, so that no approval can come between a
   // withdrawal's hold and its screening.
   std::unique_lock<std::mutex> lock;
