@@ -502,10 +502,18 @@ TEST_F(ComplianceTest, FreezeStopsEveryOutgoingMovementUntilUnfrozen) {
   const std::string record = ivms("Erlan Nurlanov", "bc1qfrom", false, "Dana Ospanova", "bc1qdest");
   Reply pending = withdraw("0.001", record);
   ASSERT_EQ(pending.status, 200) << pending.body;
+  const std::vector<std::pair<std::string, std::string>> sell = {{"symbol", "BTCKZT"}, {"side", "SELL"},
+                                                                 {"type", "LIMIT"},    {"timeInForce", "GTC"},
+                                                                 {"quantity", "0.01"}, {"price", "90000000"}};
+  Reply resting = customer_->post("/api/v3/order", sell);
+  ASSERT_EQ(resting.status, 200) << resting.body;
   Reply frozen =
       officer_->post("/v1/clients/freeze", {{"clientId", std::to_string(customer_id_)}, {"text", "Review."}});
   ASSERT_EQ(frozen.status, 200) << frozen.body;
   EXPECT_EQ(core_status(customer_id_), ClientStatus::frozen);
+  // At once: the resting order is cancelled, no order, withdrawal or payout goes through.
+  EXPECT_EQ(customer_->get("/api/v3/openOrders", {{"symbol", "BTCKZT"}}).body, "[]");
+  EXPECT_NE(customer_->post("/api/v3/order", sell).status, 200);
   EXPECT_EQ(json_int(withdraw("0.001", record).body, "code"), 607);
   Reply payout =
       op_->post("/v1/withdrawals/approve", {{"withdrawalId", std::to_string(json_int(pending.body, "withdrawalId"))}});
