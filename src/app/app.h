@@ -218,12 +218,7 @@ std::string read_public_key_hex(const std::string& data_dir);
 // Reads a whole file ("-" = stdin).
 [[nodiscard]] Status read_input_file(const std::string& path, std::string* out);
 
-// Replays DIR/journal.db read-only from genesis through a fresh engine, checking heights, block hashes, the chain
-// of hashes and both Merkle roots of every block (signatures are `qazna verify`'s), and hands each block with its
-// replayed events to on_block; *height is the newest block's height.
-[[nodiscard]] Status replay_journal(const std::string& data_dir,
-                                    const std::function<void(const monitor::BlockView&)>& on_block, uint64_t* height);
-// replay_journal into `monitor`, appending its alerts to *alerts.
+// monitor::replay_journal (monitor/replay.h) into `monitor`, appending its alerts to *alerts.
 [[nodiscard]] Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor,
                                     std::vector<monitor::Alert>* alerts, uint64_t* height);
 

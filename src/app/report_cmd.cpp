@@ -21,6 +21,7 @@
 #include "monitor/cases.h"
 #include "monitor/config.h"
 #include "monitor/render.h"
+#include "monitor/replay.h"
 #include "monitor/reports.h"
 
 namespace qz::app {
@@ -40,7 +41,7 @@ int fail(const ReportArgs& args, int code, const std::string& message) {
 // Replays DIR/journal.db from genesis into `builder` (replay_journal's checks).
 Status replay_reports(const std::string& data_dir, monitor::ReportBuilder* builder) {
   uint64_t height = 0;
-  return replay_journal(
+  return monitor::replay_journal(
       data_dir, [builder](const monitor::BlockView& block) { builder->on_block(block); }, &height);
 }
 

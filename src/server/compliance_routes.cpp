@@ -21,6 +21,7 @@
 #include "kyc/render.h"
 #include "monitor/monitor.h"
 #include "monitor/render.h"
+#include "monitor/replay.h"
 #include "monitor/reports.h"
 #include "rules/limits.h"
 #include "server/internal/venue_impl.h"
@@ -145,21 +146,6 @@ std::pair<int, int> case_refusal(monitor::CaseCode code) {
     case monitor::CaseCode::ok: break;
   }
   return {503, kUnavailable};
-}
-
-// Replays DIR/journal.db from genesis block by block, as `qazna monitor` and `qazna report` do.
-Status replay_for_monitoring(const std::string& data_dir,
-                             const std::function<void(const monitor::BlockView&)>& on_block, uint64_t* height) {
-  return replay_journal_blocks(
-      data_dir, 0,
-      [&](const Block& block, std::span<const Event> events) {
-        on_block(monitor::BlockView{.height = block.header.height,
-                                    .time_ns = block.header.time_ns,
-                                    .commands = block.commands,
-                                    .events = events});
-        return Status::ok();
-      },
-      height);
 }
 
 void write_outcome(Writer& w, const kyc::Outcome& out) {
@@ -440,16 +426,24 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     return true;
   };
 
+  // The client named by `clientId`, else every client with a record; false when refused (the answer is sent).
+  const auto client_ids = [&](std::vector<uint64_t>* ids) {
+    if (id_given("clientId")) {
+      const uint64_t id = id_param("clientId", true);
+      if (id != 0) ids->push_back(id);
+      return id != 0;
+    }
+    if (const Status listed = clients->client_ids(ids); !listed.is_ok()) {
+      reply_native_error(call, 503, kUnavailable, listed.message());
+      return false;
+    }
+    return true;
+  };
+
   // --- clients ------------------------------------------------------------------------------------------------
   if (path == "/v1/clients" && method == "GET") {
     std::vector<uint64_t> ids;
-    if (id_given("clientId")) {
-      const uint64_t id = id_param("clientId", true);
-      if (id == 0) return;
-      ids.push_back(id);
-    } else if (const Status listed = clients->client_ids(&ids); !listed.is_ok()) {
-      return reply_native_error(call, 503, kUnavailable, listed.message());
-    }
+    if (!client_ids(&ids)) return;
     Writer w;
     if (!id_given("clientId")) w.begin_array();
     for (const uint64_t id : ids) {
@@ -583,7 +577,7 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     std::vector<monitor::Alert> alerts;
     uint64_t height = 0;
     const bool reports = path.starts_with("/v1/reports/");
-    const Status replayed = replay_for_monitoring(
+    const Status replayed = monitor::replay_journal(
         options.data_dir,
         [&](const monitor::BlockView& block) {
           if (reports) {
@@ -702,16 +696,10 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
     return reply(call, 200, monitor::case_json(c));
   }
 
-  // --- screening cases: the holds screening hits open on clients and their withdrawals -------------------------
+  // --- screening cases: the holds screening hits open on clients, their deposits and withdrawals ---------------
   if (path == "/v1/cases/screening") {
     std::vector<uint64_t> ids;
-    if (id_given("clientId")) {
-      const uint64_t id = id_param("clientId", true);
-      if (id == 0) return;
-      ids.push_back(id);
-    } else if (const Status listed = clients->client_ids(&ids); !listed.is_ok()) {
-      return reply_native_error(call, 503, kUnavailable, listed.message());
-    }
+    if (!client_ids(&ids)) return;
     // Clients held by a counterparty may have no record: take them from the travel-rule records too.
     if (!id_given("clientId")) {
       sqlite::Statement select;
