@@ -2,6 +2,7 @@
 // markets, deposits and withdrawals. Requests are signed exactly like the trading API's (form parameters,
 // timestamp, HMAC or Ed25519 signature; docs/api-auth.md); answers are JSON; errors are {"code", "message"}.
 // The gateway checks the caller's role here; the engine checks it again for every command that moves money.
+// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp.
 #include <algorithm>
 #include <array>
 #include <string>
