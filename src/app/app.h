@@ -47,6 +47,12 @@ struct VerifyArgs {
 };
 int run_verify(const VerifyArgs& args);
 
+// The travel-rule records beside the journal (DIR/travel_rule.db, docs/travel-rule.md): every record still has
+// its digest, and the deposit's transfer or the withdrawal's hold in the block the record names carries the
+// digest's first 8 bytes as its reference. Fails with the first record that does not agree; a directory without
+// the file has no records (*records = 0).
+[[nodiscard]] Status verify_travel_rule(const std::string& data_dir, uint64_t* records);
+
 struct InspectArgs {
   std::string data_dir;
   bool json = false;
@@ -65,6 +71,7 @@ struct ServeArgs {
   unsigned threads = 1;     // I/O threads
   unsigned seconds = 0;     // stop after this long (tests); 0 = until SIGINT or SIGTERM
   bool log_requests = false;
+  std::string sanctions_dir;  // sanctions lists for withdrawal screening and /v1/screening; "" = none
 };
 // The venue as a server on DIR (docs/server.md). Exit: 0 stopped by a signal (or --seconds), 3 the data
 // directory or the port failed.
@@ -211,12 +218,7 @@ std::string read_public_key_hex(const std::string& data_dir);
 // Reads a whole file ("-" = stdin).
 [[nodiscard]] Status read_input_file(const std::string& path, std::string* out);
 
-// Replays DIR/journal.db read-only from genesis through a fresh engine, checking heights, block hashes, the chain
-// of hashes and both Merkle roots of every block (signatures are `qazna verify`'s), and hands each block with its
-// replayed events to on_block; *height is the newest block's height.
-[[nodiscard]] Status replay_journal(const std::string& data_dir,
-                                    const std::function<void(const monitor::BlockView&)>& on_block, uint64_t* height);
-// replay_journal into `monitor`, appending its alerts to *alerts.
+// monitor::replay_journal (monitor/replay.h) into `monitor`, appending its alerts to *alerts.
 [[nodiscard]] Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor,
                                     std::vector<monitor::Alert>* alerts, uint64_t* height);
 

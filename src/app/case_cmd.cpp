@@ -49,31 +49,16 @@ int open_case(const CaseArgs& args, const std::string& path, uint64_t now_ns) {
   const Status replayed = replay_monitor(args.data_dir, &monitor, &alerts, &height);
   if (!replayed.is_ok()) return fail(args, kExitFailure, replayed.message());
 
+  if (args.alerts.empty()) return fail(args, kExitUsage, "name at least one alert with --alert");
   monitor::CaseOpening opening;
-  for (const uint64_t id : args.alerts) {
-    if (id == 0 || id > alerts.size()) {
-      return fail(args, kExitRefused,
-                  "alert " + std::to_string(id) + " does not exist (" +
-                      (alerts.empty() ? std::string("the journal raises no alerts")
-                                      : "the journal raises alerts 1 to " + std::to_string(alerts.size())) +
-                      " under this configuration); nothing changed");
-    }
-    opening.alerts.push_back(alerts[id - 1]);
+  if (const monitor::CaseResult made = monitor::make_case_opening(monitor, alerts, args.alerts, height, &opening);
+      !made.is_ok()) {
+    return fail(args, exit_code(made), made.message() + "; nothing changed");
   }
-  if (opening.alerts.empty()) return fail(args, kExitUsage, "name at least one alert with --alert");
-  const uint64_t client = opening.alerts.front().client;
-  opening.subject.client = client;
-  opening.subject.as_of_height = height;
-  if (const monitor::ClientView* view = monitor.client(client); view != nullptr) {
-    opening.subject.registered = true;
-    opening.subject.facts = view->facts;
-    opening.subject.status = view->status;
-  }
+  const uint64_t client = opening.subject.client;
   opening.officer = args.officer;
   opening.note = args.text;
   opening.now_ns = now_ns;
-  opening.config_digest = monitor::config_digest(config);
-  opening.tenge = config.tenge_asset;
   if (const monitor::CaseResult checked = monitor::check_opening(opening); !checked.is_ok()) {
     return fail(args, exit_code(checked), checked.message() + "; nothing changed");
   }

@@ -4,14 +4,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "app/app.h"
+#include "app/ivms101.h"
 #include "base/decimal.h"
 #include "engine/engine.h"
 #include "json/writer.h"
+#include "sqlite/sqlite.h"
 
 namespace qz::app {
 
@@ -69,6 +73,11 @@ int run_verify(const VerifyArgs& args) {
     std::fprintf(stderr, "qazna verify: FAILED: %s\n", message.c_str());
     return kExitRefused;
   }
+  uint64_t travel_records = 0;
+  if (const Status travel = verify_travel_rule(args.data_dir, &travel_records); !travel.is_ok()) {
+    std::fprintf(stderr, "qazna verify: FAILED: %s\n", travel.message().c_str());
+    return kExitRefused;
+  }
   const std::string key = args.public_key_hex.empty() ? read_public_key_hex(args.data_dir) : args.public_key_hex;
   std::printf("verify: ok\n");
   std::printf("  blocks:     %llu (heights 0 to %llu), hashes chained, signatures valid\n",
@@ -78,7 +87,77 @@ int run_verify(const VerifyArgs& args) {
   std::printf("  last hash:  %s\n", report.last_hash.hex().c_str());
   std::printf("  state hash: %s\n", report.state_hash.hex().c_str());
   std::printf("  signed by:  %s%s\n", key.c_str(), args.public_key_hex.empty() ? " (keys/operator.pub)" : "");
+  if (travel_records > 0) {
+    std::printf("  travel rule: %llu records match their digests and the journal's references\n",
+                static_cast<unsigned long long>(travel_records));
+  }
   return kExitOk;
+}
+
+Status verify_travel_rule(const std::string& data_dir, uint64_t* records) {
+  *records = 0;
+  const std::string path = data_dir + "/travel_rule.db";
+  if (!path_exists(path)) return Status::ok();
+  std::unique_ptr<sqlite::Database> db;
+  QZ_TRY(sqlite::Database::open(path, sqlite::OpenOptions{.read_only = true}, &db));
+  sqlite::Statement select;
+  QZ_TRY(db->prepare("SELECT kind, id, height, digest, record FROM movements ORDER BY height, kind, id", &select));
+  struct Expected {
+    uint64_t height = 0;
+    uint64_t reference = 0;
+    bool seen = false;
+  };
+  std::map<std::pair<std::string, uint64_t>, Expected> expected;  // (kind, hold or transfer id)
+  uint64_t first_height = UINT64_MAX;
+  for (;;) {
+    bool row = false;
+    QZ_TRY(select.step(&row, "reading the travel-rule records"));
+    if (!row) break;
+    const std::string kind = select.column_text(0);
+    const uint64_t id = select.column_u64(1);
+    const std::string what = "travel rule: the record of " + kind + " " + std::to_string(id);
+    Ivms101Record record;
+    Hash256 digest;
+    if (!parse_ivms101(select.column_text(4), &record).is_ok() || !Hash256::from_hex(select.column_text(3), &digest) ||
+        ivms101_digest(record) != digest) {
+      return Status::error(what + " does not match its digest");
+    }
+    expected[{kind, id}] = Expected{.height = select.column_u64(2), .reference = ivms101_reference(digest)};
+    first_height = std::min(first_height, select.column_u64(2));
+  }
+  if (expected.empty()) return Status::ok();
+  uint64_t height = 0;
+  QZ_TRY(replay_journal_blocks(
+      data_dir, first_height,
+      [&](const Block& block, std::span<const Event> events) {
+        for (const Event& event : events) {
+          const bool hold = event.event_kind() == EventKind::hold_placed;
+          if ((!hold && event.event_kind() != EventKind::transfer_posted) || event.command_index >= block.commands.size()) {
+            continue;
+          }
+          const auto found = expected.find({hold ? "withdrawal" : "deposit",
+                                            hold ? event.hold_placed.hold : event.transfer_posted.transfer});
+          if (found == expected.end()) continue;
+          const Command& command = block.commands[event.command_index];
+          const uint64_t reference = hold ? command.hold.reference : command.transfer.reference;
+          if (found->second.height != block.header.height || reference != found->second.reference) {
+            return Status::error("travel rule: " + found->first.first + " " + std::to_string(found->first.second) +
+                                 " in block " + std::to_string(block.header.height) +
+                                 " does not carry its record's digest");
+          }
+          found->second.seen = true;
+        }
+        return Status::ok();
+      },
+      &height));
+  for (const auto& [key, entry] : expected) {
+    if (!entry.seen) {
+      return Status::error("travel rule: " + key.first + " " + std::to_string(key.second) + " is not in block " +
+                           std::to_string(entry.height));
+    }
+  }
+  *records = expected.size();
+  return Status::ok();
 }
 
 namespace {

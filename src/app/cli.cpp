@@ -138,6 +138,9 @@ int run_cli(int argc, char** argv) {
   serve->add_option("--threads", serve_args.threads, "I/O threads (default 1)")->check(CLI::Range(1, 64));
   serve->add_option("--seconds", serve_args.seconds, "Stop after this many seconds (default: until a signal)");
   serve->add_flag("--log-requests", serve_args.log_requests, "One JSON line per request on stderr");
+  serve->add_option("--sanctions", serve_args.sanctions_dir,
+                    "Sanctions lists directory (e.g. ../shared/data/sanctions): screens withdrawal beneficiaries "
+                    "and serves /v1/screening; default none");
 
   ApiArgs api_args;
   CLI::App* api = app.add_subcommand(

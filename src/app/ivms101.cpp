@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "rules/travel_rule.h"
 
@@ -313,6 +314,12 @@ Hash256 ivms101_digest(const Ivms101Record& record) {
   put_text(&hasher, record.originating_vasp);
   put_text(&hasher, record.beneficiary_vasp);
   return hasher.finish();
+}
+
+uint64_t ivms101_reference(const Hash256& digest) {
+  uint64_t reference = 0;
+  std::memcpy(&reference, digest.bytes.data(), sizeof reference);
+  return reference;
 }
 
 }  // namespace qz::app

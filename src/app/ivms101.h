@@ -51,4 +51,8 @@ uint32_t travel_rule_fields(const Ivms101Record& record);
 // same record written with other key orders or ignored members has the same digest.
 Hash256 ivms101_digest(const Ivms101Record& record);
 
+// The digest's first 8 bytes, little-endian: what the deposit's transfer or the withdrawal's hold journals as its
+// reference, so that the journal commits to the record kept beside it.
+uint64_t ivms101_reference(const Hash256& digest);
+
 }  // namespace qz::app

@@ -21,6 +21,7 @@
 #include "monitor/config.h"
 #include "monitor/monitor.h"
 #include "monitor/render.h"
+#include "monitor/replay.h"
 
 namespace qz::app {
 
@@ -45,21 +46,9 @@ CLI::Validator officer_name() {
 
 }  // namespace
 
-Status replay_journal(const std::string& data_dir, const std::function<void(const monitor::BlockView&)>& on_block,
-                      uint64_t* height) {
-  return replay_journal_blocks(
-      data_dir, 0,
-      [&](const Block& block, std::span<const Event> events) {
-        on_block(monitor::BlockView{.height = block.header.height, .time_ns = block.header.time_ns,
-                                    .commands = block.commands, .events = events});
-        return Status::ok();
-      },
-      height);
-}
-
 Status replay_monitor(const std::string& data_dir, monitor::Monitor* monitor, std::vector<monitor::Alert>* alerts,
                       uint64_t* height) {
-  return replay_journal(
+  return monitor::replay_journal(
       data_dir, [&](const monitor::BlockView& block) { monitor->on_block(block, alerts); }, height);
 }
 

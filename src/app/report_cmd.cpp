@@ -21,6 +21,7 @@
 #include "monitor/cases.h"
 #include "monitor/config.h"
 #include "monitor/render.h"
+#include "monitor/replay.h"
 #include "monitor/reports.h"
 
 namespace qz::app {
@@ -40,7 +41,7 @@ int fail(const ReportArgs& args, int code, const std::string& message) {
 // Replays DIR/journal.db from genesis into `builder` (replay_journal's checks).
 Status replay_reports(const std::string& data_dir, monitor::ReportBuilder* builder) {
   uint64_t height = 0;
-  return replay_journal(
+  return monitor::replay_journal(
       data_dir, [builder](const monitor::BlockView& block) { builder->on_block(block); }, &height);
 }
 
@@ -53,10 +54,7 @@ Status filed_reports(const std::string& data_dir, std::vector<monitor::FiledRepo
   std::vector<monitor::Case> cases;
   const monitor::CaseResult listed = store->list(&cases);
   if (!listed.is_ok()) return Status::error(listed.message());
-  for (const monitor::Case& c : cases) {
-    if (c.open || c.outcome != monitor::CaseOutcome::str_filed) continue;
-    out->push_back(monitor::FiledReport{.case_id = c.id, .client = c.client, .filed_at_ns = c.closed_at_ns});
-  }
+  *out = monitor::filed_reports(cases);
   return Status::ok();
 }
 

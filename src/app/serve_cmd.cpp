@@ -63,8 +63,9 @@ int run_serve(const ServeArgs& args) {
   const sigset_t signals = block_stop_signals();
   RecoveryReport report;
   std::unique_ptr<server::Venue> venue;
-  Status status = server::Venue::open(
-      venue_options(args.data_dir, args.address, args.port, args.threads, args.log_requests), &venue, &report);
+  server::VenueOptions options = venue_options(args.data_dir, args.address, args.port, args.threads, args.log_requests);
+  options.sanctions_lists_dir = args.sanctions_dir;
+  Status status = server::Venue::open(options, &venue, &report);
   if (!status.is_ok()) {
     server::LogLine(server::LogLevel::error, "open_failed").field("message", status.message());
     return kExitFailure;

@@ -123,6 +123,19 @@ KycResult require_record(ClientStore* store, uint64_t client, RecordVersion* cur
   return KycResult::ok();
 }
 
+// The client's current record, or (version 0) none for a client held by a withdrawal's counterparty before it had
+// a record here: not_found when the store knows neither.
+KycResult require_record_or_hold(ClientStore* store, uint64_t client, RecordVersion* current) {
+  bool found = false;
+  KYC_TRY(store->current(client, &found, current));
+  if (found) return KycResult::ok();
+  std::vector<Hold> holds;
+  KYC_TRY(store->holds(client, &holds));
+  if (holds.empty()) return KycResult::fail(KycCode::not_found, "client " + std::to_string(client) + " has no record here");
+  *current = RecordVersion{.client = client};
+  return KycResult::ok();
+}
+
 // The client's open hold: conflict when it has none.
 KycResult require_open_hold(ClientStore* store, uint64_t client, Hold* open) {
   bool held = false;
@@ -522,7 +535,7 @@ KycResult Kyc::clear(uint64_t client, const std::string& officer, const std::str
   out->client = client;
   KYC_CHECK(check_officer(officer, &text));
   RecordVersion current;
-  KYC_CHECK(require_record(store_, client, &current));
+  KYC_CHECK(require_record_or_hold(store_, client, &current));
   Hold open;
   KYC_CHECK(require_open_hold(store_, client, &open));
   const CoreClient core = core_->client(client);
@@ -551,7 +564,7 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
   out->client = client;
   KYC_CHECK(check_officer(officer, &text));
   RecordVersion current;
-  KYC_CHECK(require_record(store_, client, &current));
+  KYC_CHECK(require_record_or_hold(store_, client, &current));
   Hold open;
   KYC_CHECK(require_open_hold(store_, client, &open));
   std::vector<Screening> all;
@@ -624,6 +637,54 @@ KycResult Kyc::confirm(uint64_t client, const std::string& officer, const std::s
                                                  std::to_string(out->height) +
                                                  " but the client store could not record the confirmation: " +
                                                  committed.message());
+  }
+  return KycResult::ok();
+}
+
+KycResult Kyc::screen_counterparties(uint64_t client, const std::vector<Subject>& subjects, const std::string& trigger,
+                                     const std::string& scope, const std::string& officer, uint64_t now_ns,
+                                     bool hold_client, Outcome* out) {
+  *out = Outcome{};
+  out->client = client;
+  KYC_CHECK(check_officer(officer));
+  const ScreeningLists* lists = nullptr;
+  KYC_CHECK(load_lists(&lists));
+  std::vector<ScreeningHit> hits;
+  KYC_CHECK(screen(*lists, subjects, &hits));
+  bool found = false;
+  RecordVersion current;
+  KYC_TRY(store_->current(client, &found, &current));
+  // A client seen as not registered is never frozen by hold_for_hits.
+  const CoreClient core = hold_client ? core_->client(client) : CoreClient{};
+  std::vector<Command> commands;
+  Transaction tx(store_);
+  KYC_TRY(tx.begin());
+  if (!hits.empty()) {
+    KYC_CHECK(hold_for_hits(store_, client, now_ns, officer, core, hits_text(hits.size()) + " of " + scope, &commands,
+                            &out->hold, &out->hold_opened));
+  }
+  QZ_ASSERT(hold_client || commands.empty());
+  Screening screening{.client = client,
+                      .version = found ? current.version : 0,
+                      .at_ns = now_ns,
+                      .officer = officer,
+                      .trigger = trigger,
+                      .lists = lists->summary,
+                      .scope = scope,
+                      .threshold = lists->threshold,
+                      .queries = subjects.size(),
+                      .hold_id = out->hold,
+                      .hits = std::move(hits)};
+  out->hits = screening.hits.size();
+  KYC_TRY(store_->add_screening(screening, &out->screening));
+  if (!commands.empty()) KYC_CHECK(submit(commands, out));
+  const Status committed = tx.commit();
+  if (!committed.is_ok()) {
+    return KycResult::fail(KycCode::storage, "the client store could not record the screening of client " +
+                                                 std::to_string(client) +
+                                                 (commands.empty() ? std::string()
+                                                                   : " (frozen in block " + std::to_string(out->height) + ")") +
+                                                 ": " + committed.message());
   }
   return KycResult::ok();
 }
@@ -785,10 +846,14 @@ std::string report_json(const ReportInput& input) {
   json.begin_object()
       .field("report", "sanctions_match")
       .field("format", "qazna.kyc.report.v1")
-      .field("client", input.record.client)
+      .field("client", input.hold.client)
       .field("record_version", input.record.version)
-      .key("record")
-      .raw(client_record_json(input.record.record));
+      .key("record");
+  if (input.record.version == 0) {
+    json.null();  // held by a withdrawal's counterparty before any record was kept here
+  } else {
+    json.raw(client_record_json(input.record.record));
+  }
   json.key("match");
   hit_json(&json, input.confirmed);
   json.key("hits").begin_array();
@@ -835,17 +900,11 @@ std::string report_json(const ReportInput& input) {
   return json.take();
 }
 
-std::string report_text(const ReportInput& input) {
-  const ClientRecord& r = input.record.record;
-  const ScreeningHit& m = input.confirmed;
-  std::string out = "SANCTIONS MATCH REPORT\n";
-  out += "Client " + std::to_string(r.id) + " (" + client_kind_name(r.kind) + "), record version " +
-         std::to_string(input.record.version) + "\n";
-  out += "Confirmed " + format_time_utc(input.hold.closed_at_ns) + " by " + input.hold.closed_by + "; hold " +
-         std::to_string(input.hold.id) + " opened " + format_time_utc(input.hold.opened_at_ns) + " by " +
-         input.hold.opened_by + "\n";
-  out += "Times are UTC.\n\nClient record\n";
-  out += "  name (Latin):      " + r.name.latin + "\n";
+namespace {
+
+// The client record's lines of the report.
+std::string client_record_text(const ClientRecord& r) {
+  std::string out = "  name (Latin):      " + r.name.latin + "\n";
   if (!r.name.original.empty()) out += "  name (original):   " + r.name.original + "\n";
   if (r.kind == ClientKind::person) {
     out += "  date of birth:     " + r.date_of_birth + "\n";
@@ -867,6 +926,29 @@ std::string report_text(const ReportInput& input) {
          (r.address.postcode.empty() ? "" : " " + r.address.postcode) + ", " + r.address.country + "\n";
   out += "  class, KYC tier:   " + std::string(client_class_name(r.classification)) + ", tier " +
          std::to_string(r.kyc_tier) + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string report_text(const ReportInput& input) {
+  const ClientRecord& r = input.record.record;
+  const ScreeningHit& m = input.confirmed;
+  std::string out = "SANCTIONS MATCH REPORT\n";
+  out += "Client " + std::to_string(input.hold.client) +
+         (input.record.version == 0 ? std::string()
+                                    : " (" + std::string(client_kind_name(r.kind)) + "), record version " +
+                                          std::to_string(input.record.version)) +
+         "\n";
+  out += "Confirmed " + format_time_utc(input.hold.closed_at_ns) + " by " + input.hold.closed_by + "; hold " +
+         std::to_string(input.hold.id) + " opened " + format_time_utc(input.hold.opened_at_ns) + " by " +
+         input.hold.opened_by + "\n";
+  out += "Times are UTC.\n\nClient record\n";
+  if (input.record.version == 0) {
+    out += "  none kept here (held by a withdrawal's counterparty)\n";
+  } else {
+    out += client_record_text(r);
+  }
   out += "\nList entry\n";
   out += "  list, uid:         " + m.hit.list_id + " " + m.hit.uid + " (" + screening::entry_type_name(m.hit.type) +
          ")\n";

@@ -157,6 +157,15 @@ class Kyc {
   // sanctions_match and stores the report. not_found, invalid (text, entry), conflict (no open hold), rejected.
   KycResult confirm(uint64_t client, const std::string& officer, const std::string& text, const std::string& entry,
                     uint64_t now_ns, Outcome* out);
+  // Screens the counterparties of a movement of `client` (a withdrawal's beneficiaries, a deposit's originators;
+  // `scope` names the movement): one screening row with `trigger` ("withdrawal", "deposit"), and with hits the
+  // client's open hold takes them or a new hold opens. The client needs no record here. With `hold_client` a new
+  // hold freezes an active client (compliance_review) as after a name change; without it the caller holds the
+  // movement itself until the hold is cleared or confirmed. invalid (officer, a name that cannot be screened),
+  // rejected, storage.
+  KycResult screen_counterparties(uint64_t client, const std::vector<Subject>& subjects, const std::string& trigger,
+                                  const std::string& scope, const std::string& officer, uint64_t now_ns,
+                                  bool hold_client, Outcome* out);
   // Brings every stored client up to the lists: rescreens against the entries changed since the last run and
   // records the lists as screened. Nothing to do when they are the same.
   KycResult sync_lists(const std::string& officer, uint64_t now_ns, RescreenReport* out);

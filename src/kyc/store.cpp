@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS screenings(
   version INTEGER NOT NULL,
   at_ns INTEGER NOT NULL,
   officer TEXT NOT NULL,
-  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update')),
+  trigger TEXT NOT NULL CHECK(trigger IN ('onboarding', 'name_change', 'list_update', 'withdrawal', 'deposit')),
   lists TEXT NOT NULL,
   scope TEXT NOT NULL,
   threshold INTEGER NOT NULL,
@@ -266,6 +266,45 @@ bool parse_hit_explanation(const std::string& json, screening::Hit* hit) {
   return true;
 }
 
+namespace {
+
+// Stores made before deposits and withdrawals were screened allow fewer screening triggers. The CHECK is widened in
+// place by SQLite's documented procedure for changing a CHECK constraint (writable_schema, then a new schema
+// version): every stored row satisfies the wider constraint, so nothing else changes.
+bool widen_screening_triggers(sqlite3* db) {
+  std::string sql;
+  int64_t schema_version = 0;
+  {
+    Statement table(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'screenings'");
+    if (table.step() != SQLITE_ROW) return false;
+    sql = table.text(0);
+    Statement version(db, "PRAGMA schema_version");
+    if (version.step() != SQLITE_ROW) return false;
+    schema_version = static_cast<int64_t>(version.u64(0));
+  }
+  const std::string triggers = "'onboarding', 'name_change', 'list_update', 'withdrawal', 'deposit'";
+  const std::string check = "CHECK(trigger IN (";
+  const size_t begin = sql.find(check);
+  const size_t end = begin == std::string::npos ? begin : sql.find(')', begin + check.size());
+  if (end == std::string::npos) return false;
+  if (sql.compare(begin + check.size(), end - begin - check.size(), triggers) == 0) return true;
+  sql.replace(begin + check.size(), end - begin - check.size(), triggers);
+  const std::string bump = "PRAGMA schema_version = " + std::to_string(schema_version + 1);
+  bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE; PRAGMA writable_schema = ON;", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok) {
+    Statement update(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'screenings'");
+    update.bind(1, sql);
+    ok = update.step() == SQLITE_DONE;
+  }
+  ok = ok && sqlite3_exec(db, bump.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_exec(db, "PRAGMA writable_schema = OFF;", nullptr, nullptr, nullptr);
+  ok = ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  return ok;
+}
+
+}  // namespace
+
 Status ClientStore::open(const std::string& path, std::unique_ptr<ClientStore>* out) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
@@ -287,6 +326,11 @@ Status ClientStore::open(const std::string& path, std::unique_ptr<ClientStore>* 
   if (version.step() != SQLITE_ROW || version.text(0) != "1") {
     sqlite3_close(db);
     return Status::error("the client store " + path + " is not format version 1");
+  }
+  if (!widen_screening_triggers(db)) {
+    const std::string message = sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return Status::error("cannot widen the screening triggers of the client store " + path + ": " + message);
   }
   out->reset(new ClientStore(db));
   return Status::ok();

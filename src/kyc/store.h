@@ -31,9 +31,9 @@ struct RecordVersion {
   uint64_t client = 0;
   uint64_t version = 0;  // 1 = onboarding
   uint64_t at_ns = 0;
-  std::string officer;
-  std::string change;  // "onboarded" or "updated"
-  ClientRecord record;
+  std::string officer = {};
+  std::string change = {};  // "onboarded" or "updated"
+  ClientRecord record = {};
 };
 
 // One hit of one screening query.

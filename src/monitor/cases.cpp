@@ -756,4 +756,40 @@ std::string case_text(const Case& c) {
   return out;
 }
 
+CaseResult make_case_opening(const Monitor& monitor, std::span<const Alert> alerts, std::span<const uint64_t> alert_ids,
+                             uint64_t height, CaseOpening* out) {
+  *out = CaseOpening{};
+  for (const uint64_t id : alert_ids) {
+    if (id == 0 || id > alerts.size()) {
+      return CaseResult::fail(CaseCode::not_found,
+                              "alert " + std::to_string(id) + " does not exist (" +
+                                  (alerts.empty() ? std::string("the journal raises no alerts")
+                                                  : "the journal raises alerts 1 to " + std::to_string(alerts.size())) +
+                                  " under this configuration)");
+    }
+    out->alerts.push_back(alerts[id - 1]);
+  }
+  if (out->alerts.empty()) return CaseResult::fail(CaseCode::invalid, "name at least one alert");
+  const uint64_t client = out->alerts.front().client;
+  out->subject.client = client;
+  out->subject.as_of_height = height;
+  if (const ClientView* view = monitor.client(client); view != nullptr) {
+    out->subject.registered = true;
+    out->subject.facts = view->facts;
+    out->subject.status = view->status;
+  }
+  out->config_digest = config_digest(monitor.config());
+  out->tenge = monitor.config().tenge_asset;
+  return CaseResult::ok();
+}
+
+std::vector<FiledReport> filed_reports(std::span<const Case> cases) {
+  std::vector<FiledReport> out;
+  for (const Case& c : cases) {
+    if (c.open || c.outcome != CaseOutcome::str_filed) continue;
+    out.push_back(FiledReport{.case_id = c.id, .client = c.client, .filed_at_ns = c.closed_at_ns});
+  }
+  return out;
+}
+
 }  // namespace qz::monitor

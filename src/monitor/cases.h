@@ -14,12 +14,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "monitor/monitor.h"
+#include "monitor/reports.h"
 
 struct sqlite3;
 
@@ -126,6 +128,15 @@ class CaseStore {
   explicit CaseStore(sqlite3* db) : db_(db) {}
   sqlite3* db_;
 };
+
+// The opening of a case from the alerts `alert_ids` (ids as the Monitor numbered them: alerts[id - 1]) after the
+// journal was replayed through `monitor` up to `height`: the alerts copied, the client's facts as the stream gave
+// them, the configuration's digest. not_found (an id that does not exist, naming the range), invalid (no ids).
+CaseResult make_case_opening(const Monitor& monitor, std::span<const Alert> alerts, std::span<const uint64_t> alert_ids,
+                             uint64_t height, CaseOpening* out);
+
+// The suspicious transaction reports filed: the cases closed with outcome str_filed (for ReportBuilder::report).
+std::vector<FiledReport> filed_reports(std::span<const Case> cases);
 
 // The checks of open_case that need no store (officer, note, the alerts): ok, or invalid.
 CaseResult check_opening(const CaseOpening& opening);

@@ -2,6 +2,7 @@
 // markets, deposits and withdrawals. Requests are signed exactly like the trading API's (form parameters,
 // timestamp, HMAC or Ed25519 signature; docs/api-auth.md); answers are JSON; errors are {"code", "message"}.
 // The gateway checks the caller's role here; the engine checks it again for every command that moves money.
+// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -22,16 +23,6 @@ namespace qz::server {
 namespace {
 
 using json::Writer;
-
-// Codes of the native API's own refusals; the engine's refusals carry its result codes (docs/result-codes.md).
-enum NativeError : int {
-  kBadParameter = 1001,   // 400: missing or malformed parameter
-  kUnauthenticated = 1002,  // 401: no, unknown or badly signed key
-  kForbidden = 1003,      // 403: the key's role or permissions do not allow this route
-  kNotFound = 1004,       // 404: no such route, user, asset, market or withdrawal
-  kConflict = 1005,       // 409: exists already, or in the wrong state
-  kUnavailable = 1006,    // 503: the journal failed or the venue is stopping
-};
 
 std::string error_json(int code, std::string_view message) {
   Writer w;
@@ -127,13 +118,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     return;
   }
 
-  struct NativeRoute {
-    std::string_view method;
-    std::string_view path;
-    Permission permission;
-    uint32_t roles;  // bits of the roles allowed (1 << role); 0 = any role
-  };
-  constexpr auto bit = [](Role role) { return uint32_t{1} << static_cast<uint32_t>(role); };
+  constexpr auto bit = role_bit;
   const uint32_t customers = bit(Role::customer) | bit(Role::merchant) | bit(Role::bank);
   const uint32_t supervisors = bit(Role::operator_) | bit(Role::compliance) | bit(Role::regulator);
   const NativeRoute kRoutes[] = {
@@ -152,6 +137,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
   };
   const NativeRoute* route = nullptr;
   for (const NativeRoute& candidate : kRoutes) {
+    if (candidate.method == method && candidate.path == path) route = &candidate;
+  }
+  for (const NativeRoute& candidate : compliance_routes()) {
     if (candidate.method == method && candidate.path == path) route = &candidate;
   }
   if (route == nullptr) return reply_native_error(call, 404, kNotFound, "no such route: " + method + " " + path.substr(0, 64));
@@ -183,6 +171,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
                                   path);
   }
   if (stopped.load()) return reply_native_error(call, 503, kUnavailable, "the venue is stopping");
+  if (route >= compliance_routes().data() && route < compliance_routes().data() + compliance_routes().size()) {
+    return route_compliance(call);
+  }
 
   const RequestParams& params = call->params;
   const auto text = [&](std::string_view name) -> std::string {
@@ -457,17 +448,27 @@ void Venue::Impl::route_native(const CallPtr& call) {
     }
     const uint64_t issuance = venue_account(asset->id, AccountKind::issuance);
     if (issuance == 0) return reply_native_error(call, 409, kConflict, "the asset has no issuance account");
+    TravelRuleCheck check;
+    if (!check_travel_rule_data(call, Movement::deposit, *asset, amount.value, &check)) return;
     Command transfer = make_transfer(issuance, account, amount.value);
+    if (check.travel_rule) transfer.transfer.reference = app::ivms101_reference(check.digest);
     if (!run({transfer}, &result)) return;
-    const TransferPostedPayload& p = result.events[0].transfer_posted;
+    const TransferPostedPayload p = result.events[0].transfer_posted;
+    uint64_t screening_case = 0;
+    if (!record_movement(call, owner, p.transfer, result.height, *asset, amount.value,
+                         make_transfer(account, issuance, amount.value), check, &screening_case)) {
+      return;
+    }
     Writer w;
     w.begin_object()
         .field("transferId", p.transfer)
         .field("userId", owner)
         .field("asset", std::string_view(asset->code))
         .field("amount", json::Decimal{format_decimal(p.amount_minor, asset->scale)})
-        .field("balance", json::Decimal{format_decimal(p.credit_balance_after, asset->scale)})
-        .end_object();
+        .field("balance", json::Decimal{format_decimal(p.credit_balance_after, asset->scale)});
+    if (check.travel_rule) w.field("travelRuleDigest", std::string_view(check.digest.hex()));
+    if (screening_case != 0) w.field("screeningCase", screening_case);
+    w.end_object();
     return reply(call, 200, w.take());
   }
 
@@ -481,18 +482,29 @@ void Venue::Impl::route_native(const CallPtr& call) {
     uint64_t account = 0;
     node->with_engine([&](const Engine& engine) { account = engine.exchange().trading_account(owner, asset->id); });
     if (account == 0) return reply_native_error(call, 404, kNotFound, "no account in " + asset->code);
+    TravelRuleCheck check;
+    if (!check_travel_rule_data(call, Movement::withdrawal, *asset, amount.value, &check)) return;
     Command hold = make_hold(account, 0, amount.value, 0);
     hold.actor = owner;
     hold.role = static_cast<uint8_t>(call->identity.role);
+    if (check.travel_rule) hold.hold.reference = app::ivms101_reference(check.digest);
     SubmitResult result;
     if (!run({hold}, &result)) return;
+    const uint64_t id = result.events[0].hold_placed.hold;
+    uint64_t screening_case = 0;
+    if (!record_movement(call, owner, id, result.height, *asset, amount.value, make_void_hold(id), check,
+                         &screening_case)) {
+      return;
+    }
     Writer w;
     w.begin_object()
-        .field("withdrawalId", result.events[0].hold_placed.hold)
+        .field("withdrawalId", id)
         .field("asset", std::string_view(asset->code))
         .field("amount", json::Decimal{format_decimal(amount.value, asset->scale)})
-        .field("status", "PENDING")
-        .end_object();
+        .field("status", screening_case == 0 ? "PENDING" : "HELD");
+    if (check.travel_rule) w.field("travelRuleDigest", std::string_view(check.digest.hex()));
+    if (screening_case != 0) w.field("screeningCase", screening_case);
+    w.end_object();
     return reply(call, 200, w.take());
   }
 
@@ -508,6 +520,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     });
     if (asset == 0) return reply_native_error(call, 404, kNotFound, "no pending withdrawal " + std::to_string(id.value));
     const bool approve = path == "/v1/withdrawals/approve";
+    if (approve && !withdrawal_approvable(call, static_cast<uint64_t>(id.value))) return;
     Command command = approve ? make_post_hold(static_cast<uint64_t>(id.value), venue_account(asset, AccountKind::issuance), 0)
                               : make_void_hold(static_cast<uint64_t>(id.value));
     SubmitResult result;

@@ -221,6 +221,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   QZ_TRY(history::HistoryReader::open(history_path, &impl->history_reader));
   QZ_TRY(impl->open_users(options.data_dir + "/users.db"));
   QZ_TRY(impl->bootstrap_operator(options.data_dir));
+  QZ_TRY(impl->open_compliance());
   // The recent trades of each market, so that the trade lists and 24-hour statistics survive a restart.
   for (const MarketInfo& m : impl->market.markets()) {
     std::vector<history::TradeRow> rows;

@@ -45,6 +45,11 @@ struct VenueOptions {
   // bounded queues, new commands: a venue that takes orders faster than it can project them slows down instead
   // of growing without bound.
   size_t max_queued_blocks = 8192;
+  // Sanctions and PEP lists (screening::load_directory) that screen withdrawal beneficiaries and the
+  // /v1/screening route; "" = none loaded (nothing is screened; /v1/screening answers 503).
+  std::string sanctions_lists_dir;
+  // Assets that are not crypto: their withdrawals carry no travel-rule record.
+  std::vector<std::string> fiat_assets = {"KZT"};
 };
 
 class Venue final : public Handler {

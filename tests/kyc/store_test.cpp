@@ -192,6 +192,40 @@ TEST(ClientStore, ScreeningsKeepHitsWithTheirExplanations) {
   EXPECT_EQ(back.hit.evidence, h.hit.evidence);
 }
 
+// A store made before deposits and withdrawals were screened: its CHECK on the trigger is widened when opened,
+// its rows kept.
+TEST(ClientStore, StoresBeforeMovementScreeningAreWidened) {
+  TempDir dir;
+  const std::string path = dir.file("clients.db");
+  {
+    std::unique_ptr<ClientStore> store;
+    ASSERT_TRUE(ClientStore::open(path, &store).is_ok());
+  }
+  const std::string narrow =
+      "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, "
+      "'''list_update'', ''withdrawal'', ''deposit'')', "
+      "'''list_update'')') WHERE name = 'screenings'; PRAGMA schema_version = 100; PRAGMA writable_schema = OFF;"
+      "INSERT INTO screenings VALUES (1, 7, 1, 5, 'a', 'onboarding', 'l', 'all entries', 76, 1, 0);";
+  ASSERT_EQ(raw_sql(path, narrow), "");
+  EXPECT_NE(raw_sql(path, "INSERT INTO screenings VALUES (2, 7, 1, 5, 'a', 'withdrawal', 'l', 's', 76, 1, 0)"), "");
+  std::unique_ptr<ClientStore> store;
+  ASSERT_TRUE(ClientStore::open(path, &store).is_ok());
+  Screening s{.client = 7, .version = 0, .at_ns = 6, .officer = "gateway", .trigger = "withdrawal", .lists = "l",
+              .scope = "withdrawal 9 beneficiary", .threshold = 76, .queries = 1, .hold_id = 0, .hits = {}};
+  uint64_t id = 0;
+  ASSERT_TRUE(store->begin().is_ok());
+  ASSERT_TRUE(store->add_screening(s, &id).is_ok());
+  ASSERT_TRUE(store->commit().is_ok());
+  std::vector<Screening> read;
+  ASSERT_TRUE(store->screenings(7, &read).is_ok());
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0].trigger, "onboarding");
+  EXPECT_EQ(read[1].trigger, "withdrawal");
+  EXPECT_EQ(raw_sql(path, "INSERT INTO screenings VALUES (8, 7, 0, 5, 'a', 'deposit', 'l', 's', 76, 1, 0)"), "");
+  EXPECT_NE(raw_sql(path, "INSERT INTO screenings VALUES (9, 7, 1, 5, 'a', 'whim', 'l', 's', 76, 1, 0)"), "");
+  EXPECT_EQ(raw_sql(path, "PRAGMA integrity_check"), "");
+}
+
 TEST(ClientStore, ListStateIsReplacedWhole) {
   TempDir dir;
   std::unique_ptr<ClientStore> store;

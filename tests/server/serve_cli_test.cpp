@@ -109,6 +109,11 @@ TEST_F(ServeCli, ServeStopsOnSigterm) {
   // The port option refuses a busy or impossible address.
   const Ran bad = run("serve --data " + data + " --address 256.1.1.1 --port 0 --seconds 1");
   EXPECT_EQ(bad.exit_code, 3) << bad.out;
+  // Sanctions lists that cannot be loaded stop the start with a message naming them.
+  const Ran no_lists = run("serve --data " + data + " --port 0 --seconds 1 --sanctions " + temp_ + "/no-lists");
+  EXPECT_EQ(no_lists.exit_code, 3) << no_lists.out;
+  EXPECT_NE(no_lists.out.find("\"event\":\"open_failed\""), std::string::npos) << no_lists.out;
+  EXPECT_NE(no_lists.out.find("sanctions lists " + temp_ + "/no-lists"), std::string::npos) << no_lists.out;
 }
 
 TEST_F(ServeCli, ApiSendsSignedRequestsWithTheOperatorsKey) {

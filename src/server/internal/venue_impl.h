@@ -16,6 +16,7 @@
 
 #include "history/history.h"
 #include "sqlite/sqlite.h"
+#include "server/internal/compliance.h"
 #include "server/streams.h"
 #include "server/venue.h"
 
@@ -52,6 +53,28 @@ struct VenueMetrics {
   std::atomic<uint64_t> commit_us_sum{0};  // durable latency of submissions (submit -> durable callback)
   std::atomic<uint64_t> commits{0};
 };
+
+// Codes of the native API's own refusals; the engine's refusals carry its result codes (docs/result-codes.md).
+enum NativeError : int {
+  kBadParameter = 1001,     // 400: missing or malformed parameter
+  kUnauthenticated = 1002,  // 401: no, unknown or badly signed key
+  kForbidden = 1003,        // 403: the key's role or permissions do not allow this route
+  kNotFound = 1004,         // 404: no such route, user, asset, market or withdrawal
+  kConflict = 1005,         // 409: exists already, or in the wrong state
+  kUnavailable = 1006,      // 503: the journal failed or the venue is stopping
+};
+
+// A native route: who may call it.
+struct NativeRoute {
+  std::string_view method;
+  std::string_view path;
+  Permission permission;
+  uint32_t roles;  // bits of the roles allowed (role_bit); 0 = any role
+};
+constexpr uint32_t role_bit(Role role) { return uint32_t{1} << static_cast<uint32_t>(role); }
+
+// The compliance routes (compliance_routes.cpp): clients, screening, alerts, cases, reports, travel rule.
+std::span<const NativeRoute> compliance_routes();
 
 // Writes a file whole or not at all, mode 0600 (temporary, fsync, rename).
 Status write_private_file(const std::string& path, std::string_view text);
@@ -127,6 +150,9 @@ struct Venue::Impl {
   std::atomic<bool> history_failed{false};
   std::string history_error;  // under history_mutex
 
+  // Compliance (compliance_routes.cpp).
+  std::unique_ptr<Compliance> compliance;
+
   // Users (DIR/users.db).
   std::mutex users_mutex;
   std::unique_ptr<sqlite::Database> users_db;
@@ -181,6 +207,23 @@ struct Venue::Impl {
   // The venue's own account (kVenueOwner) of this kind in `asset`, or 0.
   uint64_t venue_account(uint32_t asset, AccountKind kind);
   Status open_users(const std::string& path);
+  // Opens the client, case and travel-rule stores and, when configured, the sanctions lists.
+  Status open_compliance();
+  // A route of compliance_routes(), authenticated and authorised.
+  void route_compliance(const CallPtr& call);
+  // POST /v1/deposits and /v1/withdrawals: the travel rule for a crypto asset (the record, the gate at the USD
+  // value). False when refused (the answer is sent).
+  bool check_travel_rule_data(const CallPtr& call, Movement movement, const AssetInfo& asset, int64_t amount_minor,
+                              TravelRuleCheck* out);
+  // After the deposit's transfer or the withdrawal's hold `id` of `client` was accepted in block `height`: keeps
+  // the travel-rule record and screens the counterparties (a deposit's originators, a withdrawal's
+  // beneficiaries). *screening_case: the screening case a hit opened or joined (0: none). False when that
+  // failed: `undo` (voiding the hold, or the reverse transfer) is submitted and the answer sent.
+  bool record_movement(const CallPtr& call, uint64_t client, uint64_t id, uint64_t height, const AssetInfo& asset,
+                       int64_t amount_minor, const Command& undo, const TravelRuleCheck& check,
+                       uint64_t* screening_case);
+  // POST /v1/withdrawals/approve: false (answered 409) while a screening case holds it or after it was confirmed.
+  bool withdrawal_approvable(const CallPtr& call, uint64_t withdrawal);
   Status create_user(const std::string& name, Role role, int64_t now_ms, UserRow* out);  // the next id from 1000
   Status create_user_with_id(uint64_t id, const std::string& name, Role role, int64_t now_ms, UserRow* out);
   bool find_user(uint64_t id, UserRow* out);
