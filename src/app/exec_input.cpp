@@ -603,6 +603,7 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       std::memcpy(command.residence, residence.data(), residence.size());
       break;
     }
+    default: QZ_ASSERT_MSG(is_money_command(spec->kind), "a command kind without a parser");
   }
   line->commands.push_back(std::move(command));
   return Status::ok();
