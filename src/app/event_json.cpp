@@ -445,7 +445,7 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
     case EventKind::program_published: {
       const ProgramPublishedPayload& p = event.program_published;
       json.field("program", p.program);
-      json.field("code", std::string_view(p.code, strnlen(p.code, sizeof p.code)));
+      json.field("program_code", std::string_view(p.code, strnlen(p.code, sizeof p.code)));
       json.field("version", p.version);
       json.field("issuer_wallet", p.issuer_wallet);
       json.field("escrow_account", p.escrow_account);
