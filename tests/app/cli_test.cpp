@@ -928,5 +928,32 @@ TEST_F(QaznaCli, ExecDigitalTengeFromIssuanceToTheExchange) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+
+// The two program reports, from the journal of the digital tenge example.
+TEST_F(QaznaCli, ProgramReportAndTrailFromTheJournal) {
+  init();
+  ASSERT_EQ(exec(kMoneyInput).exit_code, 0);
+  RunResult r = qazna({"program", "report", "--data", data_, "--program", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"program":1,"code":"FOOD","version":1,"issuer_wallet":1,"status":"active","height":1,)"
+            R"("granted":"500.00","pending":"0.00","released":"0.00","outstanding":"0.00","spent":"500.00","cashed_out":"0.00",)"
+            R"("moved":"0.00","returned":"0.00","released_at_expiry":"0.00",)"
+            R"("spent_by_category_region":[{"mcc":5411,"region":75,"spent":"500.00"}],"balanced":true})"
+            "\n");
+  // BUILD: 300.00 granted into two pending tranches; the first released and spent at the venue (MCC 6051).
+  r = qazna({"program", "trail", "--data", data_, "--program", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* hop : {R"("hop":"granted","from":1,"to":3,"amount":"100.00","pending":true,"release":1)",
+                          R"("hop":"granted","from":1,"to":3,"amount":"200.00","pending":true,"release":2)",
+                          R"("hop":"released","from":3,"to":3,"amount":"100.00")",
+                          R"("hop":"unwrapped","from":3,"to":5,"amount":"100.00")",
+                          R"("terminal_recipients":[{"wallet":5,"kind":"merchant","mcc":6051,"region":75,"amount":"100.00"}])"}) {
+    EXPECT_NE(r.out.find(hop), std::string::npos) << hop << " in " << r.out;
+  }
+  r = qazna({"program", "report", "--data", data_, "--program", "9"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
 }  // namespace
 }  // namespace qz::app::testing
