@@ -473,10 +473,9 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
         json.field("status", program_status_name(static_cast<ProgramStatus>(p.status)));
       }
       if (p.amount_minor != 0) tenge("amount", p.amount_minor);
-      json.field("postings", static_cast<uint32_t>(p.postings));
-      json.field("lot_changes", static_cast<uint32_t>(p.lot_changes));
+      json.field("postings", p.postings);
+      json.field("lot_changes", p.lot_changes);
       if (p.releases_opened != 0) json.field("releases_opened", static_cast<uint32_t>(p.releases_opened));
-      if (p.releases_closed != 0) json.field("releases_closed", static_cast<uint32_t>(p.releases_closed));
       break;
     }
     case EventKind::lot_changed: {

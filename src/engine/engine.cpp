@@ -14,15 +14,6 @@ namespace {
 constexpr char kSnapshotMagic[8] = {'Q', 'Z', 'S', 'N', 'A', 'P', '0', '1'};
 constexpr size_t kSnapshotHeaderSize = 8 + 4 + 8 + 8 + 32;
 
-Event rejection(const Command& command, uint32_t index, Result result) {
-  Event event = make_event(EventKind::rejected, index);
-  event.result = static_cast<uint32_t>(result);
-  event.rejected.actor = command.actor;
-  event.rejected.request_id = command.request_id;
-  event.rejected.command_kind = command.kind;
-  return event;
-}
-
 Event duplicate_of(const Command& command, uint32_t index, const RequestEntry& original) {
   Event event = make_event(EventKind::duplicate, index);
   event.result = original.result;
@@ -99,7 +90,7 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
       for (size_t i = first; i < count; i++) {
         const Command& command = block.commands[i];
         const auto index = static_cast<uint32_t>(i);
-        events->push_back(rejection(command, index, Result::linked_group_open));
+        events->push_back(make_rejection(command, index, Result::linked_group_open));
         remember(command, Result::linked_group_open, 0);
       }
       break;
@@ -154,7 +145,7 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
         seen->command_kind == command.kind) {
       events->push_back(duplicate_of(command, index, *seen));
     } else if (seen != nullptr) {
-      events->push_back(rejection(command, index, Result::request_id_reused));
+      events->push_back(make_rejection(command, index, Result::request_id_reused));
     } else {
       bool repeats_earlier_member = false;
       for (size_t k = 0; k < i; k++) {
@@ -162,7 +153,7 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
           repeats_earlier_member = true;
         }
       }
-      events->push_back(rejection(command, index,
+      events->push_back(make_rejection(command, index,
                                   repeats_earlier_member ? Result::request_id_reused : Result::linked_event_failed));
     }
   }
@@ -193,7 +184,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
     uint64_t object_id = 0;
     const Result result = apply_one(command, block_time_ns, &event, &object_id);
     event.command_index = first_index;
-    events->push_back(result == Result::ok ? event : rejection(command, first_index, result));
+    events->push_back(result == Result::ok ? event : make_rejection(command, first_index, result));
     remember(command, result, result == Result::ok ? object_id : 0);
     if (result == Result::ok && command.command_kind() == CommandKind::open_account) {
       exchange_.on_account_opened(object_id);
@@ -233,7 +224,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   events->resize(events_before);
   for (size_t i = 0; i < group.size(); i++) {
     const Result result = i == failed_at ? failure : Result::linked_event_failed;
-    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), result));
+    events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), result));
     remember(group[i], result, 0);
   }
 }
@@ -253,7 +244,7 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     }
     if (result != Result::ok) {
       QZ_ASSERT_EQ(events->size(), events_before);
-      events->push_back(rejection(command, first_index, result));
+      events->push_back(make_rejection(command, first_index, result));
     }
     remember(command, result, result == Result::ok ? object_id : 0);
     return;
@@ -285,7 +276,7 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
   }
   for (size_t i = 0; i < group.size(); i++) {
     const Result member = !pair || i == failed ? result : Result::linked_event_failed;
-    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), member));
+    events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), member));
     remember(group[i], member, 0);
   }
 }

@@ -17,15 +17,6 @@ namespace {
 
 constexpr Actor kVenue{.id = 0, .role = Role::operator_};
 
-Event rejection_of(const Command& command, uint32_t index, Result result) {
-  Event event = make_event(EventKind::rejected, index);
-  event.result = static_cast<uint32_t>(result);
-  event.rejected.actor = command.actor;
-  event.rejected.request_id = command.request_id;
-  event.rejected.command_kind = command.kind;
-  return event;
-}
-
 EventKind plan_event_kind(const Plan& plan) {
   switch (plan.kind) {
     case PlanKind::issue: return EventKind::cbdc_issued;
@@ -42,9 +33,9 @@ EventKind plan_event_kind(const Plan& plan) {
   return EventKind::cbdc_paid;
 }
 
-uint16_t count16(size_t count) {
-  QZ_ASSERT_LE(count, size_t{UINT16_MAX});
-  return static_cast<uint16_t>(count);
+uint32_t count32(size_t count) {
+  QZ_ASSERT_LE(count, size_t{UINT32_MAX});  // postings and lots are bounded by the ledger's accounts (2^26)
+  return static_cast<uint32_t>(count);
 }
 
 // Who may send which money command, checked before the book's own checks (which name the wallet's owner, the
@@ -164,10 +155,10 @@ void Engine::emit_plan(const Plan& plan, uint32_t index, const TransferDone* pos
   head.money_plan.release = plan.release;
   head.money_plan.program = plan.program;
   head.money_plan.status = plan.kind == PlanKind::program_status ? static_cast<uint8_t>(plan.status) : 0;
-  head.money_plan.postings = count16(plan.postings.size());
-  head.money_plan.lot_changes = count16(plan.lot_changes.size());
-  head.money_plan.releases_opened = count16(plan.opened.size());
-  head.money_plan.releases_closed = count16(plan.closed.size());
+  QZ_ASSERT_LE(plan.opened.size(), kTranchesMax);
+  head.money_plan.postings = count32(plan.postings.size());
+  head.money_plan.lot_changes = count32(plan.lot_changes.size());
+  head.money_plan.releases_opened = static_cast<uint8_t>(plan.opened.size());
   for (size_t i = 0; i < plan.postings.size(); i++) {
     const MoneyPosting& posting = plan.postings[i];
     Event& event = events->emplace_back(make_event(EventKind::transfer_posted, index));
@@ -261,7 +252,7 @@ void Engine::apply_money_group(std::span<const Command> group, uint32_t first_in
   }
   for (size_t i = 0; i < group.size(); i++) {
     const Result member = i == failed ? result : Result::linked_event_failed;
-    events->push_back(rejection_of(group[i], static_cast<uint32_t>(first_index + i), member));
+    events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), member));
     remember(group[i], member, 0);
   }
 }

@@ -13,6 +13,15 @@ Event make_event(EventKind kind, uint32_t command_index) {
   return event;
 }
 
+Event make_rejection(const Command& command, uint32_t command_index, Result result) {
+  Event event = make_event(EventKind::rejected, command_index);
+  event.result = static_cast<uint32_t>(result);
+  event.rejected.actor = command.actor;
+  event.rejected.request_id = command.request_id;
+  event.rejected.command_kind = command.kind;
+  return event;
+}
+
 const char* event_kind_name(EventKind kind) {
   switch (kind) {
     case EventKind::rejected: return "rejected";

@@ -57,7 +57,7 @@ enum class EventKind : uint16_t {
   order_tagged = 47,  // a tag_order command: the client order id text it journaled
   // The digital tenge (docs/money.md). A plan's event (cbdc_issued .. program_expired, MoneyPlanPayload) is
   // followed by its postings as transfer_posted, its lot changes as lot_changed, then release_opened and
-  // release_closed; the plan's counts say how many. Plans run at block start carry kNoCommand.
+  // release_closed; the plan's counts say how many (release_closed: those up to the next event of another kind). Plans run at block start carry kNoCommand.
   wallet_class_defined = 50,
   wallet_opened = 51,
   program_published = 52,
@@ -423,12 +423,11 @@ struct MoneyPlanPayload {
   int64_t amount_minor;
   uint64_t release;  // release_done, release_disputed, release_cancelled
   uint32_t program;
-  uint8_t status;  // program_status_changed: ProgramStatus
-  uint8_t zero[3];
-  uint16_t postings;  // transfer_posted events that follow
-  uint16_t lot_changes;
-  uint16_t releases_opened;
-  uint16_t releases_closed;
+  uint8_t status;           // program_status_changed: ProgramStatus
+  uint8_t releases_opened;  // release_opened events after the lot changes (a grant's tranches: at most 8)
+  uint8_t zero[2];
+  uint32_t postings;     // transfer_posted events that follow (an expiry has one per holder with money)
+  uint32_t lot_changes;  // lot_changed events after them; release_closed events come last, up to the next plan
 };
 
 struct LotChangedPayload {
@@ -560,6 +559,8 @@ static_assert(std::is_trivially_copyable_v<Event>);
 
 // A zeroed event of `kind` for the command at `command_index`.
 Event make_event(EventKind kind, uint32_t command_index);
+// The rejected event of `command` (at `command_index`) with `result`.
+Event make_rejection(const Command& command, uint32_t command_index, Result result);
 
 const char* event_kind_name(EventKind kind);  // "transfer_posted"; "unknown" otherwise
 
