@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/prng.h"
+#include "base/sha256.h"
 #include "engine/engine.h"
 #include "money_fixture.h"
 
@@ -230,6 +232,50 @@ TEST_F(MoneyEngineTest, RandomStreamKeepsEveryInvariantAfterEveryBlock) {
   EXPECT_GT(accepted, 300u);
   EXPECT_GT(rejected, 10u);
   EXPECT_EQ(engine.money()->program(food)->status, ProgramStatus::expired);  // the stream ran past its expiry
+}
+
+
+// A snapshot of version 6 (before the digital tenge: no money section) still loads, to the same state hash.
+TEST(MoneySnapshot, AVersion6SnapshotStillLoads) {
+  Engine engine;
+  std::vector<Event> events;
+  const std::vector<Command> setup = {make_create_asset("KZT", 2), make_open_account(0, 1, AccountKind::issuance)};
+  engine.apply(BlockInput{.height = 0, .time_ns = 1, .commands = setup}, &events);
+  std::vector<uint8_t> bytes;
+  engine.write_snapshot(&bytes);
+  ASSERT_EQ(get_u32(bytes.data() + 8), kSnapshotFormatVersion);
+  // Version 6: the same bytes without the money flag (the last byte before the digest), sealed again.
+  bytes.resize(bytes.size() - 32);
+  ASSERT_EQ(bytes.back(), 0);
+  bytes.pop_back();
+  put_u32(bytes.data() + 8, 6);
+  const Hash256 digest = sha256(bytes.data(), bytes.size());
+  bytes.insert(bytes.end(), digest.bytes.begin(), digest.bytes.end());
+  Engine loaded;
+  const Status status = loaded.load_snapshot(bytes);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_EQ(loaded.state_hash(), engine.state_hash());
+  EXPECT_EQ(loaded.money(), nullptr);
+}
+
+// The client gate sees the book's postings: a customer who may not move money (registered, checks pending) pays
+// nothing from its wallet; expiry is never stopped, even when the issuer's user is frozen.
+TEST_F(MoneyEngineTest, APayerWhoMayNotMoveMoneyPaysNothingAndExpiryStillRuns) {
+  expect_ok(run({as(make_issue_cbdc(bank, 1'000'00), kCentralBankUser, Role::central_bank),
+                 as(make_pay(kBankUser, bank, alice, 100'00), kBankUser, Role::bank), make_grant(food, alice, 50'00),
+                 make_register_client(kAlice, 1, 2, "KZ", "KZ", false), make_register_client(kCentralBankUser, 2, 3, "KZ", "KZ", false),
+                 make_set_client_status(kCentralBankUser, static_cast<uint8_t>(ClientStatus::frozen),
+                                        static_cast<uint16_t>(ClientStatusReason::compliance_review))}));
+  EXPECT_EQ(run({make_pay(kAlice, alice, cafe, 10'00)})[0].result_code(), Result::client_pending);
+  // The food lot is spent before the free balance: the escrow is gated by nobody, yet the payment is refused
+  // whole because Alice's own account is not movable.
+  EXPECT_EQ(run({make_pay(kAlice, alice, grocer, 60'00)})[0].result_code(), Result::client_pending);
+  EXPECT_EQ(engine.money()->lot(alice, food)->balance_minor, 50'00);
+  // The central bank's user is frozen, yet the expiry returns the lot to its issuance account.
+  const std::vector<Event> expired = run_at(engine.money()->program(food)->spec.expires_at_ns, {});
+  ASSERT_FALSE(expired.empty());
+  EXPECT_EQ(expired[0].event_kind(), EventKind::program_expired);
+  EXPECT_EQ(engine.money()->program(food)->stats.returned_minor, 50'00);
 }
 
 }  // namespace
