@@ -34,10 +34,14 @@ void check_block_events(std::span<const qz::Event> events, size_t command_count)
   QZ_ASSERT_GE(events.size(), command_count);
   size_t i = 0;
   while (i < events.size() && events[i].command_index == qz::kNoCommand) {
-    // Block start: hold expiries, good-till-date expiries with their level changes, closed candles.
+    // Block start: hold expiries, good-till-date expiries with their level changes, closed candles, the digital
+    // tenge's delayed releases and program expiries with their postings, lot changes and closed releases.
     const qz::EventKind kind = events[i].event_kind();
     QZ_ASSERT(kind == qz::EventKind::hold_expired || kind == qz::EventKind::order_expired ||
-              kind == qz::EventKind::level_changed || kind == qz::EventKind::candle_closed);
+              kind == qz::EventKind::level_changed || kind == qz::EventKind::candle_closed ||
+              kind == qz::EventKind::release_done || kind == qz::EventKind::program_expired ||
+              kind == qz::EventKind::transfer_posted || kind == qz::EventKind::lot_changed ||
+              kind == qz::EventKind::release_closed);
     i++;
   }
   uint32_t expected_next = 0;  // every command index appears, in order

@@ -261,8 +261,64 @@ void add_market_venue(Stream* stream) {
   stream->add(qz::make_set_market_status(1, 1, 45'000'000'00), true, 1);
 }
 
+qz::Command as_role(qz::Command command, uint64_t user, qz::Role role) {
+  command.role = static_cast<uint8_t>(role);
+  command.actor = user;
+  return command;
+}
+
+// The digital tenge: DKZT, the central bank's (user 100, wallet 1) and a bank's (user 200, wallet 2) wallets,
+// user 42's wallet (3), a grocer (4); a program for groceries that expires after 3 seconds of block time, and a
+// milestone program attested by user 300; issuance, distribution, grants, payments, a release.
+void add_money_venue(Stream* stream) {
+  const auto wallet = [](uint64_t owner, qz::WalletKind kind, uint16_t mcc) {
+    return qz::make_open_wallet(qz::OpenWalletPayload{.owner = owner, .account = 0, .linked_account = 0,
+                                                      .wallet_class = 0, .kind = static_cast<uint8_t>(kind),
+                                                      .flags = 0, .mcc = mcc, .region = static_cast<uint16_t>(mcc == 0 ? 0 : 1),
+                                                      .zero = {}});
+  };
+  stream->add(qz::make_create_asset("DKZT", 2), true, 1);
+  stream->add(as_role(wallet(100, qz::WalletKind::central_bank, 0), 100, qz::Role::central_bank));
+  stream->add(as_role(wallet(200, qz::WalletKind::bank, 0), 100, qz::Role::central_bank));
+  stream->add(as_role(wallet(42, qz::WalletKind::individual, 0), 200, qz::Role::bank));
+  stream->add(wallet(7, qz::WalletKind::merchant, 5411), true, 1);
+  qz::Command terms = qz::make_grant(0, 0, 0);
+  terms.grant = {};
+  terms.kind = static_cast<uint16_t>(qz::CommandKind::program_terms);
+  terms.flags = qz::kFlagLinked;
+  terms.program_terms.expires_at_ns = 1'000 + 3 * 1'000'000'000ull;
+  terms.program_terms.expiry_action = 1;
+  terms.program_terms.release_rule = 1;
+  terms.program_terms.terminal_kinds = qz::ProgramSpec{}.terminal_kinds;
+  qz::Command list = terms;
+  list.program_list = {};
+  list.kind = static_cast<uint16_t>(qz::CommandKind::program_list);
+  list.program_list.list = 3;
+  list.program_list.count = 1;
+  list.program_list.codes[0] = 5411;
+  stream->add(as_role(terms, 100, qz::Role::central_bank));
+  stream->add(as_role(list, 100, qz::Role::central_bank));
+  stream->add(as_role(qz::make_publish_program("FOOD", 1, 0), 100, qz::Role::central_bank));
+  terms.program_terms.expires_at_ns = 0;
+  terms.program_terms.release_rule = 2;
+  terms.program_terms.attester = 300;
+  stream->add(as_role(terms, 100, qz::Role::central_bank));
+  stream->add(as_role(qz::make_publish_program("BUILD", 1, 0), 100, qz::Role::central_bank), true, 1);
+  stream->add(as_role(qz::make_issue_cbdc(2, 1'000'00), 100, qz::Role::central_bank));
+  stream->add(as_role(qz::make_pay(200, 2, 3, 100'00), 200, qz::Role::bank));
+  stream->add(as_role(qz::make_grant(1, 3, 50'00), 100, qz::Role::central_bank));
+  qz::Command tranches = terms;
+  tranches.grant_tranches = {};
+  tranches.kind = static_cast<uint16_t>(qz::CommandKind::grant_tranches);
+  tranches.grant_tranches.count = 2;
+  tranches.grant_tranches.amounts_minor[0] = 10'00;
+  tranches.grant_tranches.amounts_minor[1] = 20'00;
+  stream->add(as_role(tranches, 100, qz::Role::central_bank));
+  stream->add(as_role(qz::make_grant(2, 3, 30'00), 100, qz::Role::central_bank), true, 1);
+}
+
 std::vector<Stream> engine_streams() {
-  std::vector<Stream> streams(6);
+  std::vector<Stream> streams(7);
   // Transfers and holds by a customer; a hold that times out two blocks later.
   add_venue(&streams[0]);
   streams[0].add(as_customer(qz::make_transfer(2, 3, 10'00), 42, 1));
@@ -320,6 +376,12 @@ std::vector<Stream> engine_streams() {
   streams[5].add(qz::make_set_client_status(43, 3, 3), true);
   streams[5].add(as_customer(qz::make_cancel_all(43, 1), 43, 5));
   streams[5].add(qz::make_set_client_policy(true), true);
+  // The digital tenge: a payment that spends the lot first, a release, a refused payment, then the expiry.
+  add_money_venue(&streams[6]);
+  streams[6].add(qz::make_pay(42, 3, 4, 70'00));
+  streams[6].add(as_role(qz::make_release_command(qz::CommandKind::attest_release, 1), 300, qz::Role::bank));
+  streams[6].add(qz::make_pay(42, 3, 4, 1'000'00), true, 5);
+  streams[6].add(qz::make_pay(42, 3, 4, 1'00), true);
   return streams;
 }
 

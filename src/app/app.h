@@ -193,6 +193,24 @@ void add_history_cli(CLI::App* app, HistoryCli* cli);
 // The exit code of the `history` subcommand given, or -1 when it was not.
 int run_history_cli(const HistoryCli& cli);
 
+// `program report|trail` (program_cmd.cpp, docs/money.md "Reports"): a digital tenge program's money by state or
+// its trail, as JSON, from the journal. Exit: 0 printed, 1 no such program, 2 bad arguments, 3 the journal failed.
+struct ProgramArgs {
+  std::string action;  // report, trail
+  std::string data_dir;
+  uint32_t program = 0;
+};
+int run_program(const ProgramArgs& args);
+struct ProgramCli {
+  ProgramArgs report;
+  ProgramArgs trail;
+  CLI::App* report_command = nullptr;
+  CLI::App* trail_command = nullptr;
+};
+void add_program_cli(CLI::App* app, ProgramCli* cli);
+// The exit code of the `program` subcommand given, or -1 when it was not.
+int run_program_cli(const ProgramCli& cli);
+
 // The `client` subcommands (kyc_cmd.cpp, docs/kyc.md): registered before parsing, run after it; -1 when not given.
 struct KycCli;
 std::shared_ptr<KycCli> add_kyc_cli(CLI::App* app);

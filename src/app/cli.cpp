@@ -259,6 +259,8 @@ int run_cli(int argc, char** argv) {
   add_report_cli(&app, &report_cli);
   HistoryCli history_cli;  // `history rebuild|check` (history_cmd.cpp)
   add_history_cli(&app, &history_cli);
+  ProgramCli program_cli;  // `program report|trail` (program_cmd.cpp)
+  add_program_cli(&app, &program_cli);
 
   const std::shared_ptr<KycCli> kyc_cli = add_kyc_cli(&app);  // `client` (kyc_cmd.cpp)
 
@@ -285,6 +287,7 @@ int run_cli(int argc, char** argv) {
   if (const int code = run_kyc_cli(*kyc_cli); code >= 0) return code;
   if (const int code = run_report_cli(report_cli); code >= 0) return code;
   if (const int code = run_history_cli(history_cli); code >= 0) return code;
+  if (const int code = run_program_cli(program_cli); code >= 0) return code;
   if (*bench && *screen_bench) {
     if (screen_bench_tiny) {
       if (screen_bench->get_option("--screenings")->count() == 0) screen_bench_options.screenings = 2'000;

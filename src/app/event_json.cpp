@@ -8,6 +8,7 @@
 #include "base/decimal.h"
 #include "json/writer.h"
 #include "market/candles.h"
+#include "money/report.h"
 #include "rules/clients.h"
 #include "rules/limits.h"
 #include "rules/rates.h"
@@ -123,6 +124,11 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
   if (event.result_code() != Result::ok) json.field("message", result_message(event.result_code()));
 
   MarketFields market(&json, markets);
+  // The digital tenge has scale 2 (docs/money.md).
+  const auto tenge = [&](std::string_view name, int64_t minor) {
+    const std::string text = format_tenge(minor);
+    json.field(name, json::Decimal{text});
+  };
   std::string code;
   const auto amount = [&](std::string_view name, uint64_t account, int64_t minor) {
     json.field(name, json::Decimal{format_account_amount(ledger, account, minor, &code)});
@@ -412,6 +418,98 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("client_order_id", std::string_view(p.text, std::min<size_t>(p.length, kClientOrderIdMax)));
       break;
     }
+    case EventKind::wallet_class_defined: {
+      const WalletClassDefinedPayload& p = event.wallet_class_defined;
+      json.field("wallet_class", p.wallet_class);
+      json.field("kyc_level", static_cast<uint32_t>(p.kyc_level));
+      tenge("balance_cap", p.balance_cap_minor);
+      tenge("per_payment_limit", p.per_payment_limit_minor);
+      tenge("daily_limit", p.daily_limit_minor);
+      tenge("annual_limit", p.annual_limit_minor);
+      break;
+    }
+    case EventKind::wallet_opened: {
+      const WalletOpenedPayload& p = event.wallet_opened;
+      json.field("wallet", p.wallet);
+      json.field("owner", p.owner);
+      json.field("account", p.account);
+      json.field("kind", wallet_kind_name(static_cast<WalletKind>(p.kind)));
+      if (p.wallet_class != 0) json.field("wallet_class", p.wallet_class);
+      if (p.mcc != 0) json.field("mcc", static_cast<uint32_t>(p.mcc));
+      if (p.region != 0) json.field("region", static_cast<uint32_t>(p.region));
+      if (p.linked_account != 0) json.field("linked_account", p.linked_account);
+      if ((p.flags & kWalletWaterfall) != 0) json.field("waterfall", true);
+      if ((p.flags & kWalletReverseWaterfall) != 0) json.field("reverse_waterfall", true);
+      break;
+    }
+    case EventKind::program_published: {
+      const ProgramPublishedPayload& p = event.program_published;
+      json.field("program", p.program);
+      json.field("program_code", std::string_view(p.code, strnlen(p.code, sizeof p.code)));
+      json.field("version", p.version);
+      json.field("issuer_wallet", p.issuer_wallet);
+      json.field("escrow_account", p.escrow_account);
+      break;
+    }
+    case EventKind::exchange_link_set:
+      json.field("venue_wallet", event.exchange_link_set.venue_wallet);
+      json.field("tenge_account", event.exchange_link_set.tenge_account);
+      break;
+    case EventKind::cbdc_issued:
+    case EventKind::cbdc_redeemed:
+    case EventKind::program_granted:
+    case EventKind::cbdc_paid:
+    case EventKind::release_done:
+    case EventKind::release_disputed:
+    case EventKind::release_cancelled:
+    case EventKind::program_status_changed:
+    case EventKind::program_expired: {
+      const MoneyPlanPayload& p = event.money_plan;
+      if (p.payer != 0) json.field("payer", p.payer);
+      if (p.payee != 0) json.field("payee", p.payee);
+      if (p.program != 0) json.field("program", p.program);
+      if (p.release != 0) json.field("release", p.release);
+      if (event.event_kind() == EventKind::program_status_changed) {
+        json.field("status", program_status_name(static_cast<ProgramStatus>(p.status)));
+      }
+      if (p.amount_minor != 0) tenge("amount", p.amount_minor);
+      json.field("postings", p.postings);
+      json.field("lot_changes", p.lot_changes);
+      if (p.releases_opened != 0) json.field("releases_opened", static_cast<uint32_t>(p.releases_opened));
+      break;
+    }
+    case EventKind::lot_changed: {
+      const LotChangedPayload& p = event.lot_changed;
+      json.field("holder", p.holder);
+      json.field("program", p.program);
+      json.field("change", lot_change_kind_name(static_cast<LotChangeKind>(p.change)));
+      tenge("delta", p.delta_minor);
+      if (p.counterparty != 0) json.field("counterparty", p.counterparty);
+      break;
+    }
+    case EventKind::release_opened: {
+      const ReleaseOpenedPayload& p = event.release_opened;
+      json.field("release", p.release);
+      json.field("grant", p.grant);
+      json.field("program", p.program);
+      json.field("holder", p.holder);
+      json.field("tranche", static_cast<uint32_t>(p.tranche));
+      tenge("amount", p.amount_minor);
+      if (p.release_at_ns != 0) json.field("release_at_ns", p.release_at_ns);
+      break;
+    }
+    case EventKind::release_closed: {
+      const ReleaseClosedPayload& p = event.release_closed;
+      json.field("release", p.release);
+      json.field("program", p.program);
+      json.field("holder", p.holder);
+      tenge("amount", p.amount_minor);
+      json.field("to", p.returned != 0 ? "issuer" : "holder");
+      break;
+    }
+    case EventKind::money_part_taken:
+      json.field("command", command_kind_name(static_cast<CommandKind>(event.money_part_taken.command_kind)));
+      break;
   }
   json.end_object();
   if (markets != nullptr) markets->observe(event, ledger);

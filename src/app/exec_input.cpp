@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "base/checked.h"
+#include "base/decimal.h"
+#include "money/program.h"
 
 namespace qz::app {
 
@@ -61,6 +63,28 @@ const std::vector<KindSpec>& kind_specs() {
       {"set_conversion_rate", CommandKind::set_conversion_rate, {"asset", "rate"}},
       {"set_tier_limits", CommandKind::set_tier_limits, {"tier", "kind", "daily", "monthly"}},
       {"set_retail_cap", CommandKind::set_retail_cap, {"usd", "residence"}},
+      {"define_wallet_class",
+       CommandKind::define_wallet_class,
+       {"kyc_level", "balance_cap", "per_payment_limit", "daily_limit", "annual_limit"}},
+      {"open_wallet",
+       CommandKind::open_wallet,
+       {"owner", "kind", "account", "wallet_class", "mcc", "region", "linked_account", "waterfall",
+        "reverse_waterfall"}},
+      {"publish_program",
+       CommandKind::publish_program,
+       {"code", "issuer_wallet", "escrow_account", "valid_from_ns", "expires_at_ns", "expiry_action", "release_rule",
+        "attester", "release_delay_ns", "allow", "deny", "categories", "regions", "eligible_classes", "p2p_allowed",
+        "cash_out_allowed", "per_payment_limit", "period_limit", "period_ns", "category_share_cap_bps",
+        "terminal_kinds"}},
+      {"issue_cbdc", CommandKind::issue_cbdc, {"bank_wallet", "amount"}},
+      {"redeem_cbdc", CommandKind::redeem_cbdc, {"bank_wallet", "amount"}},
+      {"grant", CommandKind::grant, {"program", "holder", "amount", "tranches"}},
+      {"pay", CommandKind::pay, {"payer", "payee", "amount", "exchange_account"}},
+      {"attest_release", CommandKind::attest_release, {"release"}},
+      {"dispute_release", CommandKind::dispute_release, {"release"}},
+      {"cancel_release", CommandKind::cancel_release, {"release"}},
+      {"set_program_status", CommandKind::set_program_status, {"program", "status"}},
+      {"set_exchange_link", CommandKind::set_exchange_link, {"venue_wallet", "tenge_account"}},
   };
   return specs;
 }
@@ -192,6 +216,40 @@ class Fields {
     QZ_TRY(u64(name, required, &value));
     if (value > 255) return fail(name, "must fit in one byte (at most 255), got " + std::to_string(value));
     *out = static_cast<uint8_t>(value);
+    return Status::ok();
+  }
+
+  // An array of non-negative integers, each at most `max`; absent: ok, *out untouched.
+  Status u64_list(std::string_view name, uint64_t max, std::vector<uint64_t>* out) {
+    const element* value = find(name);
+    if (value == nullptr) return Status::ok();
+    simdjson::dom::array array;
+    if (value->get_array().get(array) != simdjson::SUCCESS) {
+      return fail(name, std::string("must be an array of integers, got ") + type_name(value->type()));
+    }
+    for (element item : array) {
+      uint64_t v = 0;
+      if (item.get_uint64().get(v) != simdjson::SUCCESS || v > max) {
+        return fail(name, "must hold integers from 0 to " + std::to_string(max));
+      }
+      out->push_back(v);
+    }
+    return Status::ok();
+  }
+
+  // An array of strings.
+  Status string_list(std::string_view name, std::vector<std::string>* out) {
+    const element* value = find(name);
+    if (value == nullptr) return Status::ok();
+    simdjson::dom::array array;
+    if (value->get_array().get(array) != simdjson::SUCCESS) {
+      return fail(name, std::string("must be an array of strings, got ") + type_name(value->type()));
+    }
+    for (element item : array) {
+      std::string_view text;
+      if (item.get_string().get(text) != simdjson::SUCCESS) return fail(name, "must hold strings only");
+      out->emplace_back(text);
+    }
     return Status::ok();
   }
 
@@ -388,6 +446,243 @@ Status read_order_reference(Fields* fields, CommandText* command) {
   return Status::ok();
 }
 
+// --- The digital tenge (docs/money.md): commands built whole here, amounts at DKZT's scale 2 ------------------
+
+constexpr std::array<std::string_view, 6> kWalletKindNames = {"individual", "merchant", "agency",
+                                                             "contractor", "bank",     "central_bank"};  // 1-6
+constexpr std::array<std::string_view, 2> kExpiryActionNames = {"return_to_issuer", "release_to_holder"};  // 1, 2
+constexpr std::array<std::string_view, 3> kReleaseRuleNames = {"immediate", "milestone", "delayed"};       // 1-3
+constexpr std::array<std::string_view, 3> kProgramStatusNames = {"active", "paused", "revoked"};           // 1-3
+
+// A tenge amount (decimal text, scale 2) into *out; absent: ok, *out untouched.
+Status tenge_field(Fields* fields, std::string_view name, bool required, int64_t* out) {
+  bool present = false;
+  std::string text;
+  QZ_TRY(fields->amount(name, required, &present, &text));
+  if (!present) return Status::ok();
+  const DecimalError error = parse_decimal(text, 2, out);
+  if (error != DecimalError::ok) {
+    return fields->fail(name, "is not a digital tenge amount (scale 2): " + std::string(decimal_error_message(error)));
+  }
+  return Status::ok();
+}
+
+// A part of a money definition (program_terms, program_list, grant_tranches), before the command it completes.
+CommandText money_part(const CommandText& head, CommandKind kind, const Command& payload) {
+  CommandText part = head;
+  part.kind = kind;
+  part.request_id = 0;
+  part.money = payload;
+  part.money.kind = static_cast<uint16_t>(kind);
+  return part;
+}
+
+// publish_program: its terms and limits as parts, each list in parts of at most a command's room, then the head.
+Status parse_publish_program(Fields* fields, CommandText* head, InputLine* line) {
+  std::string code;
+  QZ_TRY(fields->string("code", true, &code));
+  if (code.size() > sizeof PublishProgramPayload::code || code.find('\0') != std::string::npos) {
+    return fields->fail("code", "must be 1-24 characters of A-Z, 0-9 and '-'");
+  }
+  uint64_t issuer = 0;
+  uint64_t escrow = 0;
+  QZ_TRY(fields->u64("issuer_wallet", true, &issuer));
+  QZ_TRY(fields->u64("escrow_account", false, &escrow));
+  head->money = make_publish_program(code, issuer, escrow);
+
+  Command terms{};
+  ProgramTermsPayload& t = terms.program_terms;
+  const ProgramSpec defaults;
+  t.expiry_action = static_cast<uint8_t>(defaults.expiry_action);
+  t.release_rule = static_cast<uint8_t>(defaults.release_rule);
+  t.terminal_kinds = defaults.terminal_kinds;
+  QZ_TRY(fields->u64("valid_from_ns", false, &t.valid_from_ns));
+  QZ_TRY(fields->u64("expires_at_ns", false, &t.expires_at_ns));
+  QZ_TRY(fields->u64("attester", false, &t.attester));
+  QZ_TRY(fields->u32("category_share_cap_bps", false, &t.category_share_cap_bps));
+  size_t index = 0;
+  if (fields->has("expiry_action")) {
+    QZ_TRY(fields->choice("expiry_action", true, kExpiryActionNames, &index));
+    t.expiry_action = static_cast<uint8_t>(index + 1);
+  }
+  if (fields->has("release_rule")) {
+    QZ_TRY(fields->choice("release_rule", true, kReleaseRuleNames, &index));
+    t.release_rule = static_cast<uint8_t>(index + 1);
+  }
+  if (fields->has("terminal_kinds")) {
+    std::vector<std::string> kinds;
+    QZ_TRY(fields->string_list("terminal_kinds", &kinds));
+    t.terminal_kinds = 0;
+    for (const std::string& kind : kinds) {
+      const auto at = std::find(kWalletKindNames.begin(), kWalletKindNames.end(), kind);
+      if (at == kWalletKindNames.end()) return fields->fail("terminal_kinds", "unknown wallet kind " + in_quotes(kind));
+      t.terminal_kinds |= wallet_kind_bit(static_cast<WalletKind>(at - kWalletKindNames.begin() + 1));
+    }
+  }
+  bool flag = false;
+  QZ_TRY(fields->boolean("p2p_allowed", false, &flag));
+  t.flags = flag ? kProgramP2p : 0;
+  flag = false;
+  QZ_TRY(fields->boolean("cash_out_allowed", false, &flag));
+  t.flags |= flag ? kProgramCashOut : 0;
+  line->commands.push_back(money_part(*head, CommandKind::program_terms, terms));
+
+  Command limits{};
+  ProgramLimitsPayload& l = limits.program_limits;
+  QZ_TRY(tenge_field(fields, "per_payment_limit", false, &l.per_payment_limit_minor));
+  QZ_TRY(tenge_field(fields, "period_limit", false, &l.period_limit_minor));
+  QZ_TRY(fields->u64("period_ns", false, &l.period_ns));
+  QZ_TRY(fields->u64("release_delay_ns", false, &l.release_delay_ns));
+  if (l.per_payment_limit_minor != 0 || l.period_limit_minor != 0 || l.period_ns != 0 || l.release_delay_ns != 0) {
+    line->commands.push_back(money_part(*head, CommandKind::program_limits, limits));
+  }
+
+  struct ListField {
+    std::string_view name;
+    ProgramListKind kind;
+    uint64_t max;
+    size_t room;  // entries per command
+  };
+  for (const ListField& field : {ListField{"allow", ProgramListKind::allow, UINT64_MAX, 4},
+                                 ListField{"deny", ProgramListKind::deny, UINT64_MAX, 4},
+                                 ListField{"categories", ProgramListKind::categories, UINT16_MAX, 16},
+                                 ListField{"regions", ProgramListKind::regions, UINT16_MAX, 16},
+                                 ListField{"eligible_classes", ProgramListKind::classes, UINT32_MAX, 8}}) {
+    std::vector<uint64_t> values;
+    QZ_TRY(fields->u64_list(field.name, field.max, &values));
+    for (size_t at = 0; at < values.size(); at += field.room) {
+      Command part{};
+      ProgramListPayload& p = part.program_list;
+      p.list = static_cast<uint8_t>(field.kind);
+      for (size_t i = at; i < values.size() && i < at + field.room; i++, p.count++) {
+        switch (field.kind) {
+          case ProgramListKind::allow:
+          case ProgramListKind::deny: p.wallets[p.count] = values[i]; break;
+          case ProgramListKind::categories:
+          case ProgramListKind::regions: p.codes[p.count] = static_cast<uint16_t>(values[i]); break;
+          case ProgramListKind::classes: p.classes[p.count] = static_cast<uint32_t>(values[i]); break;
+        }
+      }
+      line->commands.push_back(money_part(*head, CommandKind::program_list, part));
+    }
+  }
+  return Status::ok();
+}
+
+// The other money commands; publish_program and grant may push their parts onto the line first.
+Status parse_money(Fields* fields, CommandText* command, InputLine* line) {
+  Command& c = command->money;
+  switch (command->kind) {
+    case CommandKind::define_wallet_class: {
+      uint8_t kyc = 0;
+      QZ_TRY(fields->u8("kyc_level", true, &kyc));
+      c = make_define_wallet_class(kyc, 0, 0, 0, 0);
+      QZ_TRY(tenge_field(fields, "balance_cap", false, &c.define_wallet_class.balance_cap_minor));
+      QZ_TRY(tenge_field(fields, "per_payment_limit", false, &c.define_wallet_class.per_payment_limit_minor));
+      QZ_TRY(tenge_field(fields, "daily_limit", false, &c.define_wallet_class.daily_limit_minor));
+      QZ_TRY(tenge_field(fields, "annual_limit", false, &c.define_wallet_class.annual_limit_minor));
+      return Status::ok();
+    }
+    case CommandKind::open_wallet: {
+      OpenWalletPayload p{};
+      QZ_TRY(fields->u64("owner", true, &p.owner));
+      size_t kind = 0;
+      QZ_TRY(fields->choice("kind", true, kWalletKindNames, &kind));
+      p.kind = static_cast<uint8_t>(kind + 1);
+      QZ_TRY(fields->u64("account", false, &p.account));
+      QZ_TRY(fields->u32("wallet_class", false, &p.wallet_class));
+      uint32_t mcc = 0;
+      uint32_t region = 0;
+      QZ_TRY(fields->u32("mcc", false, &mcc));
+      QZ_TRY(fields->u32("region", false, &region));
+      if (mcc > UINT16_MAX) return fields->fail("mcc", "must be 1-9999");
+      if (region > UINT16_MAX) return fields->fail("region", "must fit in 16 bits");
+      p.mcc = static_cast<uint16_t>(mcc);
+      p.region = static_cast<uint16_t>(region);
+      QZ_TRY(fields->u64("linked_account", false, &p.linked_account));
+      bool waterfall = false;
+      bool reverse = false;
+      QZ_TRY(fields->boolean("waterfall", false, &waterfall));
+      QZ_TRY(fields->boolean("reverse_waterfall", false, &reverse));
+      p.flags = static_cast<uint8_t>((waterfall ? kWalletWaterfall : 0) | (reverse ? kWalletReverseWaterfall : 0));
+      c = make_open_wallet(p);
+      return Status::ok();
+    }
+    case CommandKind::publish_program: return parse_publish_program(fields, command, line);
+    case CommandKind::issue_cbdc:
+    case CommandKind::redeem_cbdc: {
+      uint64_t bank = 0;
+      int64_t amount = 0;
+      QZ_TRY(fields->u64("bank_wallet", true, &bank));
+      QZ_TRY(tenge_field(fields, "amount", true, &amount));
+      c = command->kind == CommandKind::issue_cbdc ? make_issue_cbdc(bank, amount) : make_redeem_cbdc(bank, amount);
+      return Status::ok();
+    }
+    case CommandKind::grant: {
+      uint32_t program = 0;
+      uint64_t holder = 0;
+      int64_t amount = 0;
+      QZ_TRY(fields->u32("program", true, &program));
+      QZ_TRY(fields->u64("holder", true, &holder));
+      QZ_TRY(tenge_field(fields, "amount", true, &amount));
+      c = make_grant(program, holder, amount);
+      std::vector<std::string> tranches;
+      QZ_TRY(fields->string_list("tranches", &tranches));
+      for (size_t at = 0; at < tranches.size(); at += 4) {
+        Command part{};
+        GrantTranchesPayload& p = part.grant_tranches;
+        for (size_t i = at; i < tranches.size() && i < at + 4; i++, p.count++) {
+          const DecimalError error = parse_decimal(tranches[i], 2, &p.amounts_minor[p.count]);
+          if (error != DecimalError::ok) {
+            return fields->fail("tranches", "entry " + std::to_string(i) + ": " + decimal_error_message(error));
+          }
+        }
+        line->commands.push_back(money_part(*command, CommandKind::grant_tranches, part));
+      }
+      return Status::ok();
+    }
+    case CommandKind::pay: {
+      uint64_t payer = 0;
+      uint64_t payee = 0;
+      uint64_t exchange = 0;
+      int64_t amount = 0;
+      QZ_TRY(fields->u64("payer", true, &payer));
+      QZ_TRY(fields->u64("payee", true, &payee));
+      QZ_TRY(tenge_field(fields, "amount", true, &amount));
+      QZ_TRY(fields->u64("exchange_account", false, &exchange));
+      c = make_pay(0, payer, payee, amount, exchange);
+      return Status::ok();
+    }
+    case CommandKind::attest_release:
+    case CommandKind::dispute_release:
+    case CommandKind::cancel_release: {
+      uint64_t release = 0;
+      QZ_TRY(fields->u64("release", true, &release));
+      c = make_release_command(command->kind, release);
+      return Status::ok();
+    }
+    case CommandKind::set_program_status: {
+      uint32_t program = 0;
+      size_t status = 0;
+      QZ_TRY(fields->u32("program", true, &program));
+      QZ_TRY(fields->choice("status", true, kProgramStatusNames, &status));
+      c = make_set_program_status(program, static_cast<uint8_t>(status + 1));
+      return Status::ok();
+    }
+    case CommandKind::set_exchange_link: {
+      uint64_t venue = 0;
+      uint64_t tenge = 0;
+      QZ_TRY(fields->u64("venue_wallet", true, &venue));
+      QZ_TRY(fields->u64("tenge_account", true, &tenge));
+      c = make_set_exchange_link(venue, tenge);
+      return Status::ok();
+    }
+    default: break;
+  }
+  QZ_ASSERT_MSG(false, "parse_money given a command that is not the digital tenge's");
+  return Status::error("internal: not a money command");
+}
+
 // Parses one command object. `defaults` carries actor and role inherited from an enclosing linked group.
 Status parse_command(element value, uint64_t line_number, const std::string& where, const CommandText& defaults,
                      InputLine* line);
@@ -441,7 +736,9 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
                                   " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
                                   " amend_order, cancel_all, register_client, update_client, set_client_status,"
                                   " set_client_policy, set_conversion_rate, set_tier_limits, set_retail_cap,"
-                                  " linked)");
+                                  " define_wallet_class, open_wallet, publish_program, issue_cbdc, redeem_cbdc,"
+                                  " grant, pay, attest_release, dispute_release, cancel_release,"
+                                  " set_program_status, set_exchange_link, linked)");
   }
   QZ_TRY(fields.check_known(spec->name, spec->fields, true));
 
@@ -601,6 +898,17 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
         return fields.fail("residence", "must be a two-letter country code");
       }
       std::memcpy(command.residence, residence.data(), residence.size());
+      break;
+    }
+    default: {
+      QZ_ASSERT_MSG(is_money_command(spec->kind), "a command kind without a parser");
+      const size_t before = line->commands.size();
+      QZ_TRY(parse_money(&fields, &command, line));
+      // Parts pushed before the command make the line a group of its own (a money command stands alone).
+      if (line->commands.size() != before) {
+        if (!where.empty()) return fields.fail_here(std::string(spec->name) + " with parts cannot be in a linked group");
+        line->linked = true;
+      }
       break;
     }
   }

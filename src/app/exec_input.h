@@ -107,6 +107,9 @@ struct CommandText {
   std::optional<std::string> daily;
   std::optional<std::string> monthly;
   std::optional<std::string> cap_usd;
+  // The digital tenge's commands (docs/money.md): built whole while parsing (their amounts are at DKZT's
+  // fixed scale 2 and they name wallets and programs by id); actor, role and request id come from above.
+  Command money{};
 };
 
 struct InputLine {

@@ -244,6 +244,10 @@ class Resolver {
         command = make_set_retail_cap(cents, text.residence);
         break;
       }
+      default:
+        QZ_ASSERT(is_money_command(text.kind));
+        command = text.money;
+        break;
     }
     command.actor = text.actor;
     command.role = static_cast<uint8_t>(text.role);

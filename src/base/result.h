@@ -103,6 +103,8 @@ namespace qz {
   X(money_release_not_found, 425, "no pending release with this id")                                             \
   X(money_release_state_invalid, 426, "this step does not fit the release's rule or state (milestone, delayed, disputed)") \
   X(money_tranche_out_of_order, 427, "an earlier tranche of this grant is still pending")                        \
+  X(money_exchange_link_invalid, 428, "exchange link: the venue's wallet must be a merchant of category 6051 and its tenge account a KZT custody or issuance account") \
+  X(money_exchange_account_invalid, 429, "exchange link: the other side must be the venue's wallet and the exchange account the customer's own KZT account") \
   X(program_paused, 440, "program is paused")                                                                    \
   X(program_revoked, 441, "program is revoked")                                                                  \
   X(program_not_yet_valid, 442, "program money is not spendable before the program's valid-from time")           \

@@ -50,6 +50,23 @@ bool client_order_id_valid(const TagOrderPayload& p) {
   return true;
 }
 
+// A known list, a count within its entries' room, and nothing past the count.
+bool program_list_well_formed(const ProgramListPayload& p) {
+  size_t entry_size = 0;
+  switch (static_cast<ProgramListKind>(p.list)) {
+    case ProgramListKind::allow:
+    case ProgramListKind::deny: entry_size = 8; break;
+    case ProgramListKind::categories:
+    case ProgramListKind::regions: entry_size = 2; break;
+    case ProgramListKind::classes: entry_size = 4; break;
+    default: return false;
+  }
+  const size_t room = sizeof p.wallets / entry_size;
+  if (p.count == 0 || p.count > room || !all_zero(p.zero, sizeof p.zero)) return false;
+  const auto* entries = reinterpret_cast<const uint8_t*>(p.wallets);
+  return all_zero(entries + p.count * entry_size, (room - p.count) * entry_size);
+}
+
 }  // namespace
 
 Command make_create_asset(std::string_view code, uint8_t scale) {
@@ -180,6 +197,90 @@ Command make_cancel_all(uint64_t actor, uint32_t market) {
   return command;
 }
 
+Command make_define_wallet_class(uint8_t kyc_level, int64_t balance_cap_minor, int64_t per_payment_limit_minor,
+                                 int64_t daily_limit_minor, int64_t annual_limit_minor) {
+  Command command = blank(CommandKind::define_wallet_class);
+  command.define_wallet_class.kyc_level = kyc_level;
+  command.define_wallet_class.balance_cap_minor = balance_cap_minor;
+  command.define_wallet_class.per_payment_limit_minor = per_payment_limit_minor;
+  command.define_wallet_class.daily_limit_minor = daily_limit_minor;
+  command.define_wallet_class.annual_limit_minor = annual_limit_minor;
+  return command;
+}
+
+Command make_open_wallet(const OpenWalletPayload& wallet) {
+  Command command = blank(CommandKind::open_wallet);
+  command.open_wallet = wallet;
+  return command;
+}
+
+Command make_publish_program(std::string_view code, uint64_t issuer_wallet, uint64_t escrow_account) {
+  Command command = blank(CommandKind::publish_program);
+  std::memcpy(command.publish_program.code, code.data(), std::min(code.size(), sizeof command.publish_program.code));
+  command.publish_program.issuer_wallet = issuer_wallet;
+  command.publish_program.escrow_account = escrow_account;
+  return command;
+}
+
+namespace {
+
+Command cbdc_amount_command(CommandKind kind, uint64_t bank_wallet, int64_t amount_minor) {
+  Command command = blank(kind);
+  command.role = static_cast<uint8_t>(Role::central_bank);
+  command.cbdc_amount.bank_wallet = bank_wallet;
+  command.cbdc_amount.amount_minor = amount_minor;
+  return command;
+}
+
+}  // namespace
+
+Command make_issue_cbdc(uint64_t bank_wallet, int64_t amount_minor) {
+  return cbdc_amount_command(CommandKind::issue_cbdc, bank_wallet, amount_minor);
+}
+
+Command make_redeem_cbdc(uint64_t bank_wallet, int64_t amount_minor) {
+  return cbdc_amount_command(CommandKind::redeem_cbdc, bank_wallet, amount_minor);
+}
+
+Command make_grant(uint32_t program, uint64_t holder, int64_t amount_minor) {
+  Command command = blank(CommandKind::grant);
+  command.grant.program = program;
+  command.grant.holder = holder;
+  command.grant.amount_minor = amount_minor;
+  return command;
+}
+
+Command make_pay(uint64_t actor, uint64_t payer, uint64_t payee, int64_t amount_minor, uint64_t exchange_account) {
+  Command command = customer_command(CommandKind::pay, actor);
+  command.pay.payer = payer;
+  command.pay.payee = payee;
+  command.pay.amount_minor = amount_minor;
+  command.pay.exchange_account = exchange_account;
+  return command;
+}
+
+Command make_release_command(CommandKind kind, uint64_t release) {
+  QZ_ASSERT(kind == CommandKind::attest_release || kind == CommandKind::dispute_release ||
+            kind == CommandKind::cancel_release);
+  Command command = blank(kind);
+  command.release.release = release;
+  return command;
+}
+
+Command make_set_program_status(uint32_t program, uint8_t status) {
+  Command command = blank(CommandKind::set_program_status);
+  command.set_program_status.program = program;
+  command.set_program_status.status = status;
+  return command;
+}
+
+Command make_set_exchange_link(uint64_t venue_wallet, uint64_t tenge_account) {
+  Command command = blank(CommandKind::set_exchange_link);
+  command.set_exchange_link.venue_wallet = venue_wallet;
+  command.set_exchange_link.tenge_account = tenge_account;
+  return command;
+}
+
 namespace {
 
 Command client_facts_command(CommandKind kind, uint64_t client, uint8_t classification, uint8_t kyc_tier,
@@ -269,6 +370,22 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::set_conversion_rate: return "set_conversion_rate";
     case CommandKind::set_tier_limits: return "set_tier_limits";
     case CommandKind::set_retail_cap: return "set_retail_cap";
+    case CommandKind::define_wallet_class: return "define_wallet_class";
+    case CommandKind::open_wallet: return "open_wallet";
+    case CommandKind::program_terms: return "program_terms";
+    case CommandKind::program_limits: return "program_limits";
+    case CommandKind::program_list: return "program_list";
+    case CommandKind::publish_program: return "publish_program";
+    case CommandKind::issue_cbdc: return "issue_cbdc";
+    case CommandKind::redeem_cbdc: return "redeem_cbdc";
+    case CommandKind::grant_tranches: return "grant_tranches";
+    case CommandKind::grant: return "grant";
+    case CommandKind::pay: return "pay";
+    case CommandKind::attest_release: return "attest_release";
+    case CommandKind::dispute_release: return "dispute_release";
+    case CommandKind::cancel_release: return "cancel_release";
+    case CommandKind::set_program_status: return "set_program_status";
+    case CommandKind::set_exchange_link: return "set_exchange_link";
   }
   return "unknown";
 }
@@ -344,6 +461,49 @@ Result validate_command(const Command& command) {
       break;
     case CommandKind::set_retail_cap:
       unused_zero = all_zero(command.set_retail_cap.zero, sizeof command.set_retail_cap.zero);
+      break;
+    case CommandKind::define_wallet_class:
+      unused_zero = all_zero(command.define_wallet_class.zero, sizeof command.define_wallet_class.zero);
+      break;
+    case CommandKind::open_wallet:
+      unused_zero = command.open_wallet.flags <= (kWalletWaterfall | kWalletReverseWaterfall) &&
+                    all_zero(command.open_wallet.zero, sizeof command.open_wallet.zero);
+      break;
+    case CommandKind::program_terms:
+      unused_zero = command.program_terms.flags <= (kProgramP2p | kProgramCashOut) &&
+                    all_zero(command.program_terms.zero, sizeof command.program_terms.zero);
+      break;
+    case CommandKind::program_limits: unused_zero = command.program_limits.zero == 0; break;
+    case CommandKind::program_list: unused_zero = program_list_well_formed(command.program_list); break;
+    case CommandKind::publish_program: {
+      const size_t length = strnlen(command.publish_program.code, sizeof command.publish_program.code);
+      unused_zero = all_zero(command.publish_program.code + length, sizeof command.publish_program.code - length);
+      break;
+    }
+    case CommandKind::issue_cbdc:
+    case CommandKind::redeem_cbdc:
+      unused_zero = all_zero(command.cbdc_amount.zero, sizeof command.cbdc_amount.zero);
+      break;
+    case CommandKind::grant_tranches: {
+      const GrantTranchesPayload& p = command.grant_tranches;
+      unused_zero = p.count >= 1 && p.count <= 4 && all_zero(p.zero, sizeof p.zero) &&
+                    all_zero(p.amounts_minor + p.count, (4 - p.count) * sizeof(int64_t));
+      break;
+    }
+    case CommandKind::grant:
+      unused_zero = command.grant.zero == 0 && all_zero(command.grant.zero2, sizeof command.grant.zero2);
+      break;
+    case CommandKind::pay: unused_zero = command.pay.zero == 0; break;
+    case CommandKind::attest_release:
+    case CommandKind::dispute_release:
+    case CommandKind::cancel_release:
+      unused_zero = all_zero(command.release.zero, sizeof command.release.zero);
+      break;
+    case CommandKind::set_program_status:
+      unused_zero = all_zero(command.set_program_status.zero, sizeof command.set_program_status.zero);
+      break;
+    case CommandKind::set_exchange_link:
+      unused_zero = all_zero(command.set_exchange_link.zero, sizeof command.set_exchange_link.zero);
       break;
     default: return Result::unknown_command_kind;
   }

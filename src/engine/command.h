@@ -53,7 +53,28 @@ enum class CommandKind : uint16_t {
   set_conversion_rate = 34,  // operator; docs/clients.md
   set_tier_limits = 35,      // operator; docs/clients.md
   set_retail_cap = 36,       // operator; docs/clients.md
+  // The digital tenge (docs/money.md). Each is its own linked group, except that publish_program may be
+  // preceded by linked program_terms, program_limits and program_list commands, and grant by linked
+  // grant_tranches: the parts of one definition, applied whole with the command they precede.
+  define_wallet_class = 50,  // central bank or operator
+  open_wallet = 51,          // banks: their customers' wallets; central bank or operator: any
+  program_terms = 52,
+  program_limits = 53,
+  program_list = 54,
+  publish_program = 55,  // the issuer's owner (central bank or an agency) or the operator
+  issue_cbdc = 56,       // central bank
+  redeem_cbdc = 57,      // central bank
+  grant_tranches = 58,
+  grant = 59,            // the program issuer's owner or the operator
+  pay = 60,              // the payer's owner or the operator; with exchange_account, the exchange link
+  attest_release = 61,   // the program's attester (the central bank when it has none)
+  dispute_release = 62,  // the program issuer's owner
+  cancel_release = 63,   // the program issuer's owner
+  set_program_status = 64,  // the program issuer's owner, the central bank or the operator
+  set_exchange_link = 65,   // operator: the venue's digital tenge wallet and its tenge account
 };
+inline constexpr uint16_t kFirstMoneyCommand = 50;
+inline constexpr uint16_t kLastMoneyCommand = 65;
 
 // Command flags.
 inline constexpr uint8_t kFlagLinked = 0x01;  // this command and the next one succeed or fail together
@@ -261,6 +282,124 @@ struct SetRetailCapPayload {
   uint8_t zero[30];
 };
 
+// --- The digital tenge (docs/money.md) ---
+
+struct DefineWalletClassPayload {
+  uint8_t kyc_level;  // 0-3
+  uint8_t zero[7];
+  int64_t balance_cap_minor;  // 0 = none, as every limit here
+  int64_t per_payment_limit_minor;
+  int64_t daily_limit_minor;
+  int64_t annual_limit_minor;
+};
+
+inline constexpr uint8_t kWalletWaterfall = 0x01;
+inline constexpr uint8_t kWalletReverseWaterfall = 0x02;
+struct OpenWalletPayload {
+  uint64_t owner;
+  uint64_t account;         // an existing digital tenge account of the owner; 0 = the engine opens one
+  uint64_t linked_account;  // the waterfall link; 0 = none
+  uint32_t wallet_class;    // 0 = none
+  uint8_t kind;             // WalletKind
+  uint8_t flags;            // kWalletWaterfall | kWalletReverseWaterfall
+  uint16_t mcc;
+  uint16_t region;
+  uint8_t zero[6];
+};
+
+inline constexpr uint8_t kProgramP2p = 0x01;
+inline constexpr uint8_t kProgramCashOut = 0x02;
+// A program's times, release rule and switches. Without it a program takes ProgramSpec's defaults.
+struct ProgramTermsPayload {
+  uint64_t valid_from_ns;
+  uint64_t expires_at_ns;  // 0 = never
+  uint64_t attester;       // milestone programs: the user who records milestones
+  uint32_t category_share_cap_bps;
+  uint8_t expiry_action;   // ExpiryAction
+  uint8_t release_rule;    // ReleaseRule
+  uint8_t terminal_kinds;  // by wallet_kind_bit
+  uint8_t flags;           // kProgramP2p | kProgramCashOut
+  uint8_t zero[8];
+};
+
+struct ProgramLimitsPayload {
+  int64_t per_payment_limit_minor;
+  int64_t period_limit_minor;
+  uint64_t period_ns;
+  uint64_t release_delay_ns;
+  uint64_t zero;
+};
+
+// Appends `count` entries to one of a program's lists; entries past count are zero.
+enum class ProgramListKind : uint8_t { allow = 1, deny = 2, categories = 3, regions = 4, classes = 5 };
+inline constexpr uint8_t kMaxProgramListKind = 5;
+struct ProgramListPayload {
+  uint8_t list;   // ProgramListKind
+  uint8_t count;  // allow, deny: 1-4; categories, regions: 1-16; classes: 1-8
+  uint8_t zero[6];
+  union {
+    uint64_t wallets[4];
+    uint16_t codes[16];
+    uint32_t classes[8];
+  };
+};
+
+struct PublishProgramPayload {
+  char code[24];            // NUL-padded
+  uint64_t issuer_wallet;
+  uint64_t escrow_account;  // an empty escrow account of the digital tenge; 0 = the engine opens one
+};
+
+// issue_cbdc (central bank -> bank) and redeem_cbdc (bank -> central bank).
+struct CbdcAmountPayload {
+  uint64_t bank_wallet;
+  int64_t amount_minor;
+  uint8_t zero[24];
+};
+
+// Milestone tranches of the grant that follows; entries past count are zero.
+struct GrantTranchesPayload {
+  uint8_t count;  // 1-4
+  uint8_t zero[7];
+  int64_t amounts_minor[4];
+};
+
+struct GrantPayload {
+  uint32_t program;
+  uint32_t zero;
+  uint64_t holder;  // wallet id
+  int64_t amount_minor;
+  uint8_t zero2[16];
+};
+
+struct PayPayload {
+  uint64_t payer;  // wallet ids
+  uint64_t payee;
+  int64_t amount_minor;
+  // 0, or the exchange link: the customer's tenge account at the exchange, credited when the payee is the
+  // venue's wallet, debited when the payer is (docs/money.md, "The exchange link").
+  uint64_t exchange_account;
+  uint64_t zero;
+};
+
+// attest_release, dispute_release, cancel_release.
+struct ReleasePayload {
+  uint64_t release;
+  uint8_t zero[32];
+};
+
+struct SetProgramStatusPayload {
+  uint32_t program;
+  uint8_t status;  // ProgramStatus: 1 active, 2 paused, 3 revoked
+  uint8_t zero[35];
+};
+
+struct SetExchangeLinkPayload {
+  uint64_t venue_wallet;    // a merchant wallet of category 6051
+  uint64_t tenge_account;   // the venue's KZT custody account that backs customers' tenge balances
+  uint8_t zero[24];
+};
+
 struct Command {
   uint16_t kind;  // CommandKind
   uint8_t flags;
@@ -290,6 +429,19 @@ struct Command {
     SetConversionRatePayload set_conversion_rate;
     SetTierLimitsPayload set_tier_limits;
     SetRetailCapPayload set_retail_cap;
+    DefineWalletClassPayload define_wallet_class;
+    OpenWalletPayload open_wallet;
+    ProgramTermsPayload program_terms;
+    ProgramLimitsPayload program_limits;
+    ProgramListPayload program_list;
+    PublishProgramPayload publish_program;
+    CbdcAmountPayload cbdc_amount;  // issue_cbdc, redeem_cbdc
+    GrantTranchesPayload grant_tranches;
+    GrantPayload grant;
+    PayPayload pay;
+    ReleasePayload release;  // attest_release, dispute_release, cancel_release
+    SetProgramStatusPayload set_program_status;
+    SetExchangeLinkPayload set_exchange_link;
     uint8_t payload[40];
   };
 
@@ -323,6 +475,20 @@ static_assert(sizeof(CancelAllPayload) == 40);
 static_assert(sizeof(TagOrderPayload) == 40);
 static_assert(offsetof(VoidHoldPayload, amount_minor) == 8);
 static_assert(offsetof(VoidHoldPayload, zero) == 16);
+static_assert(sizeof(DefineWalletClassPayload) == 40);
+static_assert(sizeof(OpenWalletPayload) == 40);
+static_assert(sizeof(ProgramTermsPayload) == 40);
+static_assert(sizeof(ProgramLimitsPayload) == 40);
+static_assert(sizeof(ProgramListPayload) == 40);
+static_assert(offsetof(ProgramListPayload, wallets) == 8);
+static_assert(sizeof(PublishProgramPayload) == 40);
+static_assert(sizeof(CbdcAmountPayload) == 40);
+static_assert(sizeof(GrantTranchesPayload) == 40);
+static_assert(sizeof(GrantPayload) == 40);
+static_assert(sizeof(PayPayload) == 40);
+static_assert(sizeof(ReleasePayload) == 40);
+static_assert(sizeof(SetProgramStatusPayload) == 40);
+static_assert(sizeof(SetExchangeLinkPayload) == 40);
 static_assert(sizeof(Command) == kCommandSize);
 static_assert(offsetof(Command, actor) == 8);
 static_assert(offsetof(Command, request_id) == 16);
@@ -361,6 +527,29 @@ Command make_set_client_policy(bool require_registered);
 Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit);
 Command make_set_tier_limits(uint8_t tier, uint8_t limit_kind, int64_t daily_tiyn, int64_t monthly_tiyn);
 Command make_set_retail_cap(int64_t usd_cents, const char residence[2]);
+
+// Money commands, as the operator unless said otherwise (set actor and role for another).
+Command make_define_wallet_class(uint8_t kyc_level, int64_t balance_cap_minor, int64_t per_payment_limit_minor,
+                                 int64_t daily_limit_minor, int64_t annual_limit_minor);
+Command make_open_wallet(const OpenWalletPayload& wallet);
+Command make_publish_program(std::string_view code, uint64_t issuer_wallet, uint64_t escrow_account);
+Command make_issue_cbdc(uint64_t bank_wallet, int64_t amount_minor);   // role central_bank, actor 0
+Command make_redeem_cbdc(uint64_t bank_wallet, int64_t amount_minor);  // role central_bank, actor 0
+Command make_grant(uint32_t program, uint64_t holder, int64_t amount_minor);
+Command make_pay(uint64_t actor, uint64_t payer, uint64_t payee, int64_t amount_minor,
+                 uint64_t exchange_account = 0);  // role customer
+Command make_release_command(CommandKind kind, uint64_t release);  // attest, dispute or cancel a release
+Command make_set_program_status(uint32_t program, uint8_t status);
+Command make_set_exchange_link(uint64_t venue_wallet, uint64_t tenge_account);
+inline bool is_money_command(CommandKind kind) {
+  const auto k = static_cast<uint16_t>(kind);
+  return k >= kFirstMoneyCommand && k <= kLastMoneyCommand;
+}
+// The parts that precede publish_program or grant in their group.
+inline bool is_money_part(CommandKind kind) {
+  return kind == CommandKind::program_terms || kind == CommandKind::program_limits ||
+         kind == CommandKind::program_list || kind == CommandKind::grant_tranches;
+}
 
 const char* command_kind_name(CommandKind kind);  // "transfer"; "unknown" otherwise
 

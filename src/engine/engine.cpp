@@ -14,15 +14,6 @@ namespace {
 constexpr char kSnapshotMagic[8] = {'Q', 'Z', 'S', 'N', 'A', 'P', '0', '1'};
 constexpr size_t kSnapshotHeaderSize = 8 + 4 + 8 + 8 + 32;
 
-Event rejection(const Command& command, uint32_t index, Result result) {
-  Event event = make_event(EventKind::rejected, index);
-  event.result = static_cast<uint32_t>(result);
-  event.rejected.actor = command.actor;
-  event.rejected.request_id = command.request_id;
-  event.rejected.command_kind = command.kind;
-  return event;
-}
-
 Event duplicate_of(const Command& command, uint32_t index, const RequestEntry& original) {
   Event event = make_event(EventKind::duplicate, index);
   event.result = original.result;
@@ -66,6 +57,7 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
     events->push_back(released_event(EventKind::hold_expired, kNoCommand, released));
   }
   exchange_.begin_block(block.time_ns, events);
+  if (money_ != nullptr) begin_money_block(block.time_ns, events);
 
   const size_t count = block.commands.size();
   QZ_ASSERT_LT(count, static_cast<size_t>(kNoCommand));
@@ -84,6 +76,11 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
       first++;
       continue;
     }
+    if (!head.linked() && head.request_id == 0 && is_money_command(head.command_kind())) {
+      apply_money_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
+      first++;
+      continue;
+    }
     size_t last = first;
     while (last < count && block.commands[last].linked()) last++;
     if (last == count) {
@@ -93,7 +90,7 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
       for (size_t i = first; i < count; i++) {
         const Command& command = block.commands[i];
         const auto index = static_cast<uint32_t>(i);
-        events->push_back(rejection(command, index, Result::linked_group_open));
+        events->push_back(make_rejection(command, index, Result::linked_group_open));
         remember(command, Result::linked_group_open, 0);
       }
       break;
@@ -148,7 +145,7 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
         seen->command_kind == command.kind) {
       events->push_back(duplicate_of(command, index, *seen));
     } else if (seen != nullptr) {
-      events->push_back(rejection(command, index, Result::request_id_reused));
+      events->push_back(make_rejection(command, index, Result::request_id_reused));
     } else {
       bool repeats_earlier_member = false;
       for (size_t k = 0; k < i; k++) {
@@ -156,7 +153,7 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
           repeats_earlier_member = true;
         }
       }
-      events->push_back(rejection(command, index,
+      events->push_back(make_rejection(command, index,
                                   repeats_earlier_member ? Result::request_id_reused : Result::linked_event_failed));
     }
   }
@@ -173,6 +170,12 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
       return;
     }
   }
+  for (const Command& command : group) {
+    if (is_money_command(command.command_kind())) {
+      apply_money_group(group, first_index, block_time_ns, events);
+      return;
+    }
+  }
 
   if (group.size() == 1) {
     // A lone command needs no undo log: every ledger operation checks all its rules before changing anything.
@@ -181,7 +184,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
     uint64_t object_id = 0;
     const Result result = apply_one(command, block_time_ns, &event, &object_id);
     event.command_index = first_index;
-    events->push_back(result == Result::ok ? event : rejection(command, first_index, result));
+    events->push_back(result == Result::ok ? event : make_rejection(command, first_index, result));
     remember(command, result, result == Result::ok ? object_id : 0);
     if (result == Result::ok && command.command_kind() == CommandKind::open_account) {
       exchange_.on_account_opened(object_id);
@@ -221,7 +224,7 @@ void Engine::apply_group(std::span<const Command> group, uint32_t first_index, u
   events->resize(events_before);
   for (size_t i = 0; i < group.size(); i++) {
     const Result result = i == failed_at ? failure : Result::linked_event_failed;
-    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), result));
+    events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), result));
     remember(group[i], result, 0);
   }
 }
@@ -241,7 +244,7 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     }
     if (result != Result::ok) {
       QZ_ASSERT_EQ(events->size(), events_before);
-      events->push_back(rejection(command, first_index, result));
+      events->push_back(make_rejection(command, first_index, result));
     }
     remember(command, result, result == Result::ok ? object_id : 0);
     return;
@@ -273,7 +276,7 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
   }
   for (size_t i = 0; i < group.size(); i++) {
     const Result member = !pair || i == failed ? result : Result::linked_event_failed;
-    events->push_back(rejection(group[i], static_cast<uint32_t>(first_index + i), member));
+    events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), member));
     remember(group[i], member, 0);
   }
 }
@@ -452,6 +455,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::transfer: {
       const auto& p = command.transfer;
+      if (money_only(p.debit) || money_only(p.credit)) return Result::money_account_in_use;
       Movement movement;
       bool counted = false;
       if (const Result r = check_movement(p.debit, p.credit, p.amount_minor, block_time_ns, &movement, &counted);
@@ -475,6 +479,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::hold: {
       const auto& p = command.hold;
+      if (money_only(p.account) || money_only(p.credit)) return Result::money_account_in_use;
       HoldDone done;
       const Result r = ledger_.hold(actor,
                                     HoldRequest{.account = p.account, .credit = p.credit,
@@ -493,6 +498,7 @@ Result Engine::apply_one(const Command& command, uint64_t block_time_ns, Event* 
     }
     case CommandKind::post_hold: {
       const auto& p = command.post_hold;
+      if (money_only(p.credit)) return Result::money_account_in_use;
       Movement movement;
       bool counted = false;
       // What the post would move, as the ledger reads it: 0 = all that is held, to the hold's own credit.
@@ -578,6 +584,13 @@ Hash256 Engine::state_hash() const {
   rates_.hash_into(&hasher);
   hasher.update("qazna.limits.v1");
   limits_.hash_into(&hasher);
+  // Only once the book exists, so that the hashes recorded by journals from before it still match.
+  if (money_ != nullptr) {
+    money_->hash_into(&hasher);
+    hasher.update("qazna.exchange_link.v1");
+    hasher.update_u64(exchange_venue_wallet_);
+    hasher.update_u64(exchange_tenge_account_);
+  }
   return hasher.finish();
 }
 
@@ -613,6 +626,8 @@ std::string Engine::check_invariants() const {
   if (!problem.empty()) return problem;
   problem = commitments_problem();
   if (!problem.empty()) return problem;
+  problem = money_problem();
+  if (!problem.empty()) return problem;
   for (const auto& [asset, rate] : rates_.all()) {
     if (asset != kUsdRateAsset && ledger_.asset(asset) == nullptr) {
       return "rates: asset " + std::to_string(asset) + " has a rate but does not exist";
@@ -637,6 +652,13 @@ void Engine::write_snapshot(std::vector<uint8_t>* out, const Hash256* known_stat
   clients_.write_snapshot(&writer);
   rates_.write_snapshot(&writer);
   limits_.write_snapshot(&writer);
+  writer.u8(money_ != nullptr ? 1 : 0);
+  if (money_ != nullptr) {
+    writer.u32(money_->asset());
+    money_->write_snapshot(&writer);
+    writer.u64(exchange_venue_wallet_);
+    writer.u64(exchange_tenge_account_);
+  }
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -652,7 +674,7 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
 
   ByteReader reader(data.data() + sizeof kSnapshotMagic, body_end - sizeof kSnapshotMagic);
   const uint32_t version = reader.u32();
-  if (version != kSnapshotFormatVersion) {
+  if (version != kSnapshotFormatVersion && version != 6) {
     return Status::error("snapshot: format version " + std::to_string(version) + " is not supported");
   }
   const uint64_t height = reader.u64();
@@ -666,6 +688,24 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
   if (!clients_.read_snapshot(&reader)) return Status::error("snapshot: client registry is malformed");
   if (!rates_.read_snapshot(&reader)) return Status::error("snapshot: conversion rates are malformed");
   if (!limits_.read_snapshot(&reader)) return Status::error("snapshot: client limits are malformed");
+  if (version >= 7) {
+    const uint8_t has_money = reader.u8();
+    if (has_money > 1) return Status::error("snapshot: money section flag is malformed");
+    if (has_money == 1) {
+      const uint32_t asset = reader.u32();
+      const Asset* dkzt = ledger_.asset(asset);
+      if (!reader.ok() || dkzt == nullptr || dkzt->code_view() != "DKZT") {
+        return Status::error("snapshot: the digital tenge's asset is missing");
+      }
+      money_ = std::make_unique<MoneyBook>(asset);
+      if (!money_->read_snapshot(&reader, ledger_)) {
+        return Status::error("snapshot: the digital tenge's book is malformed or inconsistent");
+      }
+      exchange_venue_wallet_ = reader.u64();
+      exchange_tenge_account_ = reader.u64();
+      if (const std::string problem = money_problem(); !problem.empty()) return Status::error("snapshot: " + problem);
+    }
+  }
   if (const std::string problem = commitments_problem(); !problem.empty()) {
     return Status::error("snapshot: orders and limits disagree: " + problem);
   }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "engine/exchange.h"
 #include "ledger/ledger.h"
 #include "ledger/requests.h"
+#include "money/money.h"
 #include "rules/clients.h"
 #include "rules/limits.h"
 #include "rules/rates.h"
@@ -40,8 +42,9 @@ struct BlockInput {
   std::span<const Command> commands;
 };
 
-// 2: markets and orders; 3: order reservations locked per account; 4: the client registry; 5: conversion rates.
-inline constexpr uint32_t kSnapshotFormatVersion = 6;
+// 2: markets and orders; 3: order reservations locked per account; 4: the client registry; 5: conversion rates;
+// 7: the digital tenge (version 6, the same without it, is still read).
+inline constexpr uint32_t kSnapshotFormatVersion = 7;
 
 class Engine {
  public:
@@ -74,6 +77,10 @@ class Engine {
   const ClientRegistry& clients() const { return clients_; }
   const ConversionRates& rates() const { return rates_; }
   const ClientLimits& limits() const { return limits_; }
+  // The digital tenge's book: nullptr until the first money command (docs/money.md, "The engine wiring").
+  const MoneyBook* money() const { return money_.get(); }
+  uint64_t exchange_venue_wallet() const { return exchange_venue_wallet_; }
+  uint64_t exchange_tenge_account() const { return exchange_tenge_account_; }
 
   // Commands that must stand alone or in the one supported pair (market, order and client commands).
   static bool stands_alone(CommandKind kind) {
@@ -101,26 +108,49 @@ class Engine {
   void apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
                           std::vector<Event>* events);
   Result apply_client(const Command& command, uint32_t index, std::vector<Event>* events, uint64_t* object_id);
+  // The digital tenge (engine_money.cpp): a group of money commands (one command, or parts then the command
+  // they complete) applied whole; events only on success.
+  void apply_money_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
+                         std::vector<Event>* events);
+  Result apply_money(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
+                     std::vector<Event>* events, uint64_t* object_id);
+  Result apply_pay(const Command& command, uint32_t index, uint64_t block_time_ns, std::vector<Event>* events);
+  Result open_money_account(uint64_t owner, AccountKind kind, uint32_t index, std::vector<Event>* events,
+                            uint64_t* account_id);
+  Result run_plan(Result decided, uint32_t index, std::vector<Event>* events);
+  void emit_plan(const Plan& plan, uint32_t index, const TransferDone* posted, std::vector<Event>* events) const;
+  void begin_money_block(uint64_t block_time_ns, std::vector<Event>* events);
+  // True for the accounts only the book may move: the central bank's issuance account and program escrows.
+  bool money_only(uint64_t account) const;
+  std::string money_problem() const;
 
   // The ledger asks it before every debit: money leaves a customer account only if its owner may move it.
   class ClientGate final : public DebitGate {
    public:
-    explicit ClientGate(const ClientRegistry* clients) : clients_(clients) {}
+    ClientGate(const ClientRegistry* clients, const std::unique_ptr<MoneyBook>* money)
+        : clients_(clients), money_(money) {}
     // A customer account is its owner's; an account of another kind is a client's only when the registry knows
     // its owner (an escrow the operator opened for a registered client). Venue accounts belong to no client.
+    // The digital tenge's issuance and escrow accounts are never gated: expiry and returns must not stop.
     Result check_debit(const Account& account) const override {
       if (account.kind == AccountKind::customer) return clients_->movable(account.owner);
+      if (*money_ != nullptr && account.asset == (*money_)->asset() &&
+          (account.kind == AccountKind::issuance || account.kind == AccountKind::escrow)) {
+        return Result::ok;
+      }
       return clients_->find(account.owner) == nullptr ? Result::ok : clients_->movable(account.owner);
     }
 
    private:
     const ClientRegistry* clients_;
+    const std::unique_ptr<MoneyBook>* money_;
   };
 
   Ledger ledger_;
   RequestTable requests_;
   ClientRegistry clients_;
-  ClientGate client_gate_{&clients_};
+  std::unique_ptr<MoneyBook> money_;
+  ClientGate client_gate_{&clients_, &money_};
   ConversionRates rates_;
   ClientLimits limits_;
   Exchange exchange_;
@@ -128,6 +158,11 @@ class Engine {
   uint64_t last_time_ns_ = 0;
   std::vector<HoldReleased> expired_scratch_;
   std::vector<uint64_t> group_objects_;
+  uint64_t exchange_venue_wallet_ = 0;   // the exchange link (set_exchange_link); 0 = none
+  uint64_t exchange_tenge_account_ = 0;
+  Plan money_plan_;
+  std::vector<Plan> money_plans_;
+  std::vector<TransferDone> money_posted_;
 };
 
 }  // namespace qz

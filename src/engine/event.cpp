@@ -13,6 +13,15 @@ Event make_event(EventKind kind, uint32_t command_index) {
   return event;
 }
 
+Event make_rejection(const Command& command, uint32_t command_index, Result result) {
+  Event event = make_event(EventKind::rejected, command_index);
+  event.result = static_cast<uint32_t>(result);
+  event.rejected.actor = command.actor;
+  event.rejected.request_id = command.request_id;
+  event.rejected.command_kind = command.kind;
+  return event;
+}
+
 const char* event_kind_name(EventKind kind) {
   switch (kind) {
     case EventKind::rejected: return "rejected";
@@ -46,6 +55,23 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::tier_limits_set: return "tier_limits_set";
     case EventKind::retail_cap_set: return "retail_cap_set";
     case EventKind::order_tagged: return "order_tagged";
+    case EventKind::wallet_class_defined: return "wallet_class_defined";
+    case EventKind::wallet_opened: return "wallet_opened";
+    case EventKind::program_published: return "program_published";
+    case EventKind::exchange_link_set: return "exchange_link_set";
+    case EventKind::cbdc_issued: return "cbdc_issued";
+    case EventKind::cbdc_redeemed: return "cbdc_redeemed";
+    case EventKind::program_granted: return "program_granted";
+    case EventKind::cbdc_paid: return "cbdc_paid";
+    case EventKind::release_done: return "release_done";
+    case EventKind::release_disputed: return "release_disputed";
+    case EventKind::release_cancelled: return "release_cancelled";
+    case EventKind::program_status_changed: return "program_status_changed";
+    case EventKind::program_expired: return "program_expired";
+    case EventKind::lot_changed: return "lot_changed";
+    case EventKind::release_opened: return "release_opened";
+    case EventKind::release_closed: return "release_closed";
+    case EventKind::money_part_taken: return "money_part_taken";
   }
   return "unknown";
 }

@@ -55,8 +55,28 @@ enum class EventKind : uint16_t {
   retail_cap_set = 46,
   // Orders, continued.
   order_tagged = 47,  // a tag_order command: the client order id text it journaled
+  // The digital tenge (docs/money.md). A plan's event (cbdc_issued .. program_expired, MoneyPlanPayload) is
+  // followed by its postings as transfer_posted, its lot changes as lot_changed, then release_opened and
+  // release_closed; the plan's counts say how many (release_closed: those up to the next event of another kind). Plans run at block start carry kNoCommand.
+  wallet_class_defined = 50,
+  wallet_opened = 51,
+  program_published = 52,
+  exchange_link_set = 53,
+  cbdc_issued = 54,
+  cbdc_redeemed = 55,
+  program_granted = 56,
+  cbdc_paid = 57,
+  release_done = 58,       // a pending release became spendable (attested, delay passed, dispute settled)
+  release_disputed = 59,
+  release_cancelled = 60,  // back to the issuer
+  program_status_changed = 61,
+  program_expired = 62,
+  lot_changed = 63,
+  release_opened = 64,
+  release_closed = 65,
+  money_part_taken = 66,   // a program_terms, program_limits, program_list or grant_tranches command
 };
-inline constexpr uint16_t kMaxEventKind = 47;
+inline constexpr uint16_t kMaxEventKind = 66;
 
 // Why an order ended without filling (order_cancelled / order_expired reason). Stable numbers.
 enum class OrderEndReason : uint8_t {
@@ -355,6 +375,95 @@ struct RetailCapSetPayload {
   uint8_t zero2[24];
 };
 
+// --- The digital tenge ---
+
+struct WalletClassDefinedPayload {
+  uint32_t wallet_class;
+  uint8_t kyc_level;
+  uint8_t zero[3];
+  int64_t balance_cap_minor;
+  int64_t per_payment_limit_minor;
+  int64_t daily_limit_minor;
+  int64_t annual_limit_minor;
+  uint8_t zero2[8];
+};
+
+struct WalletOpenedPayload {
+  uint64_t wallet;
+  uint64_t owner;
+  uint64_t account;
+  uint64_t linked_account;
+  uint32_t wallet_class;
+  uint8_t kind;   // WalletKind
+  uint8_t flags;  // kWalletWaterfall | kWalletReverseWaterfall
+  uint16_t mcc;
+  uint16_t region;
+  uint8_t zero[6];
+};
+
+struct ProgramPublishedPayload {
+  uint32_t program;
+  uint32_t version;
+  uint64_t issuer_wallet;
+  uint64_t escrow_account;
+  char code[24];  // NUL-padded
+};
+
+struct ExchangeLinkSetPayload {
+  uint64_t venue_wallet;
+  uint64_t tenge_account;
+  uint8_t zero[32];
+};
+
+// One executed plan (money.h's Plan): cbdc_issued, cbdc_redeemed, program_granted, cbdc_paid, release_done,
+// release_disputed, release_cancelled, program_status_changed, program_expired.
+struct MoneyPlanPayload {
+  uint64_t payer;  // payment: payer; grant: issuer wallet; issue, redeem: the bank; else 0
+  uint64_t payee;  // payment: payee; grant, release: holder; else 0
+  int64_t amount_minor;
+  uint64_t release;  // release_done, release_disputed, release_cancelled
+  uint32_t program;
+  uint8_t status;           // program_status_changed: ProgramStatus
+  uint8_t releases_opened;  // release_opened events after the lot changes (a grant's tranches: at most 8)
+  uint8_t zero[2];
+  uint32_t postings;     // transfer_posted events that follow (an expiry has one per holder with money)
+  uint32_t lot_changes;  // lot_changed events after them; release_closed events come last, up to the next plan
+};
+
+struct LotChangedPayload {
+  uint64_t holder;
+  uint64_t counterparty;  // a wallet id; 0 = none
+  int64_t delta_minor;
+  uint32_t program;
+  uint8_t change;  // LotChangeKind
+  uint8_t zero[19];
+};
+
+struct ReleaseOpenedPayload {
+  uint64_t release;
+  uint64_t grant;  // the id of the grant's first tranche
+  uint64_t holder;
+  int64_t amount_minor;
+  uint64_t release_at_ns;  // delayed releases; 0 = a milestone tranche
+  uint32_t program;
+  uint8_t tranche;
+  uint8_t zero[3];
+};
+
+struct ReleaseClosedPayload {
+  uint64_t release;
+  uint64_t holder;
+  int64_t amount_minor;
+  uint32_t program;
+  uint8_t returned;  // 0: to the holder's lot; 1: back to the issuer
+  uint8_t zero[19];
+};
+
+struct MoneyPartTakenPayload {
+  uint16_t command_kind;
+  uint8_t zero[46];
+};
+
 struct Event {
   uint16_t kind;  // EventKind
   uint16_t reserved;
@@ -390,6 +499,15 @@ struct Event {
     TierLimitsSetPayload tier_limits_set;
     RetailCapSetPayload retail_cap_set;
     OrderTaggedPayload order_tagged;
+    WalletClassDefinedPayload wallet_class_defined;
+    WalletOpenedPayload wallet_opened;
+    ProgramPublishedPayload program_published;
+    ExchangeLinkSetPayload exchange_link_set;
+    MoneyPlanPayload money_plan;  // cbdc_issued .. program_expired
+    LotChangedPayload lot_changed;
+    ReleaseOpenedPayload release_opened;
+    ReleaseClosedPayload release_closed;
+    MoneyPartTakenPayload money_part_taken;
     uint8_t payload[48];
   };
 
@@ -426,12 +544,23 @@ static_assert(sizeof(ConversionRateSetPayload) == 48);
 static_assert(sizeof(TierLimitsSetPayload) == 48);
 static_assert(sizeof(RetailCapSetPayload) == 48);
 static_assert(sizeof(OrderTaggedPayload) == 48);
+static_assert(sizeof(WalletClassDefinedPayload) == 48);
+static_assert(sizeof(WalletOpenedPayload) == 48);
+static_assert(sizeof(ProgramPublishedPayload) == 48);
+static_assert(sizeof(ExchangeLinkSetPayload) == 48);
+static_assert(sizeof(MoneyPlanPayload) == 48);
+static_assert(sizeof(LotChangedPayload) == 48);
+static_assert(sizeof(ReleaseOpenedPayload) == 48);
+static_assert(sizeof(ReleaseClosedPayload) == 48);
+static_assert(sizeof(MoneyPartTakenPayload) == 48);
 static_assert(sizeof(Event) == kEventSize);
 static_assert(offsetof(Event, payload) == 16);
 static_assert(std::is_trivially_copyable_v<Event>);
 
 // A zeroed event of `kind` for the command at `command_index`.
 Event make_event(EventKind kind, uint32_t command_index);
+// The rejected event of `command` (at `command_index`) with `result`.
+Event make_rejection(const Command& command, uint32_t command_index, Result result);
 
 const char* event_kind_name(EventKind kind);  // "transfer_posted"; "unknown" otherwise
 

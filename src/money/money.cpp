@@ -97,6 +97,7 @@ const char* posting_role_name(PostingRole role) {
     case PostingRole::waterfall: return "waterfall";
     case PostingRole::return_to_issuer: return "return_to_issuer";
     case PostingRole::release_to_holder: return "release_to_holder";
+    case PostingRole::exchange: return "exchange";
   }
   return "unknown";
 }
@@ -265,6 +266,8 @@ Result MoneyBook::open_wallet(Actor actor, const Ledger& ledger, const WalletSpe
 Result MoneyBook::publish_program(Actor actor, const Ledger& ledger, ProgramSpec spec, uint32_t* program_id) {
   QZ_ASSERT(program_id != nullptr);
   if (const Result valid = normalize_program_spec(&spec); valid != Result::ok) return valid;
+  // A program that would be expired at once: its lots could not be spent and expiry runs only at block start.
+  if (spec.expires_at_ns != 0 && spec.expires_at_ns <= now_ns_) return Result::money_program_invalid;
   const Wallet* issuer = wallet(spec.issuer_wallet);
   if (issuer == nullptr) return Result::money_wallet_not_found;
   if (issuer->spec.kind != WalletKind::central_bank && issuer->spec.kind != WalletKind::agency) {
@@ -700,21 +703,24 @@ void MoneyBook::plan_program_end(const Program& p, PlanKind kind, Plan* plan) co
 
 // --- Applying ----------------------------------------------------------------------------------------------------
 
-Result MoneyBook::execute(Ledger* ledger, const Plan& plan) {
+Result MoneyBook::execute(Ledger* ledger, const Plan& plan, std::vector<TransferDone>* posted) {
   QZ_ASSERT(ledger != nullptr);
   QZ_ASSERT(!ledger->in_group());
+  const size_t posted_before = posted == nullptr ? 0 : posted->size();
   if (!plan.postings.empty()) {
     ledger->begin_group();
     for (const MoneyPosting& posting : plan.postings) {
       QZ_ASSERT(posting.amount_minor > 0);
       TransferDone done{};
-      const Result posted = ledger->transfer(
+      const Result result = ledger->transfer(
           kBookActor, TransferRequest{.debit = posting.debit, .credit = posting.credit, .amount_minor = posting.amount_minor},
           &done);
-      if (posted != Result::ok) {
+      if (result != Result::ok) {
         ledger->end_group(false);
-        return posted;
+        if (posted != nullptr) posted->resize(posted_before);
+        return result;
       }
+      if (posted != nullptr) posted->push_back(done);
     }
     ledger->end_group(true);
   }
@@ -859,7 +865,8 @@ void MoneyBook::apply_payment_counters(const Plan& plan) {
   }
 }
 
-void MoneyBook::begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<Plan>* done) {
+void MoneyBook::begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<Plan>* done,
+                            std::vector<TransferDone>* posted) {
   QZ_ASSERT(ledger != nullptr);
   QZ_ASSERT_GE(block_time_ns, now_ns_);
   now_ns_ = block_time_ns;
@@ -877,7 +884,7 @@ void MoneyBook::begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<
     plan.lot_changes.push_back(LotChange{.holder = r.holder, .program = r.program, .delta_minor = r.amount_minor,
                                          .kind = LotChangeKind::released});
     plan.closed.push_back(ClosedRelease{.id = r.id, .holder = r.holder, .amount_minor = r.amount_minor, .returned = false});
-    QZ_ASSERT_MSG(execute(ledger, plan) == Result::ok, "money: a delayed release was refused by the ledger");
+    QZ_ASSERT_MSG(execute(ledger, plan, posted) == Result::ok, "money: a delayed release was refused by the ledger");
     if (done != nullptr) done->push_back(plan);
   }
   while (!expiry_queue_.empty() && expiry_queue_.begin()->first <= block_time_ns) {
@@ -887,14 +894,17 @@ void MoneyBook::begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<
     plan.kind = PlanKind::expiry;
     plan.program = p.id;
     plan_program_end(p, PlanKind::expiry, &plan);
-    QZ_ASSERT_MSG(execute(ledger, plan) == Result::ok, "money: an expiry was refused by the ledger");
+    QZ_ASSERT_MSG(execute(ledger, plan, posted) == Result::ok, "money: an expiry was refused by the ledger");
     if (done != nullptr) done->push_back(plan);
   }
 }
 
 // --- Hash and invariants -----------------------------------------------------------------------------------------
 
-void MoneyBook::hash_into(Sha256* hasher) const {
+// The state in id order, in chunks (the header and classes, each wallet, each program, the releases), so the
+// hash need not hold the whole book in one buffer. The snapshot is the same bytes.
+template <typename Flush>
+void MoneyBook::write_state(Flush&& flush) const {
   std::vector<uint8_t> bytes;
   ByteWriter out(&bytes);
   out.u32(asset_);
@@ -904,6 +914,8 @@ void MoneyBook::hash_into(Sha256* hasher) const {
   out.i64(issued_minor_);
   out.i64(redeemed_minor_);
   out.u64(classes_.size());
+  out.u64(wallets_.size());
+  out.u64(programs_.size());
   for (const WalletClass& c : classes_) {
     out.u8(c.kyc_level);
     out.i64(c.balance_cap_minor);
@@ -911,8 +923,7 @@ void MoneyBook::hash_into(Sha256* hasher) const {
     out.i64(c.daily_limit_minor);
     out.i64(c.annual_limit_minor);
   }
-  hasher->update("qazna.money.v1");
-  hasher->update(bytes.data(), bytes.size());
+  flush(bytes);
   for (const Wallet& w : wallets_) {
     bytes.clear();
     out.u64(w.id);
@@ -942,7 +953,7 @@ void MoneyBook::hash_into(Sha256* hasher) const {
         out.i64(c.spent_minor);
       }
     }
-    hasher->update(bytes.data(), bytes.size());
+    flush(bytes);
   }
   for (const Program& p : programs_) {
     bytes.clear();
@@ -987,7 +998,7 @@ void MoneyBook::hash_into(Sha256* hasher) const {
       out.u16(key.second);
       out.i64(spent);
     }
-    hasher->update(bytes.data(), bytes.size());
+    flush(bytes);
   }
   bytes.clear();
   out.u64(releases_.size());
@@ -1001,7 +1012,200 @@ void MoneyBook::hash_into(Sha256* hasher) const {
     out.u64(r.release_at_ns);
     out.u8(r.disputed ? 1 : 0);
   }
-  hasher->update(bytes.data(), bytes.size());
+  flush(bytes);
+}
+
+void MoneyBook::hash_into(Sha256* hasher) const {
+  hasher->update("qazna.money.v1");
+  write_state([&](const std::vector<uint8_t>& bytes) { hasher->update(bytes.data(), bytes.size()); });
+}
+
+void MoneyBook::write_snapshot(ByteWriter* out) const {
+  write_state([&](const std::vector<uint8_t>& bytes) { out->bytes(bytes.data(), bytes.size()); });
+}
+
+namespace {
+
+// A count read from a snapshot, refused when it could not fit in what is left (each item takes at least
+// `item_size` bytes), so a corrupt count cannot make a huge allocation.
+bool read_count(ByteReader* in, size_t item_size, uint64_t* count) {
+  *count = in->u64();
+  return in->ok() && *count <= in->remaining() / item_size;
+}
+
+template <typename T>
+bool read_list(ByteReader* in, size_t limit, std::vector<T>* list, T (ByteReader::*read)()) {
+  uint64_t count = 0;
+  if (!read_count(in, sizeof(T), &count) || count > limit) return false;
+  list->resize(count);
+  for (T& v : *list) v = (in->*read)();
+  return in->ok();
+}
+
+}  // namespace
+
+bool MoneyBook::read_snapshot(ByteReader* in, const Ledger& ledger) {
+  QZ_ASSERT(wallets_.empty() && programs_.empty() && classes_.empty());
+  if (in->u32() != asset_) return false;
+  now_ns_ = in->u64();
+  next_release_id_ = in->u64();
+  central_bank_wallet_ = in->u64();
+  issued_minor_ = in->i64();
+  redeemed_minor_ = in->i64();
+  uint64_t class_count = 0;
+  uint64_t wallet_count = 0;
+  uint64_t program_count = 0;
+  if (!read_count(in, 33, &class_count) || !read_count(in, 8, &wallet_count) || !read_count(in, 8, &program_count)) {
+    return false;
+  }
+  if (next_release_id_ == 0 || central_bank_wallet_ > wallet_count || program_count > UINT32_MAX) return false;
+  for (uint64_t i = 0; i < class_count; i++) {
+    WalletClass c;
+    c.kyc_level = in->u8();
+    c.balance_cap_minor = in->i64();
+    c.per_payment_limit_minor = in->i64();
+    c.daily_limit_minor = in->i64();
+    c.annual_limit_minor = in->i64();
+    if (!wallet_class_valid(c)) return false;
+    classes_.push_back(c);
+  }
+  wallets_.reserve(wallet_count);
+  for (uint64_t i = 0; i < wallet_count && in->ok(); i++) {
+    Wallet w;
+    w.id = in->u64();
+    w.spec.owner = in->u64();
+    w.spec.account = in->u64();
+    w.spec.wallet_class = in->u32();
+    const uint8_t kind = in->u8();
+    w.spec.kind = static_cast<WalletKind>(kind);
+    w.spec.mcc = in->u16();
+    w.spec.region = in->u16();
+    w.spec.linked_account = in->u64();
+    const uint8_t flags = in->u8();
+    w.spec.waterfall = (flags & 1) != 0;
+    w.spec.reverse_waterfall = (flags & 2) != 0;
+    w.usage_day = in->u64();
+    w.day_spent_minor = in->i64();
+    w.usage_year = in->u64();
+    w.year_spent_minor = in->i64();
+    uint64_t lots = 0;
+    if (!read_count(in, 44, &lots) || lots > kWalletLotsMax) return false;
+    if (w.id != i + 1 || kind == 0 || kind > kMaxWalletKind || flags > 3) return false;
+    if (w.spec.wallet_class > classes_.size()) return false;
+    if ((w.spec.kind == WalletKind::central_bank) != (w.id == central_bank_wallet_)) return false;
+    if (!accounts_in_use_.insert(w.spec.account == 0 ? std::numeric_limits<uint64_t>::max() : w.spec.account, w.id)) return false;
+    for (uint64_t k = 0; k < lots; k++) {
+      Lot l;
+      l.program = in->u32();
+      l.expires_at_ns = in->u64();
+      l.balance_minor = in->i64();
+      l.received_minor = in->i64();
+      l.period = in->u64();
+      l.period_spent_minor = in->i64();
+      uint64_t categories = 0;
+      if (!read_count(in, 10, &categories) || categories > kMccMax) return false;
+      for (uint64_t c = 0; c < categories; c++) {
+        const uint16_t mcc = in->u16();
+        l.categories.push_back(CategorySpend{.mcc = mcc, .spent_minor = in->i64()});
+      }
+      if (l.program == 0 || l.program > program_count) return false;
+      w.lots.push_back(std::move(l));
+    }
+    wallets_.push_back(std::move(w));
+  }
+  programs_.reserve(program_count);
+  for (uint64_t i = 0; i < program_count && in->ok(); i++) {
+    Program p;
+    p.id = in->u32();
+    p.version = in->u32();
+    const uint8_t status = in->u8();
+    p.status = static_cast<ProgramStatus>(status);
+    ProgramSpec& s = p.spec;
+    uint64_t code_size = 0;
+    if (!read_count(in, 1, &code_size) || code_size > kProgramCodeMax) return false;
+    s.code.resize(code_size);
+    in->bytes(s.code.data(), code_size);
+    s.issuer_wallet = in->u64();
+    s.escrow_account = in->u64();
+    s.valid_from_ns = in->u64();
+    s.expires_at_ns = in->u64();
+    s.expiry_action = static_cast<ExpiryAction>(in->u8());
+    if (!read_list(in, kProgramListMax, &s.allow, &ByteReader::u64) ||
+        !read_list(in, kProgramListMax, &s.deny, &ByteReader::u64) ||
+        !read_list(in, kProgramCategoriesMax, &s.categories, &ByteReader::u16) ||
+        !read_list(in, kProgramRegionsMax, &s.regions, &ByteReader::u16)) {
+      return false;
+    }
+    const uint8_t flags = in->u8();
+    s.p2p_allowed = (flags & 1) != 0;
+    s.cash_out_allowed = (flags & 2) != 0;
+    s.per_payment_limit_minor = in->i64();
+    s.period_limit_minor = in->i64();
+    s.period_ns = in->u64();
+    s.category_share_cap_bps = in->u32();
+    if (!read_list(in, kProgramClassesMax, &s.eligible_classes, &ByteReader::u32)) return false;
+    s.terminal_kinds = in->u8();
+    s.release_rule = static_cast<ReleaseRule>(in->u8());
+    s.release_delay_ns = in->u64();
+    s.attester = in->u64();
+    ProgramStats& t = p.stats;
+    for (int64_t* v : {&t.granted_minor, &t.pending_minor, &t.released_minor, &t.outstanding_minor, &t.spent_minor,
+                       &t.cashed_out_minor, &t.moved_minor, &t.returned_minor, &t.released_at_expiry_minor}) {
+      *v = in->i64();
+    }
+    uint64_t spent = 0;
+    if (!read_count(in, 12, &spent)) return false;
+    for (uint64_t k = 0; k < spent; k++) {
+      const uint16_t mcc = in->u16();
+      const uint16_t region = in->u16();
+      t.spent_by_category_region[{mcc, region}] = in->i64();
+    }
+    const ProgramSpec as_read = s;
+    if (!in->ok() || p.id != i + 1 || p.version == 0 || status == 0 || status > 4 || flags > 3) return false;
+    if (normalize_program_spec(&s) != Result::ok || s.allow != as_read.allow || s.deny != as_read.deny ||
+        s.categories != as_read.categories || s.regions != as_read.regions ||
+        s.eligible_classes != as_read.eligible_classes) {
+      return false;
+    }
+    if (s.issuer_wallet == 0 || s.issuer_wallet > wallets_.size()) return false;
+    if (!accounts_in_use_.insert(s.escrow_account == 0 ? std::numeric_limits<uint64_t>::max() : s.escrow_account, kProgramTag | p.id)) {
+      return false;
+    }
+    const bool live = p.status == ProgramStatus::active || p.status == ProgramStatus::paused;
+    if (live && s.expires_at_ns != 0) expiry_queue_.insert({s.expires_at_ns, p.id});
+    latest_by_code_[s.code] = p.id;
+    programs_.push_back(std::move(p));
+  }
+  uint64_t release_count = 0;
+  if (!read_count(in, 46, &release_count)) return false;
+  for (uint64_t i = 0; i < release_count; i++) {
+    PendingRelease r;
+    r.id = in->u64();
+    r.grant = in->u64();
+    r.program = in->u32();
+    r.holder = in->u64();
+    r.amount_minor = in->i64();
+    r.tranche = in->u8();
+    r.release_at_ns = in->u64();
+    const uint8_t disputed = in->u8();
+    r.disputed = disputed == 1;
+    if (!in->ok() || disputed > 1 || r.program == 0 || r.program > programs_.size() || r.holder == 0 ||
+        r.holder > wallets_.size() || !releases_.emplace(r.id, r).second) {
+      return false;
+    }
+    if (r.release_at_ns != 0 && !r.disputed) delayed_queue_.insert({r.release_at_ns, r.id});
+  }
+  if (!in->ok()) return false;
+  for (const Wallet& w : wallets_) {
+    const Account* account = ledger.account(w.spec.account);
+    if (account == nullptr || account->asset != asset_) return false;
+    for (const Lot& l : w.lots) programs_[l.program - 1].holders.insert(w.id);
+  }
+  for (const Program& p : programs_) {
+    const Account* escrow = ledger.account(p.spec.escrow_account);
+    if (escrow == nullptr || escrow->asset != asset_) return false;
+  }
+  return check_invariants(ledger).empty();
 }
 
 Hash256 MoneyBook::state_hash() const {

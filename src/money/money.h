@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/flat_map.h"
 #include "base/result.h"
 #include "base/sha256.h"
@@ -152,6 +153,7 @@ enum class PostingRole : uint8_t {
   waterfall = 7,          // payee -> payee's linked account
   return_to_issuer = 8,   // program escrow -> issuer (expiry, revocation, cancelled release)
   release_to_holder = 9,  // program escrow -> holder (expiry with release to holder)
+  exchange = 10,          // the exchange link's tenge leg (another asset): venue <-> the customer's exchange balance
 };
 const char* posting_role_name(PostingRole role);
 
@@ -294,14 +296,16 @@ class MoneyBook {
   // Posts the plan's postings on `ledger` as one linked group (operator authority: the decision was the
   // book's), then applies the book's changes. When the ledger refuses a posting (its client gate, an overflow)
   // the group is rolled back, nothing changes and the ledger's code is returned. The ledger must not be inside
-  // a group.
-  [[nodiscard]] Result execute(Ledger* ledger, const Plan& plan);
+  // a group. `posted` (may be nullptr) gets one TransferDone per posting, in order.
+  [[nodiscard]] Result execute(Ledger* ledger, const Plan& plan, std::vector<TransferDone>* posted = nullptr);
 
   // At the start of each block, with its time (not earlier than the last): releases every undisputed delayed
   // release due (release_at <= time, in (release_at, id) order), then expires every program whose expiry is
   // due (in (expiry, program id) order: its lots in holder order, then its pending releases in id order). Each
-  // step is one plan, executed and appended to `done` (may be nullptr).
-  void begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<Plan>* done);
+  // step is one plan, executed and appended to `done` (may be nullptr); `posted` (may be nullptr) gets the
+  // ledger's TransferDone of every posting of those plans, in order.
+  void begin_block(Ledger* ledger, uint64_t block_time_ns, std::vector<Plan>* done,
+                   std::vector<TransferDone>* posted = nullptr);
 
   // --- Reads ---
 
@@ -314,6 +318,8 @@ class MoneyBook {
   uint64_t wallet_count() const { return wallets_.size(); }
   uint32_t program_count() const { return static_cast<uint32_t>(programs_.size()); }
   uint64_t central_bank_wallet() const { return central_bank_wallet_; }
+  // True when the ledger account backs a wallet or a program's escrow.
+  bool account_in_use(uint64_t account) const { return account != 0 && accounts_in_use_.contains(account); }
   int64_t issued_minor() const { return issued_minor_; }
   int64_t redeemed_minor() const { return redeemed_minor_; }
   template <typename F>
@@ -322,6 +328,10 @@ class MoneyBook {
   }
 
   void hash_into(Sha256* hasher) const;
+  // The book's state (the bytes the state hash covers); read_snapshot fills a freshly constructed book of the
+  // same asset, rebuilds the indexes and checks the invariants against `ledger`. False when malformed.
+  void write_snapshot(ByteWriter* out) const;
+  [[nodiscard]] bool read_snapshot(ByteReader* in, const Ledger& ledger);
   Hash256 state_hash() const;
   // Empty when every invariant holds against `ledger`; else the first violation found.
   std::string check_invariants(const Ledger& ledger) const;
@@ -336,6 +346,8 @@ class MoneyBook {
   void apply_payment_counters(const Plan& plan);
   Wallet& mutable_wallet(uint64_t wallet_id);
   Program& mutable_program(uint32_t program_id);
+  template <typename Flush>
+  void write_state(Flush&& flush) const;  // the state in chunks: flush(const std::vector<uint8_t>&)
 
   uint32_t asset_;
   uint64_t now_ns_ = 0;

@@ -857,5 +857,105 @@ TEST_F(QaznaCli, ArgumentErrorsAndHelp) {
   EXPECT_NE(r.err.find("no-such-file.jsonl"), std::string::npos) << r.err;
 }
 
+
+// --- the digital tenge ------------------------------------------------------------------------------------------
+
+// docs/cli.md's digital tenge example. Accounts: 1 KZT issuance (the venue's tenge account), 2 Aigerim's KZT at
+// the exchange (1001); the engine opens one DKZT account per wallet and program escrow: wallets 1 central bank
+// (100), 2 bank (200), 3 Aigerim, 4 a grocer (MCC 5411), 5 the venue (MCC 6051); programs 1 FOOD (groceries and
+// pharmacies), 2 BUILD (milestones attested by user 300).
+constexpr char kMoneyInput[] =
+    R"({"cmd":"create_asset","code":"DKZT","scale":2}
+{"cmd":"create_asset","code":"KZT","scale":2}
+{"cmd":"open_account","owner":0,"asset":"KZT","kind":"issuance"}
+{"cmd":"open_account","owner":1001,"asset":"KZT","kind":"customer"}
+{"cmd":"open_wallet","actor":100,"role":"central_bank","owner":100,"kind":"central_bank"}
+{"cmd":"open_wallet","actor":100,"role":"central_bank","owner":200,"kind":"bank"}
+{"cmd":"define_wallet_class","actor":100,"role":"central_bank","kyc_level":2,"daily_limit":"100000.00"}
+{"cmd":"open_wallet","actor":200,"role":"bank","owner":1001,"kind":"individual","wallet_class":1}
+{"cmd":"open_wallet","owner":5001,"kind":"merchant","mcc":5411,"region":75}
+{"cmd":"open_wallet","owner":0,"kind":"merchant","mcc":6051,"region":75}
+{"cmd":"publish_program","actor":100,"role":"central_bank","code":"FOOD","issuer_wallet":1,"categories":[5411,5912],"per_payment_limit":"5000.00"}
+{"cmd":"publish_program","actor":100,"role":"central_bank","code":"BUILD","issuer_wallet":1,"release_rule":"milestone","attester":300}
+{"cmd":"issue_cbdc","actor":100,"role":"central_bank","bank_wallet":2,"amount":"1000000.00"}
+{"cmd":"pay","actor":200,"role":"bank","payer":2,"payee":3,"amount":"1000.00"}
+{"cmd":"grant","actor":100,"role":"central_bank","program":1,"holder":3,"amount":"500.00"}
+{"cmd":"pay","actor":1001,"role":"customer","payer":3,"payee":4,"amount":"700.00"}
+{"cmd":"grant","actor":100,"role":"central_bank","program":2,"holder":3,"amount":"300.00","tranches":["100.00","200.00"]}
+{"cmd":"attest_release","actor":300,"role":"bank","release":1}
+{"cmd":"set_exchange_link","venue_wallet":5,"tenge_account":1}
+{"cmd":"pay","actor":1001,"role":"customer","payer":3,"payee":5,"amount":"300.00","exchange_account":2}
+{"cmd":"pay","actor":1001,"role":"customer","payer":3,"payee":5,"amount":"100000.00","exchange_account":2}
+)";
+
+TEST_F(QaznaCli, ExecDigitalTengeFromIssuanceToTheExchange) {
+  init();
+  RunResult r = exec(kMoneyInput);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> events = lines_of(r.out);
+  std::vector<std::string> heads;  // the events that open a command's answer, with their line
+  for (const std::string& event : events) {
+    ASSERT_TRUE(is_json_object(event)) << event;
+    const std::string name = field(event, "event");
+    if (name != "transfer_posted" && name != "lot_changed" && name != "release_opened" && name != "release_closed" &&
+        name != "account_opened" && name != "money_part_taken") {
+      heads.push_back(field(event, "line") + " " + name);
+    }
+  }
+  const std::vector<std::string> expected = {
+      "1 asset_created",      "2 asset_created",     "5 wallet_opened",   "6 wallet_opened",
+      "7 wallet_class_defined", "8 wallet_opened",   "9 wallet_opened",   "10 wallet_opened",
+      "11 program_published", "12 program_published", "13 cbdc_issued",   "14 cbdc_paid",
+      "15 program_granted",   "16 cbdc_paid",         "17 program_granted", "18 release_done",
+      "19 exchange_link_set", "20 cbdc_paid",         "21 rejected"};
+  EXPECT_EQ(heads, expected);
+  // The payment to the grocer spent the food lot first (500.00), then 200.00 of free money.
+  bool unwrapped = false;
+  for (const std::string& event : events) {
+    if (field(event, "line") == "16" && field(event, "event") == "lot_changed") {
+      EXPECT_EQ(field(event, "change"), "spent");
+      EXPECT_EQ(field(event, "delta"), "-500.00");
+      unwrapped = true;
+    }
+    if (field(event, "line") == "20" && field(event, "event") == "transfer_posted" && field(event, "asset") == "KZT") {
+      EXPECT_EQ(field(event, "credit_balance"), "300.00");  // Aigerim's tenge at the exchange
+    }
+    if (field(event, "line") == "21") {
+      EXPECT_EQ(field(event, "result"), "money_daily_limit");  // 1,000 spent today
+    }
+  }
+  EXPECT_TRUE(unwrapped);
+  // The journal replays to the same state: the book is in the state hash.
+  r = qazna({"verify", "--data", data_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+
+// The two program reports, from the journal of the digital tenge example.
+TEST_F(QaznaCli, ProgramReportAndTrailFromTheJournal) {
+  init();
+  ASSERT_EQ(exec(kMoneyInput).exit_code, 0);
+  RunResult r = qazna({"program", "report", "--data", data_, "--program", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            R"({"program":1,"code":"FOOD","version":1,"issuer_wallet":1,"status":"active","height":1,)"
+            R"("granted":"500.00","pending":"0.00","released":"0.00","outstanding":"0.00","spent":"500.00","cashed_out":"0.00",)"
+            R"("moved":"0.00","returned":"0.00","released_at_expiry":"0.00",)"
+            R"("spent_by_category_region":[{"mcc":5411,"region":75,"spent":"500.00"}],"balanced":true})"
+            "\n");
+  // BUILD: 300.00 granted into two pending tranches; the first released and spent at the venue (MCC 6051).
+  r = qazna({"program", "trail", "--data", data_, "--program", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* hop : {R"("hop":"granted","from":1,"to":3,"amount":"100.00","pending":true,"release":1)",
+                          R"("hop":"granted","from":1,"to":3,"amount":"200.00","pending":true,"release":2)",
+                          R"("hop":"released","from":3,"to":3,"amount":"100.00")",
+                          R"("hop":"unwrapped","from":3,"to":5,"amount":"100.00")",
+                          R"("terminal_recipients":[{"wallet":5,"kind":"merchant","mcc":6051,"region":75,"amount":"100.00"}])"}) {
+    EXPECT_NE(r.out.find(hop), std::string::npos) << hop << " in " << r.out;
+  }
+  r = qazna({"program", "report", "--data", data_, "--program", "9"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
 }  // namespace
 }  // namespace qz::app::testing

@@ -274,11 +274,12 @@ TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
   std::vector<uint8_t> bytes;
   engine.write_snapshot(&bytes);
   // The registry comes last but for the (empty) rate table and the limits (no limits, no usage: 12 x 16 bytes,
-  // the cap and its residence, count u64): policy u8, count u64, then Alice (id, class, tier, 2 countries, test,
+  // the cap and its residence, count u64) and the money flag: policy u8, count u64, then Alice (id, class, tier, 2 countries, test,
   // status, reason u16). Hand-edit her to frozen for review (the engine itself would have cancelled the order),
   // and seal the bytes again.
   const size_t limits_section = 12 * 16 + 8 + 2 + 8;
-  const size_t registry = bytes.size() - 32 - limits_section - 4 - (1 + 8 + 18);
+  const size_t money_flag = 1;  // no digital tenge book
+  const size_t registry = bytes.size() - 32 - money_flag - limits_section - 4 - (1 + 8 + 18);
   ASSERT_EQ(get_u64(bytes.data() + registry + 9), kAlice);
   bytes[registry + 9 + 15] = kFrozen;
   bytes[registry + 9 + 16] = static_cast<uint8_t>(kReview);

@@ -155,6 +155,54 @@ std::vector<Command> one_of_each_kind() {
   return all;
 }
 
+// Money commands with every field set (lists and tranches at two entries).
+std::vector<Command> one_of_each_money_kind() {
+  std::vector<Command> all = {
+      make_define_wallet_class(3, 1, 2, 3, 4),
+      make_open_wallet(OpenWalletPayload{.owner = 1, .account = 2, .linked_account = 3, .wallet_class = 4, .kind = 2,
+                                         .flags = 3, .mcc = 5411, .region = 7, .zero = {}}),
+      make_publish_program("SUBSIDY-FOOD-2027", 5, 6),
+      make_issue_cbdc(7, 8),
+      make_redeem_cbdc(7, 8),
+      make_grant(9, 10, 11),
+      make_pay(12, 13, 14, 15, 16),
+      make_release_command(CommandKind::attest_release, 17),
+      make_release_command(CommandKind::dispute_release, 18),
+      make_release_command(CommandKind::cancel_release, 19),
+      make_set_program_status(20, 2),
+      make_set_exchange_link(21, 22)};
+  Command terms = make_grant(0, 0, 0);
+  terms.kind = static_cast<uint16_t>(CommandKind::program_terms);
+  terms.program_terms = ProgramTermsPayload{.valid_from_ns = 1, .expires_at_ns = 2, .attester = 3,
+                                            .category_share_cap_bps = 4, .expiry_action = 1, .release_rule = 2,
+                                            .terminal_kinds = 4, .flags = 3, .zero = {}};
+  all.push_back(terms);
+  Command limits = terms;
+  limits.kind = static_cast<uint16_t>(CommandKind::program_limits);
+  limits.program_limits = ProgramLimitsPayload{.per_payment_limit_minor = 1, .period_limit_minor = 2,
+                                               .period_ns = 3, .release_delay_ns = 4, .zero = 0};
+  all.push_back(limits);
+  for (uint8_t list = 1; list <= kMaxProgramListKind; list++) {
+    Command c = terms;
+    std::memset(c.payload, 0, sizeof c.payload);
+    c.kind = static_cast<uint16_t>(CommandKind::program_list);
+    c.program_list.list = list;
+    c.program_list.count = 2;
+    c.program_list.codes[0] = 0x0101;  // the first four bytes: within two entries of any width
+    c.program_list.codes[1] = 0x0101;
+    all.push_back(c);
+  }
+  Command tranches = terms;
+  std::memset(tranches.payload, 0, sizeof tranches.payload);
+  tranches.kind = static_cast<uint16_t>(CommandKind::grant_tranches);
+  tranches.grant_tranches.count = 2;
+  tranches.grant_tranches.amounts_minor[0] = 5;
+  tranches.grant_tranches.amounts_minor[1] = 6;
+  all.push_back(tranches);
+  for (const Command& c : all) EXPECT_EQ(validate_command(c), Result::ok) << command_kind_name(c.command_kind());
+  return all;
+}
+
 // Payload bytes each kind uses (from the front); the rest must be zero.
 size_t used_payload_bytes(CommandKind kind) {
   switch (kind) {
@@ -182,6 +230,7 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::set_conversion_rate: return 16;
     case CommandKind::set_tier_limits: return 24;
     case CommandKind::set_retail_cap: return 10;
+    default: break;  // the money kinds: one_of_each_money_kind and the tests that use it
   }
   return 0;
 }
@@ -403,6 +452,7 @@ TEST(DecodeCommand, AgreesWithAnIndependentValidatorOnRandomBytes) {
                                 make_set_conversion_rate(2, 45'000'000'00), make_tag_order(7, "x-ABC_12-z")}) {
     kinds.push_back(client);
   }
+  for (const Command& money : one_of_each_money_kind()) kinds.push_back(money);
   int disagreements = 0;
   for (int i = 0; i < 200000 && disagreements < 5; i++) {
     std::vector<uint8_t> bytes(kCommandSize);

@@ -812,9 +812,11 @@ Command OrderStream::create_market() {
 void OrderStream::corrupt(Command* command) {
   switch (prng_.below(7)) {
     case 0:
-      // Kinds no command has: 14-19, 24-29, 40-139.
-      command->kind = static_cast<uint16_t>(prng_.chance(50) ? 14 + prng_.below(6)
-                                            : prng_.chance(50) ? 24 + prng_.below(6) : 40 + prng_.below(100));
+      // Kinds no command has: 14-19, 25-29, 40-49, 66-165.
+      command->kind = static_cast<uint16_t>(prng_.chance(50)   ? 14 + prng_.below(6)
+                                            : prng_.chance(50) ? 25 + prng_.below(5)
+                                            : prng_.chance(50) ? 40 + prng_.below(10)
+                                                               : 66 + prng_.below(100));
       break;
     case 1: command->flags |= static_cast<uint8_t>(2u << prng_.below(7)); break;
     case 2: command->reserved = static_cast<uint32_t>(1u << prng_.below(32)); break;

@@ -2069,6 +2069,9 @@ std::string describe_any(const Event& e) {
           << " " << country(p.previous_residence);
       break;
     }
+    default:  // the digital tenge's events: the model does not trade them
+      out << "money";
+      break;
   }
   out << "}";
   return out.str();

@@ -84,9 +84,70 @@ bool client_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* z
   }
 }
 
+// Money kinds (50-65): the payload byte ranges that must be zero, [from, to), a flags byte that must be at most 3,
+// and for the two list kinds, the count byte's range and the size of one entry (entries past the count are zero).
+struct MoneyLayout {
+  std::vector<std::pair<size_t, size_t>> zero;
+  size_t flag_byte = 40;
+  size_t list_entry = 0;  // bytes; 0 = not a list
+  size_t count_byte = 0;
+};
+
+bool money_layout(const Command& command, MoneyLayout* out) {
+  switch (command.kind) {
+    case 50: out->zero = {{1, 8}}; return true;                       // kyc | 4 limits
+    case 51: out->zero = {{34, 40}}; out->flag_byte = 29; return true;  // owner, account, link, class, kind, flags, mcc, region
+    case 52: out->zero = {{32, 40}}; out->flag_byte = 31; return true;  // 3 x u64, cap, action, rule, kinds, flags
+    case 53: out->zero = {{32, 40}}; return true;                      // 4 limits
+    case 54: {                                                         // list, count | entries
+      const uint8_t list = command.payload[0];
+      out->list_entry = list == 1 || list == 2 ? 8 : list == 3 || list == 4 ? 2 : list == 5 ? 4 : 0;
+      out->count_byte = 1;
+      out->zero = {{2, 8}};
+      return true;
+    }
+    case 55: out->zero = {}; return true;                             // code (NUL-padded), issuer, escrow
+    case 56: case 57: out->zero = {{16, 40}}; return true;            // bank wallet, amount
+    case 58: out->list_entry = 8; out->count_byte = 0; out->zero = {{1, 8}}; return true;  // count | amounts
+    case 59: out->zero = {{4, 8}, {24, 40}}; return true;             // program | holder, amount
+    case 60: out->zero = {{32, 40}}; return true;                     // payer, payee, amount, exchange account
+    case 61: case 62: case 63: out->zero = {{8, 40}}; return true;    // release
+    case 64: out->zero = {{5, 40}}; return true;                      // program, status
+    case 65: out->zero = {{16, 40}}; return true;                     // venue wallet, tenge account
+    default: return false;
+  }
+}
+
 Result reference_validate(const Command& command) {
   std::vector<std::pair<size_t, size_t>> zero;
   size_t flag_byte = 40;
+  if (MoneyLayout money; money_layout(command, &money)) {
+    if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
+    for (const auto& [from, to] : money.zero) {
+      for (size_t i = from; i < to; i++) {
+        if (command.payload[i] != 0) return Result::reserved_field_not_zero;
+      }
+    }
+    if (money.flag_byte < 40 && command.payload[money.flag_byte] > 3) return Result::reserved_field_not_zero;
+    if (command.kind == 54 && money.list_entry == 0) return Result::reserved_field_not_zero;
+    if (money.list_entry != 0) {
+      const size_t count = command.payload[money.count_byte];
+      const size_t room = 32 / money.list_entry;
+      if (count == 0 || count > room) return Result::reserved_field_not_zero;
+      for (size_t i = 8 + count * money.list_entry; i < 40; i++) {
+        if (command.payload[i] != 0) return Result::reserved_field_not_zero;
+      }
+    }
+    if (command.kind == 55) {  // the code: nothing after its first NUL
+      bool ended = false;
+      for (size_t i = 0; i < 24; i++) {
+        if (ended && command.payload[i] != 0) return Result::reserved_field_not_zero;
+        ended = ended || command.payload[i] == 0;
+      }
+    }
+    if (command.role > kMaxRole) return Result::actor_not_permitted;
+    return Result::ok;
+  }
   if (client_zero_ranges(command.kind, &zero, &flag_byte)) {
     if ((command.flags & ~kFlagLinked) != 0 || command.reserved != 0) return Result::reserved_field_not_zero;
     for (const auto& [from, to] : zero) {
