@@ -422,6 +422,9 @@ void Venue::Impl::route_compliance(const CallPtr& call) {
                              ": " + committed.message());
       return false;
     }
+    // A freeze cancels the client's resting orders in this block: the client's own history reads (openOrders,
+    // allOrders) must see that, as if the client had been answered about it (a client is a user id).
+    acknowledge(id, result.height);
     *height = result.height;
     return true;
   };
