@@ -771,6 +771,17 @@ Command OrderStream::market_status() {
   }
   // Markets 1-3 carry the flow: they are never closed.
   if (status == 3 && market >= 1 && market <= 3) status = 2;
+  // A close is worth most with orders open: close the first market from 4 on that has some, if any does (so the
+  // market_closed end reason is reached whatever the stream's other choices).
+  uint32_t target = market;
+  if (status == 3) {
+    for (const auto& [id, order] : model_->state().orders) {
+      if (order.market >= 4) {
+        target = order.market;
+        break;
+      }
+    }
+  }
   int64_t reference = 0;
   const uint64_t r = prng_.below(100);
   if (r < 35) {
@@ -780,7 +791,7 @@ Command OrderStream::market_status() {
   } else if (r < 40) {
     reference = -tick;
   }
-  Command command = make_set_market_status(market, status, reference);
+  Command command = make_set_market_status(target, status, reference);
   if (prng_.chance(3)) command.role = kCustomer;
   return command;
 }
