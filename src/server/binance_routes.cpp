@@ -792,8 +792,8 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
     const uint32_t index = result.first_command_index + 1;  // the place_order, after its tag
-    when_projected(height, [this, call, m, client_text, resp_type, market_order, events, height, index,
-                            quote_requested] {
+    when_projected(height, on_io(call, [this, call, m, client_text, resp_type, market_order, events, height,
+                                        index, quote_requested] {
       acknowledge(call->identity.owner_user, height);
       const OrderOutcome o = outcome_of(*events, index);
       if (!o.accepted) {
@@ -846,7 +846,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
       }
       w.end_object();
       reply(call, 200, w.take());
-    });
+    }));
   });
 }
 
@@ -893,7 +893,7 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
     // The answer shows the order as it was cancelled: history's row at the cancel's height.
-    when_history(height, [this, call, m, row, cancel_id, events, height] {
+    when_history(height, on_io(call, [this, call, m, row, cancel_id, events, height] {
       acknowledge(call->identity.owner_user, height);
       bool cancelled = false;
       for (const Event& event : *events) {
@@ -910,7 +910,7 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
       Writer w;
       write_cancelled(w, m, now, cancel_id, block_time_ms(height));
       reply(call, 200, w.take());
-    });
+    }));
   });
 }
 
@@ -927,7 +927,7 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
     if (!status.is_ok()) return reply_error(call, binance_error(BinanceErrorKind::internal));
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    when_history(height, [this, call, m, events, height] {
+    when_history(height, on_io(call, [this, call, m, events, height] {
       acknowledge(call->identity.owner_user, height);
       std::vector<uint64_t> cancelled;
       for (const Event& event : *events) {
@@ -954,7 +954,7 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
       }
       w.end_array();
       reply(call, 200, w.take());
-    });
+    }));
   });
 }
 

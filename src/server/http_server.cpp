@@ -48,6 +48,11 @@ void Responder::operator()(HttpResponse&& response) const {
   state_->send(std::move(response));
 }
 
+void Responder::post(Task task) const {
+  if (state_ && state_->post) return state_->post(std::move(task));
+  task();
+}
+
 Responder::State::~State() {
   if (!answered.exchange(true)) {
     send(HttpResponse{.status = 500, .body = error_body(-1000, "The request was dropped without an answer."),
@@ -485,10 +490,12 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     server_->unanswered.fetch_add(1);
 
     auto self = shared_from_this();
-    Responder respond([self](HttpResponse&& response) {
-      auto shared = std::make_shared<HttpResponse>(std::move(response));
-      asio::post(self->socket_.get_executor(), [self, shared] { self->write(std::move(*shared)); });
-    });
+    Responder respond(
+        [self](HttpResponse&& response) {
+          auto shared = std::make_shared<HttpResponse>(std::move(response));
+          asio::post(self->socket_.get_executor(), [self, shared] { self->write(std::move(*shared)); });
+        },
+        [self](Responder::Task task) { asio::post(self->socket_.get_executor(), std::move(task)); });
     server_->handler->handle(std::move(out), std::move(respond));
   }
 

@@ -43,15 +43,22 @@ struct HttpResponse {
 // Answers a request exactly once, from any thread. Dropping it unanswered answers 500.
 class Responder {
  public:
+  using Task = std::function<void()>;
   Responder() = default;
-  explicit Responder(std::function<void(HttpResponse&&)> send) : state_(std::make_shared<State>(std::move(send))) {}
+  explicit Responder(std::function<void(HttpResponse&&)> send, std::function<void(Task)> post = nullptr)
+      : state_(std::make_shared<State>(std::move(send), std::move(post))) {}
   void operator()(HttpResponse&& response) const;
+  // Runs `task` on the connection's I/O thread (in place when the responder has none): for work that builds an
+  // answer, so that the journal's writer and the projector only hand results over.
+  void post(Task task) const;
 
  private:
   struct State {
-    explicit State(std::function<void(HttpResponse&&)> send_fn) : send(std::move(send_fn)) {}
+    State(std::function<void(HttpResponse&&)> send_fn, std::function<void(Task)> post_fn)
+        : send(std::move(send_fn)), post(std::move(post_fn)) {}
     ~State();
     std::function<void(HttpResponse&&)> send;
+    std::function<void(Task)> post;
     std::atomic<bool> answered{false};
   };
   std::shared_ptr<State> state_;

@@ -672,7 +672,7 @@ void Venue::Impl::dispatch(const CallPtr& call) {
     // what was public when the request arrived.
     const uint64_t height =
         route.security == Security::none ? projected() : acknowledged_height(call->identity.owner_user);
-    return when_history(height, [this, call] { route_binance(call); });
+    return when_history(height, on_io(call, [this, call] { route_binance(call); }));
   }
   route_binance(call);
 }

@@ -166,6 +166,11 @@ struct Venue::Impl {
   void run_projector();
   // Runs `then` (on the projector thread, or here if already there) once `height` is projected.
   void when_projected(uint64_t height, std::function<void()> then);
+  // `task` moved to the call's I/O thread: the journal's writer, the projector and history's thread call back
+  // through this, so that building answers never holds up the next block.
+  static std::function<void()> on_io(const CallPtr& call, std::function<void()> task) {
+    return [call, task = std::move(task)]() mutable { call->respond.post(std::move(task)); };
+  }
   int64_t block_time_ms(uint64_t height);
   uint64_t projected();
   // History's thread; and runs `then` once history has committed `height` (at once if history has failed).
