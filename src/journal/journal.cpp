@@ -485,6 +485,8 @@ struct Node::Impl {
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_blocks{0};
   std::atomic<uint64_t> stat_commit_ns{0};
+  std::atomic<uint64_t> stat_max_commit_ns{0};
+  std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_commit_buckets{};
 
   // Durable position, written by the writer.
   std::mutex durable_mutex;
@@ -790,8 +792,14 @@ void Node::Impl::run_writer() {
       }
       const auto write_start = std::chrono::steady_clock::now();
       const Status status = write_batch(batch);
-      stat_commit_ns.fetch_add(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - write_start).count()));
+      const auto commit_ns = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - write_start).count());
+      stat_commit_ns.fetch_add(commit_ns);
+      // Only this thread writes the maximum; readers may see it a commit late.
+      if (commit_ns > stat_max_commit_ns.load(std::memory_order_relaxed)) stat_max_commit_ns.store(commit_ns);
+      size_t bucket = 0;
+      while (bucket + 1 < Node::kCommitBucketUs.size() && commit_ns > Node::kCommitBucketUs[bucket] * 1000) bucket++;
+      stat_commit_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
       stat_commits.fetch_add(1);
       stat_blocks.fetch_add(batch.size());
       if (!status.is_ok()) {
@@ -953,8 +961,10 @@ void Node::with_engine(const std::function<void(const Engine&)>& reader) {
 }
 
 Node::WriterStats Node::writer_stats() const {
-  return WriterStats{.commits = impl_->stat_commits.load(), .blocks = impl_->stat_blocks.load(),
-                     .commit_ns = impl_->stat_commit_ns.load()};
+  WriterStats stats{.commits = impl_->stat_commits.load(), .blocks = impl_->stat_blocks.load(),
+                    .commit_ns = impl_->stat_commit_ns.load(), .max_commit_ns = impl_->stat_max_commit_ns.load()};
+  for (size_t i = 0; i < stats.commit_buckets.size(); i++) stats.commit_buckets[i] = impl_->stat_commit_buckets[i].load();
+  return stats;
 }
 
 uint64_t Node::height() {

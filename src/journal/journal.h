@@ -12,6 +12,7 @@
 // holding its commands is durable, so an acknowledged command survives kill -9.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -103,10 +104,16 @@ class Node {
 
   // What the writer has done since open: SQLite transactions committed (each ends with the fsync of group
   // commit), the blocks in them, and the time spent writing and committing them.
+  // commit_buckets[i] counts the commits that took at most kCommitBucketUs[i] microseconds (the last bucket:
+  // longer), so that a tail of slow fsyncs shows beside the average.
+  static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100, 250, 500, 1'000, 2'000, 5'000, 10'000, 50'000,
+                                                              UINT64_MAX};
   struct WriterStats {
     uint64_t commits = 0;
     uint64_t blocks = 0;
     uint64_t commit_ns = 0;
+    uint64_t max_commit_ns = 0;
+    std::array<uint64_t, kCommitBucketUs.size()> commit_buckets{};
   };
   WriterStats writer_stats() const;
 

@@ -731,11 +731,26 @@ std::string Venue::Impl::metrics_text() {
   line("qazna_commit_seconds_count", "", metrics.commits.load());
   const Node::WriterStats journal = node->writer_stats();
   out += "# HELP qazna_journal_commit_seconds Writing and committing blocks to journal.db (group commit, fsync).\n"
-         "# TYPE qazna_journal_commit_seconds summary\n";
+         "# TYPE qazna_journal_commit_seconds histogram\n";
+  uint64_t journal_commits = 0;  // the count agrees with the buckets even while commits go on
+  {
+    static constexpr const char* kCommitLe[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.002",
+                                                "0.005",  "0.01",    "0.05",   "+Inf"};
+    static_assert(std::size(kCommitLe) == Node::kCommitBucketUs.size());
+    for (size_t b = 0; b < journal.commit_buckets.size(); b++) {
+      journal_commits += journal.commit_buckets[b];
+      line("qazna_journal_commit_seconds_bucket", std::string("le=\"") + kCommitLe[b] + "\"", journal_commits);
+    }
+  }
   out += "qazna_journal_commit_seconds_sum " + std::to_string(journal.commit_ns / 1'000'000'000) + "." +
          std::string(9 - std::min<size_t>(9, std::to_string(journal.commit_ns % 1'000'000'000).size()), '0') +
          std::to_string(journal.commit_ns % 1'000'000'000) + "\n";
-  line("qazna_journal_commit_seconds_count", "", journal.commits);
+  line("qazna_journal_commit_seconds_count", "", journal_commits);
+  out += "# HELP qazna_journal_commit_max_seconds The slowest journal commit since the start.\n"
+         "# TYPE qazna_journal_commit_max_seconds gauge\n";
+  out += "qazna_journal_commit_max_seconds " + std::to_string(journal.max_commit_ns / 1'000'000'000) + "." +
+         std::string(9 - std::min<size_t>(9, std::to_string(journal.max_commit_ns % 1'000'000'000).size()), '0') +
+         std::to_string(journal.max_commit_ns % 1'000'000'000) + "\n";
   out += "# TYPE qazna_journal_blocks_written_total counter\n";
   line("qazna_journal_blocks_written_total", "", journal.blocks);
   if (http) {

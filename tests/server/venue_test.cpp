@@ -483,6 +483,18 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_TRUE(contains(metrics, "qazna_block_height ")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_journal_commit_seconds_count ")) << metrics;
   EXPECT_FALSE(contains(metrics, "qazna_journal_commit_seconds_count 0\n")) << "the demo's set-up was committed";
+  // The commit-time histogram: cumulative buckets whose last one counts every commit.
+  const auto value_of = [&](const std::string& name) {
+    const size_t at = metrics.find("\n" + name + " ");
+    EXPECT_NE(at, std::string::npos) << name;
+    if (at == std::string::npos) return uint64_t{0};
+    return static_cast<uint64_t>(std::stoull(metrics.substr(at + name.size() + 2)));
+  };
+  const uint64_t commits = value_of("qazna_journal_commit_seconds_count");
+  EXPECT_EQ(value_of("qazna_journal_commit_seconds_bucket{le=\"+Inf\"}"), commits);
+  EXPECT_LE(value_of("qazna_journal_commit_seconds_bucket{le=\"0.0001\"}"),
+            value_of("qazna_journal_commit_seconds_bucket{le=\"0.05\"}"));
+  EXPECT_TRUE(contains(metrics, "qazna_journal_commit_max_seconds ")) << metrics;
 }
 
 TEST_F(VenueTest, TransportSpeaksHttp11) {
