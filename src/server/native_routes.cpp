@@ -2,7 +2,8 @@
 // markets, deposits and withdrawals. Requests are signed exactly like the trading API's (form parameters,
 // timestamp, HMAC or Ed25519 signature; docs/api-auth.md); answers are JSON; errors are {"code", "message"}.
 // The gateway checks the caller's role here; the engine checks it again for every command that moves money.
-// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp.
+// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp, the
+// digital tenge's in cbdc_routes.cpp.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -142,6 +143,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
   for (const NativeRoute& candidate : compliance_routes()) {
     if (candidate.method == method && candidate.path == path) route = &candidate;
   }
+  for (const NativeRoute& candidate : cbdc_routes()) {
+    if (candidate.method == method && candidate.path == path) route = &candidate;
+  }
   if (route == nullptr) return reply_native_error(call, 404, kNotFound, "no such route: " + method + " " + path.substr(0, 64));
 
   const ParamError parse_error = RequestParams::parse(request.query, request.body, ParamLimits{}, &call->params);
@@ -174,6 +178,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
   if (route >= compliance_routes().data() && route < compliance_routes().data() + compliance_routes().size()) {
     return route_compliance(call);
   }
+  if (route >= cbdc_routes().data() && route < cbdc_routes().data() + cbdc_routes().size()) return route_cbdc(call);
 
   const RequestParams& params = call->params;
   const auto text = [&](std::string_view name) -> std::string {
