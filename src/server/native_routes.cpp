@@ -194,6 +194,16 @@ void Venue::Impl::route_native(const CallPtr& call) {
     }
     return std::nullopt;
   };
+  // The digital tenge enters only through the central bank's issuance and moves between wallets (/v1/cbdc):
+  // a deposit would mint it from the venue's issuance account of the asset, a withdrawal take it out of
+  // circulation, both outside the book's supply. False (and the answer sent) for DKZT.
+  const auto not_digital_tenge = [&](const AssetInfo& asset) {
+    if (asset.code != "DKZT") return true;
+    reply_native_error(call, 409, kConflict,
+                       "the digital tenge (DKZT) is issued by the central bank and moves between wallets "
+                       "(POST /v1/cbdc/issue, /v1/cbdc/payments); it is not deposited or withdrawn");
+    return false;
+  };
   // Runs commands, answering engine refusals; true when every command succeeded.
   const auto run = [&](std::vector<Command> commands, SubmitResult* result) {
     const Status status = submit_and_wait(std::move(commands), result);
@@ -437,6 +447,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!user.ok() || user.value <= 0) return missing("userId");
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
+    if (!not_digital_tenge(*asset)) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     const auto owner = static_cast<uint64_t>(user.value);
@@ -480,6 +491,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
   if (path == "/v1/withdrawals") {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
+    if (!not_digital_tenge(*asset)) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     if (text("address").empty()) return missing("address");

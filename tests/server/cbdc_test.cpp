@@ -473,6 +473,23 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
             "wallet " + std::to_string(mine) + ": this operation does not take a wallet of this kind");
 }
 
+// DKZT enters only through issuance: the native API's deposits and withdrawals refuse it (the venue's issuance
+// account of the asset would otherwise mint it outside the central bank's supply).
+TEST_F(CbdcTest, DigitalTengeIsNeitherDepositedNorWithdrawn) {
+  const Reply deposit =
+      op_->post("/v1/deposits", {{"userId", std::to_string(erlan_user_.id)}, {"asset", "DKZT"}, {"amount", "10.00"}});
+  EXPECT_EQ(deposit.status, 409) << deposit.body;
+  EXPECT_TRUE(contains(deposit.body, "issued by the central bank")) << deposit.body;
+  const Reply key = op_->post("/v1/keys", {{"userId", std::to_string(erlan_user_.id)},
+                                           {"permissions", "read,trade,withdraw"},
+                                           {"ips", "127.0.0.1"}});
+  ASSERT_EQ(key.status, 200) << key.body;
+  Caller customer(venue_->port(), json_text(key.body, "apiKey"), json_text(key.body, "secret"),
+                  [this] { return static_cast<int64_t>(clock_.now_ns() / 1'000'000); });
+  const Reply withdrawal = customer.post("/v1/withdrawals", {{"asset", "DKZT"}, {"amount", "1.00"}, {"address", "x"}});
+  EXPECT_EQ(withdrawal.status, 409) << withdrawal.body;
+}
+
 TEST_F(CbdcTest, MalformedAndUnsignedRequestsAreRefused) {
   struct Case {
     const char* route;
