@@ -1,6 +1,7 @@
 // The digital tenge routes of the native API over real HTTP (src/server/cbdc_routes.cpp): the whole flow from
 // issuance to a program's expiry and its reports, the gateway's role check of every route (and the core's check
-// behind it), the refusals of malformed requests and of unsigned ones, and the state across a restart.
+// behind it), the exchange link, DKZT kept out of deposits and withdrawals, the refusals of malformed requests
+// and of unsigned ones, and the state across a restart.
 //
 // The venue runs on a clock of the test's (the wall clock plus an offset) so that a program can expire: the test
 // moves the clock two days on, and the next block expires the program. Requests are signed with the same clock.
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
 #include "journal/journal.h"
 #include "server/venue.h"
 #include "signed_caller.h"
@@ -471,6 +473,53 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
   EXPECT_EQ(refused(*cb_, "redeem", R"({"bank_wallet":)" + std::to_string(mine) + R"(,"amount":"1.00"})", 409,
                     "money_wallet_kind_invalid"),
             "wallet " + std::to_string(mine) + ": this operation does not take a wallet of this kind");
+}
+
+// The exchange link over HTTP: the operator opens the venue's MCC 6051 wallet (owned by the venue itself) and links
+// it to its KZT issuance account; a customer's payment to it, naming the customer's own KZT account at the
+// exchange, credits that account in the same ledger group.
+TEST_F(CbdcTest, ExchangeLinkCreditsTheCustomersTenge) {
+  ASSERT_EQ(op_->post("/v1/assets", {{"code", "KZT"}, {"scale", "2"}}).status, 200);
+  ok(*cb_, "wallets", R"({"owner":)" + std::to_string(cb_user_.id) + R"(,"kind":"central_bank"})");
+  const uint64_t bank = open_wallet(*cb_, R"({"owner":)" + std::to_string(bank_user_.id) + R"(,"kind":"bank"})");
+  ok(*cb_, "issue", R"({"bank_wallet":)" + std::to_string(bank) + R"(,"amount":"1000.00"})");
+  const uint64_t erlan =
+      open_wallet(*bank_, R"({"owner":)" + std::to_string(erlan_user_.id) + R"(,"kind":"individual"})");
+  ok(*bank_, "payments", R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) +
+                             R"(,"amount":"100.00"})");
+  const uint64_t venue = open_wallet(*op_, R"({"owner":1,"kind":"merchant","mcc":6051,"region":75})");
+  uint64_t venue_tenge = 0;
+  uint64_t erlan_tenge = 0;
+  venue_->with_engine([&](const Engine& engine) {
+    const uint32_t kzt = engine.ledger().find_asset("KZT");
+    for (uint64_t id = 1; id <= engine.ledger().account_count(); id++) {
+      const Account* account = engine.ledger().account(id);
+      if (account->asset == kzt && account->kind == AccountKind::issuance && account->owner == kVenueOwner) {
+        venue_tenge = id;
+      }
+    }
+    erlan_tenge = engine.exchange().trading_account(erlan_user_.id, kzt);
+  });
+  ASSERT_NE(venue_tenge, 0u);
+  ASSERT_NE(erlan_tenge, 0u);
+  const std::string link = R"({"venue_wallet":)" + std::to_string(venue) + R"(,"tenge_account":)" +
+                           std::to_string(venue_tenge) + "}";
+  EXPECT_EQ(send(*cb_, "exchange-link", link).status, 403);
+  EXPECT_EQ(events_named(ok(*op_, "exchange-link", link), "exchange_link_set").size(), 1u);
+  const std::string moved =
+      ok(*erlan_, "payments", R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(venue) +
+                                  R"(,"amount":"40.00","exchange_account":)" + std::to_string(erlan_tenge) + "}");
+  const std::vector<std::string> postings = events_named(moved, "transfer_posted");
+  ASSERT_EQ(postings.size(), 2u) << moved;
+  EXPECT_TRUE(contains(postings[0], R"("amount":"40.00","asset":"DKZT")")) << moved;
+  EXPECT_TRUE(contains(postings[1], R"("amount":"40.00","asset":"KZT")")) << moved;
+  EXPECT_EQ(json_int(postings[1], "credit"), static_cast<int64_t>(erlan_tenge)) << moved;
+  // Someone else's KZT account is not the customer's to name.
+  refused(*erlan_, "payments",
+          R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(venue) +
+              R"(,"amount":"1.00","exchange_account":)" + std::to_string(venue_tenge) + "}",
+          429, "money_exchange_account_invalid");
+  EXPECT_TRUE(contains(wallet(*erlan_, erlan), R"("free":"60.00")"));
 }
 
 // DKZT enters only through issuance: the native API's deposits and withdrawals refuse it (the venue's issuance
