@@ -1008,7 +1008,9 @@ Status parse_fixed_command(std::string_view text, std::string_view cmd, InputLin
   thread_local simdjson::dom::parser parser;
   element document;
   const simdjson::error_code error = parser.parse(text.data(), text.size(), true).get(document);
-  if (error != simdjson::SUCCESS) return Status::error(std::string("malformed JSON: ") + simdjson::error_message(error));
+  if (error != simdjson::SUCCESS) {
+    return Status::error(std::string("malformed JSON: ") + simdjson::error_message(error));
+  }
   return parse_command(document, 0, "", CommandText{}, out, cmd);
 }
 

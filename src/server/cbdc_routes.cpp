@@ -154,7 +154,9 @@ std::string explain_refusal(const Engine& engine, std::span<const Command> group
                                      &plan, &refusal);
       break;
     }
-    case CommandKind::attest_release: decided = book->decide_attest(actor, command.release.release, &plan, &refusal); break;
+    case CommandKind::attest_release:
+      decided = book->decide_attest(actor, command.release.release, &plan, &refusal);
+      break;
     case CommandKind::dispute_release:
       decided = book->decide_dispute(actor, command.release.release, &plan, &refusal);
       break;
@@ -162,9 +164,9 @@ std::string explain_refusal(const Engine& engine, std::span<const Command> group
       decided = book->decide_cancel_release(actor, command.release.release, &plan, &refusal);
       break;
     case CommandKind::set_program_status:
-      decided = book->decide_program_status(actor, command.set_program_status.program,
-                                            static_cast<ProgramStatus>(command.set_program_status.status), &plan,
-                                            &refusal);
+      decided =
+          book->decide_program_status(actor, command.set_program_status.program,
+                                      static_cast<ProgramStatus>(command.set_program_status.status), &plan, &refusal);
       break;
     default: return "";
   }
@@ -175,7 +177,8 @@ std::string explain_refusal(const Engine& engine, std::span<const Command> group
 void write_wallet_kinds(Writer& w, std::string_view name, uint8_t kinds) {
   w.key(name).begin_array();
   for (uint8_t kind = 1; kind <= kMaxWalletKind; kind++) {
-    if ((kinds & wallet_kind_bit(static_cast<WalletKind>(kind))) != 0) w.value(wallet_kind_name(static_cast<WalletKind>(kind)));
+    if ((kinds & wallet_kind_bit(static_cast<WalletKind>(kind))) != 0)
+      w.value(wallet_kind_name(static_cast<WalletKind>(kind)));
   }
   w.end_array();
 }
@@ -364,9 +367,9 @@ void Venue::Impl::route_cbdc(const CallPtr& call) {
       if (program != nullptr) body = program_json(*program, engine.next_height() - 1);
     });
     if (body.empty()) {
-      return reply_native_error(call, 404, kNotFound,
-                                code != nullptr ? "no program with code " + code->substr(0, 32)
-                                                : "no program " + std::to_string(id));
+      return reply_native_error(
+          call, 404, kNotFound,
+          code != nullptr ? "no program with code " + code->substr(0, 32) : "no program " + std::to_string(id));
     }
     return reply(call, 200, std::move(body));
   }
@@ -396,13 +399,12 @@ void Venue::Impl::route_cbdc(const CallPtr& call) {
     uint64_t height = 0;
     const Status replayed = monitor::replay_journal(
         options.data_dir,
-        [&](const monitor::BlockView& block) { journal.on_block(block.height, block.time_ns, block.events); },
-        &height);
+        [&](const monitor::BlockView& block) { journal.on_block(block.height, block.time_ns, block.events); }, &height);
     if (!replayed.is_ok()) return reply_native_error(call, 503, kUnavailable, replayed.message());
     if (!journal.found()) {
-      return reply_native_error(call, 404, kNotFound,
-                                "no program " + std::to_string(id) + " in the journal (blocks 0 to " +
-                                    std::to_string(height) + ")");
+      return reply_native_error(
+          call, 404, kNotFound,
+          "no program " + std::to_string(id) + " in the journal (blocks 0 to " + std::to_string(height) + ")");
     }
     return reply(call, 200, path == "/v1/cbdc/reports/program" ? journal.report_json() : journal.trail_json());
   }
@@ -469,11 +471,10 @@ void Venue::Impl::route_cbdc(const CallPtr& call) {
     Writer w;
     if (refused != nullptr) {
       const Result code = refused->result_code();
-      std::string message =
-          duplicate != nullptr
-              ? std::string(result_message(code)) + " (the answer to request_id " +
-                    std::to_string(duplicate->duplicate.request_id) + " when it was first sent)"
-              : explain_refusal(engine, commands, code);
+      std::string message = duplicate != nullptr
+                                ? std::string(result_message(code)) + " (the answer to request_id " +
+                                      std::to_string(duplicate->duplicate.request_id) + " when it was first sent)"
+                                : explain_refusal(engine, commands, code);
       if (message.empty()) message = result_message(code);
       w.begin_object()
           .field("code", static_cast<int>(code))

@@ -385,9 +385,9 @@ std::string build() {
       .field("version", "1")
       .field("description",
              "What the Binance-compatible trading API lacks: users, API keys, assets, markets, deposits and "
-             "withdrawals with the travel rule, client records, screening, alerts, cases and reports, and the digital "
-             "tenge's wallets, programs, issuance and payments. Requests are signed like the trading API's (docs/api-auth.md): the X-MBX-APIKEY header, "
-             "form parameters in the query string or an application/x-www-form-urlencoded body, timestamp and "
+             "withdrawals with the travel rule, client records, screening, alerts, cases and reports, and the "
+             "digital tenge's wallets, programs, issuance and payments. Requests are signed like the trading API's "
+             "(docs/api-auth.md): the X-MBX-APIKEY header, form parameters in the query string or an application/x-www-form-urlencoded body, timestamp and "
              "signature (HMAC-SHA256 hex, or Ed25519 base64, over the query then the body). Errors are "
              "{\"code\", \"message\"}: 1001 bad parameter, 1002 unauthenticated, 1003 forbidden (role or "
              "permission), 1004 not found, 1005 conflict, 1006 unavailable, 1007 rate limited; the engine's "

@@ -152,7 +152,8 @@ class CbdcTest : public ::testing::Test {
     EXPECT_EQ(made.status, 200) << made.body;
     User u;
     u.id = static_cast<uint64_t>(json_int(made.body, "userId"));
-    const Reply key = op_->post("/v1/keys", {{"userId", std::to_string(u.id)}, {"permissions", role == "regulator" ? "read" : "read,trade"}});
+    const Reply key = op_->post(
+        "/v1/keys", {{"userId", std::to_string(u.id)}, {"permissions", role == "regulator" ? "read" : "read,trade"}});
     EXPECT_EQ(key.status, 200) << key.body;
     u.key = json_text(key.body, "apiKey");
     u.secret = json_text(key.body, "secret");
@@ -171,8 +172,8 @@ class CbdcTest : public ::testing::Test {
     regulator_ = caller(regulator_user_);
   }
   void disconnect() {
-    for (std::unique_ptr<Caller>* c : {&op_, &cb_, &bank_, &erlan_, &grocer_, &cafe_, &agency_, &builder_, &officer_,
-                                       &regulator_}) {
+    for (std::unique_ptr<Caller>* c :
+         {&op_, &cb_, &bank_, &erlan_, &grocer_, &cafe_, &agency_, &builder_, &officer_, &regulator_}) {
       c->reset();
     }
   }
@@ -235,7 +236,8 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
                                  R"("daily_limit":"300000.00","annual_limit":"5000000.00"})");
   EXPECT_EQ(json_int(event_named(defined, "wallet_class_defined"), "wallet_class"), 1) << defined;
   const uint64_t bank = open_wallet(*cb_, R"({"owner":)" + std::to_string(bank_user_.id) + R"(,"kind":"bank"})");
-  const std::string issued = ok(*cb_, "issue", R"({"bank_wallet":)" + std::to_string(bank) + R"(,"amount":"1000000.00"})");
+  const std::string issued =
+      ok(*cb_, "issue", R"({"bank_wallet":)" + std::to_string(bank) + R"(,"amount":"1000000.00"})");
   EXPECT_TRUE(contains(event_named(issued, "cbdc_issued"), R"("amount":"1000000.00")")) << issued;
   EXPECT_EQ(events_named(issued, "transfer_posted").size(), 1u);
 
@@ -255,8 +257,8 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
   refused(*bank_, "wallets", owned(bank_user_) + R"(,"kind":"bank"})", 3, "actor_not_permitted");
 
   // Distribution: the bank pays the individual from its wallet.
-  ok(*bank_, "payments", R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) +
-                             R"(,"amount":"1000.00"})");
+  ok(*bank_, "payments",
+     R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) + R"(,"amount":"1000.00"})");
 
   // A food program (groceries only, expiring in a day) and a grant to the individual.
   const uint64_t expires_at_ns = clock_.now_ns() + kDayNs;
@@ -265,13 +267,14 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
                                        std::to_string(expires_at_ns) + "}");
   EXPECT_EQ(events_named(published, "money_part_taken").size(), 2u) << published;  // terms and the category list
   ASSERT_EQ(json_int(event_named(published, "program_published"), "program"), 1) << published;
-  const std::string granted = ok(*cb_, "grants", R"({"program":1,"holder":)" + std::to_string(erlan) +
-                                                     R"(,"amount":"500.00"})");
+  const std::string granted =
+      ok(*cb_, "grants", R"({"program":1,"holder":)" + std::to_string(erlan) + R"(,"amount":"500.00"})");
   EXPECT_TRUE(contains(event_named(granted, "lot_changed"), R"("change":"granted","delta":"500.00")")) << granted;
 
   // The individual pays the grocer: the lot goes first and is unwrapped at the merchant.
-  const std::string paid = ok(*erlan_, "payments", R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" +
-                                                       std::to_string(grocer) + R"(,"amount":"300.00"})");
+  const std::string paid =
+      ok(*erlan_, "payments",
+         R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(grocer) + R"(,"amount":"300.00"})");
   const std::string spent = event_named(paid, "lot_changed");
   EXPECT_TRUE(contains(spent, R"("change":"spent","delta":"-300.00")")) << paid;
   EXPECT_EQ(json_int(spent, "counterparty"), static_cast<int64_t>(grocer));
@@ -306,19 +309,21 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
                 ": the lots that may pay this, the free balance and the linked account do not cover the amount "
                 "(covered 1150.00)");
   // Only the owner pays from a wallet (the core's check behind the gateway's).
-  EXPECT_EQ(refused(*erlan_, "payments",
-                    R"({"payer":)" + std::to_string(grocer) + R"(,"payee":)" + std::to_string(cafe) +
-                        R"(,"amount":"1.00"})",
-                    407, "money_not_wallet_owner"),
-            "wallet " + std::to_string(grocer) + ": the actor does not own the wallet money would leave");
+  EXPECT_EQ(
+      refused(*erlan_, "payments",
+              R"({"payer":)" + std::to_string(grocer) + R"(,"payee":)" + std::to_string(cafe) + R"(,"amount":"1.00"})",
+              407, "money_not_wallet_owner"),
+      "wallet " + std::to_string(grocer) + ": the actor does not own the wallet money would leave");
   erlans = wallet(*erlan_, erlan);
   EXPECT_TRUE(contains(erlans, R"("free":"950.00")")) << erlans;
 
   // A milestone program: the agency's officer attests each tranche, in order.
-  ok(*cb_, "programs", R"({"code":"SCHOOL-ROOF","issuer_wallet":1,"release_rule":"milestone","attester":)" +
-                           std::to_string(agency_user_.id) + "}");
-  const std::string tranches = ok(*cb_, "grants", R"({"program":2,"holder":)" + std::to_string(builder) +
-                                                      R"(,"amount":"1000.00","tranches":["600.00","400.00"]})");
+  ok(*cb_, "programs",
+     R"({"code":"SCHOOL-ROOF","issuer_wallet":1,"release_rule":"milestone","attester":)" +
+         std::to_string(agency_user_.id) + "}");
+  const std::string tranches = ok(
+      *cb_, "grants",
+      R"({"program":2,"holder":)" + std::to_string(builder) + R"(,"amount":"1000.00","tranches":["600.00","400.00"]})");
   const std::vector<std::string> releases = events_named(tranches, "release_opened");
   ASSERT_EQ(releases.size(), 2u) << tranches;
   const std::string first = std::to_string(json_int(releases[0], "release"));
@@ -331,18 +336,18 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
   EXPECT_TRUE(contains(builders, R"("lots":[{"program":2,"code":"SCHOOL-ROOF","balance":"600.00")")) << builders;
   EXPECT_TRUE(contains(builders, R"("pending":[{"release":)" + second)) << builders;
   // The contractor keeps the label until a terminal recipient: the grocer unwraps it.
-  ok(*builder_, "payments", R"({"payer":)" + std::to_string(builder) + R"(,"payee":)" + std::to_string(grocer) +
-                                R"(,"amount":"100.00"})");
+  ok(*builder_, "payments",
+     R"({"payer":)" + std::to_string(builder) + R"(,"payee":)" + std::to_string(grocer) + R"(,"amount":"100.00"})");
 
   // An agency publishes a program of its own (it reads that program's reports, not the central bank's).
-  const std::string aid = ok(*agency_, "programs", R"({"code":"SCHOOL-MEALS","issuer_wallet":)" +
-                                                       std::to_string(agency) + "}");
+  const std::string aid =
+      ok(*agency_, "programs", R"({"code":"SCHOOL-MEALS","issuer_wallet":)" + std::to_string(agency) + "}");
   const int64_t aid_program = json_int(event_named(aid, "program_published"), "program");
 
   // Two days later the next block expires the food program: the rest of the lot goes back to the central bank.
   clock_.advance(2 * kDayNs);
-  ok(*bank_, "payments", R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) +
-                             R"(,"amount":"1.00"})");
+  ok(*bank_, "payments",
+     R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) + R"(,"amount":"1.00"})");
   erlans = wallet(*erlan_, erlan);
   EXPECT_TRUE(contains(erlans, R"("free":"951.00")")) << erlans;
   EXPECT_TRUE(contains(erlans, R"("lots":[])")) << erlans;
@@ -360,10 +365,10 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
   // The reports: what happened, exactly as `qazna program report|trail` prints it from the same journal.
   const Reply report = regulator_->get("/v1/cbdc/reports/program", {{"program", "1"}});
   ASSERT_EQ(report.status, 200) << report.body;
-  for (const char* part : {R"("status":"expired")", R"("granted":"500.00")", R"("pending":"0.00")",
-                           R"("outstanding":"0.00")", R"("spent":"300.00")", R"("returned":"200.00")",
-                           R"("spent_by_category_region":[{"mcc":5411,"region":75,"spent":"300.00"}])",
-                           R"("balanced":true)"}) {
+  for (const char* part :
+       {R"("status":"expired")", R"("granted":"500.00")", R"("pending":"0.00")", R"("outstanding":"0.00")",
+        R"("spent":"300.00")", R"("returned":"200.00")",
+        R"("spent_by_category_region":[{"mcc":5411,"region":75,"spent":"300.00"}])", R"("balanced":true)"}) {
     EXPECT_TRUE(contains(report.body, part)) << part << " in " << report.body;
   }
   EXPECT_EQ(report.body, run_program_cli("report", data_, 1));
@@ -399,8 +404,8 @@ TEST_F(CbdcTest, FromIssuanceToExpiryAndTheReports) {
   restart();
   EXPECT_EQ(wallet(*regulator_, erlan), before);
   EXPECT_EQ(regulator_->get("/v1/cbdc/reports/trail", {{"program", "1"}}).body, trail.body);
-  ok(*erlan_, "payments", R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(grocer) +
-                              R"(,"amount":"1.00"})");
+  ok(*erlan_, "payments",
+     R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(grocer) + R"(,"amount":"1.00"})");
   EXPECT_TRUE(contains(wallet(*erlan_, erlan), R"("free":"950.00")"));
 }
 
@@ -431,7 +436,7 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
       {"GET", "/v1/cbdc/reports/trail", {"central_bank", "operator", "compliance", "regulator", "merchant"}},
   };
   const std::pair<const char*, Caller*> kCallers[] = {
-      {"operator", op_.get()},        {"customer", erlan_.get()},       {"merchant", grocer_.get()},
+      {"operator", op_.get()},        {"customer", erlan_.get()},      {"merchant", grocer_.get()},
       {"compliance", officer_.get()}, {"regulator", regulator_.get()}, {"central_bank", cb_.get()},
       {"bank", bank_.get()},
   };
@@ -440,9 +445,9 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
     const http::verb verb = std::string(route.method) == "GET" ? http::verb::get : http::verb::post;
     for (const auto& [role, who] : kCallers) {
       SCOPED_TRACE(std::string(route.method) + " " + route.path + " as " + role);
-      const bool allowed = route.roles.empty() || std::find_if(route.roles.begin(), route.roles.end(), [&](const char* r) {
-                                                    return std::string(r) == role;
-                                                  }) != route.roles.end();
+      const bool allowed = route.roles.empty() ||
+                           std::find_if(route.roles.begin(), route.roles.end(),
+                                        [&](const char* r) { return std::string(r) == role; }) != route.roles.end();
       const Reply reply = who->call(verb, route.path, {});
       if (allowed) {
         EXPECT_EQ(reply.status, 400) << reply.body;
@@ -452,9 +457,9 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
         EXPECT_EQ(json_int(reply.body, "code"), 1003) << reply.body;
         // A regulator's key is read-only: its permission fails before its role.
         const bool read_only = std::string(role) == "regulator" && verb == http::verb::post;
-        EXPECT_TRUE(contains(reply.body, read_only ? std::string("permissions for action")
-                                                   : std::string("the role ") + role + " may not " + route.method +
-                                                         " " + route.path))
+        EXPECT_TRUE(contains(
+            reply.body, read_only ? std::string("permissions for action")
+                                  : std::string("the role ") + role + " may not " + route.method + " " + route.path))
             << reply.body;
       }
     }
@@ -485,8 +490,8 @@ TEST_F(CbdcTest, ExchangeLinkCreditsTheCustomersTenge) {
   ok(*cb_, "issue", R"({"bank_wallet":)" + std::to_string(bank) + R"(,"amount":"1000.00"})");
   const uint64_t erlan =
       open_wallet(*bank_, R"({"owner":)" + std::to_string(erlan_user_.id) + R"(,"kind":"individual"})");
-  ok(*bank_, "payments", R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) +
-                             R"(,"amount":"100.00"})");
+  ok(*bank_, "payments",
+     R"({"payer":)" + std::to_string(bank) + R"(,"payee":)" + std::to_string(erlan) + R"(,"amount":"100.00"})");
   const uint64_t venue = open_wallet(*op_, R"({"owner":1,"kind":"merchant","mcc":6051,"region":75})");
   uint64_t venue_tenge = 0;
   uint64_t erlan_tenge = 0;
@@ -502,13 +507,13 @@ TEST_F(CbdcTest, ExchangeLinkCreditsTheCustomersTenge) {
   });
   ASSERT_NE(venue_tenge, 0u);
   ASSERT_NE(erlan_tenge, 0u);
-  const std::string link = R"({"venue_wallet":)" + std::to_string(venue) + R"(,"tenge_account":)" +
-                           std::to_string(venue_tenge) + "}";
+  const std::string link =
+      R"({"venue_wallet":)" + std::to_string(venue) + R"(,"tenge_account":)" + std::to_string(venue_tenge) + "}";
   EXPECT_EQ(send(*cb_, "exchange-link", link).status, 403);
   EXPECT_EQ(events_named(ok(*op_, "exchange-link", link), "exchange_link_set").size(), 1u);
-  const std::string moved =
-      ok(*erlan_, "payments", R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(venue) +
-                                  R"(,"amount":"40.00","exchange_account":)" + std::to_string(erlan_tenge) + "}");
+  const std::string moved = ok(*erlan_, "payments",
+                               R"({"payer":)" + std::to_string(erlan) + R"(,"payee":)" + std::to_string(venue) +
+                                   R"(,"amount":"40.00","exchange_account":)" + std::to_string(erlan_tenge) + "}");
   const std::vector<std::string> postings = events_named(moved, "transfer_posted");
   ASSERT_EQ(postings.size(), 2u) << moved;
   EXPECT_TRUE(contains(postings[0], R"("amount":"40.00","asset":"DKZT")")) << moved;
@@ -529,9 +534,9 @@ TEST_F(CbdcTest, DigitalTengeIsNeitherDepositedNorWithdrawn) {
       op_->post("/v1/deposits", {{"userId", std::to_string(erlan_user_.id)}, {"asset", "DKZT"}, {"amount", "10.00"}});
   EXPECT_EQ(deposit.status, 409) << deposit.body;
   EXPECT_TRUE(contains(deposit.body, "issued by the central bank")) << deposit.body;
-  const Reply key = op_->post("/v1/keys", {{"userId", std::to_string(erlan_user_.id)},
-                                           {"permissions", "read,trade,withdraw"},
-                                           {"ips", "127.0.0.1"}});
+  const Reply key = op_->post(
+      "/v1/keys",
+      {{"userId", std::to_string(erlan_user_.id)}, {"permissions", "read,trade,withdraw"}, {"ips", "127.0.0.1"}});
   ASSERT_EQ(key.status, 200) << key.body;
   Caller customer(venue_->port(), json_text(key.body, "apiKey"), json_text(key.body, "secret"),
                   [this] { return static_cast<int64_t>(clock_.now_ns() / 1'000'000); });
@@ -575,8 +580,8 @@ TEST_F(CbdcTest, MalformedAndUnsignedRequestsAreRefused) {
   // Without a signature, or without a key: 401, and nothing reaches the engine.
   const uint64_t height = venue_->height();
   for (const bool key : {true, false}) {
-    const Reply unsigned_reply = erlan_->call_unsigned(
-        http::verb::post, "/v1/cbdc/payments", {{"request", R"({"payer":1,"payee":2,"amount":"1.00"})"}}, key);
+    const Reply unsigned_reply = erlan_->call_unsigned(http::verb::post, "/v1/cbdc/payments",
+                                                       {{"request", R"({"payer":1,"payee":2,"amount":"1.00"})"}}, key);
     EXPECT_EQ(unsigned_reply.status, 401) << unsigned_reply.body;
     EXPECT_EQ(json_int(unsigned_reply.body, "code"), 1002) << unsigned_reply.body;
     EXPECT_EQ(erlan_->call_unsigned(http::verb::get, "/v1/cbdc/wallet", {{"wallet", "1"}}, key).status, 401);
