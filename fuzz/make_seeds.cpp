@@ -511,6 +511,30 @@ void add_kyc_record_seeds(SeedDir* dir) {
   }
 }
 
+// exec's command objects: the first byte picks the reader (0: a file's line; else a /v1/cbdc route, see
+// fuzz_exec_input.cpp: 1 open_wallet, 2 publish_program, 5 grant, 6 pay).
+void add_exec_input_seeds(SeedDir* dir) {
+  const std::pair<char, std::string> kSeeds[] = {
+      {'\0', R"({"cmd":"linked","actor":4,"role":"customer","commands":[{"cmd":"transfer","debit":1,"credit":2,)"
+              R"("amount":"1"},{"cmd":"post_hold","hold":2}]})"},
+      {'\0', R"({"cmd":"place_order","market":1,"side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"1.00",)"
+              R"("quantity":"0.10","clientOrderId":1})"},
+      {'\0', R"({"cmd":"publish_program","actor":100,"role":"central_bank","code":"FOOD","issuer_wallet":1,)"
+              R"("categories":[5411,5912]})"},
+      {'\2', R"({"code":"RAIL-2027","issuer_wallet":1,"release_rule":"milestone","attester":7,"allow":[4,5,6,7,8],)"
+              R"("expires_at_ns":1900000000000000000,"terminal_kinds":["merchant","bank"],"per_payment_limit":"5.00",)"
+              R"("period_limit":"50.00","period_ns":86400000000000})"},
+      {'\5', R"({"program":2,"holder":7,"amount":"1000.00","tranches":["600.00","400.00"]})"},
+      {'\6', R"({"cmd":"pay","payer":3,"payee":4,"amount":"12.50","request_id":9})"},
+      {'\6', R"({"actor":5,"payer":3,"payee":4,"amount":"1"})"},
+      {'\1', R"({"owner":1001,"kind":"merchant","mcc":5411,"region":75,"waterfall":true,"linked_account":9})"},
+  };
+  for (const auto& [reader, text] : kSeeds) {
+    const std::string bytes = std::string(1, reader) + text;
+    dir->add(bytes.data(), bytes.size());
+  }
+}
+
 // HTTP request heads (with bodies) and chunked bodies, as clients send them.
 void add_http_seeds(SeedDir* dir) {
   for (const char* text :
@@ -544,6 +568,7 @@ int main(int argc, char** argv) {
   SeedDir monitor_config(out + "/fuzz_monitor_config");
   SeedDir ivms101(out + "/fuzz_ivms101");
   SeedDir kyc_record(out + "/fuzz_kyc_record");
+  SeedDir exec_input(out + "/fuzz_exec_input");
   SeedDir http(out + "/fuzz_http_request");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
@@ -556,10 +581,11 @@ int main(int argc, char** argv) {
   add_monitor_config_seeds(&monitor_config);
   add_ivms101_seeds(&ivms101);
   add_kyc_record_seeds(&kyc_record);
+  add_exec_input_seeds(&exec_input);
   add_http_seeds(&http);
   return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
                  sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok() && kyc_record.ok() &&
-                 http.ok()
+                 exec_input.ok() && http.ok()
              ? 0
              : 1;
 }

@@ -16,7 +16,7 @@ seconds=${1:-60}
 [[ $# -gt 0 ]] && shift
 targets=("$@")
 ((${#targets[@]} > 0)) || targets=(fuzz_decimal fuzz_command_decoder fuzz_order_decoder fuzz_block_decoder fuzz_engine fuzz_snapshot_decoder
-                                   fuzz_sanctions_csv fuzz_sanctions_xml fuzz_monitor_config fuzz_ivms101 fuzz_kyc_record
+                                   fuzz_sanctions_csv fuzz_sanctions_xml fuzz_monitor_config fuzz_ivms101 fuzz_kyc_record fuzz_exec_input
                                    fuzz_query_params fuzz_ws_control fuzz_ws_frames fuzz_entry_chunks
                                    fuzz_http_request)
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "app/exec_plan.h"
+#include "app/exec_input.h"
 #include "app/market_directory.h"
 #include "engine/event.h"
 #include "ledger/ledger.h"

@@ -288,15 +288,19 @@ class Fields {
 
   Status fail(std::string_view field, const std::string& message) const {
     const std::string path = where_.empty() ? std::string(field) : where_ + "." + std::string(field);
-    return Status::error("line " + std::to_string(line_number_) + ": " + in_quotes(path) + ": " + message);
+    return Status::error(line_prefix() + in_quotes(path) + ": " + message);
   }
   Status fail_here(const std::string& message) const {
-    return Status::error("line " + std::to_string(line_number_) + ": " +
-                         (where_.empty() ? "" : in_quotes(where_) + ": ") + message);
+    return Status::error(line_prefix() + (where_.empty() ? "" : in_quotes(where_) + ": ") + message);
   }
   Status missing(std::string_view field) const { return fail(field, "is required but missing"); }
 
  private:
+  // "line N: "; nothing for an object that did not come from a file (line number 0).
+  std::string line_prefix() const {
+    return line_number_ == 0 ? std::string() : "line " + std::to_string(line_number_) + ": ";
+  }
+
   uint64_t line_number_;
   std::string where_;
   std::vector<std::pair<std::string_view, element>> fields_;
@@ -684,8 +688,10 @@ Status parse_money(Fields* fields, CommandText* command, InputLine* line) {
 }
 
 // Parses one command object. `defaults` carries actor and role inherited from an enclosing linked group.
+// `fixed` (non-empty: parse_fixed_command) is the only command allowed: `cmd` may be left out, and the caller
+// sets actor and role, so the object may not.
 Status parse_command(element value, uint64_t line_number, const std::string& where, const CommandText& defaults,
-                     InputLine* line);
+                     InputLine* line, std::string_view fixed = {});
 
 Status parse_linked(Fields* fields, uint64_t line_number, const CommandText& defaults, InputLine* line) {
   if (fields->has("request_id")) {
@@ -717,11 +723,22 @@ Status parse_linked(Fields* fields, uint64_t line_number, const CommandText& def
 }
 
 Status parse_command(element value, uint64_t line_number, const std::string& where, const CommandText& defaults,
-                     InputLine* line) {
+                     InputLine* line, std::string_view fixed) {
   Fields fields(line_number, where);
   QZ_TRY(fields.load(value));
   std::string name;
-  QZ_TRY(fields.string("cmd", true, &name));
+  if (!fixed.empty()) {
+    name = fixed;
+    QZ_TRY(fields.string("cmd", false, &name));
+    if (name != fixed) return fields.fail("cmd", "this route takes " + in_quotes(fixed) + ", not " + in_quotes(name));
+    for (std::string_view identity : {"actor", "role"}) {
+      if (fields.has(identity)) {
+        return fields.fail(identity, "comes from the API key that signs the request; leave it out");
+      }
+    }
+  } else {
+    QZ_TRY(fields.string("cmd", true, &name));
+  }
   if (name == "linked") {
     if (!where.empty()) return fields.fail("cmd", "a linked group cannot hold another linked group");
     return parse_linked(&fields, line_number, defaults, line);
@@ -964,6 +981,14 @@ const char* market_status_name(uint8_t status) {
   return status >= 1 && status <= kMarketStatusNames.size() ? kMarketStatusNames[status - 1].data() : "";
 }
 
+const char* expiry_action_name(uint8_t action) {
+  return action >= 1 && action <= kExpiryActionNames.size() ? kExpiryActionNames[action - 1].data() : "";
+}
+
+const char* release_rule_name(uint8_t rule) {
+  return rule >= 1 && rule <= kReleaseRuleNames.size() ? kReleaseRuleNames[rule - 1].data() : "";
+}
+
 Status parse_input_line(std::string_view text, uint64_t line_number, InputLine* out) {
   *out = InputLine{};
   out->line_number = line_number;
@@ -975,6 +1000,18 @@ Status parse_input_line(std::string_view text, uint64_t line_number, InputLine* 
     return Status::error("line " + std::to_string(line_number) + ": malformed JSON: " + simdjson::error_message(error));
   }
   return parse_command(document, line_number, "", CommandText{}, out);
+}
+
+Status parse_fixed_command(std::string_view text, std::string_view cmd, InputLine* out) {
+  QZ_ASSERT(!cmd.empty() && cmd != "linked");
+  *out = InputLine{};
+  thread_local simdjson::dom::parser parser;
+  element document;
+  const simdjson::error_code error = parser.parse(text.data(), text.size(), true).get(document);
+  if (error != simdjson::SUCCESS) {
+    return Status::error(std::string("malformed JSON: ") + simdjson::error_message(error));
+  }
+  return parse_command(document, 0, "", CommandText{}, out, cmd);
 }
 
 Status parse_input(std::string_view text, std::vector<InputLine>* out) {

@@ -118,8 +118,22 @@ struct InputLine {
   std::vector<CommandText> commands;
 };
 
+// Where a command came from (for error messages and the event output; event_json.h prints it).
+struct CommandOrigin {
+  uint64_t line_number = 0;
+  uint32_t member = 0;  // index inside its linked group
+  bool linked = false;  // true when the line was a linked group
+};
+
 // Parses one non-blank line. On error returns a Status whose message starts with "line N: ".
 [[nodiscard]] Status parse_input_line(std::string_view text, uint64_t line_number, InputLine* out);
+
+// Parses one command object for a caller that fixes the command and the actor (a /v1/cbdc route of the server,
+// docs/server.md): `cmd` may be left out and, when present, must be `cmd`; `actor` and `role` are refused (the
+// caller takes them from the API key that signed the request and sets them on every command); `request_id` is
+// read as in a file. Everything else is exactly the file format's. Errors name the field like a file's, without
+// the "line N: " prefix. Precondition: `cmd` names a command (not "linked").
+[[nodiscard]] Status parse_fixed_command(std::string_view text, std::string_view cmd, InputLine* out);
 
 // Splits `text` into lines and parses every non-blank one, stopping at the first error.
 [[nodiscard]] Status parse_input(std::string_view text, std::vector<InputLine>* out);
@@ -141,5 +155,9 @@ const char* order_tif_name(uint8_t tif);
 const char* stp_mode_name(uint8_t mode);
 // "trading", "halted", "closed"; "" otherwise.
 const char* market_status_name(uint8_t status);
+// The digital tenge's names as publish_program reads them: "return_to_issuer", "release_to_holder"
+// (ExpiryAction); "immediate", "milestone", "delayed" (ReleaseRule); "" otherwise.
+const char* expiry_action_name(uint8_t action);
+const char* release_rule_name(uint8_t rule);
 
 }  // namespace qz::app

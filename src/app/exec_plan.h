@@ -34,13 +34,6 @@
 
 namespace qz::app {
 
-// Where a planned command came from (for error messages and the event output).
-struct CommandOrigin {
-  uint64_t line_number = 0;
-  uint32_t member = 0;  // index inside its linked group
-  bool linked = false;  // true when the line was a linked group
-};
-
 struct ExecPlan {
   std::vector<Command> commands;       // in file order; linked groups flagged
   std::vector<CommandOrigin> origins;  // parallel to commands

@@ -2,7 +2,8 @@
 // markets, deposits and withdrawals. Requests are signed exactly like the trading API's (form parameters,
 // timestamp, HMAC or Ed25519 signature; docs/api-auth.md); answers are JSON; errors are {"code", "message"}.
 // The gateway checks the caller's role here; the engine checks it again for every command that moves money.
-// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp.
+// The compliance routes (and the travel rule of crypto deposits and withdrawals) are in compliance_routes.cpp, the
+// digital tenge's in cbdc_routes.cpp.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -142,6 +143,9 @@ void Venue::Impl::route_native(const CallPtr& call) {
   for (const NativeRoute& candidate : compliance_routes()) {
     if (candidate.method == method && candidate.path == path) route = &candidate;
   }
+  for (const NativeRoute& candidate : cbdc_routes()) {
+    if (candidate.method == method && candidate.path == path) route = &candidate;
+  }
   if (route == nullptr) return reply_native_error(call, 404, kNotFound, "no such route: " + method + " " + path.substr(0, 64));
 
   const ParamError parse_error = RequestParams::parse(request.query, request.body, ParamLimits{}, &call->params);
@@ -174,6 +178,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
   if (route >= compliance_routes().data() && route < compliance_routes().data() + compliance_routes().size()) {
     return route_compliance(call);
   }
+  if (route >= cbdc_routes().data() && route < cbdc_routes().data() + cbdc_routes().size()) return route_cbdc(call);
 
   const RequestParams& params = call->params;
   const auto text = [&](std::string_view name) -> std::string {
@@ -188,6 +193,16 @@ void Venue::Impl::route_native(const CallPtr& call) {
       if (asset.code == code) return asset;
     }
     return std::nullopt;
+  };
+  // The digital tenge enters only through the central bank's issuance and moves between wallets (/v1/cbdc):
+  // a deposit would mint it from the venue's issuance account of the asset, a withdrawal take it out of
+  // circulation, both outside the book's supply. False (and the answer sent) for DKZT.
+  const auto not_digital_tenge = [&](const AssetInfo& asset) {
+    if (asset.code != "DKZT") return true;
+    reply_native_error(call, 409, kConflict,
+                       "the digital tenge (DKZT) is issued by the central bank and moves between wallets "
+                       "(POST /v1/cbdc/issue, /v1/cbdc/payments); it is not deposited or withdrawn");
+    return false;
   };
   // Runs commands, answering engine refusals; true when every command succeeded.
   const auto run = [&](std::vector<Command> commands, SubmitResult* result) {
@@ -432,6 +447,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!user.ok() || user.value <= 0) return missing("userId");
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
+    if (!not_digital_tenge(*asset)) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     const auto owner = static_cast<uint64_t>(user.value);
@@ -475,6 +491,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
   if (path == "/v1/withdrawals") {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
+    if (!not_digital_tenge(*asset)) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     if (text("address").empty()) return missing("address");

@@ -1,6 +1,8 @@
 #include "server/openapi.h"
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "json/writer.h"
@@ -24,6 +26,11 @@ struct Operation {
   std::vector<Param> params;
   const char* result;  // a description of the answer
 };
+
+// What a /v1/cbdc POST answers.
+constexpr const char* kCbdcAnswer =
+    "height and events[] (the command's events as `qazna exec` prints them); the engine's refusal is 422 with "
+    "code, name, message and height";
 
 const std::vector<Operation>& operations() {
   static const std::vector<Operation> kOperations = {
@@ -246,6 +253,114 @@ const std::vector<Operation>& operations() {
        {{"withdrawalId", "integer", false, "one withdrawal"}, {"depositId", "integer", false, "one deposit"}},
        "an array in block order: kind, depositId or withdrawalId, userId, height, time, asset, amount, usdCents, "
        "usdValued, counterparty, fields, digest, record (IVMS101), screeningCase"},
+      // The digital tenge (docs/money.md): each POST takes the command `qazna exec` reads (docs/cli.md) in
+      // `request`; actor and role come from the key.
+      {"post",
+       "/v1/cbdc/wallet-classes",
+       "Define a wallet class: a KYC level with a balance cap and payment limits",
+       "central_bank, operator",
+       {{"request", "string", true,
+         "define_wallet_class as JSON: kyc_level; balance_cap, per_payment_limit, daily_limit, annual_limit"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/wallets",
+       "Open a wallet (with its DKZT account unless one is named)",
+       "central_bank, bank (not banks' or the central bank's wallets), operator",
+       {{"request", "string", true,
+         "open_wallet as JSON: owner (a user whose role fits the kind: individual customer; merchant, agency, "
+         "contractor merchant; bank bank; central_bank central_bank), kind; account, wallet_class, mcc, region, "
+         "linked_account, waterfall, reverse_waterfall"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/programs",
+       "Publish a program (purpose-bound money) or its next version",
+       "central_bank, merchant (an agency wallet's owner), operator",
+       {{"request", "string", true,
+         "publish_program as JSON: code, issuer_wallet; escrow_account, valid_from_ns, expires_at_ns, "
+         "expiry_action, release_rule, attester, release_delay_ns, allow, deny, categories, regions, "
+         "eligible_classes, terminal_kinds, p2p_allowed, cash_out_allowed, per_payment_limit, period_limit, "
+         "period_ns, category_share_cap_bps"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/issue",
+       "Issue digital tenge to a bank's wallet",
+       "central_bank",
+       {{"request", "string", true, "issue_cbdc as JSON: bank_wallet, amount"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/redeem",
+       "Redeem digital tenge from a bank's wallet",
+       "central_bank",
+       {{"request", "string", true, "redeem_cbdc as JSON: bank_wallet, amount"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/grants",
+       "Grant program money to a holder (milestone programs: in tranches)",
+       "central_bank, merchant (an agency issuer's owner)",
+       {{"request", "string", true, "grant as JSON: program, holder, amount; tranches"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/payments",
+       "Pay from a wallet the caller owns: lots first (program conditions), then the free balance",
+       "customer, merchant, bank",
+       {{"request", "string", true, "pay as JSON: payer, payee, amount; exchange_account"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/releases/attest",
+       "Attest a milestone (or settle a disputed delayed release): the pending release becomes spendable",
+       "central_bank, bank, merchant (the program's attester)",
+       {{"request", "string", true, "attest_release as JSON: release"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/releases/dispute",
+       "Dispute a delayed release before it releases",
+       "central_bank, merchant (the issuer's owner)",
+       {{"request", "string", true, "dispute_release as JSON: release"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/releases/cancel",
+       "Cancel a pending release: its money goes back to the issuer",
+       "central_bank, merchant (the issuer's owner)",
+       {{"request", "string", true, "cancel_release as JSON: release"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/programs/status",
+       "Pause, resume or revoke a program (revocation returns every lot and pending release to the issuer)",
+       "central_bank, merchant (the issuer's owner), operator",
+       {{"request", "string", true, "set_program_status as JSON: program, status (active, paused, revoked)"}},
+       kCbdcAnswer},
+      {"post",
+       "/v1/cbdc/exchange-link",
+       "Link the exchange: the venue's MCC 6051 wallet and its KZT account",
+       "operator",
+       {{"request", "string", true, "set_exchange_link as JSON: venue_wallet, tenge_account"}},
+       kCbdcAnswer},
+      {"get",
+       "/v1/cbdc/wallet",
+       "A wallet: kind, owner, class and limits, free balance, lots per program, pending releases, usage",
+       "any (customers and merchants: their own wallets only)",
+       {{"wallet", "integer", true, "the wallet id"}},
+       "wallet, height, owner, kind, account, mcc, region, wallet_class, class, free (the central bank: issued, "
+       "redeemed, supply), lots[] (program, code, balance, received, expires_at_ns), in_lots, pending[], usage"},
+      {"get",
+       "/v1/cbdc/program",
+       "A program's terms (publish_program's fields), status and money by state",
+       "any",
+       {{"program", "integer", false, "the program id"}, {"code", "string", false, "or its code (latest version)"}},
+       "program, code, version, status, height, the terms, holders, granted, pending, released, outstanding, "
+       "spent, cashed_out, moved, returned, released_at_expiry"},
+      {"get",
+       "/v1/cbdc/reports/program",
+       "A program's money by state from the journal, as `qazna program report` prints it",
+       "central_bank, operator, compliance, regulator, merchant (its issuer's owner)",
+       {{"program", "integer", true, "the program id"}},
+       "the report of docs/cli.md (`qazna program report`)"},
+      {"get",
+       "/v1/cbdc/reports/trail",
+       "Every hop of a program's money from the journal, as `qazna program trail` prints it",
+       "central_bank, operator, compliance, regulator, merchant (its issuer's owner)",
+       {{"program", "integer", true, "the program id"}},
+       "the trail of docs/cli.md (`qazna program trail`)"},
   };
   return kOperations;
 }
@@ -270,8 +385,9 @@ std::string build() {
       .field("version", "1")
       .field("description",
              "What the Binance-compatible trading API lacks: users, API keys, assets, markets, deposits and "
-             "withdrawals with the travel rule, client records, screening, alerts, cases and reports. Requests are signed like the trading API's (docs/api-auth.md): the X-MBX-APIKEY header, "
-             "form parameters in the query string or an application/x-www-form-urlencoded body, timestamp and "
+             "withdrawals with the travel rule, client records, screening, alerts, cases and reports, and the "
+             "digital tenge's wallets, programs, issuance and payments. Requests are signed like the trading API's "
+             "(docs/api-auth.md): the X-MBX-APIKEY header, form parameters in the query string or an application/x-www-form-urlencoded body, timestamp and "
              "signature (HMAC-SHA256 hex, or Ed25519 base64, over the query then the body). Errors are "
              "{\"code\", \"message\"}: 1001 bad parameter, 1002 unauthenticated, 1003 forbidden (role or "
              "permission), 1004 not found, 1005 conflict, 1006 unavailable, 1007 rate limited; the engine's "
@@ -303,7 +419,16 @@ std::string build() {
       .field("type", "string")
       .end_object()
       .end_object();
+  w.end_object();
+  // The engine's refusal of a /v1/cbdc command: its result code, name and message, and the block's height.
+  w.key("Refusal").begin_object().field("type", "object");
+  w.key("properties").begin_object();
+  for (const auto& [name, type] : {std::pair{"code", "integer"}, std::pair{"name", "string"},
+                                   std::pair{"message", "string"}, std::pair{"height", "integer"}}) {
+    w.key(name).begin_object().field("type", type).end_object();
+  }
   w.end_object().end_object();
+  w.end_object();
   w.end_object();
   w.key("paths").begin_object();
   const std::vector<Operation>& ops = operations();
@@ -328,6 +453,21 @@ std::string build() {
       w.end_array();
       w.key("responses").begin_object();
       w.key("200").begin_object().field("description", op.result).end_object();
+      const bool cbdc_command = std::string_view(op.method) == "post" && path.starts_with("/v1/cbdc/");
+      if (cbdc_command) {
+        w.key("422").begin_object().field("description", "the engine refused the command");
+        w.key("content")
+            .begin_object()
+            .key("application/json")
+            .begin_object()
+            .key("schema")
+            .begin_object()
+            .field("$ref", "#/components/schemas/Refusal")
+            .end_object()
+            .end_object()
+            .end_object();
+        w.end_object();
+      }
       for (const char* status : {"400", "401", "403", "404"}) {
         w.key(status).begin_object().field("description", "refused");
         w.key("content")

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -90,6 +91,59 @@ TEST(ExecInput, TimeoutThatOverflowsNanosecondsIsRefused) {
       parse_input(R"({"cmd":"hold","account":2,"amount":"1","timeout_ms":18446744073709551615})", &lines);
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.message().find("line 1: \"timeout_ms\": is too large"), std::string::npos) << status.message();
+}
+
+// The server's /v1/cbdc routes: one object, the route's command, the actor from the API key.
+TEST(ExecInput, FixedCommandTakesTheRoutesCommandAndNoIdentity) {
+  InputLine line;
+  // cmd may be left out, or name the route's command.
+  Status status = parse_fixed_command(R"({"payer":3,"payee":4,"amount":"12.50","request_id":7})", "pay", &line);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  ASSERT_EQ(line.commands.size(), 1u);
+  EXPECT_EQ(line.line_number, 0u);
+  EXPECT_FALSE(line.linked);
+  EXPECT_EQ(line.commands[0].kind, CommandKind::pay);
+  EXPECT_EQ(line.commands[0].request_id, 7u);
+  EXPECT_EQ(line.commands[0].money.pay.payer, 3u);
+  EXPECT_EQ(line.commands[0].money.pay.amount_minor, 12'50);
+  status = parse_fixed_command(R"({"cmd":"pay","payer":3,"payee":4,"amount":"1"})", "pay", &line);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+
+  // A publish with lists becomes its parts and the head, linked, exactly as a file's line.
+  status = parse_fixed_command(R"({"code":"FOOD","issuer_wallet":1,"categories":[5411,5912]})", "publish_program",
+                               &line);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_TRUE(line.linked);
+  ASSERT_EQ(line.commands.size(), 3u);
+  EXPECT_EQ(line.commands[0].kind, CommandKind::program_terms);
+  EXPECT_EQ(line.commands[1].kind, CommandKind::program_list);
+  EXPECT_EQ(line.commands[2].kind, CommandKind::publish_program);
+  std::vector<InputLine> lines;
+  ASSERT_TRUE(
+      parse_input(R"({"cmd":"publish_program","code":"FOOD","issuer_wallet":1,"categories":[5411,5912]})", &lines)
+          .is_ok());
+  for (size_t i = 0; i < line.commands.size(); i++) {
+    EXPECT_EQ(0, std::memcmp(&line.commands[i].money, &lines[0].commands[i].money, sizeof(Command))) << i;
+  }
+
+  // Refusals name the field, without a line number.
+  const std::pair<const char*, const char*> kRefused[] = {
+      {R"({"cmd":"grant","payer":3,"payee":4,"amount":"1"})", R"("cmd": this route takes "pay", not "grant")"},
+      {R"({"cmd":"linked","commands":[]})", R"("cmd": this route takes "pay", not "linked")"},
+      {R"({"actor":5,"payer":3,"payee":4,"amount":"1"})", R"("actor": comes from the API key)"},
+      {R"({"role":"operator","payer":3,"payee":4,"amount":"1"})", R"("role": comes from the API key)"},
+      {R"({"payer":3,"payee":4})", R"("amount": is required but missing)"},
+      {R"({"payer":3,"payee":4,"amount":1})", R"("amount": must be a decimal string)"},
+      {R"({"payer":3,"payee":4,"amount":"1","tip":"2"})", R"("tip": is not a field of pay)"},
+      {R"({"payer":3,)", "malformed JSON"},
+      {R"([1,2])", "expected a JSON object, got an array"},
+  };
+  for (const auto& [text, expected] : kRefused) {
+    status = parse_fixed_command(text, "pay", &line);
+    ASSERT_FALSE(status.is_ok()) << text;
+    EXPECT_NE(status.message().find(expected), std::string::npos) << status.message();
+    EXPECT_EQ(status.message().find("line "), std::string::npos) << status.message();
+  }
 }
 
 TEST(ExecPlan, AmountsAreExactAtTheScaleOfTheDebitAccount) {

@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <filesystem>
@@ -22,92 +19,13 @@
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
 #include "server/venue.h"
+#include "signed_caller.h"
 #include "sqlite/sqlite.h"
 
 namespace qz::server {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
-
-struct Reply {
-  int status = 0;
-  std::string body;
-};
-
-// A signing client for one user's key over one keep-alive connection.
-class Caller {
- public:
-  Caller(uint16_t port, std::string key, std::string secret)
-      : socket_(io_), key_(std::move(key)), secret_(std::move(secret)) {
-    tcp::resolver resolver(io_);
-    asio::connect(socket_, resolver.resolve("127.0.0.1", std::to_string(port)));
-  }
-  // `params` are sent URL-encoded in the body (POST) or query (GET), signed.
-  Reply call(http::verb verb, const std::string& path, const std::vector<std::pair<std::string, std::string>>& params) {
-    std::string encoded;
-    for (const auto& [name, value] : params) encoded += (encoded.empty() ? "" : "&") + name + "=" + escape(value);
-    const int64_t now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    encoded += (encoded.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(now);
-    encoded += "&signature=" + hmac_sha256_hex(secret_, encoded);
-    const bool post = verb != http::verb::get;
-    http::request<http::string_body> request{verb, post ? path : path + "?" + encoded, 11};
-    request.set(http::field::host, "127.0.0.1");
-    request.set("X-MBX-APIKEY", key_);
-    if (post) {
-      request.set(http::field::content_type, "application/x-www-form-urlencoded");
-      request.body() = encoded;
-    }
-    request.prepare_payload();
-    http::write(socket_, request);
-    http::response<http::string_body> response;
-    http::read(socket_, buffer_, response);
-    return Reply{.status = static_cast<int>(response.result_int()), .body = response.body()};
-  }
-  Reply get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params = {}) {
-    return call(http::verb::get, path, params);
-  }
-  Reply post(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params = {}) {
-    return call(http::verb::post, path, params);
-  }
-
- private:
-  static std::string escape(const std::string& text) {
-    static const char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-      const auto byte = static_cast<unsigned char>(c);
-      if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out.push_back(c);
-      } else {
-        out += {'%', kHex[byte >> 4], kHex[byte & 15]};
-      }
-    }
-    return out;
-  }
-  asio::io_context io_;
-  tcp::socket socket_;
-  beast::flat_buffer buffer_;
-  std::string key_;
-  std::string secret_;
-};
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-int64_t json_int(const std::string& text, const std::string& key) {
-  const size_t at = text.find("\"" + key + "\":");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + key.size() + 3));
-}
-
-std::string json_text(const std::string& body, const std::string& name) {
-  const size_t at = body.find("\"" + name + "\":\"") + name.size() + 4;
-  return body.substr(at, body.find('"', at) - at);
-}
+namespace http = boost::beast::http;
 
 // An IVMS101 record with the parts given ("" leaves a part out).
 std::string ivms(const std::string& originator, const std::string& from_account, bool national_id,

@@ -75,6 +75,8 @@ constexpr uint32_t role_bit(Role role) { return uint32_t{1} << static_cast<uint3
 
 // The compliance routes (compliance_routes.cpp): clients, screening, alerts, cases, reports, travel rule.
 std::span<const NativeRoute> compliance_routes();
+// The digital tenge routes (cbdc_routes.cpp): one POST per money command, wallets, programs, program reports.
+std::span<const NativeRoute> cbdc_routes();
 
 // Writes a file whole or not at all, mode 0600 (temporary, fsync, rename).
 Status write_private_file(const std::string& path, std::string_view text);
@@ -216,6 +218,10 @@ struct Venue::Impl {
   Status open_compliance();
   // A route of compliance_routes(), authenticated and authorised.
   void route_compliance(const CallPtr& call);
+  // A route of cbdc_routes(), authenticated and authorised.
+  void route_cbdc(const CallPtr& call);
+  // A money command's answer, once its block is durable and projected: its events, or the refusal explained.
+  void answer_money(const CallPtr& call, const std::vector<Command>& commands, const SubmitResult& result);
   // POST /v1/deposits and /v1/withdrawals: the travel rule for a crypto asset (the record, the gate at the USD
   // value). False when refused (the answer is sent).
   bool check_travel_rule_data(const CallPtr& call, Movement movement, const AssetInfo& asset, int64_t amount_minor,
