@@ -27,7 +27,7 @@ constexpr size_t kBlockTimesKept = 4096;
 // kHistoryCommitInterval after the batch's first block (one SQLite transaction writes whole pages, so fewer and
 // bigger ones cost less per row), or when kHistoryCommitBlocks are queued.
 constexpr auto kHistoryWriteInterval = std::chrono::milliseconds(5);
-constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(50);
+constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(500);
 constexpr size_t kHistoryCommitBlocks = 2048;
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out) {
