@@ -288,6 +288,8 @@ class HistoryWriter {
 
   // The last projected height (committed or in the open batch); nullopt before the first block.
   std::optional<uint64_t> last_height() const;
+  // The open orders as projected so far: (order id, owner), in order id order.
+  std::vector<std::pair<uint64_t, uint64_t>> open_order_owners() const;
   const WriterStats& stats() const;
 
  private:

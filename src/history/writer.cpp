@@ -1056,6 +1056,15 @@ std::optional<uint64_t> HistoryWriter::last_height() const {
   return static_cast<uint64_t>(state_->last_height);
 }
 
+std::vector<std::pair<uint64_t, uint64_t>> HistoryWriter::open_order_owners() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (const auto& [id, order] : state_->orders) {
+    if (is_open(order.row.status)) out.emplace_back(id, order.row.owner);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 const WriterStats& HistoryWriter::stats() const { return state_->stats; }
 
 }  // namespace qz::history

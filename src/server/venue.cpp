@@ -223,6 +223,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
     if (!caught_up.is_ok()) return Status::error("serve: bringing history.db up to the journal: " + caught_up.message());
     QZ_TRY(impl->history_writer->flush());
   }
+  for (const auto& [order, owner] : impl->history_writer->open_order_owners()) impl->open_order_owner[order] = owner;
   QZ_TRY(history::HistoryReader::open(history_path, &impl->history_reader));
   QZ_TRY(impl->open_users(options.data_dir + "/users.db"));
   QZ_TRY(impl->bootstrap_operator(options.data_dir));
@@ -380,6 +381,7 @@ void Venue::Impl::run_projector() {
       continue;
     }
     market.apply(durable.block, durable.events, &updates);
+    acknowledge_order_owners(durable.block, durable.events);
     streams.publish(updates, steady_ns());
     streams_due_ns = streams.flush(steady_ns());
     metrics.trades.fetch_add(updates.trades.size());
@@ -550,6 +552,40 @@ void Venue::Impl::when_history(uint64_t height, std::function<void()> then) {
     }
   }
   then();
+}
+
+void Venue::Impl::acknowledge_order_owners(const Block& block, std::span<const Event> events) {
+  touched_owners.clear();
+  const auto owner_of = [&](uint64_t order, bool ended) {
+    const auto it = open_order_owner.find(order);
+    if (it == open_order_owner.end()) return;
+    touched_owners.push_back(it->second);
+    if (ended) open_order_owner.erase(it);
+  };
+  for (const Event& event : events) {
+    switch (event.event_kind()) {
+      case EventKind::order_accepted:
+        if (event.command_index < block.commands.size()) {
+          open_order_owner[event.order_accepted.order] = block.commands[event.command_index].actor;
+        }
+        break;
+      case EventKind::order_filled:
+        owner_of(event.order_filled.order, event.order_filled.remaining_qty_minor == 0);
+        break;
+      case EventKind::order_cancelled:
+      case EventKind::order_expired:
+        owner_of(event.order_ended.order, true);
+        break;
+      default:
+        break;
+    }
+  }
+  if (touched_owners.empty()) return;
+  std::lock_guard guard(acknowledged_mutex);
+  for (const uint64_t owner : touched_owners) {
+    uint64_t& newest = acknowledged[owner];
+    newest = std::max(newest, block.header.height);
+  }
 }
 
 void Venue::Impl::acknowledge(uint64_t owner, uint64_t height) {

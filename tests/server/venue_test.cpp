@@ -369,6 +369,69 @@ TEST_F(VenueTest, HistoryRoutesReadTheCallersOwnWrites) {
   venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 
+// A maker learns of its fill from somebody else's order; its next signed read shows the fill at once, though
+// history commits idle batches only every 500 ms.
+TEST_F(VenueTest, MakersReadTheirFillsAtOnce) {
+  const DemoTrader maker = setup_.traders.at(0);
+  const DemoTrader taker = setup_.traders.at(1);
+  Client maker_client(venue_->port());
+  Client taker_client(venue_->port());
+  const auto call = [&](Client& client, const DemoTrader& who, http::verb verb, const std::string& path,
+                        const std::string& params) {
+    const std::string query = signed_query(params, who.secret, now_ms());
+    return verb == http::verb::post ? client.request(verb, path, query, who.api_key)
+                                    : client.request(verb, path + "?" + query, "", who.api_key);
+  };
+  for (int i = 0; i < 8; i++) {
+    const std::string price = std::to_string(51000000 - 100 * i);
+    const Reply bid = call(maker_client, maker, http::verb::post, "/api/v3/order",
+                           "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=" + price);
+    ASSERT_EQ(bid.status, 200) << bid.body;
+    ASSERT_TRUE(contains(bid.body, "\"status\":\"NEW\"")) << bid.body;
+    const std::string id = std::to_string(json_int(bid.body, "orderId"));
+    // The maker reads its bid first, so history has committed everything up to the bid's block.
+    const Reply resting = call(maker_client, maker, http::verb::get, "/api/v3/order", "symbol=BTCKZT&orderId=" + id);
+    ASSERT_TRUE(contains(resting.body, "\"status\":\"NEW\"")) << resting.body;
+    const Reply sold = call(taker_client, taker, http::verb::post, "/api/v3/order",
+                            "symbol=BTCKZT&side=SELL&type=LIMIT&timeInForce=IOC&quantity=0.001&price=" + price);
+    ASSERT_EQ(sold.status, 200) << sold.body;
+    ASSERT_TRUE(contains(sold.body, "\"status\":\"FILLED\"")) << sold.body;
+    const std::string trade = std::to_string(json_int(sold.body.substr(sold.body.find("\"fills\"")), "tradeId"));
+
+    const Reply order = call(maker_client, maker, http::verb::get, "/api/v3/order", "symbol=BTCKZT&orderId=" + id);
+    EXPECT_TRUE(contains(order.body, "\"status\":\"FILLED\"")) << "round " << i << ": " << order.body;
+    const Reply mine = call(maker_client, maker, http::verb::get, "/api/v3/myTrades", "symbol=BTCKZT&limit=1000");
+    EXPECT_TRUE(contains(mine.body, "\"id\":" + trade + ",")) << "round " << i << ": " << mine.body;
+    const Reply open = call(maker_client, maker, http::verb::get, "/api/v3/openOrders", "symbol=BTCKZT");
+    EXPECT_FALSE(contains(open.body, "\"orderId\":" + id + ",")) << "round " << i << ": " << open.body;
+  }
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
+}
+
+// The same for an order that was resting when the venue started: its owner comes from history's open orders.
+TEST_F(VenueTest, MakersReadFillsOfOrdersFromBeforeARestart) {
+  const DemoTrader maker = setup_.traders.at(0);
+  const DemoTrader taker = setup_.traders.at(1);
+  const auto call = [&](const DemoTrader& who, http::verb verb, const std::string& path, const std::string& params) {
+    Client client(venue_->port());
+    const std::string query = signed_query(params, who.secret, now_ms());
+    return verb == http::verb::post ? client.request(verb, path, query, who.api_key)
+                                    : client.request(verb, path + "?" + query, "", who.api_key);
+  };
+  const Reply bid = call(maker, http::verb::post, "/api/v3/order",
+                         "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price=51000000");
+  ASSERT_EQ(bid.status, 200) << bid.body;
+  const std::string id = std::to_string(json_int(bid.body, "orderId"));
+  restart(data_);
+  const Reply resting = call(maker, http::verb::get, "/api/v3/order", "symbol=BTCKZT&orderId=" + id);
+  ASSERT_TRUE(contains(resting.body, "\"status\":\"NEW\"")) << resting.body;
+  const Reply sold = call(taker, http::verb::post, "/api/v3/order",
+                          "symbol=BTCKZT&side=SELL&type=LIMIT&timeInForce=IOC&quantity=0.001&price=51000000");
+  ASSERT_TRUE(contains(sold.body, "\"status\":\"FILLED\"")) << sold.body;
+  const Reply order = call(maker, http::verb::get, "/api/v3/order", "symbol=BTCKZT&orderId=" + id);
+  EXPECT_TRUE(contains(order.body, "\"status\":\"FILLED\"")) << order.body;
+}
+
 TEST_F(VenueTest, OrderRejectionsCarryTheContractsCodes) {
   Client client(venue_->port());
   const auto post = [&](const std::string& params) { return post_signed(client, "/api/v3/order", params); };
