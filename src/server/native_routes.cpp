@@ -196,12 +196,15 @@ void Venue::Impl::route_native(const CallPtr& call) {
   };
   // The digital tenge enters only through the central bank's issuance and moves between wallets (/v1/cbdc):
   // a deposit would mint it from the venue's issuance account of the asset, a withdrawal take it out of
-  // circulation, both outside the book's supply. False (and the answer sent) for DKZT.
-  const auto not_digital_tenge = [&](const AssetInfo& asset) {
+  // circulation, both outside the book's supply; a market would trade balances that only deposits could fund
+  // (customers reach the exchange with it through the exchange link, as tenge). False (and the answer sent) for
+  // DKZT.
+  const auto not_digital_tenge = [&](const AssetInfo& asset, std::string_view refused) {
     if (asset.code != "DKZT") return true;
     reply_native_error(call, 409, kConflict,
                        "the digital tenge (DKZT) is issued by the central bank and moves between wallets "
-                       "(POST /v1/cbdc/issue, /v1/cbdc/payments); it is not deposited or withdrawn");
+                       "(POST /v1/cbdc/issue, /v1/cbdc/payments); it is not " +
+                           std::string(refused));
     return false;
   };
   // Runs commands, answering engine refusals; true when every command succeeded.
@@ -393,6 +396,10 @@ void Venue::Impl::route_native(const CallPtr& call) {
     const std::optional<AssetInfo> base = asset_by_code(text("base"));
     const std::optional<AssetInfo> quote = asset_by_code(text("quote"));
     if (!base || !quote) return reply_native_error(call, 404, kNotFound, "parameters 'base' and 'quote' must name assets");
+    if (!not_digital_tenge(*base, "traded on the venue's books") ||
+        !not_digital_tenge(*quote, "traded on the venue's books")) {
+      return;
+    }
     const ParamValue<int64_t> tick = param_decimal(params, "tickSize", quote->scale, Presence::mandatory);
     const ParamValue<int64_t> lot = param_decimal(params, "stepSize", base->scale, Presence::mandatory);
     const ParamValue<int64_t> min_qty = param_decimal(params, "minQty", base->scale, Presence::optional);
@@ -447,7 +454,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!user.ok() || user.value <= 0) return missing("userId");
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
-    if (!not_digital_tenge(*asset)) return;
+    if (!not_digital_tenge(*asset, "deposited or withdrawn")) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     const auto owner = static_cast<uint64_t>(user.value);
@@ -491,7 +498,7 @@ void Venue::Impl::route_native(const CallPtr& call) {
   if (path == "/v1/withdrawals") {
     const std::optional<AssetInfo> asset = asset_by_code(text("asset"));
     if (!asset) return reply_native_error(call, 404, kNotFound, "parameter 'asset' must name an asset");
-    if (!not_digital_tenge(*asset)) return;
+    if (!not_digital_tenge(*asset, "deposited or withdrawn")) return;
     const ParamValue<int64_t> amount = param_decimal(params, "amount", asset->scale, Presence::mandatory);
     if (!amount.ok() || amount.value <= 0) return reply_native_error(call, 400, kBadParameter, "parameter 'amount' must be positive");
     if (text("address").empty()) return missing("address");

@@ -528,7 +528,7 @@ TEST_F(CbdcTest, ExchangeLinkCreditsTheCustomersTenge) {
 }
 
 // DKZT enters only through issuance: the native API's deposits and withdrawals refuse it (the venue's issuance
-// account of the asset would otherwise mint it outside the central bank's supply).
+// account of the asset would otherwise mint it outside the central bank's supply), and so do its markets.
 TEST_F(CbdcTest, DigitalTengeIsNeitherDepositedNorWithdrawn) {
   const Reply deposit =
       op_->post("/v1/deposits", {{"userId", std::to_string(erlan_user_.id)}, {"asset", "DKZT"}, {"amount", "10.00"}});
@@ -542,6 +542,18 @@ TEST_F(CbdcTest, DigitalTengeIsNeitherDepositedNorWithdrawn) {
                   [this] { return static_cast<int64_t>(clock_.now_ns() / 1'000'000); });
   const Reply withdrawal = customer.post("/v1/withdrawals", {{"asset", "DKZT"}, {"amount", "1.00"}, {"address", "x"}});
   EXPECT_EQ(withdrawal.status, 409) << withdrawal.body;
+  // Nor is it traded on the venue's books, as base or as quote.
+  ASSERT_EQ(op_->post("/v1/assets", {{"code", "KZT"}, {"scale", "2"}}).status, 200);
+  for (const auto& [base, quote] : {std::pair{"DKZT", "KZT"}, std::pair{"KZT", "DKZT"}}) {
+    const Reply market = op_->post("/v1/markets", {{"base", base},
+                                                   {"quote", quote},
+                                                   {"tickSize", "0.01"},
+                                                   {"stepSize", "0.01"},
+                                                   {"maxQty", "1000"},
+                                                   {"price", "1.00"}});
+    EXPECT_EQ(market.status, 409) << market.body;
+    EXPECT_TRUE(contains(market.body, "not traded on the venue's books")) << market.body;
+  }
 }
 
 TEST_F(CbdcTest, MalformedAndUnsignedRequestsAreRefused) {
