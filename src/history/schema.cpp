@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/assert.h"
 #include "base/sha256.h"
 #include "history/internal/entry_chunks.h"
 
@@ -267,6 +268,8 @@ std::span<const sqlite::SchemaStep> schema_steps() { return kSteps; }
 std::span<const TableKey> hashed_tables() { return kHashed; }
 
 void bind_order(sqlite::Statement* s, const history::OrderRow& row) {
+  // The table's CHECK on status, which the writer's connection does not evaluate.
+  QZ_ASSERT(std::string_view(history::order_status_name(row.status)) != "UNKNOWN");
   s->bind(1, row.id)
       .bind(2, row.market)
       .bind(3, row.owner)

@@ -988,7 +988,8 @@ Status HistoryWriter::open(const std::string& path, const WriterOptions& options
                           .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
       &state->db));
   QZ_TRY(state->db->migrate("history", hi::schema_steps()));
-  // The CHECK constraints document the values; the writer only ever writes names from its own tables. SQLite
+  // The CHECK constraints document the values; the writer only ever writes names from its own tables, and
+  // bind_order and bind_chunk assert the order status and the chunk count the constraints bound. SQLite
   // evaluates a CHECK's IN list of more than two values by building a temporary index per row written, which
   // made an order's row cost eight times a plain insert.
   QZ_TRY(state->db->exec("PRAGMA ignore_check_constraints=ON", "turning off CHECK evaluation"));

@@ -893,7 +893,7 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
     // The answer shows the order as it was cancelled: history's row at the cancel's height.
-    when_history(height, on_io(call, [this, call, m, row, cancel_id, events, height] {
+    when_history(height, [this, call, m, row, cancel_id, events, height] {
       acknowledge(call->identity.owner_user, height);
       bool cancelled = false;
       for (const Event& event : *events) {
@@ -910,7 +910,7 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
       Writer w;
       write_cancelled(w, m, now, cancel_id, block_time_ms(height));
       reply(call, 200, w.take());
-    }));
+    });
   });
 }
 
@@ -927,7 +927,7 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
     if (!status.is_ok()) return reply_error(call, binance_error(BinanceErrorKind::internal));
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    when_history(height, on_io(call, [this, call, m, events, height] {
+    when_history(height, [this, call, m, events, height] {
       acknowledge(call->identity.owner_user, height);
       std::vector<uint64_t> cancelled;
       for (const Event& event : *events) {
@@ -954,7 +954,7 @@ void Venue::Impl::cancel_open_orders(const CallPtr& call) {
       }
       w.end_array();
       reply(call, 200, w.take());
-    }));
+    });
   });
 }
 

@@ -380,8 +380,10 @@ void Venue::Impl::run_projector() {
       streams_due_ns = streams.flush(steady_ns());
       continue;
     }
-    market.apply(durable.block, durable.events, &updates);
+    // Owners first: once market.apply runs, the I/O threads may show the fill (trades, depth), and a maker who
+    // sees it must find its acknowledged height already raised.
     acknowledge_order_owners(durable.block, durable.events);
+    market.apply(durable.block, durable.events, &updates);
     streams.publish(updates, steady_ns());
     streams_due_ns = streams.flush(steady_ns());
     metrics.trades.fetch_add(updates.trades.size());
@@ -713,7 +715,7 @@ void Venue::Impl::dispatch(const CallPtr& call) {
     // what was public when the request arrived.
     const uint64_t height =
         route.security == Security::none ? projected() : acknowledged_height(call->identity.owner_user);
-    return when_history(height, on_io(call, [this, call] { route_binance(call); }));
+    return when_history(height, [this, call] { route_binance(call); });
   }
   route_binance(call);
 }

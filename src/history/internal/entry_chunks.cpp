@@ -101,6 +101,8 @@ void EntryChunk::append(const history::EntryRow& e) {
 }
 
 void bind_chunk(sqlite::Statement* s, const EntryChunk& c) {
+  // The table's CHECK(count BETWEEN 1 AND 32), which the writer's connection does not evaluate.
+  QZ_ASSERT(c.count >= 1 && c.count <= kEntriesPerChunk);
   s->bind(1, c.account)
       .bind(2, c.first_transfer_id)
       .bind(3, c.last_transfer_id)

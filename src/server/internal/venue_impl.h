@@ -174,8 +174,9 @@ struct Venue::Impl {
   void run_projector();
   // Runs `then` (on the projector thread, or here if already there) once `height` is projected.
   void when_projected(uint64_t height, std::function<void()> then);
-  // `task` moved to the call's I/O thread: the journal's writer, the projector and history's thread call back
-  // through this, so that building answers never holds up the next block.
+  // `task` moved to the call's I/O thread: the journal's writer and the projector call back through this, so that
+  // building an answer never holds up the next block. (History's waiters run on the reader thread instead: their
+  // SQLite reads would hold up every connection of an I/O thread.)
   static std::function<void()> on_io(const CallPtr& call, std::function<void()> task) {
     return [call, task = std::move(task)]() mutable { call->respond.post(std::move(task)); };
   }
