@@ -443,7 +443,10 @@ TEST_F(CbdcTest, EveryRouteChecksTheCallersRole) {
   const Reply openapi = op_->get("/v1/openapi.json");
   for (const Route& route : kRoutes) {
     const http::verb verb = std::string(route.method) == "GET" ? http::verb::get : http::verb::post;
-    for (const auto& [role, who] : kCallers) {
+    for (const auto& caller : kCallers) {
+      // Named copies: clang does not let a lambda capture a structured binding before C++20's P1091 lands.
+      const char* role = caller.first;
+      Caller* who = caller.second;
       SCOPED_TRACE(std::string(route.method) + " " + route.path + " as " + role);
       const bool allowed = route.roles.empty() ||
                            std::find_if(route.roles.begin(), route.roles.end(),
