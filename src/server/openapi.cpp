@@ -453,34 +453,25 @@ std::string build() {
       w.end_array();
       w.key("responses").begin_object();
       w.key("200").begin_object().field("description", op.result).end_object();
+      // A JSON answer of one of components.schemas.
+      const auto json_response = [&w](const char* status, const char* description, const char* schema) {
+        w.key(status).begin_object().field("description", description);
+        w.key("content")
+            .begin_object()
+            .key("application/json")
+            .begin_object()
+            .key("schema")
+            .begin_object()
+            .field("$ref", schema)
+            .end_object()
+            .end_object()
+            .end_object();
+        w.end_object();
+      };
       const bool cbdc_command = std::string_view(op.method) == "post" && path.starts_with("/v1/cbdc/");
-      if (cbdc_command) {
-        w.key("422").begin_object().field("description", "the engine refused the command");
-        w.key("content")
-            .begin_object()
-            .key("application/json")
-            .begin_object()
-            .key("schema")
-            .begin_object()
-            .field("$ref", "#/components/schemas/Refusal")
-            .end_object()
-            .end_object()
-            .end_object();
-        w.end_object();
-      }
+      if (cbdc_command) json_response("422", "the engine refused the command", "#/components/schemas/Refusal");
       for (const char* status : {"400", "401", "403", "404"}) {
-        w.key(status).begin_object().field("description", "refused");
-        w.key("content")
-            .begin_object()
-            .key("application/json")
-            .begin_object()
-            .key("schema")
-            .begin_object()
-            .field("$ref", "#/components/schemas/Error")
-            .end_object()
-            .end_object()
-            .end_object();
-        w.end_object();
+        json_response(status, "refused", "#/components/schemas/Error");
       }
       w.end_object();
       w.end_object();

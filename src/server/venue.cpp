@@ -582,18 +582,18 @@ void Venue::Impl::acknowledge_order_owners(const Block& block, std::span<const E
         break;
     }
   }
-  if (touched_owners.empty()) return;
-  std::lock_guard guard(acknowledged_mutex);
-  for (const uint64_t owner : touched_owners) {
-    uint64_t& newest = acknowledged[owner];
-    newest = std::max(newest, block.header.height);
-  }
+  acknowledge(touched_owners, block.header.height);
 }
 
-void Venue::Impl::acknowledge(uint64_t owner, uint64_t height) {
+void Venue::Impl::acknowledge(uint64_t owner, uint64_t height) { acknowledge(std::span(&owner, 1), height); }
+
+void Venue::Impl::acknowledge(std::span<const uint64_t> owners, uint64_t height) {
+  if (owners.empty()) return;
   std::lock_guard guard(acknowledged_mutex);
-  uint64_t& newest = acknowledged[owner];
-  newest = std::max(newest, height);
+  for (const uint64_t owner : owners) {
+    uint64_t& newest = acknowledged[owner];
+    newest = std::max(newest, height);
+  }
 }
 
 uint64_t Venue::Impl::acknowledged_height(uint64_t owner) {
@@ -722,6 +722,26 @@ void Venue::Impl::dispatch(const CallPtr& call) {
 
 std::string Venue::metrics_text() const { return impl_->metrics_text(); }
 
+namespace {
+
+// A count of 10^-digits seconds as Prometheus text: "1.000250" for 1,000,250 us with 6 digits.
+std::string seconds_text(uint64_t count, int digits) {
+  uint64_t unit = 1;
+  for (int i = 0; i < digits; i++) unit *= 10;
+  const std::string fraction = std::to_string(count % unit);
+  return std::to_string(count / unit) + "." + std::string(digits - fraction.size(), '0') + fraction;
+}
+
+// A bucket bound in microseconds as an `le` label: "0.00025" for 250 (trailing zeros dropped).
+std::string le_text(uint64_t us) {
+  std::string text = seconds_text(us, 6);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
 std::string Venue::Impl::metrics_text() {
   std::string out;
   const auto line = [&](const std::string& name, const std::string& labels, uint64_t value) {
@@ -750,9 +770,7 @@ std::string Venue::Impl::metrics_text() {
     cumulative += route->buckets[7].load();
     line("qazna_http_request_duration_seconds_bucket", "route=\"" + key + "\",le=\"+Inf\"", cumulative);
     const uint64_t us = route->latency_us_sum.load();
-    out += "qazna_http_request_duration_seconds_sum{route=\"" + key + "\"} " + std::to_string(us / 1'000'000) + "." +
-           std::string(6 - std::min<size_t>(6, std::to_string(us % 1'000'000).size()), '0') +
-           std::to_string(us % 1'000'000) + "\n";
+    out += "qazna_http_request_duration_seconds_sum{route=\"" + key + "\"} " + seconds_text(us, 6) + "\n";
     line("qazna_http_request_duration_seconds_count", "route=\"" + key + "\"", cumulative);
   }
   out += "# TYPE qazna_orders_placed_total counter\n";
@@ -768,32 +786,23 @@ std::string Venue::Impl::metrics_text() {
   out += "# HELP qazna_commit_seconds Order submission to durable block (queue, apply, write, fsync), summed.\n"
          "# TYPE qazna_commit_seconds summary\n";
   const uint64_t commit_us = metrics.commit_us_sum.load();
-  out += "qazna_commit_seconds_sum " + std::to_string(commit_us / 1'000'000) + "." +
-         std::string(6 - std::min<size_t>(6, std::to_string(commit_us % 1'000'000).size()), '0') +
-         std::to_string(commit_us % 1'000'000) + "\n";
+  out += "qazna_commit_seconds_sum " + seconds_text(commit_us, 6) + "\n";
   line("qazna_commit_seconds_count", "", metrics.commits.load());
   const Node::WriterStats journal = node->writer_stats();
   out += "# HELP qazna_journal_commit_seconds Writing and committing blocks to journal.db (group commit, fsync).\n"
          "# TYPE qazna_journal_commit_seconds histogram\n";
   uint64_t journal_commits = 0;  // the count agrees with the buckets even while commits go on
-  {
-    static constexpr const char* kCommitLe[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.002",
-                                                "0.005",  "0.01",    "0.05",   "+Inf"};
-    static_assert(std::size(kCommitLe) == Node::kCommitBucketUs.size());
-    for (size_t b = 0; b < journal.commit_buckets.size(); b++) {
-      journal_commits += journal.commit_buckets[b];
-      line("qazna_journal_commit_seconds_bucket", std::string("le=\"") + kCommitLe[b] + "\"", journal_commits);
-    }
+  for (size_t b = 0; b < journal.commit_buckets.size(); b++) {
+    journal_commits += journal.commit_buckets[b];
+    const uint64_t bound = Node::kCommitBucketUs[b];
+    line("qazna_journal_commit_seconds_bucket",
+         "le=\"" + (bound == UINT64_MAX ? std::string("+Inf") : le_text(bound)) + "\"", journal_commits);
   }
-  out += "qazna_journal_commit_seconds_sum " + std::to_string(journal.commit_ns / 1'000'000'000) + "." +
-         std::string(9 - std::min<size_t>(9, std::to_string(journal.commit_ns % 1'000'000'000).size()), '0') +
-         std::to_string(journal.commit_ns % 1'000'000'000) + "\n";
+  out += "qazna_journal_commit_seconds_sum " + seconds_text(journal.commit_ns, 9) + "\n";
   line("qazna_journal_commit_seconds_count", "", journal_commits);
   out += "# HELP qazna_journal_commit_max_seconds The slowest journal commit since the start.\n"
          "# TYPE qazna_journal_commit_max_seconds gauge\n";
-  out += "qazna_journal_commit_max_seconds " + std::to_string(journal.max_commit_ns / 1'000'000'000) + "." +
-         std::string(9 - std::min<size_t>(9, std::to_string(journal.max_commit_ns % 1'000'000'000).size()), '0') +
-         std::to_string(journal.max_commit_ns % 1'000'000'000) + "\n";
+  out += "qazna_journal_commit_max_seconds " + seconds_text(journal.max_commit_ns, 9) + "\n";
   out += "# TYPE qazna_journal_blocks_written_total counter\n";
   line("qazna_journal_blocks_written_total", "", journal.blocks);
   if (http) {

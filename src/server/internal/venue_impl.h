@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -189,6 +190,7 @@ struct Venue::Impl {
   void hand_to_reader(std::vector<std::function<void()>> calls);
   // An answer about `owner`'s orders from the block at `height` is going out: their history reads wait for it.
   void acknowledge(uint64_t owner, uint64_t height);
+  void acknowledge(std::span<const uint64_t> owners, uint64_t height);
   uint64_t acknowledged_height(uint64_t owner);
 
   // Keys.
