@@ -35,10 +35,21 @@
 
 namespace qz::history {
 
-// The 64-bit client order id a gateway derives from a client's text id (Binance's newClientOrderId) for `owner`:
-// 63 bits of SHA-256 over the owner (8 bytes, little-endian) and the text, never 0. tag_order journals the text,
-// and history pairs it with the order that carries this id.
+// The 64-bit client order id a gateway derives from a client's text id (Binance's newClientOrderId) for `owner`.
+// A generated text, "qz-" and the decimal digits of a number with the top bit set (generated_client_order_text),
+// is that number: nothing needs journaling to recover the text, which is made again from the id. Any other text
+// gives 63 bits of SHA-256 over the owner (8 bytes, little-endian) and the text, never 0 (top bit clear, so the two
+// kinds never meet); tag_order journals such a text, and history pairs it with the order that carries this id.
 uint64_t client_order_key(uint64_t owner, std::string_view text);
+
+// Generated client order ids: the top bit marks them.
+inline constexpr uint64_t kGeneratedClientOrderBit = uint64_t{1} << 63;
+
+// The text of a generated client order id (`key` has kGeneratedClientOrderBit): "qz-" and its decimal digits.
+std::string generated_client_order_text(uint64_t key);
+
+// True when `text` is a generated client order id's text (then client_order_key is the number it spells).
+bool is_generated_client_order_text(std::string_view text);
 
 // Binance's caps for list routes (allOrders, myTrades, trades, aggTrades, klines).
 inline constexpr uint32_t kDefaultLimit = 500;

@@ -300,7 +300,37 @@ void bind_order(sqlite::Statement* s, const history::OrderRow& row) {
 
 namespace qz::history {
 
+namespace {
+
+constexpr std::string_view kGeneratedPrefix = "qz-";
+
+// The number a generated text spells, or 0: "qz-" and canonical decimal digits (no leading zero) of a number with
+// the top bit set.
+uint64_t generated_key_of(std::string_view text) {
+  if (text.size() <= kGeneratedPrefix.size() || text.substr(0, kGeneratedPrefix.size()) != kGeneratedPrefix) return 0;
+  const std::string_view digits = text.substr(kGeneratedPrefix.size());
+  if (digits.size() > 20 || digits.front() == '0') return 0;
+  uint64_t value = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return 0;
+    value = value * 10 + digit;
+  }
+  return (value & kGeneratedClientOrderBit) != 0 ? value : 0;
+}
+
+}  // namespace
+
+std::string generated_client_order_text(uint64_t key) {
+  QZ_ASSERT((key & kGeneratedClientOrderBit) != 0);
+  return std::string(kGeneratedPrefix) + std::to_string(key);
+}
+
+bool is_generated_client_order_text(std::string_view text) { return generated_key_of(text) != 0; }
+
 uint64_t client_order_key(uint64_t owner, std::string_view text) {
+  if (const uint64_t generated = generated_key_of(text); generated != 0) return generated;
   Sha256 hasher;
   hasher.update_u64(owner);
   hasher.update(text);

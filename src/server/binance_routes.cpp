@@ -725,7 +725,8 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     return reply_error(call, binance_error(BinanceErrorKind::param_not_required, "icebergQty"));
   }
 
-  // The client order id: given (1-36 of A-Z a-z 0-9 _ -) or made from the time and a counter.
+  // The client order id: given (1-36 of A-Z a-z 0-9 _ -) or generated from the time and a counter
+  // (history::generated_client_order_text), which needs no tag_order: the text is made again from the id.
   std::string client_text;
   if (const std::string* given = params.find("newClientOrderId"); given != nullptr) {
     if (given->empty()) return reply_error(call, binance_error(BinanceErrorKind::empty_new_client_order_id));
@@ -739,8 +740,12 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     }
     client_text = *given;
   } else {
+    // Unique while fewer than 2^20 orders arrive within one millisecond, and across restarts as time moves on.
     static std::atomic<uint64_t> counter{0};
-    client_text = "qz" + std::to_string(call->now_ms) + "x" + std::to_string(counter.fetch_add(1));
+    const uint64_t key = history::kGeneratedClientOrderBit |
+                         (static_cast<uint64_t>(std::max<int64_t>(call->now_ms, 0)) << 20) |
+                         (counter.fetch_add(1, std::memory_order_relaxed) & 0xF'FFFF);
+    client_text = history::generated_client_order_text(key);
   }
 
   const uint64_t owner = call->identity.owner_user;
@@ -777,12 +782,18 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
                                                                        : "ACK";
   const bool market_order = is_market;
   const int64_t submitted_us = static_cast<int64_t>(clock->now_ns() / 1000);
-  // The text of the client order id is journaled just before the order (tag_order), so that it survives.
-  Command tag = make_tag_order(owner, client_text);
-  tag.role = command.role;
-  node->submit_async({tag, command}, [this, call, m, client_text, resp_type, market_order, submitted_us,
-                                 quote_requested = quote_qty.present ? quote_qty.value : 0](
-                                    const Status& status, SubmitResult&& result) {
+  // A client's own text is journaled just before the order (tag_order), so that it survives; a generated one is
+  // made again from the id.
+  std::vector<Command> commands;
+  if (!history::is_generated_client_order_text(client_text)) {
+    commands.push_back(make_tag_order(owner, client_text));
+    commands.back().role = command.role;
+  }
+  commands.push_back(command);
+  const auto place_offset = static_cast<uint32_t>(commands.size() - 1);
+  node->submit_async(std::move(commands), [this, call, m, client_text, resp_type, market_order, submitted_us,
+                                           place_offset, quote_requested = quote_qty.present ? quote_qty.value : 0](
+                                              const Status& status, SubmitResult&& result) {
     metrics.commits.fetch_add(1);
     const int64_t now_us = static_cast<int64_t>(clock->now_ns() / 1000);
     metrics.commit_us_sum.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, now_us - submitted_us)));
@@ -791,7 +802,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     }
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
-    const uint32_t index = result.first_command_index + 1;  // the place_order, after its tag
+    const uint32_t index = result.first_command_index + place_offset;  // the place_order, after any tag
     when_projected(height, on_io(call, [this, call, m, client_text, resp_type, market_order, events, height,
                                         index, quote_requested] {
       acknowledge(call->identity.owner_user, height);

@@ -655,5 +655,27 @@ TEST(HistoryReaderOpen, RefusesAFileThatIsNotAHistory) {
   EXPECT_FALSE(HistoryReader::open(dir.file("missing.db"), &reader).is_ok());
 }
 
+TEST(ClientOrderKey, GeneratedTextsAreTheirNumbersAndOthersAHash) {
+  const uint64_t key = kGeneratedClientOrderBit | (uint64_t{1'764'000'000'123} << 20) | 7;
+  const std::string text = generated_client_order_text(key);
+  EXPECT_EQ(text, "qz-" + std::to_string(key));
+  EXPECT_LE(text.size(), 36u);  // Binance's limit for a client order id
+  EXPECT_TRUE(is_generated_client_order_text(text));
+  EXPECT_EQ(client_order_key(5, text), key);
+  EXPECT_EQ(client_order_key(6, text), key);  // the number, whoever the owner
+  EXPECT_EQ(generated_client_order_text(kGeneratedClientOrderBit), "qz-9223372036854775808");
+  EXPECT_EQ(generated_client_order_text(UINT64_MAX), "qz-18446744073709551615");
+  // Not generated: below the top bit, leading zeros, past 64 bits, other characters, other prefixes, no digits.
+  for (const std::string other : {"qz-9223372036854775807", "qz-09223372036854775808", "qz-18446744073709551616",
+                                  "qz-99999999999999999999", "qz-9223372036854775808x", "QZ-9223372036854775808",
+                                  "qz9223372036854775808", "qz-", "my-order-1"}) {
+    EXPECT_FALSE(is_generated_client_order_text(other)) << other;
+    const uint64_t hashed = client_order_key(5, other);
+    EXPECT_EQ(hashed & kGeneratedClientOrderBit, 0u) << other;
+    EXPECT_NE(hashed, 0u) << other;
+    EXPECT_NE(hashed, client_order_key(6, other)) << other;  // a hash depends on the owner
+  }
+}
+
 }  // namespace
 }  // namespace qz::history::testing

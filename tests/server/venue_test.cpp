@@ -21,6 +21,7 @@
 #include <atomic>
 #include <thread>
 
+#include "history/history.h"
 #include "journal/journal.h"
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
@@ -117,6 +118,14 @@ int64_t json_int(const std::string& text, const std::string& key) {
   const size_t at = text.find("\"" + key + "\":");
   if (at == std::string::npos) return -1;
   return std::stoll(text.substr(at + key.size() + 3));
+}
+
+// The string after "key": in a JSON text ("" when absent).
+std::string json_text(const std::string& text, const std::string& key) {
+  const size_t at = text.find("\"" + key + "\":\"");
+  if (at == std::string::npos) return "";
+  const size_t begin = at + key.size() + 4;
+  return text.substr(begin, text.find('"', begin) - begin);
 }
 
 int64_t now_ms() {
@@ -667,6 +676,12 @@ TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
                            "symbol=ETHKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1.5&price=1800000"
                            "&newClientOrderId=x-TKT5PX2F0123456789abcdef012345");
   ASSERT_EQ(rest.status, 200) << rest.body;
+  // An order without a client order id gets a generated one: "qz-" and a number, which is the id itself.
+  Reply generated = post_signed(client, "/api/v3/order",
+                                "symbol=ETHKZT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1&price=1900000");
+  ASSERT_EQ(generated.status, 200) << generated.body;
+  const std::string generated_id = json_text(generated.body, "clientOrderId");
+  ASSERT_TRUE(history::is_generated_client_order_text(generated_id)) << generated.body;
   const std::string depth_before = client.request(http::verb::get, "/api/v3/depth?symbol=ETHKZT").body;
   const std::string account_before = get_signed(client, "/api/v3/account", "").body;
   restart(data_);
@@ -678,6 +693,12 @@ TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   EXPECT_TRUE(contains(by_text.body, "\"clientOrderId\":\"x-TKT5PX2F0123456789abcdef012345\"")) << by_text.body;
   Reply open = get_signed(again, "/api/v3/openOrders", "symbol=ETHKZT");
   EXPECT_TRUE(contains(open.body, "\"clientOrderId\":\"x-TKT5PX2F0123456789abcdef012345\"")) << open.body;
+  // The generated id, never journaled as text, reads back the same way.
+  Reply by_generated = get_signed(again, "/api/v3/order", "symbol=ETHKZT&origClientOrderId=" + generated_id);
+  EXPECT_EQ(by_generated.status, 200) << by_generated.body;
+  EXPECT_EQ(json_text(by_generated.body, "clientOrderId"), generated_id) << by_generated.body;
+  EXPECT_EQ(json_int(by_generated.body, "orderId"), json_int(generated.body, "orderId"));
+  EXPECT_TRUE(contains(open.body, "\"clientOrderId\":\"" + generated_id + "\"")) << open.body;
   // The keys survived (encrypted at rest) and the balances are as acknowledged.
   const std::string account_after = get_signed(again, "/api/v3/account", "").body;
   EXPECT_EQ(account_after.substr(account_after.find("\"balances\"")),
