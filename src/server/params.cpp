@@ -1,5 +1,6 @@
 #include "server/params.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "base/assert.h"
@@ -28,6 +29,9 @@ struct SourceResult {
 ParamError parse_source(std::string_view raw, bool plus_is_space, const ParamLimits& limits, uint32_t* budget,
                         SourceResult* out) {
   out->signed_bytes = raw.size();
+  // One allocation for the segments (a vector grown one by one reallocates up to sizes where the allocator
+  // consolidates its free lists, on every request).
+  out->params.reserve(std::min<size_t>(static_cast<size_t>(std::count(raw.begin(), raw.end(), '&')) + 1, *budget));
   size_t start = 0;
   while (start <= raw.size()) {
     size_t end = raw.find('&', start);
@@ -104,9 +108,16 @@ const char* param_error_name(ParamError error) {
 }
 
 bool percent_decode(std::string_view text, bool plus_is_space, std::string* out) {
+  // Most names and values need no decoding: copied whole.
+  const size_t first = text.find_first_of(plus_is_space ? std::string_view("%+") : std::string_view("%"));
+  if (first == std::string_view::npos) {
+    out->assign(text);
+    return true;
+  }
   out->clear();
   out->reserve(text.size());
-  for (size_t i = 0; i < text.size(); i++) {
+  out->append(text.substr(0, first));
+  for (size_t i = first; i < text.size(); i++) {
     const char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) {
@@ -176,8 +187,14 @@ ParamError RequestParams::parse(std::string_view raw_query, std::string_view raw
     parsed.signature_ = body.signature;
     parsed.signature_placement_ok_ = body.signature_last;
   }
-  parsed.params_ = std::move(query.params);
-  const size_t from_query = parsed.params_.size();
+  const size_t from_query = query.params.size();
+  if (from_query == 0) {
+    parsed.params_ = std::move(body.params);
+    body.params.clear();
+  } else {
+    parsed.params_ = std::move(query.params);
+    parsed.params_.reserve(from_query + body.params.size());
+  }
   for (Param& param : body.params) {
     bool in_query = false;
     for (size_t i = 0; i < from_query && !in_query; i++) in_query = parsed.params_[i].name == param.name;
