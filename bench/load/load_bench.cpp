@@ -524,6 +524,7 @@ Status open_in_process(const Options& options, unsigned trader_count, Target* ta
   venue_options.http.address = "127.0.0.1";
   venue_options.http.port = 0;
   venue_options.http.threads = options.server_threads;
+  venue_options.preallocate_journal_wal = true;  // as qazna serve
   // Every request comes from 127.0.0.1: the per-IP weight limit and the per-key order limits are raised so that
   // the server's own throughput is what is measured.
   venue_options.rate_limits.weight_per_minute = 2'000'000'000;

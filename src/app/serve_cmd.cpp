@@ -54,6 +54,7 @@ server::VenueOptions venue_options(const std::string& data_dir, const std::strin
   options.http.port = port;
   options.http.threads = threads == 0 ? 1 : threads;
   options.log_requests = log_requests;
+  options.preallocate_journal_wal = true;
   return options;
 }
 

@@ -867,6 +867,7 @@ Status Node::open(const NodeOptions& options, std::unique_ptr<Node>* node, Recov
   impl->last_time_ns = impl->engine->last_time_ns();
   impl->durable_height = recovered.height;
   impl->durable_hash = recovered.last_hash;
+  if (options.preallocate_wal) QZ_TRY(impl->store->preallocate_wal());
   QZ_TRY(impl->store->start_background_checkpoints());
 
   for (size_t i = 0; i < kInFlightBlocks; i++) {

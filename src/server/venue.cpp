@@ -166,6 +166,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   node_options.clock = impl->clock;
   node_options.max_block_commands = options.max_block_commands;
   node_options.verify_on_open = options.verify_on_open;
+  node_options.preallocate_wal = options.preallocate_journal_wal;
   // A snapshot is written inside the journal's commit of its block (18-20 ms of the writer's CPU, measured under
   // bench_load's book), and every answer waits behind it: at 2,500 blocks/s the default 4,096 blocks made that
   // every 1.6 s and set the p99. Every 65,536 blocks it comes about every 26 s at that rate, and a restart

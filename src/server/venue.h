@@ -38,6 +38,7 @@ struct VenueOptions {
   Clock* clock = nullptr;  // block times and request timestamps; nullptr = the wall clock
   uint32_t max_block_commands = 8192;
   bool verify_on_open = true;
+  bool preallocate_journal_wal = false;  // NodeOptions::preallocate_wal: on for qazna serve and demo
   RateLimitConfig rate_limits;
   bool log_requests = false;  // one structured line per request on stderr
   // Durable blocks queued for the projector, and projected blocks queued for history, at most. A full queue

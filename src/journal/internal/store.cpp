@@ -2,10 +2,16 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "base/assert.h"
 #include "sqlite/sqlite.h"
@@ -162,6 +168,44 @@ Status Store::open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   QZ_TRY(s.prepare("SELECT height, hash, body FROM blocks WHERE height >= ?1 ORDER BY height", &s.scan_));
   *out = std::move(store);
   return Status::ok();
+}
+
+Status Store::preallocate_wal() {
+  QZ_ASSERT(!checkpointer_.joinable());
+  int persist = 1;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK) {
+    return error("keeping the WAL file across closes");
+  }
+  // The WAL exists once a transaction has run; read one so that it does.
+  bool any = false;
+  uint64_t height = 0;
+  QZ_TRY(newest_height(&any, &height));
+  const std::string wal_path = path_ + "-wal";
+  const int fd = ::open(wal_path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Status::error("journal: opening " + wal_path + ": " + std::strerror(errno));
+  // A WAL of kAutoCheckpointPages frames (a 24-byte header and a page each) after its 32-byte header.
+  constexpr off_t kWorkingBytes = 32 + off_t{kAutoCheckpointPages} * (kPageSize + 24);
+  struct stat info {};
+  Status status = ::fstat(fd, &info) == 0 ? Status::ok()
+                                         : Status::error("journal: reading the size of " + wal_path + ": " +
+                                                         std::strerror(errno));
+  if (status.is_ok() && info.st_size < kWorkingBytes) {
+    const std::vector<char> zeros(size_t{1} << 20, 0);
+    for (off_t at = info.st_size; at < kWorkingBytes && status.is_ok();) {
+      const auto length = static_cast<size_t>(std::min<off_t>(kWorkingBytes - at, static_cast<off_t>(zeros.size())));
+      const ssize_t written = ::pwrite(fd, zeros.data(), length, at);
+      if (written <= 0) {
+        status = Status::error("journal: lengthening " + wal_path + ": " + std::strerror(errno));
+      } else {
+        at += written;
+      }
+    }
+    if (status.is_ok() && ::fdatasync(fd) != 0) {
+      status = Status::error("journal: syncing " + wal_path + ": " + std::strerror(errno));
+    }
+  }
+  ::close(fd);
+  return status;
 }
 
 Status Store::start_background_checkpoints() {

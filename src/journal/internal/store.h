@@ -37,6 +37,14 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Keeps the WAL file across closes and lengthens it with zeros to the size it reaches between checkpoints, so
+  // that commits overwrite blocks the file system has already allocated: on ext4 a commit that appends also
+  // writes the inode and the allocation metadata at its fdatasync, a second device request per commit (measured
+  // here: append + fdatasync of 8 KiB p50 245 us, overwrite 180 us). Only zeros past the file's end are
+  // written, which a WAL reader never takes for frames (their salts and checksums do not match). Read-write
+  // stores only; call before the background checkpoints start.
+  [[nodiscard]] Status preallocate_wal();
+
   [[nodiscard]] Status begin();  // BEGIN IMMEDIATE
   [[nodiscard]] Status commit();
   void rollback();  // best effort; the transaction is gone afterwards either way
