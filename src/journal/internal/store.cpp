@@ -190,7 +190,10 @@ Status Store::preallocate_wal() {
                                          : Status::error("journal: reading the size of " + wal_path + ": " +
                                                          std::strerror(errno));
   if (status.is_ok() && info.st_size < kWorkingBytes) {
-    const std::vector<char> zeros(size_t{1} << 20, 0);
+    // In page-sized writes, as SQLite's own: the page cache then holds the file in single pages. Written in
+    // bigger pieces it holds large folios, and a commit that touches a few bytes of one marks the whole folio
+    // dirty (counted in the thread's write_bytes as if all of it were written).
+    const std::vector<char> zeros(kPageSize, 0);
     for (off_t at = info.st_size; at < kWorkingBytes && status.is_ok();) {
       const auto length = static_cast<size_t>(std::min<off_t>(kWorkingBytes - at, static_cast<off_t>(zeros.size())));
       const ssize_t written = ::pwrite(fd, zeros.data(), length, at);
