@@ -68,7 +68,7 @@ struct ServeArgs {
   std::string data_dir;
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
-  unsigned threads = 1;     // I/O threads
+  unsigned threads = 0;     // I/O threads; 0 = server::default_io_threads()
   unsigned seconds = 0;     // stop after this long (tests); 0 = until SIGINT or SIGTERM
   bool log_requests = false;
   std::string sanctions_dir;  // sanctions lists for withdrawal screening and /v1/screening; "" = none
@@ -81,7 +81,7 @@ struct VenueDemoArgs {
   std::string data_dir = "data/demo-venue";
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
-  unsigned threads = 1;
+  unsigned threads = 0;  // 0 = server::default_io_threads()
   unsigned seconds = 0;
 };
 // A fresh demo venue (assets, markets, traders with keys, a market maker) served until SIGINT or SIGTERM.

@@ -135,7 +135,7 @@ int run_cli(int argc, char** argv) {
   serve->add_option("--data", serve_args.data_dir, "Data directory")->required();
   serve->add_option("--address", serve_args.address, "Address to listen on (default 127.0.0.1)");
   serve->add_option("--port", serve_args.port, "Port to listen on (default 8080; 0 = any free port)");
-  serve->add_option("--threads", serve_args.threads, "I/O threads (default 1)")->check(CLI::Range(1, 64));
+  serve->add_option("--threads", serve_args.threads, "I/O threads (default: one per core, at most 8)")->check(CLI::Range(1, 64));
   serve->add_option("--seconds", serve_args.seconds, "Stop after this many seconds (default: until a signal)");
   serve->add_flag("--log-requests", serve_args.log_requests, "One JSON line per request on stderr");
   serve->add_option("--sanctions", serve_args.sanctions_dir,

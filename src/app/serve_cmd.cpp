@@ -52,7 +52,7 @@ server::VenueOptions venue_options(const std::string& data_dir, const std::strin
   options.data_dir = data_dir;
   options.http.address = address;
   options.http.port = port;
-  options.http.threads = threads == 0 ? 1 : threads;
+  options.http.threads = threads == 0 ? server::default_io_threads() : threads;
   options.log_requests = log_requests;
   options.preallocate_journal_wal = true;
   return options;

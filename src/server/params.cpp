@@ -109,8 +109,9 @@ const char* param_error_name(ParamError error) {
 
 bool percent_decode(std::string_view text, bool plus_is_space, std::string* out) {
   // Most names and values need no decoding: copied whole.
-  const size_t first = text.find_first_of(plus_is_space ? std::string_view("%+") : std::string_view("%"));
-  if (first == std::string_view::npos) {
+  size_t first = 0;
+  while (first < text.size() && text[first] != '%' && !(plus_is_space && text[first] == '+')) first++;
+  if (first == text.size()) {
     out->assign(text);
     return true;
   }
