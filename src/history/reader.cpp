@@ -7,6 +7,7 @@
 // Klines of intervals that are not stored are folded from the stored 1s / 1m / 1h / 1d rows.
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <utility>
@@ -366,28 +367,54 @@ Status HistoryReader::all_orders(uint64_t owner, uint32_t market, const Page& pa
 
 Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& page, std::optional<uint64_t> order_id,
                                 std::vector<FillRow>* out) {
+  out->clear();
   Bounds b;
   QZ_TRY(state_->bounds(page, kTradeTimes, market, &b));
   const char* direction = b.ascending ? "ASC" : "DESC";
-  std::string sql = std::string("SELECT ") + hi::kFillColumns + " FROM fills ";
-  if (order_id) {
-    sql += "INDEXED BY fills_of_order WHERE order_id = ?6 AND owner = ?1 AND market = ?2 AND ";
-  } else {
-    sql += "WHERE owner = ?1 AND market = ?2 AND ";
+  // A fill is one side of a trade row (schema version 4): the owner's trades as maker and as taker, each side's
+  // page read through its own index, then merged by (trade id, maker last) as the fills table was ordered. The
+  // fee is in the asset the order spends: quote for the buyer, base for the seller.
+  std::vector<FillRow> sides[2];
+  for (const bool maker : {true, false}) {
+    const std::string side = maker ? "maker" : "taker";
+    const std::string is_buyer = maker ? "t.buyer_is_maker" : "1 - t.buyer_is_maker";
+    std::string sql = "SELECT t." + side + "_owner, t.market, t.id, t." + side + "_order, " + is_buyer + ", " +
+                      (maker ? "1" : "0") + ", t.price, t.qty, t.quote_qty, t." + side + "_fee, " +
+                      "(SELECT CASE WHEN " + is_buyer + " THEN m.quote ELSE m.base END FROM markets AS m " +
+                      "WHERE m.id = t.market), t.time_ms FROM trades AS t ";
+    if (order_id) {
+      sql += "INDEXED BY trades_of_" + side + "_order WHERE t." + side + "_order = ?6 AND ";
+    } else {
+      sql += "INDEXED BY trades_of_" + side + " WHERE ";
+    }
+    sql += "t." + side + "_owner = ?1 AND t.market = ?2 AND t.id BETWEEN ?3 AND ?4 ORDER BY t.id " + direction +
+           " LIMIT ?5";
+    QZ_TRY(state_->page_query<FillRow>(
+        sql, b, 3,
+        [&](sqlite::Statement* s) {
+          s->bind(1, owner).bind(2, market);
+          if (order_id) s->bind(6, *order_id);
+        },
+        [](const sqlite::Statement& s, FillRow* r) {
+          read_fill(s, r);
+          return Status::ok();
+        },
+        &sides[maker ? 1 : 0]));
   }
-  sql += std::string("trade_id BETWEEN ?3 AND ?4 ORDER BY trade_id ") + direction + ", is_maker " + direction +
-         " LIMIT ?5";
-  return state_->page_query<FillRow>(
-      sql, b, 3,
-      [&](sqlite::Statement* s) {
-        s->bind(1, owner).bind(2, market);
-        if (order_id) s->bind(6, *order_id);
-      },
-      [](const sqlite::Statement& s, FillRow* r) {
-        read_fill(s, r);
-        return Status::ok();
-      },
-      out);
+  // Both sides ascending; a self-trade gives a taker fill, then a maker fill, of one trade id.
+  out->reserve(sides[0].size() + sides[1].size());
+  std::merge(sides[0].begin(), sides[0].end(), sides[1].begin(), sides[1].end(), std::back_inserter(*out),
+             [](const FillRow& x, const FillRow& y) {
+               return x.trade_id != y.trade_id ? x.trade_id < y.trade_id : x.is_maker < y.is_maker;
+             });
+  if (out->size() > b.limit) {
+    if (b.ascending) {
+      out->resize(b.limit);
+    } else {
+      out->erase(out->begin(), out->end() - static_cast<std::ptrdiff_t>(b.limit));
+    }
+  }
+  return Status::ok();
 }
 
 Status HistoryReader::trades(uint32_t market, const Page& page, std::vector<TradeRow>* out) {

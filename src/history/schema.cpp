@@ -181,6 +181,18 @@ CREATE TABLE account_entries(
   PRIMARY KEY(account, first_transfer_id));
 )sql";
 
+// Version 4: a fill is read from its trade, which holds both sides (owners, orders, fees), instead of being
+// stored twice more as rows of its own. Measured with a probe over 400,000 trades among 64 owners: 4.4-5.2 us a
+// trade against 5.8-5.9 us with the fills table, and a third less file. The fills of version 3 are dropped:
+// every column of theirs comes from the trade and its market.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE INDEX trades_of_maker ON trades(maker_owner, market, id);
+CREATE INDEX trades_of_taker ON trades(taker_owner, market, id);
+CREATE INDEX trades_of_maker_order ON trades(maker_order, id);
+CREATE INDEX trades_of_taker_order ON trades(taker_order, id);
+DROP TABLE fills;
+)sql";
+
 // The entries table of versions 1 and 2, which version 3 replaces.
 constexpr const char* kEntryColumns =
     "transfer_id, kind, asset, debit_account, credit_account, amount, debit_balance_after, credit_balance_after, "
@@ -245,6 +257,7 @@ const sqlite::SchemaStep kSteps[] = {
     sqlite::SchemaStep{.sql = kSchemaV1, .run = {}},
     sqlite::SchemaStep{.sql = kSchemaV2, .run = {}},
     sqlite::SchemaStep{.sql = nullptr, .run = migrate_to_v3},
+    sqlite::SchemaStep{.sql = kSchemaV4, .run = {}},
 };
 
 constexpr TableKey kHashed[] = {
@@ -254,7 +267,6 @@ constexpr TableKey kHashed[] = {
     {"markets", "id"},
     {"orders", "id"},
     {"trades", "id"},
-    {"fills", "owner, market, trade_id, is_maker"},
     {"agg_trades", "market, id"},
     {"candles", "market, interval, open_time_ms"},
     {"account_entries", "account, first_transfer_id"},

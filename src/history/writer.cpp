@@ -4,8 +4,8 @@
 // accounts with their balances, each owner's trading account per asset (the first customer account, as the
 // engine picks it), markets, open orders, each market's newest stored candle per stored interval, and the
 // transfer id counter. Rows that change often (accounts, markets, orders, candles, and each account's newest chunk
-// of ledger entries, entry_chunks.h) are written once per commit; append-only rows (trades, fills, aggregate
-// trades) as they happen.
+// of ledger entries, entry_chunks.h) are written once per commit; append-only rows (trades, aggregate trades) as
+// they happen. A trade's row holds both its fills (owners, orders, fees); the reader makes the fills from it.
 //
 // Trades move money without transfer events: a fill's settlement is derived from the engine's rule
 // (docs/markets.md, "Settling a fill"): the buyer's spend account pays the notional to the seller's receive
@@ -137,7 +137,6 @@ struct HistoryWriter::State {
   sqlite::Statement upsert_market;
   sqlite::Statement upsert_order;
   sqlite::Statement insert_trade;
-  sqlite::Statement insert_fill;
   sqlite::Statement insert_agg;
   sqlite::Statement upsert_candle;
   sqlite::Statement upsert_chunk;
@@ -169,9 +168,6 @@ struct HistoryWriter::State {
     QZ_TRY(db->prepare(std::string("INSERT INTO trades(") + hi::kTradeColumns +
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &insert_trade));
-    QZ_TRY(db->prepare(
-        std::string("INSERT INTO fills(") + hi::kFillColumns + ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &insert_fill));
     QZ_TRY(db->prepare(std::string("INSERT INTO agg_trades(") + hi::kAggColumns + ") VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                        &insert_agg));
     QZ_TRY(db->prepare(std::string("INSERT OR REPLACE INTO candles(market, interval, ") + hi::kCandleColumns +
@@ -696,24 +692,6 @@ struct HistoryWriter::State {
     return Status::ok();
   }
 
-  Status write_fill(const OrderState& order, const OrderFilledPayload& fill, bool is_maker, bool is_buyer,
-                    const MarketState& m, int64_t price) {
-    stats.rows++;
-    return insert_fill.bind(1, order.row.owner)
-        .bind(2, m.row.id)
-        .bind(3, fill.trade)
-        .bind(4, order.row.id)
-        .bind(5, is_buyer)
-        .bind(6, is_maker)
-        .bind(7, price)
-        .bind(8, fill.qty_minor)
-        .bind(9, fill.quote_qty_minor)
-        .bind(10, fill.fee_minor)
-        .bind(11, is_buyer ? m.row.quote : m.row.base)
-        .bind(12, time_ms)
-        .run("inserting a fill");
-  }
-
   Status add_to_candles(MarketState* m, const TradePayload& t, int64_t quote, bool taker_buys) {
     for (size_t i = 0; i < hi::kStoredIntervals.size(); i++) {
       CandleState& c = m->candles[i];
@@ -831,8 +809,6 @@ struct HistoryWriter::State {
                .bind(14, block->height)
                .bind(15, time_ms)
                .run("inserting a trade"));
-    QZ_TRY(write_fill(*maker, mf, true, !taker_buys, *m, t.price_minor));
-    QZ_TRY(write_fill(*taker, tf, false, taker_buys, *m, t.price_minor));
     return add_to_candles(m, t, quote, taker_buys);
   }
 

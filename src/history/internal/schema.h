@@ -53,8 +53,6 @@ inline constexpr const char* kMarketColumns =
 inline constexpr const char* kTradeColumns =
     "id, market, price, qty, quote_qty, buyer_is_maker, maker_order, taker_order, maker_owner, taker_owner, "
     "maker_fee, taker_fee, agg_id, height, time_ms";
-inline constexpr const char* kFillColumns =
-    "owner, market, trade_id, order_id, is_buyer, is_maker, price, qty, quote_qty, fee, fee_asset, time_ms";
 inline constexpr const char* kAggColumns =
     "id, market, price, qty, first_trade_id, last_trade_id, buyer_is_maker, time_ms";
 inline constexpr const char* kCandleColumns =
