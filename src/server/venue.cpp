@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ constexpr size_t kBlockTimesKept = 4096;
 // bigger ones cost less per row), or when kHistoryCommitBlocks are queued.
 constexpr auto kHistoryWriteInterval = std::chrono::milliseconds(5);
 constexpr auto kHistoryCommitInterval = std::chrono::milliseconds(500);
+// The history thread's nice value (run_history).
+constexpr int kHistoryNice = 10;
 constexpr size_t kHistoryCommitBlocks = 2048;
 
 bool read_file(const std::string& path, std::vector<uint8_t>* out) {
@@ -426,6 +429,12 @@ void Venue::Impl::run_projector() {
 
 void Venue::Impl::run_history() {
   pthread_setname_np(pthread_self(), "qz-history");
+  // History is a batch projection that nothing on the order path waits for: when it and the threads that answer
+  // orders (I/O, sequencer, journal writer, projector) want the same core, they should go first. Measured with
+  // bench_load on two cores, 5 alternating pairs of 5 s runs, medians: --mode orders 28.3k -> 28.8k orders/s
+  // (within the noise), --mode steady p99 6.7 -> 5.7 ms; history kept up in both. A reader waiting for history
+  // still makes it commit at once.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kHistoryNice);
   using Steady = std::chrono::steady_clock;
   const auto fail = [this](uint64_t height, const Status& status) {
     LogLine(LogLevel::error, "history_failed").field("height", height).field("message", status.message());
