@@ -376,21 +376,37 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
   // fee is in the asset the order spends: quote for the buyer, base for the seller.
   std::vector<FillRow> sides[2];
   for (const bool maker : {true, false}) {
+    Bounds side_bounds = b;
+    if (order_id && !maker) {
+      // An order takes only when it starts working (placed, or a stop triggered), all in that block: its taker
+      // fills are the owner's taker trades at that time, with no index by taker order.
+      OrderRow order_row;
+      bool found = false;
+      QZ_TRY(order(market, *order_id, &order_row, &found));
+      if (!found || order_row.owner != owner || order_row.working_ms == 0) continue;
+      Bounds when;
+      QZ_TRY(state_->bounds(Page{.start_ms = order_row.working_ms, .end_ms = order_row.working_ms}, kTradeTimes,
+                            market, &when));
+      side_bounds.lo = std::max(b.lo, when.lo);
+      side_bounds.hi = std::min(b.hi, when.hi);
+      side_bounds.empty = b.empty || when.empty || side_bounds.lo > side_bounds.hi;
+    }
     const std::string side = maker ? "maker" : "taker";
     const std::string is_buyer = maker ? "t.buyer_is_maker" : "1 - t.buyer_is_maker";
     std::string sql = "SELECT t." + side + "_owner, t.market, t.id, t." + side + "_order, " + is_buyer + ", " +
                       (maker ? "1" : "0") + ", t.price, t.qty, t.quote_qty, t." + side + "_fee, " +
                       "(SELECT CASE WHEN " + is_buyer + " THEN m.quote ELSE m.base END FROM markets AS m " +
                       "WHERE m.id = t.market), t.time_ms FROM trades AS t ";
-    if (order_id) {
-      sql += "INDEXED BY trades_of_" + side + "_order WHERE t." + side + "_order = ?6 AND ";
+    if (order_id && maker) {
+      sql += "INDEXED BY trades_of_maker_order WHERE t.maker_order = ?6 AND ";
     } else {
       sql += "INDEXED BY trades_of_" + side + " WHERE ";
+      if (order_id) sql += "t.taker_order = ?6 AND ";
     }
     sql += "t." + side + "_owner = ?1 AND t.market = ?2 AND t.id BETWEEN ?3 AND ?4 ORDER BY t.id " + direction +
            " LIMIT ?5";
     QZ_TRY(state_->page_query<FillRow>(
-        sql, b, 3,
+        sql, side_bounds, 3,
         [&](sqlite::Statement* s) {
           s->bind(1, owner).bind(2, market);
           if (order_id) s->bind(6, *order_id);
