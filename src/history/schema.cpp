@@ -1,5 +1,7 @@
 #include "history/internal/schema.h"
 
+#include <charconv>
+#include <cstring>
 #include <map>
 
 #include "base/assert.h"
@@ -337,7 +339,11 @@ uint64_t generated_key_of(std::string_view text) {
 
 std::string generated_client_order_text(uint64_t key) {
   QZ_ASSERT((key & kGeneratedClientOrderBit) != 0);
-  return std::string(kGeneratedPrefix) + std::to_string(key);
+  char text[3 + 20];
+  std::memcpy(text, kGeneratedPrefix.data(), kGeneratedPrefix.size());
+  const std::to_chars_result end = std::to_chars(text + kGeneratedPrefix.size(), text + sizeof text, key);
+  QZ_ASSERT(end.ec == std::errc());
+  return std::string(text, end.ptr);
 }
 
 bool is_generated_client_order_text(std::string_view text) { return generated_key_of(text) != 0; }

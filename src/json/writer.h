@@ -89,6 +89,13 @@ inline void append_string(std::string* out, std::string_view text) {
 
 class Writer {
  public:
+  // Room for a typical answer (an order with its fills is about 450 bytes) and eight levels, allocated once
+  // instead of grown through every doubling.
+  Writer() {
+    out_.reserve(512);
+    frames_.reserve(8);
+  }
+
   Writer& begin_object() { return open(true); }
   Writer& end_object() { return close(true); }
   Writer& begin_array() { return open(false); }

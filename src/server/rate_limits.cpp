@@ -193,7 +193,7 @@ RateLimiter::IpEntry& RateLimiter::ip_entry(const IpAddress& grouped, int64_t no
 }
 
 RateLimiter::KeyEntry& RateLimiter::key_entry(std::string_view key_id, int64_t now_ms) {
-  auto it = keys_.find(std::string(key_id));
+  auto it = keys_.find(key_id);
   if (it == keys_.end()) {
     if (keys_.size() >= config_.max_tracked_keys) {
       std::erase_if(keys_, [&](const auto& item) { return key_idle(item.second, now_ms); });
@@ -303,19 +303,19 @@ uint32_t RateLimiter::used_weight_ip(const IpAddress& client, int64_t now_ms) co
 }
 
 uint32_t RateLimiter::used_weight_key(std::string_view key_id, int64_t now_ms) const {
-  const auto it = keys_.find(std::string(key_id));
+  const auto it = keys_.find(key_id);
   if (it == keys_.end() || it->second.minute < now_ms / kMinuteMs) return 0;
   return it->second.weight;
 }
 
 uint32_t RateLimiter::orders_10s(std::string_view key_id, int64_t now_ms) const {
-  const auto it = keys_.find(std::string(key_id));
+  const auto it = keys_.find(key_id);
   if (it == keys_.end() || it->second.ten_seconds < now_ms / kTenSecondsMs) return 0;
   return it->second.orders_10s;
 }
 
 uint32_t RateLimiter::orders_day(std::string_view key_id, int64_t now_ms) const {
-  const auto it = keys_.find(std::string(key_id));
+  const auto it = keys_.find(key_id);
   if (it == keys_.end() || it->second.day < now_ms / kDayMs) return 0;
   return it->second.orders_day;
 }
@@ -329,6 +329,7 @@ int64_t RateLimiter::banned_until(const IpAddress& client, int64_t now_ms) const
 std::vector<Header> RateLimiter::headers(const IpAddress& client, std::string_view key_id, int64_t now_ms,
                                          bool order_placed, const RateDecision& decision) const {
   std::vector<Header> out;
+  out.reserve(4);
   uint32_t used = used_weight_ip(client, now_ms);
   if (!key_id.empty()) used = std::max(used, used_weight_key(key_id, now_ms));
   out.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(used));

@@ -26,6 +26,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <functional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -161,7 +162,12 @@ class RateLimiter {
 
   RateLimitConfig config_;
   std::unordered_map<IpAddress, IpEntry, IpAddressHash> ips_;
-  std::unordered_map<std::string, KeyEntry> keys_;
+  // Looked up by a string_view without building a string (a key id is 64 characters: one allocation each time).
+  struct KeyIdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, KeyEntry, KeyIdHash, std::equal_to<>> keys_;
 };
 
 }  // namespace qz::server
