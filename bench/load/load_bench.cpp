@@ -523,7 +523,7 @@ Status open_in_process(const Options& options, unsigned trader_count, Target* ta
   venue_options.data_dir = data;
   venue_options.http.address = "127.0.0.1";
   venue_options.http.port = 0;
-  venue_options.http.threads = options.server_threads == 0 ? server::default_io_threads() : options.server_threads;
+  venue_options.http.threads = options.server_threads;
   venue_options.preallocate_journal_wal = true;  // as qazna serve
   // Every request comes from 127.0.0.1: the per-IP weight limit and the per-key order limits are raised so that
   // the server's own throughput is what is measured.
@@ -1752,7 +1752,7 @@ void print_header(const Options& o, const Target& target, bool in_process) {
     std::printf(
         "  server I/O threads %u; threads are named qz-io, qz-sequencer, qz-writer, qz-projector, qz-history, "
         "qz-checkpoint (server), load-* (generator)\n",
-        o.server_threads == 0 ? server::default_io_threads() : o.server_threads);
+        o.server_threads);
   } else {
     std::printf("  server: %s, %zu keys from %s\n", o.url.c_str(), target.traders.size(), o.keys_file.c_str());
   }
@@ -2019,6 +2019,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  if (options.server_threads == 0) options.server_threads = qz::server::default_io_threads();
   if (options.tiny) {
     options.connections = std::min(options.connections, 4u);
     options.seconds = 1;

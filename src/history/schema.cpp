@@ -324,14 +324,10 @@ constexpr std::string_view kGeneratedPrefix = "qz-";
 uint64_t generated_key_of(std::string_view text) {
   if (text.size() <= kGeneratedPrefix.size() || text.substr(0, kGeneratedPrefix.size()) != kGeneratedPrefix) return 0;
   const std::string_view digits = text.substr(kGeneratedPrefix.size());
-  if (digits.size() > 20 || digits.front() == '0') return 0;
+  if (digits.front() == '0') return 0;
   uint64_t value = 0;
-  for (const char c : digits) {
-    if (c < '0' || c > '9') return 0;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (value > (UINT64_MAX - digit) / 10) return 0;
-    value = value * 10 + digit;
-  }
+  const std::from_chars_result parsed = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (parsed.ec != std::errc() || parsed.ptr != digits.data() + digits.size()) return 0;
   return (value & kGeneratedClientOrderBit) != 0 ? value : 0;
 }
 
