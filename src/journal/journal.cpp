@@ -559,6 +559,7 @@ struct Node::Impl {
     if (state == Pending::done) {
       const InFlight* block = pending->block;
       result.height = block->block.header.height;
+      result.time_ns = block->block.header.time_ns;
       result.first_command_index = pending->first_index;
       result.events.assign(block->events.begin() + static_cast<std::ptrdiff_t>(pending->event_begin),
                            block->events.begin() + static_cast<std::ptrdiff_t>(pending->event_end));

@@ -75,6 +75,7 @@ struct RecoveryReport {
 
 struct SubmitResult {
   uint64_t height = 0;               // block that holds the commands
+  uint64_t time_ns = 0;              // that block's time
   uint32_t first_command_index = 0;  // index of the first submitted command inside that block
   std::vector<Event> events;         // the events of exactly the submitted commands, in order
 };

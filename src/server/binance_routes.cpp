@@ -802,9 +802,12 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     }
     auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
+    const int64_t time_ms = static_cast<int64_t>(result.time_ns / 1'000'000);
     const uint32_t index = result.first_command_index + place_offset;  // the place_order, after any tag
-    when_projected(height, on_io(call, [this, call, m, client_text, resp_type, market_order, events, height,
-                                        index, quote_requested] {
+    // Answered as soon as the block is durable, without waiting for the projector: a read that could show this
+    // order's effects waits for the projection instead (see dispatch).
+    call->respond.post([this, call, m, client_text, resp_type, market_order, events, height, time_ms, index,
+                        quote_requested] {
       acknowledge(call->identity.owner_user, height);
       const OrderOutcome o = outcome_of(*events, index);
       if (!o.accepted) {
@@ -813,7 +816,6 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
                                                  market_order));
       }
       metrics.orders_placed.fetch_add(1);
-      const int64_t time_ms = block_time_ms(height);
       const OrderAcceptedPayload& a = o.accepted_payload;
       Writer w;
       w.begin_object()
@@ -857,7 +859,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
       }
       w.end_object();
       reply(call, 200, w.take());
-    }));
+    });
   });
 }
 

@@ -340,6 +340,10 @@ Status Venue::Impl::store_keys() {
 // Projector
 
 void Venue::Impl::on_durable(const Block& block, std::span<const Event> events) {
+  // Owners first, here on the writer's thread before any answer about this block goes out (answers do not wait
+  // for the projector): a maker told of a fill by anyone, a taker's answer or the market data, must find its
+  // acknowledged height already raised when it reads its own orders.
+  acknowledge_order_owners(block, events);
   Durable durable{.block = block, .events = std::vector<Event>(events.begin(), events.end())};
   {
     std::unique_lock lock(projector_mutex);
@@ -384,9 +388,7 @@ void Venue::Impl::run_projector() {
       streams_due_ns = streams.flush(steady_ns());
       continue;
     }
-    // Owners first: once market.apply runs, the I/O threads may show the fill (trades, depth), and a maker who
-    // sees it must find its acknowledged height already raised.
-    acknowledge_order_owners(durable.block, durable.events);
+    if (options.before_projecting) options.before_projecting(durable.block.header.height);
     market.apply(durable.block, durable.events, &updates);
     streams.publish(updates, steady_ns());
     streams_due_ns = streams.flush(steady_ns());
@@ -722,10 +724,17 @@ void Venue::Impl::dispatch(const CallPtr& call) {
   }
   if (reads_history(route)) {
     // Read your writes: history first catches up with what this caller was told (a key's own orders), or with
-    // what was public when the request arrived.
+    // everything durable when the request arrived (any answer already sent is about a durable block).
     const uint64_t height =
-        route.security == Security::none ? projected() : acknowledged_height(call->identity.owner_user);
+        route.security == Security::none ? node->height() : acknowledged_height(call->identity.owner_user);
     return when_history(height, [this, call] { route_binance(call); });
+  }
+  if (route.security == Security::none && route.method == "GET") {
+    // Market data comes from the projection, and an order's answer goes out once its block is durable, before
+    // the projector has applied it: the projection first catches up with every durable block, so that a client
+    // sees its own order on the book after its answer.
+    const uint64_t durable = node->height();
+    if (projected() < durable) return when_projected(durable, on_io(call, [this, call] { route_binance(call); }));
   }
   route_binance(call);
 }

@@ -51,6 +51,9 @@ struct VenueOptions {
   std::string sanctions_lists_dir;
   // Assets that are not crypto: their withdrawals carry no travel-rule record.
   std::vector<std::string> fiat_assets = {"KZT"};
+  // Tests: called on the projector's thread before it applies each durable block (it may block, to hold the
+  // projection back).
+  std::function<void(uint64_t height)> before_projecting;
 };
 
 class Venue final : public Handler {

@@ -19,6 +19,9 @@
 #include <sstream>
 #include <string>
 #include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "history/history.h"
@@ -249,6 +252,77 @@ TEST_F(VenueTest, DepthFollowsTheBookAndItsUpdateIds) {
   EXPECT_TRUE(contains(placed.body, "\"status\":\"NEW\"")) << placed.body;
   Reply depth = client.request(http::verb::get, "/api/v3/depth?symbol=BTCKZT&limit=5");
   EXPECT_EQ(depth.body, "{\"lastUpdateId\":1,\"bids\":[[\"50000000.00\",\"0.01000000\"]],\"asks\":[]}");
+}
+
+// An order's answer goes out once its block is durable, without waiting for the projector; a public read that
+// arrives after it waits until the projection has caught up, so the caller sees its own order on the book.
+TEST_F(VenueTest, AnswersDoNotWaitForTheProjectionButReadsDo) {
+  struct Gate {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool closed = false;
+    uint64_t held = 0;  // the height the projector waits at, 0 when it is not waiting
+  };
+  auto gate = std::make_shared<Gate>();
+  venue_->stop();
+  venue_.reset();
+  VenueOptions options;
+  options.data_dir = data_;
+  options.http.port = 0;
+  options.before_projecting = [gate](uint64_t height) {
+    std::unique_lock lock(gate->mutex);
+    if (!gate->closed) return;
+    gate->held = height;
+    gate->cv.notify_all();
+    gate->cv.wait(lock, [&] { return !gate->closed; });
+    gate->held = 0;
+  };
+  RecoveryReport report;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  const auto open_gate = [gate] {
+    std::lock_guard lock(gate->mutex);
+    gate->closed = false;
+    gate->cv.notify_all();
+  };
+  struct OpenAtExit {
+    std::function<void()> open;
+    ~OpenAtExit() { open(); }  // a failed assertion must not leave the projector held (stop would wait for it)
+  } open_at_exit{open_gate};
+  {
+    std::lock_guard lock(gate->mutex);
+    gate->closed = true;
+  }
+  const std::string params = signed_query("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000",
+                                          trader_.secret, now_ms());
+  auto placed = std::async(std::launch::async, [&] {
+    Client client(venue_->port());
+    return client.request(http::verb::post, "/api/v3/order", params, trader_.api_key);
+  });
+  if (placed.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    open_gate();  // before `placed` is destroyed, which waits for the answer
+    FAIL() << "the order's answer waited for the projector";
+  }
+  const Reply answer = placed.get();
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_TRUE(contains(answer.body, "\"status\":\"NEW\"")) << answer.body;
+  {
+    std::unique_lock lock(gate->mutex);
+    gate->cv.wait(lock, [&] { return gate->held != 0; });  // the order's block is held back from the projection
+  }
+  auto depth = std::async(std::launch::async, [&] {
+    Client client(venue_->port());
+    return client.request(http::verb::get, "/api/v3/depth?symbol=BTCKZT&limit=5");
+  });
+  EXPECT_EQ(depth.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "the depth read did not wait for the projection";
+  open_gate();
+  EXPECT_EQ(depth.get().body, "{\"lastUpdateId\":1,\"bids\":[[\"50000000.00\",\"0.01000000\"]],\"asks\":[]}");
+  // Reads after the projection caught up answer at once.
+  Client client(venue_->port());
+  EXPECT_TRUE(contains(client.request(http::verb::get, "/api/v3/ticker/bookTicker?symbol=BTCKZT").body,
+                       "\"bidPrice\":\"50000000.00\""));
+  venue_->with_engine([](const Engine& engine) { EXPECT_EQ(engine.check_invariants(), ""); });
 }
 
 TEST_F(VenueTest, OrdersFillAndCancelThroughTheLedger) {

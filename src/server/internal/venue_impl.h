@@ -145,9 +145,10 @@ struct Venue::Impl {
   std::thread reader_thread;
   std::mutex acknowledged_mutex;
   std::unordered_map<uint64_t, uint64_t> acknowledged;  // owner -> height of the newest order answer it was sent
-  // The projector's own (no lock): the owner of every open order, so that a block which fills or ends an order
-  // acknowledges its owner at that height too. A maker's next signed read then waits for history to hold the
-  // fill, however it heard of it (a trade stream, a depth change, or nothing at all).
+  // The journal writer's own (on_durable; no lock): the owner of every open order, so that a block which fills
+  // or ends an order acknowledges its owner at that height too. A maker's next signed read then waits for
+  // history to hold the fill, however it heard of it (the taker's answer, a trade stream, a depth change, or
+  // nothing at all).
   std::unordered_map<uint64_t, uint64_t> open_order_owner;
   std::vector<uint64_t> touched_owners;  // scratch for one block
   void acknowledge_order_owners(const Block& block, std::span<const Event> events);
