@@ -293,8 +293,8 @@ TEST_F(VenueTest, AnswersDoNotWaitForTheProjectionButReadsDo) {
     std::lock_guard lock(gate->mutex);
     gate->closed = true;
   }
-  const std::string params = signed_query("symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000",
-                                          trader_.secret, now_ms());
+  const std::string params = signed_query(
+      "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000", trader_.secret, now_ms());
   auto placed = std::async(std::launch::async, [&] {
     Client client(venue_->port());
     return client.request(http::verb::post, "/api/v3/order", params, trader_.api_key);
