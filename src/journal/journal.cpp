@@ -814,6 +814,13 @@ void Node::Impl::run_writer() {
           durable_height = batch.back()->block.header.height;
           durable_hash = chain_hash;
         }
+        // Durable: let the sequencer close the next block now, while this thread hands out the results, so that
+        // the block is ready when the writer comes back for it instead of waiting for the sequencer to wake.
+        {
+          std::lock_guard lock_guard(ready_mutex);
+          if (ready.empty()) writer_idle.store(true, std::memory_order_release);
+        }
+        wake_sequencer();
         if (options.on_durable) {
           for (const InFlight* block : batch) options.on_durable(block->block, block->events);
         }
