@@ -911,6 +911,8 @@ struct ServerCounters {
   uint64_t slow_readers = 0;
   // The journal's commits (write + fsync) by duration: cumulative counts at <= 0.5, 1, 2, 5, 10 ms, and all.
   std::array<uint64_t, 6> journal_commits{};
+  // The same buckets of the submissions' wait in the journal's queue before sequencing.
+  std::array<uint64_t, 6> queue_waits{};
 };
 constexpr const char* kJournalLe[] = {"0.0005", "0.001", "0.002", "0.005", "0.01", "+Inf"};
 ServerCounters read_counters(Venue* venue) {
@@ -932,6 +934,8 @@ ServerCounters read_counters(Venue* venue) {
   for (size_t i = 0; i < c.journal_commits.size(); i++) {
     c.journal_commits[i] =
         std::stoull(value(std::string("qazna_journal_commit_seconds_bucket{le=\"") + kJournalLe[i] + "\"}"));
+    c.queue_waits[i] =
+        std::stoull(value(std::string("qazna_journal_queue_wait_seconds_bucket{le=\"") + kJournalLe[i] + "\"}"));
   }
   return c;
 }
@@ -952,22 +956,25 @@ struct OrdersResult {
   double orders_per_block = 0;
   double commit_ms = 0;
   std::string journal_commits;  // the journal's commits by duration, over the measured window
+  std::string queue_waits;      // the submissions' waits before sequencing, likewise
   double trades_per_s = 0;
   bool check_ok = false;
 };
 
-// "N commits: <= 0.5 ms 97.1%, <= 1 ms 99.2%, <= 2 ms 99.8%, > 2 ms 12, > 5 ms 3, > 10 ms 0".
-std::string journal_commits_text(const ServerCounters& before, const ServerCounters& after) {
+// "N commits: <= 0.5 ms 97.1%, <= 1 ms 99.2%, <= 2 ms 99.8%; > 2 ms 12, > 5 ms 3, > 10 ms 0" for `what` =
+// "commits", from the difference of two readings of cumulative buckets (kJournalLe).
+std::string buckets_text(const std::array<uint64_t, 6>& before, const std::array<uint64_t, 6>& after,
+                         const char* what) {
   std::array<uint64_t, 6> n{};
-  for (size_t i = 0; i < n.size(); i++) n[i] = after.journal_commits[i] - before.journal_commits[i];
+  for (size_t i = 0; i < n.size(); i++) n[i] = after[i] - before[i];
   const uint64_t all = n[5];
-  if (all == 0) return "no commits";
+  if (all == 0) return std::string("no ") + what;
   char text[256];
   const auto pct = [&](uint64_t k) { return 100.0 * static_cast<double>(k) / static_cast<double>(all); };
   std::snprintf(text, sizeof text,
-                "%llu commits: <= 0.5 ms %.1f%%, <= 1 ms %.1f%%, <= 2 ms %.1f%%; > 2 ms %llu, > 5 ms %llu, "
+                "%llu %s: <= 0.5 ms %.1f%%, <= 1 ms %.1f%%, <= 2 ms %.1f%%; > 2 ms %llu, > 5 ms %llu, "
                 "> 10 ms %llu",
-                static_cast<unsigned long long>(all), pct(n[0]), pct(n[1]), pct(n[2]),
+                static_cast<unsigned long long>(all), what, pct(n[0]), pct(n[1]), pct(n[2]),
                 static_cast<unsigned long long>(all - n[2]), static_cast<unsigned long long>(all - n[3]),
                 static_cast<unsigned long long>(all - n[4]));
   return text;
@@ -1054,7 +1061,8 @@ OrdersResult run_orders(const Options& options, Target* target, bool steady) {
     result.commit_ms =
         1000.0 * (counters_after.commit_seconds - counters_before.commit_seconds) / static_cast<double>(commits);
   }
-  result.journal_commits = journal_commits_text(counters_before, counters_after);
+  result.journal_commits = buckets_text(counters_before.journal_commits, counters_after.journal_commits, "commits");
+  result.queue_waits = buckets_text(counters_before.queue_waits, counters_after.queue_waits, "submissions");
   result.trades_per_s = static_cast<double>(counters_after.trades - counters_before.trades) / options.seconds;
   result.check_ok = all.ok > 0 && result.errors == 0 && all.disconnects == 0;
   return result;
@@ -1866,6 +1874,7 @@ int run(const Options& o) {
           std::printf("         server: %.1f orders per block, submit-to-durable %.3f ms average\n",
                       res.orders_per_block, res.commit_ms);
           std::printf("         journal (write + fsync): %s\n", res.journal_commits.c_str());
+          std::printf("         queue wait before sequencing: %s\n", res.queue_waits.c_str());
         }
         std::printf("         CPU: %s\n", res.threads.c_str());
         if (in_process) {

@@ -421,6 +421,7 @@ struct Pending {
   // its callback has run.
   std::vector<Command> owned;
   Node::SubmitCallback callback;
+  std::chrono::steady_clock::time_point queued_at;  // for WriterStats::queue_wait_*
 };
 
 struct InFlight {
@@ -487,6 +488,9 @@ struct Node::Impl {
   std::atomic<uint64_t> stat_commit_ns{0};
   std::atomic<uint64_t> stat_max_commit_ns{0};
   std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_commit_buckets{};
+  std::atomic<uint64_t> stat_queued{0};
+  std::atomic<uint64_t> stat_queue_wait_ns{0};
+  std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_queue_wait_buckets{};
 
   // Durable position, written by the writer.
   std::mutex durable_mutex;
@@ -589,6 +593,7 @@ struct Node::Impl {
         *error = "journal: the node is stopping; the commands were not sequenced";
         return false;
       }
+      pending->queued_at = std::chrono::steady_clock::now();
       queue.push_back(pending);
       queued_commands += size;
       // Wake the sequencer only when it sleeps and would now close a block: while the writer is busy the next
@@ -599,6 +604,13 @@ struct Node::Impl {
     }
     if (wake) queue_not_empty.notify_one();
     return true;
+  }
+
+  // The WriterStats bucket of a duration: the first whose bound it does not exceed.
+  static size_t commit_bucket(uint64_t ns) {
+    size_t bucket = 0;
+    while (bucket + 1 < Node::kCommitBucketUs.size() && ns > Node::kCommitBucketUs[bucket] * 1000) bucket++;
+    return bucket;
   }
 
   void run_sequencer();
@@ -636,6 +648,14 @@ void Node::Impl::run_sequencer() {
     }
     queue_not_full.notify_all();
     QZ_ASSERT(!taken.empty());
+    const auto taken_at = std::chrono::steady_clock::now();
+    for (const Pending* pending : taken) {
+      const auto wait_ns = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(taken_at - pending->queued_at).count());
+      stat_queue_wait_ns.fetch_add(wait_ns, std::memory_order_relaxed);
+      stat_queue_wait_buckets[commit_bucket(wait_ns)].fetch_add(1, std::memory_order_relaxed);
+    }
+    stat_queued.fetch_add(taken.size(), std::memory_order_relaxed);
 
     if (failed.load(std::memory_order_acquire)) {
       const std::string message = failure_message();
@@ -798,9 +818,7 @@ void Node::Impl::run_writer() {
       stat_commit_ns.fetch_add(commit_ns);
       // Only this thread writes the maximum; readers may see it a commit late.
       if (commit_ns > stat_max_commit_ns.load(std::memory_order_relaxed)) stat_max_commit_ns.store(commit_ns);
-      size_t bucket = 0;
-      while (bucket + 1 < Node::kCommitBucketUs.size() && commit_ns > Node::kCommitBucketUs[bucket] * 1000) bucket++;
-      stat_commit_buckets[bucket].fetch_add(1, std::memory_order_relaxed);
+      stat_commit_buckets[commit_bucket(commit_ns)].fetch_add(1, std::memory_order_relaxed);
       stat_commits.fetch_add(1);
       stat_blocks.fetch_add(batch.size());
       if (!status.is_ok()) {
@@ -973,6 +991,11 @@ Node::WriterStats Node::writer_stats() const {
   WriterStats stats{.commits = impl_->stat_commits.load(), .blocks = impl_->stat_blocks.load(),
                     .commit_ns = impl_->stat_commit_ns.load(), .max_commit_ns = impl_->stat_max_commit_ns.load()};
   for (size_t i = 0; i < stats.commit_buckets.size(); i++) stats.commit_buckets[i] = impl_->stat_commit_buckets[i].load();
+  stats.queued = impl_->stat_queued.load();
+  stats.queue_wait_ns = impl_->stat_queue_wait_ns.load();
+  for (size_t i = 0; i < stats.queue_wait_buckets.size(); i++) {
+    stats.queue_wait_buckets[i] = impl_->stat_queue_wait_buckets[i].load();
+  }
   return stats;
 }
 

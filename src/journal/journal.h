@@ -111,6 +111,9 @@ class Node {
   // commit), the blocks in them, and the time spent writing and committing them.
   // commit_buckets[i] counts the commits that took at most kCommitBucketUs[i] microseconds (the last bucket:
   // longer), so that a tail of slow fsyncs shows beside the average.
+  // And how long submissions waited in the queue before the sequencer took them (behind the writer's current
+  // commit, or a block being applied), in the same buckets: the part of a submission's latency that grows when
+  // the node falls behind.
   static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100, 250, 500, 1'000, 2'000, 5'000, 10'000, 50'000,
                                                               UINT64_MAX};
   struct WriterStats {
@@ -119,6 +122,9 @@ class Node {
     uint64_t commit_ns = 0;
     uint64_t max_commit_ns = 0;
     std::array<uint64_t, kCommitBucketUs.size()> commit_buckets{};
+    uint64_t queued = 0;  // submissions the sequencer took
+    uint64_t queue_wait_ns = 0;
+    std::array<uint64_t, kCommitBucketUs.size()> queue_wait_buckets{};
   };
   WriterStats writer_stats() const;
 

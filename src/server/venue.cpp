@@ -829,6 +829,18 @@ std::string Venue::Impl::metrics_text() {
   out += "qazna_journal_commit_max_seconds " + seconds_text(journal.max_commit_ns, 9) + "\n";
   out += "# TYPE qazna_journal_blocks_written_total counter\n";
   line("qazna_journal_blocks_written_total", "", journal.blocks);
+  out += "# HELP qazna_journal_queue_wait_seconds Submissions' wait in the journal's queue before sequencing (behind "
+         "the writer's current commit).\n"
+         "# TYPE qazna_journal_queue_wait_seconds histogram\n";
+  uint64_t queued = 0;  // as above: the count is the buckets' sum
+  for (size_t b = 0; b < journal.queue_wait_buckets.size(); b++) {
+    queued += journal.queue_wait_buckets[b];
+    const uint64_t bound = Node::kCommitBucketUs[b];
+    line("qazna_journal_queue_wait_seconds_bucket",
+         "le=\"" + (bound == UINT64_MAX ? std::string("+Inf") : le_text(bound)) + "\"", queued);
+  }
+  out += "qazna_journal_queue_wait_seconds_sum " + seconds_text(journal.queue_wait_ns, 9) + "\n";
+  line("qazna_journal_queue_wait_seconds_count", "", queued);
   if (http) {
     const HttpCounters& counters = http->counters();
     out += "# TYPE qazna_connections_open gauge\n";

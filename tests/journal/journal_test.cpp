@@ -379,6 +379,7 @@ TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
   constexpr int kSubmitsPerThread = 150;
   std::vector<std::vector<uint64_t>> acked(kThreads);
   std::vector<std::set<uint64_t>> heights(kThreads);
+  const Node::WriterStats stats_before = node->writer_stats();
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; t++) {
     threads.emplace_back([&, t] {
@@ -407,12 +408,22 @@ TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
   for (auto& thread : threads) thread.join();
   const Hash256 state_hash = state_hash_of(node.get());
   const uint64_t height = node->height();
+  const Node::WriterStats stats = node->writer_stats();
   node->stop();
 
   // Group commit shared blocks between submitters: far fewer blocks than submits.
   std::set<uint64_t> all_heights;
   for (const auto& set : heights) all_heights.insert(set.begin(), set.end());
   EXPECT_LT(all_heights.size(), static_cast<size_t>(kThreads * kSubmitsPerThread));
+  // The writer's statistics count every block and every submission's wait in the queue, once.
+  EXPECT_EQ(stats.blocks - stats_before.blocks, all_heights.size());
+  EXPECT_EQ(stats.queued - stats_before.queued, static_cast<uint64_t>(kThreads * kSubmitsPerThread));
+  uint64_t waits = 0;
+  for (size_t i = 0; i < stats.queue_wait_buckets.size(); i++) {
+    waits += stats.queue_wait_buckets[i] - stats_before.queue_wait_buckets[i];
+  }
+  EXPECT_EQ(waits, static_cast<uint64_t>(kThreads * kSubmitsPerThread));
+  EXPECT_GT(stats.queue_wait_ns, stats_before.queue_wait_ns);
   std::printf("%d submits went into %zu blocks\n", kThreads * kSubmitsPerThread, all_heights.size());
 
   auto reopened = open_node(options);

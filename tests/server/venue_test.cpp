@@ -641,6 +641,13 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_LE(value_of("qazna_journal_commit_seconds_bucket{le=\"0.0001\"}"),
             value_of("qazna_journal_commit_seconds_bucket{le=\"0.05\"}"));
   EXPECT_TRUE(contains(metrics, "qazna_journal_commit_max_seconds ")) << metrics;
+  // The queue-wait histogram: every submission the sequencer took (the demo's set-up made some), in cumulative
+  // buckets.
+  const uint64_t queued = value_of("qazna_journal_queue_wait_seconds_count");
+  EXPECT_GT(queued, 0u);
+  EXPECT_EQ(value_of("qazna_journal_queue_wait_seconds_bucket{le=\"+Inf\"}"), queued);
+  EXPECT_LE(value_of("qazna_journal_queue_wait_seconds_bucket{le=\"0.0001\"}"),
+            value_of("qazna_journal_queue_wait_seconds_bucket{le=\"0.05\"}"));
 }
 
 TEST_F(VenueTest, TransportSpeaksHttp11) {
