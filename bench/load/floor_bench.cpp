@@ -88,7 +88,7 @@ class Server {
   }
   ~Server() {
     for (const int epoll : epolls_) close(epoll);
-    for (const int fd : fds_) close(fd);
+    for (const auto& conn : conns_) close(conn->fd);
   }
 
   void adopt(int fd, unsigned index) {
@@ -98,7 +98,6 @@ class Server {
     event.events = EPOLLIN;
     event.data.ptr = conn.get();
     if (epoll_ctl(epolls_[index % epolls_.size()], EPOLL_CTL_ADD, fd, &event) != 0) die("epoll_ctl");
-    fds_.push_back(fd);
     conns_.push_back(std::move(conn));
   }
 
@@ -192,7 +191,6 @@ class Server {
 
   int file_;
   std::vector<int> epolls_;
-  std::vector<int> fds_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

@@ -335,7 +335,7 @@ uint64_t generated_key_of(std::string_view text) {
 
 std::string generated_client_order_text(uint64_t key) {
   QZ_ASSERT((key & kGeneratedClientOrderBit) != 0);
-  char text[3 + 20];
+  char text[kGeneratedPrefix.size() + 20];  // 20: the digits of the largest uint64_t
   std::memcpy(text, kGeneratedPrefix.data(), kGeneratedPrefix.size());
   const std::to_chars_result end = std::to_chars(text + kGeneratedPrefix.size(), text + sizeof text, key);
   QZ_ASSERT(end.ec == std::errc());

@@ -813,34 +813,32 @@ std::string Venue::Impl::metrics_text() {
   out += "qazna_commit_seconds_sum " + seconds_text(commit_us, 6) + "\n";
   line("qazna_commit_seconds_count", "", metrics.commits.load());
   const Node::WriterStats journal = node->writer_stats();
-  out += "# HELP qazna_journal_commit_seconds Writing and committing blocks to journal.db (group commit, fsync).\n"
-         "# TYPE qazna_journal_commit_seconds histogram\n";
-  uint64_t journal_commits = 0;  // the count agrees with the buckets even while commits go on
-  for (size_t b = 0; b < journal.commit_buckets.size(); b++) {
-    journal_commits += journal.commit_buckets[b];
-    const uint64_t bound = Node::kCommitBucketUs[b];
-    line("qazna_journal_commit_seconds_bucket",
-         "le=\"" + (bound == UINT64_MAX ? std::string("+Inf") : le_text(bound)) + "\"", journal_commits);
-  }
-  out += "qazna_journal_commit_seconds_sum " + seconds_text(journal.commit_ns, 9) + "\n";
-  line("qazna_journal_commit_seconds_count", "", journal_commits);
+  // A histogram of the journal's (Node::kCommitBucketUs buckets, a sum in ns); the count is the buckets' sum, so
+  // that it agrees with them even while commits go on.
+  const auto journal_histogram = [&](const std::string& name, const char* help,
+                                     const std::array<uint64_t, Node::kCommitBucketUs.size()>& buckets,
+                                     uint64_t sum_ns) {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+    uint64_t count = 0;
+    for (size_t b = 0; b < buckets.size(); b++) {
+      count += buckets[b];
+      const uint64_t bound = Node::kCommitBucketUs[b];
+      line(name + "_bucket", "le=\"" + (bound == UINT64_MAX ? std::string("+Inf") : le_text(bound)) + "\"", count);
+    }
+    out += name + "_sum " + seconds_text(sum_ns, 9) + "\n";
+    line(name + "_count", "", count);
+  };
+  journal_histogram("qazna_journal_commit_seconds",
+                    "Writing and committing blocks to journal.db (group commit, fsync).", journal.commit_buckets,
+                    journal.commit_ns);
   out += "# HELP qazna_journal_commit_max_seconds The slowest journal commit since the start.\n"
          "# TYPE qazna_journal_commit_max_seconds gauge\n";
   out += "qazna_journal_commit_max_seconds " + seconds_text(journal.max_commit_ns, 9) + "\n";
   out += "# TYPE qazna_journal_blocks_written_total counter\n";
   line("qazna_journal_blocks_written_total", "", journal.blocks);
-  out += "# HELP qazna_journal_queue_wait_seconds Submissions' wait in the journal's queue before sequencing (behind "
-         "the writer's current commit).\n"
-         "# TYPE qazna_journal_queue_wait_seconds histogram\n";
-  uint64_t queued = 0;  // as above: the count is the buckets' sum
-  for (size_t b = 0; b < journal.queue_wait_buckets.size(); b++) {
-    queued += journal.queue_wait_buckets[b];
-    const uint64_t bound = Node::kCommitBucketUs[b];
-    line("qazna_journal_queue_wait_seconds_bucket",
-         "le=\"" + (bound == UINT64_MAX ? std::string("+Inf") : le_text(bound)) + "\"", queued);
-  }
-  out += "qazna_journal_queue_wait_seconds_sum " + seconds_text(journal.queue_wait_ns, 9) + "\n";
-  line("qazna_journal_queue_wait_seconds_count", "", queued);
+  journal_histogram("qazna_journal_queue_wait_seconds",
+                    "Submissions' wait in the journal's queue before sequencing (behind the writer's current commit).",
+                    journal.queue_wait_buckets, journal.queue_wait_ns);
   if (http) {
     const HttpCounters& counters = http->counters();
     out += "# TYPE qazna_connections_open gauge\n";
