@@ -532,7 +532,7 @@ Status open_in_process(const Options& options, unsigned trader_count, Target* ta
   venue_options.rate_limits.orders_per_day = 2'000'000'000;
   RecoveryReport report;
   QZ_TRY(Venue::open(venue_options, &target->venue, &report));
-  QZ_TRY(target->venue->start());  // the venue names its threads (qz-io, qz-sequencer, qz-writer, ...)
+  QZ_TRY(target->venue->start());  // the venue names its threads (qz-io, qz-journal, qz-projector, ...)
   target->port = target->venue->port();
   Venue* venue = target->venue.get();
   server::DemoSetup setup;
@@ -1758,7 +1758,7 @@ void print_header(const Options& o, const Target& target, bool in_process) {
         "  rate limits raised (every request comes from 127.0.0.1): weight 2e9/min per IP and key, "
         "orders 2e9 per 10 s and per day per key\n");
     std::printf(
-        "  server I/O threads %u; threads are named qz-io, qz-sequencer, qz-writer, qz-projector, qz-history, "
+        "  server I/O threads %u; threads are named qz-io, qz-journal, qz-projector, qz-history, "
         "qz-checkpoint (server), load-* (generator)\n",
         o.server_threads);
   } else {

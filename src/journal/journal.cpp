@@ -1,21 +1,21 @@
-// The journal: data directory set-up, recovery, the Node's sequencer and group-commit writer, and verify.
+// The journal: data directory set-up, recovery, the Node's sequencing and group commit, and verify.
 //
 // Node threads and what they own:
 //   submitters (any number): build a Pending on their stack, queue it (a bounded queue: they wait while it
 //              holds 4 x max_block_commands), then wait on the Pending's futex word;
-//   sequencer: the only thread that mutates the engine (under engine_mutex so with_engine can read). It takes
-//              whole Pendings from the queue into a block (never splitting one), stamps a strictly increasing
-//              time, applies the block, notes each Pending's event range, and hands the block to the writer;
-//   writer:    computes both Merkle roots, the header, the block hash and the signature of every ready block,
-//              commits them all in one SQLite transaction (group commit), then releases their submitters.
-// When to close a block: when it is full, or when the writer is idle (waiting for work) and no closed block is
-// waiting for it; so a lone submitter is never delayed. While the writer is busy, the commands could not be
-// written sooner anyway, so the block keeps filling: under load blocks come out full or nearly so, which
-// costs nothing in latency (measured) and makes group commit, replay and verify cheaper per command. The
-// writer also picks up blocks closed while it sealed its batch.
-// Blocks travel in InFlight objects from a fixed pool, which bounds the pipeline: the sequencer may apply block
-// k+1 while the writer commits block k. An InFlight returns to the pool when the writer and every submitter
-// that reads its events are done with it (a reference count).
+//   journal:   the only thread that mutates the engine (under engine_mutex so with_engine can read), and the
+//              only one that writes the store. One cycle: it takes whole Pendings from the queue into a block
+//              (never splitting one), stamps a strictly increasing time, applies the block, notes each
+//              Pending's event range, and seals it (both Merkle roots, the header, the block hash, the
+//              signature); it does that again while submissions are queued, up to kMaxCycleBlocks blocks; then
+//              it commits them all in one SQLite transaction (group commit) and releases their submitters.
+// So while a commit is in flight the queue fills, and the next cycle takes all of it: under load blocks come
+// out full or nearly so, which makes group commit, replay and verify cheaper per command, and a lone submitter
+// is never delayed. Sequencing and writing in one thread costs the overlap of applying block k+1 while block
+// k is written, and saves two thread hand-offs per commit; on two cores the hand-offs cost more (measured: see
+// docs/benchmarks.md).
+// Blocks travel in InFlight objects from a fixed pool. An InFlight returns to the pool when the journal thread
+// and every submitter that reads its events are done with it (a reference count).
 //
 // A failed commit fails the node: that batch and every later submit get the error; the engine is ahead of the
 // disk from then on, so nothing more is written. Reopening recovers from what is durable.
@@ -60,10 +60,12 @@ constexpr const char* kMetaPublicKey = "operator_public_key";
 constexpr const char* kMetaGenesisHash = "genesis_hash";
 constexpr const char* kJournalFormatVersion = "1";
 constexpr uint32_t kSnapshotsKept = 2;
-// Blocks that may be between the sequencer and the end of their submitters' reads at once.
+// Blocks that may be between their sequencing and the end of their submitters' reads at once.
 constexpr size_t kInFlightBlocks = 16;
-// How many times the writer looks for blocks that became ready while it sealed a batch, before committing.
-constexpr int kLateJoinRounds = 2;
+// Blocks one cycle of the journal thread may sequence and commit together: below the pool's size, so that a
+// cycle never waits for a block that only its own end would release.
+constexpr size_t kMaxCycleBlocks = 8;
+static_assert(kMaxCycleBlocks < kInFlightBlocks);
 
 class SystemClock final : public Clock {
  public:
@@ -410,7 +412,7 @@ struct Pending {
   enum State : uint32_t { waiting = 0, done = 1, failed = 2 };
   std::span<const Command> commands;
   std::atomic<uint32_t> state{waiting};  // a futex word: see Impl::finish
-  // Set by the sequencer (before state changes):
+  // Set by the journal thread (before state changes):
   InFlight* block = nullptr;
   uint32_t first_index = 0;
   size_t event_begin = 0;
@@ -425,11 +427,11 @@ struct Pending {
 };
 
 struct InFlight {
-  Block block;                 // header (roots filled by the writer), signature, commands
+  Block block;                 // header (roots filled by seal), signature, commands
   std::vector<Event> events;   // what the engine produced
   std::vector<Pending*> pendings;
   std::vector<uint8_t> snapshot;  // engine snapshot taken after this block, or empty
-  std::vector<uint8_t> body;      // encode_block, by the writer
+  std::vector<uint8_t> body;      // encode_block, by seal
   Hash256 hash;
   std::atomic<uint32_t> refs{0};
 };
@@ -444,11 +446,11 @@ struct Node::Impl {
   std::string data_dir;
   DirLock lock;
   OperatorKey key;
-  std::unique_ptr<Store> store;  // the writer thread's once running
+  std::unique_ptr<Store> store;  // the journal thread's once running
 
   std::mutex engine_mutex;
   std::unique_ptr<Engine> engine;
-  uint64_t last_time_ns = 0;  // sequencer only
+  uint64_t last_time_ns = 0;  // journal thread only
 
   // Submission queue.
   std::mutex queue_mutex;
@@ -456,7 +458,7 @@ struct Node::Impl {
   std::condition_variable queue_not_full;
   std::deque<Pending*> queue;
   size_t queued_commands = 0;
-  bool sequencer_sleeping = false;  // the sequencer waits on queue_not_empty (under queue_mutex)
+  bool journal_waiting = false;  // the journal thread waits on queue_not_empty (under queue_mutex)
   size_t queue_capacity = 0;
   bool stopping = false;
 
@@ -471,18 +473,7 @@ struct Node::Impl {
   std::vector<std::unique_ptr<InFlight>> pool_storage;
   std::vector<InFlight*> pool;
 
-  // Sequencer -> writer.
-  std::mutex ready_mutex;
-  std::condition_variable ready_cv;
-  std::vector<InFlight*> ready;
-  bool sequencer_done = false;
-  // When to close a block that is not full: only when the writer waits for work and no closed block waits for
-  // the writer. While the writer is busy, the commands could not be written sooner anyway, so the block keeps
-  // filling instead (see the file comment).
-  std::atomic<size_t> ready_waiting{0};  // blocks in `ready` the writer has not taken yet
-  std::atomic<bool> writer_idle{true};   // the writer is waiting on ready_cv
-
-  // Writer statistics (Node::writer_stats).
+  // Statistics (Node::writer_stats).
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_blocks{0};
   std::atomic<uint64_t> stat_commit_ns{0};
@@ -492,13 +483,13 @@ struct Node::Impl {
   std::atomic<uint64_t> stat_queue_wait_ns{0};
   std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_queue_wait_buckets{};
 
-  // Durable position, written by the writer.
+  // Durable position, written by the journal thread.
   std::mutex durable_mutex;
   uint64_t durable_height = 0;
   Hash256 durable_hash;
 
-  std::thread sequencer;
-  std::thread writer;
+  std::thread journal;
+  std::thread::id journal_id;  // set once at open; `journal` itself changes when stop joins it
   std::mutex stop_mutex;
   bool stopped = false;
 
@@ -577,6 +568,8 @@ struct Node::Impl {
   }
   // Queues a submission; false (nothing queued, *error says why) when the node failed or is stopping.
   bool enqueue(Pending* pending, std::string* error) {
+    // From the journal thread (on_durable, a callback) a full queue would wait for that very thread.
+    QZ_ASSERT(std::this_thread::get_id() != journal_id);
     const size_t size = pending->commands.size();
     bool wake = false;
     {
@@ -596,11 +589,10 @@ struct Node::Impl {
       pending->queued_at = std::chrono::steady_clock::now();
       queue.push_back(pending);
       queued_commands += size;
-      // Wake the sequencer only when it sleeps and would now close a block: while the writer is busy the next
-      // block waits anyway (the writer wakes it when idle), and a futex wake per submission is not free.
-      wake = sequencer_sleeping && (queued_commands >= options.max_block_commands ||
-                                    (ready_waiting.load(std::memory_order_acquire) == 0 &&
-                                     writer_idle.load(std::memory_order_acquire)));
+      // Wake the journal thread only when it waits, and once: while it is busy it takes everything queued
+      // when it comes back, and a futex wake per submission is not free.
+      wake = journal_waiting;
+      journal_waiting = false;
     }
     if (wake) queue_not_empty.notify_one();
     return true;
@@ -613,133 +605,91 @@ struct Node::Impl {
     return bucket;
   }
 
-  void run_sequencer();
-  void run_writer();
-  void take_ready(std::vector<InFlight*>* batch);
-  void wake_sequencer();
+  void run_journal();
+  size_t take_block(std::vector<Pending*>* taken);
+  InFlight* sequence(const std::vector<Pending*>& taken, size_t commands);
   void seal(InFlight* block, Hash256* prev);
   Status write_batch(const std::vector<InFlight*>& batch);
 };
 
-void Node::Impl::run_sequencer() {
-  pthread_setname_np(pthread_self(), "qz-sequencer");
-  std::vector<Pending*> taken;
-  for (;;) {
-    taken.clear();
-    size_t commands = 0;
-    {
-      std::unique_lock lock_guard(queue_mutex);
-      sequencer_sleeping = true;
-      queue_not_empty.wait(lock_guard, [&] {
-        if (queue.empty()) return stopping;
-        return stopping || failed.load(std::memory_order_acquire) ||
-               queued_commands >= options.max_block_commands ||
-               (ready_waiting.load(std::memory_order_acquire) == 0 && writer_idle.load(std::memory_order_acquire));
-      });
-      sequencer_sleeping = false;
-      if (queue.empty()) break;  // stopping and drained
-      // Whole submissions only, as many as fit in one block.
-      while (!queue.empty() && commands + queue.front()->commands.size() <= options.max_block_commands) {
-        commands += queue.front()->commands.size();
-        taken.push_back(queue.front());
-        queue.pop_front();
-      }
-      queued_commands -= commands;
-    }
-    queue_not_full.notify_all();
-    QZ_ASSERT(!taken.empty());
-    const auto taken_at = std::chrono::steady_clock::now();
-    for (const Pending* pending : taken) {
-      const auto wait_ns = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(taken_at - pending->queued_at).count());
-      stat_queue_wait_ns.fetch_add(wait_ns, std::memory_order_relaxed);
-      stat_queue_wait_buckets[commit_bucket(wait_ns)].fetch_add(1, std::memory_order_relaxed);
-    }
-    stat_queued.fetch_add(taken.size(), std::memory_order_relaxed);
-
-    if (failed.load(std::memory_order_acquire)) {
-      const std::string message = failure_message();
-      for (Pending* pending : taken) {
-        pending->error = message;
-        complete(pending, Pending::failed);
-      }
-      continue;
-    }
-
-    InFlight* block = take_from_pool();
-    block->pendings.assign(taken.begin(), taken.end());
-    block->snapshot.clear();
-    std::vector<Command>& block_commands = block->block.commands;
-    block_commands.resize(commands);
-    size_t at = 0;
-    for (Pending* pending : taken) {
-      std::memcpy(&block_commands[at], pending->commands.data(), pending->commands.size() * kCommandSize);
-      pending->block = block;
-      pending->first_index = static_cast<uint32_t>(at);
-      at += pending->commands.size();
-    }
-
-    BlockHeader& header = block->block.header;
-    header = BlockHeader{};
-    header.command_count = static_cast<uint32_t>(commands);
-    const uint64_t now_ns = clock->now_ns();
-    header.time_ns = now_ns > last_time_ns ? now_ns : last_time_ns + 1;
-    last_time_ns = header.time_ns;
-    block->events.clear();
-    {
-      std::lock_guard lock_guard(engine_mutex);
-      header.height = engine->next_height();
-      engine->apply(BlockInput{.height = header.height, .time_ns = header.time_ns, .commands = block_commands},
-                    &block->events);
-      const bool snapshot_due =
-          options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
-      const bool state_hash_due =
-          options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
-      if (snapshot_due || state_hash_due) {
-        header.flags |= kBlockFlagStateHash;
-        header.state_hash = engine->state_hash();
-      }
-      if (snapshot_due) engine->write_snapshot(&block->snapshot, &header.state_hash);
-    }
-
-    // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
-    const std::vector<Event>& events = block->events;
-    size_t e = 0;
-    while (e < events.size() && events[e].command_index == kNoCommand) e++;
-    for (Pending* pending : taken) {
-      const uint32_t end_index = pending->first_index + static_cast<uint32_t>(pending->commands.size());
-      pending->event_begin = e;
-      while (e < events.size() && events[e].command_index < end_index) e++;
-      pending->event_end = e;
-      QZ_ASSERT(pending->event_end - pending->event_begin >= pending->commands.size());
-    }
-    QZ_ASSERT_EQ(e, events.size());
-
-    block->refs.store(static_cast<uint32_t>(taken.size()) + 1, std::memory_order_relaxed);
-    {
-      std::lock_guard lock_guard(ready_mutex);
-      ready.push_back(block);
-      ready_waiting.fetch_add(1, std::memory_order_acq_rel);
-    }
-    ready_cv.notify_one();
-  }
+// Takes whole submissions from the queue, as many as fit in one block, into *taken; returns their commands.
+size_t Node::Impl::take_block(std::vector<Pending*>* taken) {
+  taken->clear();
+  size_t commands = 0;
   {
-    std::lock_guard lock_guard(ready_mutex);
-    sequencer_done = true;
+    std::lock_guard lock_guard(queue_mutex);
+    while (!queue.empty() && commands + queue.front()->commands.size() <= options.max_block_commands) {
+      commands += queue.front()->commands.size();
+      taken->push_back(queue.front());
+      queue.pop_front();
+    }
+    queued_commands -= commands;
   }
-  ready_cv.notify_one();
+  if (taken->empty()) return 0;
+  queue_not_full.notify_all();
+  const auto taken_at = std::chrono::steady_clock::now();
+  for (const Pending* pending : *taken) {
+    const auto wait_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(taken_at - pending->queued_at).count());
+    stat_queue_wait_ns.fetch_add(wait_ns, std::memory_order_relaxed);
+    stat_queue_wait_buckets[commit_bucket(wait_ns)].fetch_add(1, std::memory_order_relaxed);
+  }
+  stat_queued.fetch_add(taken->size(), std::memory_order_relaxed);
+  return commands;
 }
 
-void Node::Impl::take_ready(std::vector<InFlight*>* batch) {
-  // Caller holds ready_mutex.
-  batch->insert(batch->end(), ready.begin(), ready.end());
-  ready.clear();
-  ready_waiting.store(0, std::memory_order_release);
-}
+// Forms the next block from `taken`: stamps its time, applies it, notes each submitter's events.
+InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t commands) {
+  InFlight* block = take_from_pool();
+  block->pendings.assign(taken.begin(), taken.end());
+  block->snapshot.clear();
+  std::vector<Command>& block_commands = block->block.commands;
+  block_commands.resize(commands);
+  size_t at = 0;
+  for (Pending* pending : taken) {
+    std::memcpy(&block_commands[at], pending->commands.data(), pending->commands.size() * kCommandSize);
+    pending->block = block;
+    pending->first_index = static_cast<uint32_t>(at);
+    at += pending->commands.size();
+  }
 
-void Node::Impl::wake_sequencer() {
-  { std::lock_guard lock_guard(queue_mutex); }  // orders the change before the sequencer's next check
-  queue_not_empty.notify_one();
+  BlockHeader& header = block->block.header;
+  header = BlockHeader{};
+  header.command_count = static_cast<uint32_t>(commands);
+  const uint64_t now_ns = clock->now_ns();
+  header.time_ns = now_ns > last_time_ns ? now_ns : last_time_ns + 1;
+  last_time_ns = header.time_ns;
+  block->events.clear();
+  {
+    std::lock_guard lock_guard(engine_mutex);
+    header.height = engine->next_height();
+    engine->apply(BlockInput{.height = header.height, .time_ns = header.time_ns, .commands = block_commands},
+                  &block->events);
+    const bool snapshot_due =
+        options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
+    const bool state_hash_due =
+        options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
+    if (snapshot_due || state_hash_due) {
+      header.flags |= kBlockFlagStateHash;
+      header.state_hash = engine->state_hash();
+    }
+    if (snapshot_due) engine->write_snapshot(&block->snapshot, &header.state_hash);
+  }
+
+  // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
+  const std::vector<Event>& events = block->events;
+  size_t e = 0;
+  while (e < events.size() && events[e].command_index == kNoCommand) e++;
+  for (Pending* pending : taken) {
+    const uint32_t end_index = pending->first_index + static_cast<uint32_t>(pending->commands.size());
+    pending->event_begin = e;
+    while (e < events.size() && events[e].command_index < end_index) e++;
+    pending->event_end = e;
+    QZ_ASSERT(pending->event_end - pending->event_begin >= pending->commands.size());
+  }
+  QZ_ASSERT_EQ(e, events.size());
+  block->refs.store(static_cast<uint32_t>(taken.size()) + 1, std::memory_order_relaxed);
+  return block;
 }
 
 void Node::Impl::seal(InFlight* block, Hash256* prev) {
@@ -769,86 +719,76 @@ Status Node::Impl::write_batch(const std::vector<InFlight*>& batch) {
   return status;
 }
 
-void Node::Impl::run_writer() {
-  pthread_setname_np(pthread_self(), "qz-writer");
+void Node::Impl::run_journal() {
+  pthread_setname_np(pthread_self(), "qz-journal");
   Hash256 chain_hash;
   {
     std::lock_guard lock_guard(durable_mutex);
     chain_hash = durable_hash;
   }
   std::vector<InFlight*> batch;
+  std::vector<Pending*> taken;
   for (;;) {
     batch.clear();
     {
-      std::unique_lock lock_guard(ready_mutex);
-      if (ready.empty() && !sequencer_done) {
-        writer_idle.store(true, std::memory_order_release);
-        lock_guard.unlock();
-        wake_sequencer();
-        lock_guard.lock();
+      std::unique_lock lock_guard(queue_mutex);
+      if (queue.empty() && !stopping) {
+        journal_waiting = true;  // cleared by the submitter that wakes this thread
+        queue_not_empty.wait(lock_guard, [&] { return !queue.empty() || stopping; });
+        journal_waiting = false;
       }
-      ready_cv.wait(lock_guard, [&] { return !ready.empty() || sequencer_done; });
-      writer_idle.store(false, std::memory_order_release);
-      if (ready.empty()) break;
-      take_ready(&batch);
+      if (queue.empty()) break;  // stopping and drained
     }
-    wake_sequencer();
-    bool ok = !failed.load(std::memory_order_acquire);
-    if (ok) {
-      // Seal the batch; blocks the sequencer closes meanwhile (it flushes its partial block as soon as this
-      // batch was taken) join the same transaction.
-      Hash256 prev = chain_hash;
-      size_t sealed = 0;
-      for (int round = 0;; round++) {
-        for (; sealed < batch.size(); sealed++) seal(batch[sealed], &prev);
-        if (round == kLateJoinRounds) break;
-        bool joined = false;
-        {
-          std::lock_guard lock_guard(ready_mutex);
-          joined = !ready.empty();
-          if (joined) take_ready(&batch);
+    // Sequence and seal blocks while submissions are queued, up to the cycle's bound: what arrives while one
+    // block is applied joins the same commit.
+    Hash256 prev = chain_hash;
+    while (batch.size() < kMaxCycleBlocks) {
+      const size_t commands = take_block(&taken);
+      if (taken.empty()) break;
+      if (failed.load(std::memory_order_acquire)) {
+        const std::string message = failure_message();
+        for (Pending* pending : taken) {
+          pending->error = message;
+          complete(pending, Pending::failed);
         }
-        if (!joined) break;
-        wake_sequencer();
+        continue;
       }
-      const auto write_start = std::chrono::steady_clock::now();
-      const Status status = write_batch(batch);
-      const auto commit_ns = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - write_start).count());
-      stat_commit_ns.fetch_add(commit_ns);
-      // Only this thread writes the maximum; readers may see it a commit late.
-      if (commit_ns > stat_max_commit_ns.load(std::memory_order_relaxed)) stat_max_commit_ns.store(commit_ns);
-      stat_commit_buckets[commit_bucket(commit_ns)].fetch_add(1, std::memory_order_relaxed);
-      stat_commits.fetch_add(1);
-      stat_blocks.fetch_add(batch.size());
-      if (!status.is_ok()) {
-        fail("journal: writing block " + std::to_string(batch.front()->block.header.height) +
-             " failed; the node has stopped accepting commands: " + status.message());
-        ok = false;
-      } else {
-        chain_hash = prev;
-        {
-          std::lock_guard lock_guard(durable_mutex);
-          durable_height = batch.back()->block.header.height;
-          durable_hash = chain_hash;
-        }
-        // Durable: let the sequencer close the next block now, while this thread hands out the results, so that
-        // the block is ready when the writer comes back for it instead of waiting for the sequencer to wake.
-        {
-          std::lock_guard lock_guard(ready_mutex);
-          if (ready.empty()) writer_idle.store(true, std::memory_order_release);
-        }
-        wake_sequencer();
-        if (options.on_durable) {
-          for (const InFlight* block : batch) options.on_durable(block->block, block->events);
-        }
+      InFlight* block = sequence(taken, commands);
+      seal(block, &prev);
+      batch.push_back(block);
+    }
+    if (batch.empty()) continue;
+
+    const auto write_start = std::chrono::steady_clock::now();
+    const Status status = write_batch(batch);
+    const auto commit_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - write_start).count());
+    stat_commit_ns.fetch_add(commit_ns);
+    // Only this thread writes the maximum; readers may see it a commit late.
+    if (commit_ns > stat_max_commit_ns.load(std::memory_order_relaxed)) stat_max_commit_ns.store(commit_ns);
+    stat_commit_buckets[commit_bucket(commit_ns)].fetch_add(1, std::memory_order_relaxed);
+    stat_commits.fetch_add(1);
+    stat_blocks.fetch_add(batch.size());
+    bool ok = status.is_ok();
+    if (!ok) {
+      fail("journal: writing block " + std::to_string(batch.front()->block.header.height) +
+           " failed; the node has stopped accepting commands: " + status.message());
+    } else {
+      chain_hash = prev;
+      {
+        std::lock_guard lock_guard(durable_mutex);
+        durable_height = batch.back()->block.header.height;
+        durable_hash = chain_hash;
+      }
+      if (options.on_durable) {
+        for (const InFlight* block : batch) options.on_durable(block->block, block->events);
       }
     }
     const std::string message = ok ? std::string() : failure_message();
     for (InFlight* block : batch) {
       // A snapshot is as big as the state: do not let every pooled block keep such a buffer.
       if (!block->snapshot.empty()) std::vector<uint8_t>().swap(block->snapshot);
-      // Take this writer's reference last: a submitter may recycle the block as soon as it is released.
+      // Take this thread's reference last: a submitter may recycle the block as soon as it is released.
       for (Pending* pending : block->pendings) {
         if (ok) {
           complete(pending, Pending::done);
@@ -901,8 +841,8 @@ Status Node::open(const NodeOptions& options, std::unique_ptr<Node>* node, Recov
     impl->pool.push_back(impl->pool_storage.back().get());
   }
   Impl* raw = impl.get();
-  impl->sequencer = std::thread([raw] { raw->run_sequencer(); });
-  impl->writer = std::thread([raw] { raw->run_writer(); });
+  impl->journal = std::thread([raw] { raw->run_journal(); });
+  impl->journal_id = impl->journal.get_id();
   node->reset(new Node(std::move(impl)));
   return Status::ok();
 }
@@ -975,8 +915,7 @@ void Node::stop() {
   }
   impl.queue_not_empty.notify_all();
   impl.queue_not_full.notify_all();
-  if (impl.sequencer.joinable()) impl.sequencer.join();
-  if (impl.writer.joinable()) impl.writer.join();
+  if (impl.journal.joinable()) impl.journal.join();
   impl.store.reset();
   impl.lock.release();
   impl.stopped = true;

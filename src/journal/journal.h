@@ -6,10 +6,10 @@
 //   DIR/keys/operator.key Ed25519 secret key (mode 0600); DIR/keys/operator.pub the public key (hex)
 //   DIR/LOCK              held with flock by the one process that has the directory open
 //
-// Thread rules: Node::submit may be called from any number of threads. Inside, one sequencer/engine thread
-// forms blocks and applies them, and one writer thread hashes, signs and commits them (group commit: every
-// block ready when a commit starts goes into that SQLite transaction). submit returns only after the block
-// holding its commands is durable, so an acknowledged command survives kill -9.
+// Thread rules: Node::submit may be called from any number of threads. Inside, one journal thread forms
+// blocks, applies, hashes and signs them, and commits them (group commit: what was queued while the previous
+// commit was in flight goes into one SQLite transaction). submit returns only after the block holding its
+// commands is durable, so an acknowledged command survives kill -9.
 #pragma once
 
 #include <array>
@@ -29,7 +29,7 @@
 
 namespace qz {
 
-// Block time source. The sequencer keeps block times strictly increasing even if this goes backwards.
+// Block time source. The journal thread keeps block times strictly increasing even if this goes backwards.
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -56,9 +56,9 @@ struct NodeOptions {
   // closes, so that commits overwrite allocated blocks instead of growing the file (one device request less per
   // commit on ext4). For a server; tests that open many journals leave it off.
   bool preallocate_wal = false;
-  // Called for every block once it is durable, in height order, on the writer thread, before any submitter of
-  // that block is answered (so whatever it projects is visible to them). Must be quick and must not call
-  // submit (the writer would wait for itself); submit_async is fine. Recovery replay does not call it.
+  // Called for every block once it is durable, in height order, on the journal thread, before any submitter
+  // of that block is answered (so whatever it projects is visible to them). Must be quick and must not call
+  // submit or submit_async (the journal thread would wait for itself). Recovery replay does not call it.
   std::function<void(const Block& block, std::span<const Event> events)> on_durable = nullptr;
 };
 
@@ -99,20 +99,21 @@ class Node {
   [[nodiscard]] Status submit(std::span<const Command> commands, SubmitResult* result);
 
   // The same without waiting: `done` is called exactly once, when the block is durable (or the node failed or
-  // is stopping), on the writer or sequencer thread, or on this thread when the submission is refused at once.
-  // It must be quick (hand the result to another thread). Blocks only while the queue is full.
+  // is stopping), on the journal thread, or on this thread when the submission is refused at once.
+  // It must be quick (hand the result to another thread) and must not submit. Blocks only while the queue is
+  // full.
   using SubmitCallback = std::function<void(const Status& status, SubmitResult&& result)>;
   void submit_async(std::vector<Command> commands, SubmitCallback done);
 
   // Stops accepting, finishes every block in flight, writes them, closes the database.
   void stop();
 
-  // What the writer has done since open: SQLite transactions committed (each ends with the fsync of group
+  // What the journal thread has written since open: SQLite transactions committed (each ends with the fsync of group
   // commit), the blocks in them, and the time spent writing and committing them.
   // commit_buckets[i] counts the commits that took at most kCommitBucketUs[i] microseconds (the last bucket:
   // longer), so that a tail of slow fsyncs shows beside the average.
-  // And how long submissions waited in the queue before the sequencer took them (behind the writer's current
-  // commit, or a block being applied), in the same buckets: the part of a submission's latency that grows when
+  // And how long submissions waited in the queue before the journal thread took them (behind its current
+  // commit, or blocks being applied), in the same buckets: the part of a submission's latency that grows when
   // the node falls behind.
   static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100, 250, 500, 1'000, 2'000, 5'000, 10'000, 50'000,
                                                               UINT64_MAX};
@@ -122,7 +123,7 @@ class Node {
     uint64_t commit_ns = 0;
     uint64_t max_commit_ns = 0;
     std::array<uint64_t, kCommitBucketUs.size()> commit_buckets{};
-    uint64_t queued = 0;  // submissions the sequencer took
+    uint64_t queued = 0;  // submissions the journal thread took
     uint64_t queue_wait_ns = 0;
     std::array<uint64_t, kCommitBucketUs.size()> queue_wait_buckets{};
   };

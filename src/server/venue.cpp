@@ -170,13 +170,13 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   node_options.max_block_commands = options.max_block_commands;
   node_options.verify_on_open = options.verify_on_open;
   node_options.preallocate_wal = options.preallocate_journal_wal;
-  // A snapshot is written inside the journal's commit of its block (18-20 ms of the writer's CPU, measured under
-  // bench_load's book), and every answer waits behind it: at 2,500 blocks/s the default 4,096 blocks made that
-  // every 1.6 s and set the p99. Every 65,536 blocks it comes about every 26 s at that rate, and a restart
+  // A snapshot is written inside the journal's commit of its block (18-20 ms of the journal thread's CPU,
+  // measured under bench_load's book), and every answer waits behind it: at 2,500 blocks/s the default 4,096
+  // blocks made that every 1.6 s and set the p99. Every 65,536 blocks it comes about every 26 s at that rate, and a restart
   // replays at most that many blocks.
   node_options.snapshot_every_blocks = 65536;
-  // The state hash, too, is computed by the sequencer while every order waits: 1.8-2.1 ms under bench_load's
-  // venue, most of it the 65,536 free order slots of each market (2.6 MB to SHA-256). At the default 1,024 blocks
+  // The state hash, too, is computed by the journal thread while every order waits: 1.8-2.4 ms under
+  // bench_load's venue, most of it the 65,536 free order slots of each market (2.6 MB to SHA-256). At the default 1,024 blocks
   // that came 4 times a second at 10,000 orders/s and held up about 1% of the orders; every 8,192 blocks it comes
   // every few seconds. Every block's events root is still checked on replay.
   node_options.state_hash_every_blocks = 8192;
@@ -345,7 +345,7 @@ Status Venue::Impl::store_keys() {
 // Projector
 
 void Venue::Impl::on_durable(const Block& block, std::span<const Event> events) {
-  // Owners first, here on the writer's thread before any answer about this block goes out (answers do not wait
+  // Owners first, here on the journal thread before any answer about this block goes out (answers do not wait
   // for the projector): a maker told of a fill by anyone, a taker's answer or the market data, must find its
   // acknowledged height already raised when it reads its own orders.
   acknowledge_order_owners(block, events);
@@ -437,7 +437,7 @@ void Venue::Impl::run_projector() {
 void Venue::Impl::run_history() {
   pthread_setname_np(pthread_self(), "qz-history");
   // History is a batch projection that nothing on the order path waits for: when it and the threads that answer
-  // orders (I/O, sequencer, journal writer, projector) want the same core, they should go first. Measured with
+  // orders (I/O, journal, projector) want the same core, they should go first. Measured with
   // bench_load on two cores, 5 alternating pairs of 5 s runs, medians: --mode orders 28.3k -> 28.8k orders/s
   // (within the noise), --mode steady p99 6.7 -> 5.7 ms; history kept up in both. A reader waiting for history
   // still makes it commit at once.

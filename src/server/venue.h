@@ -1,5 +1,5 @@
-// The venue: `qazna serve`'s whole process (DESIGN.md section 2). It owns the journal's Node (sequencer, engine
-// and writer threads), the HTTP/WebSocket server (gateway threads), the API keys, the rate limiter, and the
+// The venue: `qazna serve`'s whole process (DESIGN.md section 2). It owns the journal's Node (its one thread
+// sequences, applies and commits), the HTTP/WebSocket server (gateway threads), the API keys, the rate limiter, and the
 // projector thread that follows the durable blocks into the market-data view (and history), releases the
 // answers waiting for them and feeds the streams.
 //
@@ -42,7 +42,7 @@ struct VenueOptions {
   RateLimitConfig rate_limits;
   bool log_requests = false;  // one structured line per request on stderr
   // Durable blocks queued for the projector, and projected blocks queued for history, at most. A full queue
-  // holds back the thread that feeds it (the journal's writer, or the projector) and, through the journal's
+  // holds back the thread that feeds it (the journal thread, or the projector) and, through the journal's
   // bounded queues, new commands: a venue that takes orders faster than it can project them slows down instead
   // of growing without bound.
   size_t max_queued_blocks = 8192;
