@@ -277,7 +277,7 @@ struct Options {
   unsigned client_threads = 1;
   std::string resp_type;            // newOrderRespType; "" = the server's default
   unsigned book_orders = 200;       // ws driver: resting orders it keeps
-  unsigned trade_every = 4;         // ws driver: an IOC taker every this many batches; 0 = none
+  unsigned takers_per_s = 200;      // ws driver: IOC takers a second, paced by time; 0 = none
   unsigned driver_interval_ms = 0;  // ws driver: at least this long between batches (0: back to back)
   std::string depth_stream = "depth@100ms";  // ws: the diff stream, after "<symbol>@"
   std::string url;                  // external server
@@ -293,7 +293,7 @@ constexpr char kUsage[] =
     "usage: bench_load [--mode orders,steady,ws] [--connections N] [--seconds D] [--warmup W] [--rate R]\n"
     "                  [--subscribers S] [--changes R] [--runs N] [--symbol SYM] [--traders K] [--taker-every N]\n"
     "                  [--server-threads N] [--client-threads N] [--resp ACK|RESULT|FULL] [--book-orders N]\n"
-    "                  [--trade-every N] [--driver-interval-ms N] [--depth-stream NAME] [--history-dir DIR]\n"
+    "                  [--takers-per-s R] [--driver-interval-ms N] [--depth-stream NAME] [--history-dir DIR]\n"
     "                  [--keep] [--tiny]\n"
     "       bench_load --url http://HOST:PORT --keys FILE [...]      against a running server\n"
     "       bench_load --serve SECONDS --keys-out FILE [...]         only the venue (for a second bench_load)\n"
@@ -373,8 +373,8 @@ bool parse_options(int argc, char** argv, Options* o) {
       ok = value == "ACK" || value == "RESULT" || value == "FULL";
     } else if (arg == "--book-orders") {
       ok = number(&o->book_orders) && o->book_orders >= 2;
-    } else if (arg == "--trade-every") {
-      ok = number(&o->trade_every);
+    } else if (arg == "--takers-per-s") {
+      ok = number(&o->takers_per_s);
     } else if (arg == "--driver-interval-ms") {
       ok = number(&o->driver_interval_ms);
     } else if (arg == "--depth-stream") {
@@ -1369,6 +1369,9 @@ struct DriverStats {
 // market's update id grows by about `rate` per second; each batch stamped before it is submitted.
 class Driver {
  public:
+  // Takers one batch carries at most, when batches come slower than --takers-per-s.
+  static constexpr unsigned kMaxTakersPerBatch = 8;
+
   Driver(Venue* venue, const MarketSpec& market, uint64_t maker, uint64_t taker, const Options& options)
       : venue_(venue), m_(market), maker_(maker), taker_(taker), options_(options) {
     server::DepthSnapshot depth;
@@ -1401,6 +1404,7 @@ class Driver {
     QZ_ASSERT_LE(window_begin_ns, window_end_ns);
     QZ_ASSERT_LE(window_end_ns, stop_ns);
     uint64_t changes = 0;
+    uint64_t takers = 0;
     int64_t last_batch_ns = 0;
     stats->first_update_id = last_update_ + 1;
     const uint64_t first_trade = last_trade_ + 1;
@@ -1427,8 +1431,13 @@ class Driver {
           batch.push_back(maker_order());
         }
       }
-      if (options_.trade_every > 0 && stats->batches % options_.trade_every == 0) {
-        const bool buy = (stats->batches / options_.trade_every) % 2 == 0;
+      // Takers by the clock, not by the batch: batches come faster when the server answers sooner, and the
+      // trades (each a message to every subscriber) must not grow with them.
+      const double takers_due = static_cast<double>(options_.takers_per_s) * static_cast<double>(now - start_ns) / 1e9 -
+                                static_cast<double>(takers);
+      for (unsigned i = 0; i < kMaxTakersPerBatch && takers_due >= 1.0 + i; i++) {
+        const bool buy = takers % 2 == 0;
+        takers++;
         // 25 ticks through the mid: reaches the best level on the other side (makers rest 1-20 ticks away).
         batch.push_back(make_place_order(taker_, m_.id, buy ? OrderSideCode::buy : OrderSideCode::sell,
                                          OrderType::limit, OrderTif::ioc,
@@ -1920,10 +1929,10 @@ int run(const Options& o) {
           if (in_process) {
             std::printf(
                 "  driver: in process, batches through Venue::submit (one batch = one block), GTC makers "
-                "and cancels keeping ~%u orders resting 1-20 ticks from the mid, an IOC taker every %u "
-                "batches; lag = receive - the submit of a batch (steady clock), and receive - E (ms); a diff "
+                "and cancels keeping ~%u orders resting 1-20 ticks from the mid, %u IOC takers a second "
+                "(by the clock); lag = receive - the submit of a batch (steady clock), and receive - E (ms); a diff "
                 "counts when its newest change was submitted in the window\n",
-                o.book_orders, o.trade_every);
+                o.book_orders, o.takers_per_s);
           } else {
             std::printf("  driver: signed orders over HTTP at %u/s (steady mode's mix); lag = receive - E (ms)\n",
                         o.changes);
