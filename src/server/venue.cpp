@@ -251,7 +251,9 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   }
 
   for (const RouteSpec& route : binance_routes()) {
-    impl->metrics.routes[route_key(route.method, route.path)] = std::make_unique<VenueMetrics::Route>();
+    auto& slot = impl->metrics.routes[route_key(route.method, route.path)];
+    slot = std::make_unique<VenueMetrics::Route>();
+    impl->metrics.binance_routes.push_back(slot.get());
   }
   for (const char* path : {"/healthz", "/metrics", "(unknown)", "/v1"}) {
     impl->metrics.routes[route_key("GET", path)] = std::make_unique<VenueMetrics::Route>();
@@ -876,14 +878,21 @@ void Venue::Impl::reply_error(const CallPtr& call, const BinanceError& error) {
 }
 
 void Venue::Impl::finish_metrics(const CallPtr& call, int status) {
-  const std::string key = call->route != nullptr ? route_key(call->route->method, call->route->path)
-                          : call->request.path == "/healthz" || call->request.path == "/metrics"
-                              ? route_key("GET", call->request.path)
-                          : call->request.path.starts_with("/v1/") ? route_key("GET", "/v1")
-                                                                    : route_key("GET", "(unknown)");
-  const auto it = metrics.routes.find(key);
-  if (it != metrics.routes.end()) {
-    VenueMetrics::Route& route = *it->second;
+  VenueMetrics::Route* counted = nullptr;
+  if (call->route != nullptr) {
+    const auto index = static_cast<size_t>(call->route - binance_routes().data());  // find_route's table
+    QZ_ASSERT_LT(index, metrics.binance_routes.size());
+    counted = metrics.binance_routes[index];
+  } else {
+    const std::string key = call->request.path == "/healthz" || call->request.path == "/metrics"
+                                ? route_key("GET", call->request.path)
+                            : call->request.path.starts_with("/v1/") ? route_key("GET", "/v1")
+                                                                      : route_key("GET", "(unknown)");
+    const auto it = metrics.routes.find(key);
+    if (it != metrics.routes.end()) counted = it->second.get();
+  }
+  if (counted != nullptr) {
+    VenueMetrics::Route& route = *counted;
     route.requests.fetch_add(1);
     if (status >= 400) route.errors.fetch_add(1);
     const auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(

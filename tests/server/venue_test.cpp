@@ -624,6 +624,10 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   // The server still answers: the connection made before the bad ones (its idle time is under the timeout
   // again once it is used) and a new one.
   EXPECT_EQ(Client(venue_->port()).request(http::verb::get, "/api/v3/ping").body, "{}");
+  {
+    Client timer(venue_->port());
+    for (int i = 0; i < 3; i++) EXPECT_EQ(timer.request(http::verb::get, "/api/v3/time").status, 200);
+  }
   const std::string metrics = venue_->metrics_text();
   EXPECT_TRUE(contains(metrics, "qazna_http_requests_total{route=\"GET /api/v3/ping\"}")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_block_height ")) << metrics;
@@ -636,6 +640,8 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
     if (at == std::string::npos) return uint64_t{0};
     return static_cast<uint64_t>(std::stoull(metrics.substr(at + name.size() + 2)));
   };
+  // Each request is counted under its own route (this test's only /api/v3/time requests are the three above).
+  EXPECT_EQ(value_of("qazna_http_requests_total{route=\"GET /api/v3/time\"}"), 3u);
   const uint64_t commits = value_of("qazna_journal_commit_seconds_count");
   EXPECT_EQ(value_of("qazna_journal_commit_seconds_bucket{le=\"+Inf\"}"), commits);
   EXPECT_LE(value_of("qazna_journal_commit_seconds_bucket{le=\"0.0001\"}"),
