@@ -2,6 +2,7 @@
 // routes with every authentication refusal, orders placed, filled and cancelled, and the transport's refusals
 // of malformed, oversized and slow requests.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -382,6 +383,29 @@ TEST_F(VenueTest, OrdersFillAndCancelThroughTheLedger) {
 // an order it was told about is in GET /api/v3/order, openOrders and allOrders at once, its fill in myTrades, and
 // a cancel's answer shows the cancelled order. Three traders interleave, each on its own connection and market,
 // each trading with itself (no self-trade prevention by default).
+// The scheduling policy of this process's history thread, or -1 when there is none.
+int history_thread_policy() {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "qz-history") return ::sched_getscheduler(static_cast<pid_t>(std::stol(task.path().filename())));
+  }
+  return -1;
+}
+
+// History yields the cores to the order path: once it has caught up with the demo's set-up it runs under
+// SCHED_IDLE (docs/server.md).
+TEST_F(VenueTest, HistoryRunsUnderSchedIdleWhenCalm) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int policy = history_thread_policy();
+  while (policy != SCHED_IDLE && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    policy = history_thread_policy();
+  }
+  EXPECT_EQ(policy, SCHED_IDLE);
+}
+
 TEST_F(VenueTest, HistoryRoutesReadTheCallersOwnWrites) {
   struct Plan {
     const char* symbol;

@@ -135,6 +135,11 @@ struct Venue::Impl {
   bool history_done = false;  // the thread has ended: nobody waits any more
   bool history_idle = false;  // the thread sleeps with nothing queued (the next block must wake it)
   std::thread history_thread;
+  // The history thread's scheduling (run_history): SCHED_IDLE while it keeps up, its nice value when it is urgent.
+  std::mutex history_policy_mutex;
+  pid_t history_tid = 0;          // under history_policy_mutex; 0 until the thread runs
+  bool history_urgent = true;     // under history_policy_mutex: the policy last set
+  bool history_can_urge = true;   // under history_policy_mutex: false once leaving SCHED_IDLE was refused
   uint64_t history_height = 0;  // committed; under history_queue_mutex
   std::multimap<uint64_t, std::function<void()>> history_waiters;  // by height, under history_queue_mutex
   // The reader: runs what waited for history (the history routes' reads), so that reads neither run on the
@@ -187,6 +192,7 @@ struct Venue::Impl {
   uint64_t projected();
   // History's thread; and runs `then` once history has committed `height` (at once if history has failed).
   void run_history();
+  void set_history_urgent(bool urgent);
   void when_history(uint64_t height, std::function<void()> then);
   void run_reader();
   void hand_to_reader(std::vector<std::function<void()>> calls);
