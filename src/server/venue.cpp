@@ -177,13 +177,13 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   node_options.preallocate_wal = options.preallocate_journal_wal;
   // A snapshot is written inside the journal's commit of its block (18-20 ms of the journal thread's CPU,
   // measured under bench_load's book), and every answer waits behind it: at 2,500 blocks/s the default 4,096
-  // blocks made that every 1.6 s and set the p99. Every 65,536 blocks it comes about every 26 s at that rate, and a restart
-  // replays at most that many blocks.
+  // blocks made that every 1.6 s and set the p99. Every 65,536 blocks it comes about every 26 s at that rate, and
+  // a restart replays at most that many blocks.
   node_options.snapshot_every_blocks = 65536;
   // The state hash, too, is computed by the journal thread while every order waits: 1.8-2.4 ms under
-  // bench_load's venue, most of it the 65,536 free order slots of each market (2.6 MB to SHA-256). At the default 1,024 blocks
-  // that came 4 times a second at 10,000 orders/s and held up about 1% of the orders; every 8,192 blocks it comes
-  // every few seconds. Every block's events root is still checked on replay.
+  // bench_load's venue, most of it the 65,536 free order slots of each market (2.6 MB to SHA-256). At the
+  // default 1,024 blocks that came 4 times a second at 10,000 orders/s and held up about 1% of the orders; every
+  // 8,192 blocks it comes every few seconds. Every block's events root is still checked on replay.
   node_options.state_hash_every_blocks = 8192;
   Impl* raw = impl.get();
   node_options.on_durable = [raw](const Block& block, std::span<const Event> events) { raw->on_durable(block, events); };
@@ -880,7 +880,8 @@ std::string Venue::Impl::metrics_text() {
   out += "# TYPE qazna_journal_blocks_written_total counter\n";
   line("qazna_journal_blocks_written_total", "", journal.blocks);
   journal_histogram("qazna_journal_queue_wait_seconds",
-                    "Submissions' wait in the journal's queue before sequencing (behind the writer's current commit).",
+                    "Submissions' wait in the journal's queue before sequencing (behind the journal thread's "
+                    "current cycle).",
                     journal.queue_wait_buckets, journal.queue_wait_ns);
   if (http) {
     const HttpCounters& counters = http->counters();
