@@ -108,6 +108,8 @@ class Store {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* put_block_ = nullptr;
   sqlite3_stmt* put_snapshot_ = nullptr;
   sqlite3_stmt* prune_snapshots_ = nullptr;
