@@ -10,12 +10,17 @@ namespace {
 
 constexpr std::string_view kKindNames[] = {"transfer", "hold_post", "trade", "fee"};
 
-void put_varint(std::vector<uint8_t>* out, uint64_t value) {
+constexpr size_t kMaxVarintBytes = 10;  // 64 bits, 7 to a byte
+// A full chunk packs to about 0.8 KiB; reserving that once saves the vector's regrowth on every chunk.
+constexpr size_t kChunkReserveBytes = 1024;
+
+uint8_t* put_varint(uint8_t* out, uint64_t value) {
   while (value >= 0x80) {
-    out->push_back(static_cast<uint8_t>(value | 0x80));
+    *out++ = static_cast<uint8_t>(value | 0x80);
     value >>= 7;
   }
-  out->push_back(static_cast<uint8_t>(value));
+  *out++ = static_cast<uint8_t>(value);
+  return out;
 }
 
 uint64_t zigzag(int64_t value) {
@@ -79,21 +84,26 @@ void EntryChunk::append(const history::EntryRow& e) {
     last_transfer_id = e.transfer_id;
   }
   QZ_ASSERT(e.transfer_id >= last_transfer_id && (count == 0 || e.transfer_id > last_transfer_id));
-  put_varint(&data, e.transfer_id - last_transfer_id);
-  put_varint(&data, static_cast<uint64_t>(kind));
-  put_varint(&data, e.asset);
-  put_varint(&data, e.debit_account);
-  put_varint(&data, e.credit_account);
-  put_varint(&data, zigzag(e.amount_minor));
-  put_varint(&data, zigzag(e.debit_balance_after));
-  put_varint(&data, zigzag(e.credit_balance_after));
-  put_varint(&data, e.hold_id);
-  put_varint(&data, e.trade_id);
-  put_varint(&data, e.reference);
+  // Encoded on the stack and appended once: an entry is 13 varints, and this runs for every ledger entry.
+  uint8_t packed[13 * kMaxVarintBytes];
+  uint8_t* end = packed;
+  end = put_varint(end, e.transfer_id - last_transfer_id);
+  end = put_varint(end, static_cast<uint64_t>(kind));
+  end = put_varint(end, e.asset);
+  end = put_varint(end, e.debit_account);
+  end = put_varint(end, e.credit_account);
+  end = put_varint(end, zigzag(e.amount_minor));
+  end = put_varint(end, zigzag(e.debit_balance_after));
+  end = put_varint(end, zigzag(e.credit_balance_after));
+  end = put_varint(end, e.hold_id);
+  end = put_varint(end, e.trade_id);
+  end = put_varint(end, e.reference);
   const uint64_t previous_height = count == 0 ? 0 : last_height;
   const int64_t previous_time = count == 0 ? 0 : last_time_ms;
-  put_varint(&data, zigzag(static_cast<int64_t>(e.height - previous_height)));
-  put_varint(&data, zigzag(static_cast<int64_t>(static_cast<uint64_t>(e.time_ms) - static_cast<uint64_t>(previous_time))));
+  end = put_varint(end, zigzag(static_cast<int64_t>(e.height - previous_height)));
+  end = put_varint(end, zigzag(static_cast<int64_t>(static_cast<uint64_t>(e.time_ms) - static_cast<uint64_t>(previous_time))));
+  if (data.empty()) data.reserve(kChunkReserveBytes);
+  data.insert(data.end(), packed, end);
   last_height = e.height;
   last_transfer_id = e.transfer_id;
   last_time_ms = e.time_ms;
