@@ -271,18 +271,18 @@ struct Options {
   unsigned changes = 10'000;     // ws: book changes per second
   unsigned runs = 3;
   std::string symbol = "BTCKZT";
-  unsigned traders = 0;      // 0 = one per connection
-  unsigned taker_every = 3;  // one IOC taker in every this many orders of a connection; 0 = none
+  unsigned traders = 0;         // 0 = one per connection
+  unsigned taker_every = 3;     // one IOC taker in every this many orders of a connection; 0 = none
   unsigned server_threads = 0;  // 0 = as qazna serve: server::default_io_threads()
   unsigned client_threads = 1;
-  std::string resp_type;            // newOrderRespType; "" = the server's default
-  unsigned book_orders = 200;       // ws driver: resting orders it keeps
-  unsigned takers_per_s = 200;      // ws driver: IOC takers a second, paced by time; 0 = none
-  unsigned driver_interval_ms = 0;  // ws driver: at least this long between batches (0: back to back)
+  std::string resp_type;                     // newOrderRespType; "" = the server's default
+  unsigned book_orders = 200;                // ws driver: resting orders it keeps
+  unsigned takers_per_s = 200;               // ws driver: IOC takers a second, paced by time; 0 = none
+  unsigned driver_interval_ms = 0;           // ws driver: at least this long between batches (0: back to back)
   std::string depth_stream = "depth@100ms";  // ws: the diff stream, after "<symbol>@"
-  std::string url;                  // external server
-  std::string keys_file;            // external server's keys: "KEY SECRET" per line
-  double serve_seconds = -1;        // --serve: only run the venue
+  std::string url;                           // external server
+  std::string keys_file;                     // external server's keys: "KEY SECRET" per line
+  double serve_seconds = -1;                 // --serve: only run the venue
   std::string keys_out;
   std::string history_dir;  // diagnostic: history.db elsewhere (a symbolic link from the data directory)
   bool tiny = false;
@@ -1903,8 +1903,14 @@ int run(const Options& o) {
                   ms_text(median_of(maxes)).c_str());
       if (!o.tiny) {
         if (steady) {
+          // The target is stated at 10,000/s: at any other rate the figure is only compared with it.
           const bool met = median_of(p99s) < 2'000'000;
-          std::printf("  target p99 < 2 ms at 10,000 orders/s: %s\n", met ? "met" : "MISSED");
+          if (o.rate == 10'000) {
+            std::printf("  target p99 < 2 ms at 10,000 orders/s: %s\n", met ? "met" : "MISSED");
+          } else {
+            std::printf("  p99 %s 2 ms at %u orders/s (the target is stated at 10,000/s)\n", met ? "under" : "over",
+                        o.rate);
+          }
         } else {
           std::printf("  target >= 50,000 orders/s: %s\n", rate >= 50'000 ? "met" : "MISSED");
         }

@@ -21,21 +21,23 @@
 // disk from then on, so nothing more is written. Reopening recovers from what is durable.
 #include "journal/journal.h"
 
-#include <pthread.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <sys/file.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -108,8 +110,7 @@ class DirLock {
       const std::string why = errno_text();
       release();
       if (busy) {
-        return Status::error("journal: " + data_dir + " is already open in another process (" + path +
-                             " is locked)");
+        return Status::error("journal: " + data_dir + " is already open in another process (" + path + " is locked)");
       }
       return Status::error("journal: cannot lock " + path + ": " + why);
     }
@@ -191,8 +192,8 @@ Status init_data_dir(const InitOptions& options) {
   }
   if (file_exists(journal_internal::key_path(dir))) {
     return Status::error("init: " + journal_internal::key_path(dir) +
-                         " already exists but there is no journal; refusing to overwrite an operator key (move " +
-                         dir + "/keys away to start over)");
+                         " already exists but there is no journal; refusing to overwrite an operator key (move " + dir +
+                         "/keys away to start over)");
   }
   if (!journal_internal::crypto_ready()) return Status::error("init: libsodium failed to initialise");
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -338,10 +339,13 @@ Status recover(Store* store, const std::string& data_dir, const PublicKey& publi
     if (!engine) engine = std::make_unique<Engine>();
 
     journal_internal::ReplayOutcome outcome;
-    QZ_TRY(journal_internal::replay_blocks(
-        journal_internal::ReplayInput{.store = store, .engine = engine.get(), .from_height = from,
-                                      .prev_hash = prev, .public_key = &public_key, .verify = verify},
-        &outcome));
+    QZ_TRY(journal_internal::replay_blocks(journal_internal::ReplayInput{.store = store,
+                                                                         .engine = engine.get(),
+                                                                         .from_height = from,
+                                                                         .prev_hash = prev,
+                                                                         .public_key = &public_key,
+                                                                         .verify = verify},
+                                           &outcome));
 
     if (!outcome.bad) {
       report->replayed_blocks = outcome.blocks;
@@ -427,8 +431,8 @@ struct Pending {
 };
 
 struct InFlight {
-  Block block;                 // header (roots filled by seal), signature, commands
-  std::vector<Event> events;   // what the engine produced
+  Block block;                // header (roots filled by seal), signature, commands
+  std::vector<Event> events;  // what the engine produced
   std::vector<Pending*> pendings;
   std::vector<uint8_t> snapshot;  // engine snapshot taken after this block, or empty
   std::vector<uint8_t> body;      // encode_block, by seal
@@ -461,6 +465,19 @@ struct Node::Impl {
   bool journal_waiting = false;  // the journal thread waits on queue_not_empty (under queue_mutex)
   size_t queue_capacity = 0;
   bool stopping = false;
+
+  // The snapshot being written a part per commit (journal thread only). Its bytes stay allocated afterwards, so
+  // that the next snapshot is serialized into memory already mapped.
+  struct PartedSnapshot {
+    bool active = false;
+    uint64_t height = 0;
+    Hash256 state_hash;
+    std::vector<uint8_t> bytes;
+    size_t written = 0;
+    uint32_t next_part = 0;
+    Sha256 digest;
+  };
+  PartedSnapshot parted;
 
   // Failure: once set, never cleared.
   std::atomic<bool> failed{false};
@@ -537,8 +554,8 @@ struct Node::Impl {
   }
   static void wait_for(Pending* pending) {
     while (pending->state.load(std::memory_order_acquire) == Pending::waiting) {
-      ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&pending->state), FUTEX_WAIT_PRIVATE, Pending::waiting,
-                nullptr, nullptr, 0);
+      ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&pending->state), FUTEX_WAIT_PRIVATE, Pending::waiting, nullptr,
+                nullptr, 0);
     }
   }
 
@@ -610,6 +627,8 @@ struct Node::Impl {
   InFlight* sequence(const std::vector<Pending*>& taken, size_t commands);
   void seal(InFlight* block, Hash256* prev);
   Status write_batch(const std::vector<InFlight*>& batch);
+  Status write_snapshot_parts(size_t parts, bool* completed);
+  Status finish_parted_snapshot();
 };
 
 // Takes whole submissions from the queue, as many as fit in one block, into *taken; returns their commands.
@@ -665,15 +684,17 @@ InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t comman
     header.height = engine->next_height();
     engine->apply(BlockInput{.height = header.height, .time_ns = header.time_ns, .commands = block_commands},
                   &block->events);
-    const bool snapshot_due =
-        options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
+    const bool snapshot_due = options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
     const bool state_hash_due =
         options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
     if (snapshot_due || state_hash_due) {
       header.flags |= kBlockFlagStateHash;
       header.state_hash = engine->state_hash();
     }
-    if (snapshot_due) engine->write_snapshot(&block->snapshot, &header.state_hash);
+    if (snapshot_due) {
+      if (!parted.active) block->snapshot.swap(parted.bytes);  // memory the last snapshot already touched
+      engine->write_snapshot(&block->snapshot, &header.state_hash);
+    }
   }
 
   // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
@@ -706,14 +727,72 @@ Status Node::Impl::write_batch(const std::vector<InFlight*>& batch) {
   for (InFlight* block : batch) {
     status = store->put_block(block->block.header.height, block->hash, block->body);
     if (!status.is_ok()) break;
-    if (!block->snapshot.empty()) {
-      status = store->put_snapshot(block->block.header.height, block->block.header.state_hash,
-                                   sha256(block->snapshot), block->snapshot);
+    if (block->snapshot.empty()) continue;
+    // Snapshots are 65,536 blocks apart in a venue and take a few commits each, so one is never still being
+    // written when the next is due; if it were (small intervals in tests), the older one is finished first.
+    if (parted.active) {
+      bool completed = false;
+      status = write_snapshot_parts(std::numeric_limits<size_t>::max(), &completed);
+      if (!status.is_ok()) break;
+      QZ_ASSERT(completed);
+    }
+    const size_t part_bytes = options.snapshot_part_bytes;
+    if (part_bytes == 0 || block->snapshot.size() <= part_bytes) {
+      status = store->put_snapshot(block->block.header.height, block->block.header.state_hash, sha256(block->snapshot),
+                                   block->snapshot);
       if (!status.is_ok()) break;
       pruned = true;
+      continue;
     }
+    parted.active = true;
+    parted.height = block->block.header.height;
+    parted.state_hash = block->block.header.state_hash;
+    parted.bytes.swap(block->snapshot);
+    parted.written = 0;
+    parted.next_part = 0;
+  }
+  // One part of the snapshot being written goes with every commit.
+  if (status.is_ok() && parted.active) {
+    bool completed = false;
+    status = write_snapshot_parts(1, &completed);
+    if (completed) pruned = false;  // write_snapshot_parts pruned
   }
   if (status.is_ok() && pruned) status = store->prune_snapshots(kSnapshotsKept);
+  if (status.is_ok()) status = store->commit();
+  if (!status.is_ok()) store->rollback();
+  return status;
+}
+
+// Writes up to `parts` parts of the snapshot being written, in the caller's transaction; after the last, its row
+// (with an empty body: docs/journal.md) and the pruning of older snapshots. A failed write stops the node (the
+// caller fails it), so what was written before the failure need not be undone here.
+Status Node::Impl::write_snapshot_parts(size_t parts, bool* completed) {
+  QZ_ASSERT(parted.active);
+  *completed = false;
+  const size_t part_bytes = std::max<size_t>(options.snapshot_part_bytes, 1);
+  for (size_t n = 0; n < parts && parted.written < parted.bytes.size(); n++) {
+    const size_t size = std::min(part_bytes, parted.bytes.size() - parted.written);
+    const std::span<const uint8_t> data(parted.bytes.data() + parted.written, size);
+    QZ_TRY(store->put_snapshot_part(parted.height, parted.next_part, data));
+    parted.digest.update(data);
+    parted.written += size;
+    parted.next_part++;
+  }
+  if (parted.written < parted.bytes.size()) return Status::ok();
+  QZ_TRY(store->put_snapshot(parted.height, parted.state_hash, parted.digest.finish(), {}));
+  QZ_TRY(store->prune_snapshots(kSnapshotsKept));
+  parted.active = false;
+  *completed = true;
+  return Status::ok();
+}
+
+// At a graceful stop: the snapshot being written is finished in a transaction of its own, so that the next open
+// starts from it.
+Status Node::Impl::finish_parted_snapshot() {
+  if (!parted.active) return Status::ok();
+  QZ_TRY(store->begin());
+  bool completed = false;
+  Status status = write_snapshot_parts(std::numeric_limits<size_t>::max(), &completed);
   if (status.is_ok()) status = store->commit();
   if (!status.is_ok()) store->rollback();
   return status;
@@ -786,8 +865,15 @@ void Node::Impl::run_journal() {
     }
     const std::string message = ok ? std::string() : failure_message();
     for (InFlight* block : batch) {
-      // A snapshot is as big as the state: do not let every pooled block keep such a buffer.
-      if (!block->snapshot.empty()) std::vector<uint8_t>().swap(block->snapshot);
+      // A snapshot is as big as the state: no pooled block keeps such a buffer. The journal keeps one, for the
+      // next snapshot, unless the snapshot being written a part per commit holds it.
+      if (!block->snapshot.empty()) {
+        if (!parted.active) {
+          block->snapshot.clear();
+          parted.bytes.swap(block->snapshot);
+        }
+        std::vector<uint8_t>().swap(block->snapshot);
+      }
       // Take this thread's reference last: a submitter may recycle the block as soon as it is released.
       for (Pending* pending : block->pendings) {
         if (ok) {
@@ -799,6 +885,10 @@ void Node::Impl::run_journal() {
       }
       release(block);
     }
+  }
+  if (!failed.load(std::memory_order_acquire)) {
+    const Status finished = finish_parted_snapshot();
+    if (!finished.is_ok()) fail("journal: finishing the snapshot at stop failed: " + finished.message());
   }
 }
 
@@ -856,8 +946,9 @@ Status Node::submit(std::span<const Command> commands, SubmitResult* result) {
                          ")");
   }
   if (commands.back().linked()) {
-    return Status::error("journal: the last submitted command is flagged linked; a linked group must end inside "
-                         "one submit");
+    return Status::error(
+        "journal: the last submitted command is flagged linked; a linked group must end inside "
+        "one submit");
   }
   Pending pending;
   pending.commands = commands;
@@ -927,9 +1018,12 @@ void Node::with_engine(const std::function<void(const Engine&)>& reader) {
 }
 
 Node::WriterStats Node::writer_stats() const {
-  WriterStats stats{.commits = impl_->stat_commits.load(), .blocks = impl_->stat_blocks.load(),
-                    .commit_ns = impl_->stat_commit_ns.load(), .max_commit_ns = impl_->stat_max_commit_ns.load()};
-  for (size_t i = 0; i < stats.commit_buckets.size(); i++) stats.commit_buckets[i] = impl_->stat_commit_buckets[i].load();
+  WriterStats stats{.commits = impl_->stat_commits.load(),
+                    .blocks = impl_->stat_blocks.load(),
+                    .commit_ns = impl_->stat_commit_ns.load(),
+                    .max_commit_ns = impl_->stat_max_commit_ns.load()};
+  for (size_t i = 0; i < stats.commit_buckets.size(); i++)
+    stats.commit_buckets[i] = impl_->stat_commit_buckets[i].load();
   stats.queued = impl_->stat_queued.load();
   stats.queue_wait_ns = impl_->stat_queue_wait_ns.load();
   for (size_t i = 0; i < stats.queue_wait_buckets.size(); i++) {
@@ -1030,10 +1124,13 @@ Status verify_data_dir(const std::string& data_dir, const std::string& public_ke
 
   Engine engine;
   journal_internal::ReplayOutcome outcome;
-  status = journal_internal::replay_blocks(
-      journal_internal::ReplayInput{.store = store.get(), .engine = &engine, .from_height = 0, .prev_hash = {},
-                                    .public_key = &public_key, .verify = true},
-      &outcome);
+  status = journal_internal::replay_blocks(journal_internal::ReplayInput{.store = store.get(),
+                                                                         .engine = &engine,
+                                                                         .from_height = 0,
+                                                                         .prev_hash = {},
+                                                                         .public_key = &public_key,
+                                                                         .verify = true},
+                                           &outcome);
   if (!status.is_ok()) return Status::error("verify: " + status.message());
   if (outcome.bad) {
     return Status::error("verify: " + describe_bad_block(outcome.bad_height, outcome.bad_reason));
@@ -1045,8 +1142,8 @@ Status verify_data_dir(const std::string& data_dir, const std::string& public_ke
   }
   const std::string invariants = engine.check_invariants();
   if (!invariants.empty()) {
-    return Status::error("verify: after block " + std::to_string(newest) + " the engine's invariants fail: " +
-                         invariants);
+    return Status::error("verify: after block " + std::to_string(newest) +
+                         " the engine's invariants fail: " + invariants);
   }
 
   // Snapshots: each must be intact and hold the state its block recorded.

@@ -2,7 +2,8 @@
 // blocks and engine snapshots, and the Node that sequences commands into it with group commit.
 //
 // Data directory layout (docs/formats.md):
-//   DIR/journal.db        blocks(height, hash, body), snapshots(height, state_hash, digest, body), meta
+//   DIR/journal.db        blocks(height, hash, body), snapshots(height, state_hash, digest, body),
+//                         snapshot_parts(height, part, data), meta
 //   DIR/keys/operator.key Ed25519 secret key (mode 0600); DIR/keys/operator.pub the public key (hex)
 //   DIR/LOCK              held with flock by the one process that has the directory open
 //
@@ -47,11 +48,15 @@ struct InitOptions {
 
 struct NodeOptions {
   std::string data_dir;
-  Clock* clock = nullptr;                // nullptr = system_clock()
-  uint32_t max_block_commands = 8192;    // a block closes when it has this many commands ...
-  uint64_t state_hash_every_blocks = 1024; // blocks at heights divisible by this record the state hash
-  uint64_t snapshot_every_blocks = 4096; // and at these heights a snapshot is written too
-  bool verify_on_open = true;            // re-hash blocks and compare recorded hashes during replay
+  Clock* clock = nullptr;                   // nullptr = system_clock()
+  uint32_t max_block_commands = 8192;       // a block closes when it has this many commands ...
+  uint64_t state_hash_every_blocks = 1024;  // blocks at heights divisible by this record the state hash
+  uint64_t snapshot_every_blocks = 4096;    // and at these heights a snapshot is written too
+  // A snapshot bigger than this goes to journal.db a part per commit, its first part with its block, so that no
+  // commit writes the whole state (megabytes) while every submitter waits; it counts once its last part is in.
+  // 0: whole, with its block.
+  size_t snapshot_part_bytes = 256 * 1024;
+  bool verify_on_open = true;  // re-hash blocks and compare recorded hashes during replay
   // Write the journal's WAL at its working size (about 64 MiB of zeros) when it is shorter, and keep it across
   // closes, so that commits overwrite allocated blocks instead of growing the file (one device request less per
   // commit on ext4). For a server; tests that open many journals leave it off.
@@ -64,13 +69,13 @@ struct NodeOptions {
 
 // What opening found and did; printed by the CLI.
 struct RecoveryReport {
-  uint64_t snapshot_height = 0;      // snapshot the replay started from (0 = genesis)
+  uint64_t snapshot_height = 0;  // snapshot the replay started from (0 = genesis)
   uint64_t replayed_blocks = 0;
   uint64_t replayed_commands = 0;
-  uint64_t height = 0;               // height of the newest block after recovery
+  uint64_t height = 0;  // height of the newest block after recovery
   Hash256 last_hash;
   bool truncated_tail = false;
-  std::string tail_message;          // one line saying what was cut, when truncated_tail
+  std::string tail_message;  // one line saying what was cut, when truncated_tail
 };
 
 struct SubmitResult {
@@ -115,8 +120,8 @@ class Node {
   // And how long submissions waited in the queue before the journal thread took them (behind its current
   // commit, or blocks being applied), in the same buckets: the part of a submission's latency that grows when
   // the node falls behind.
-  static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100, 250, 500, 1'000, 2'000, 5'000, 10'000, 50'000,
-                                                              UINT64_MAX};
+  static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100,   250,    500,    1'000,     2'000,
+                                                              5'000, 10'000, 50'000, UINT64_MAX};
   struct WriterStats {
     uint64_t commits = 0;
     uint64_t blocks = 0;

@@ -213,7 +213,7 @@ TEST(Journal, AppendAndReopenGiveTheSameStateHash) {
     last_hash = node->last_hash();
     height = node->height();
     EXPECT_EQ(height, 31u);  // genesis, the set-up block, 30 blocks of transfers
-  }  // destructor stops
+  }                          // destructor stops
   RecoveryReport report;
   auto node = open_node(options, &report);
   EXPECT_EQ(report.height, height);
@@ -492,6 +492,92 @@ TEST(Journal, SnapshotPlusReplayEqualsFullReplay) {
   EXPECT_EQ(state_hash_of(node.get()), from_snapshot);
 }
 
+// A snapshot bigger than a part goes in a part per commit and counts only once whole: until then recovery uses an
+// older one; a stop finishes it; parts left by a crash are pruned with the next snapshot that completes.
+TEST(Journal, SnapshotWrittenInPartsCountsOnlyWhenWhole) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());  // snapshots every 16 blocks
+  options.snapshot_part_bytes = 64;
+  uint64_t next_id = 1;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 8);
+  submit_blocks(node.get(), 16 - static_cast<int>(node->height()), 10, &next_id);  // the block at 16 is the last
+  ASSERT_EQ(node->height(), 16u);
+  int64_t parts = 0;
+  int64_t bytes = 0;
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshots"), 0);  // a part is in, the snapshot is not
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshot_parts WHERE height = 16"), 1);
+  }
+  submit_blocks(node.get(), 2, 10, &next_id);  // a part more with each commit
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshot_parts WHERE height = 16"), 3);
+  }
+  node->stop();  // finishes the snapshot
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshots WHERE height = 16 AND length(body) = 0"), 1);
+    parts = db.integer("SELECT count(*) FROM snapshot_parts WHERE height = 16");
+    bytes = db.integer("SELECT sum(length(data)) FROM snapshot_parts WHERE height = 16");
+    EXPECT_GT(parts, 3);
+    EXPECT_EQ(parts, (bytes + 63) / 64);
+    EXPECT_EQ(db.integer("SELECT max(length(data)) FROM snapshot_parts"), 64);
+  }
+  RecoveryReport report;
+  node = open_node(options, &report);
+  EXPECT_EQ(report.snapshot_height, 16u);
+  EXPECT_EQ(report.replayed_blocks, 2u);
+  const Hash256 state = state_hash_of(node.get());
+  node->stop();
+  VerifyReport verify;  // checks every snapshot, the one in parts included
+  Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.state_hash, state);
+
+  // A changed part fails the digest: recovery falls back to genesis and verify names the snapshot.
+  {
+    Db db(temp.data());
+    db.exec("UPDATE snapshot_parts SET data = zeroblob(64) WHERE height = 16 AND part = 1");
+  }
+  node = open_node(options, &report);
+  EXPECT_EQ(report.snapshot_height, 0u);
+  EXPECT_EQ(state_hash_of(node.get()), state);
+  node->stop();
+  verified = verify_data_dir(temp.data(), "", &verify);
+  EXPECT_FALSE(verified.is_ok());
+  EXPECT_NE(verified.message().find("snapshot at height 16"), std::string::npos) << verified.message();
+
+  // As a crash mid-snapshot leaves it: parts and no row. Nothing uses them; the next snapshot to complete, and the
+  // one after it that is due while it is still being written, clear them away.
+  {
+    Db db(temp.data());
+    db.exec("DELETE FROM snapshots");
+  }
+  node = open_node(options, &report);
+  EXPECT_EQ(report.snapshot_height, 0u);
+  EXPECT_EQ(state_hash_of(node.get()), state);
+  submit_blocks(node.get(), 48 - static_cast<int>(node->height()), 10, &next_id);
+  ASSERT_EQ(node->height(), 48u);
+  const Hash256 at_48 = state_hash_of(node.get());
+  node->stop();
+  {
+    Db db(temp.data());
+    EXPECT_EQ(db.integer("SELECT count(*) FROM snapshot_parts WHERE height = 16"), 0);
+    EXPECT_EQ(db.integer("SELECT min(height) FROM snapshots"), 32);
+    EXPECT_EQ(db.integer("SELECT max(height) FROM snapshots"), 48);
+    EXPECT_EQ(db.integer("SELECT count(DISTINCT height) FROM snapshot_parts"), 2);
+  }
+  node = open_node(options, &report);
+  EXPECT_EQ(report.snapshot_height, 48u);
+  EXPECT_EQ(state_hash_of(node.get()), at_48);
+  node->stop();
+  verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+}
+
 // Corruption (a): the newest block's body is cut mid-record, as a torn write would leave it.
 TEST(JournalCorruption, TailCutMidRecordIsTruncatedWithOneLine) {
   TempDir temp;
@@ -511,8 +597,7 @@ TEST(JournalCorruption, TailCutMidRecordIsTruncatedWithOneLine) {
   EXPECT_EQ(report.tail_message.find('\n'), std::string::npos);
   EXPECT_NE(report.tail_message.find("block " + std::to_string(newest) + " is corrupt"), std::string::npos)
       << report.tail_message;
-  EXPECT_NE(report.tail_message.find("truncated the tail at height " + std::to_string(newest - 1)),
-            std::string::npos)
+  EXPECT_NE(report.tail_message.find("truncated the tail at height " + std::to_string(newest - 1)), std::string::npos)
       << report.tail_message;
   std::printf("%s\n", report.tail_message.c_str());
 
@@ -614,8 +699,7 @@ TEST(JournalCorruption, WrongStateHashInMiddleBlockFailsNamingIt) {
   }
   const Status status = Node::open(options, &node, &report);
   ASSERT_FALSE(status.is_ok());
-  EXPECT_NE(status.message().find("block 12 is corrupt (state hash mismatch)"), std::string::npos)
-      << status.message();
+  EXPECT_NE(status.message().find("block 12 is corrupt (state hash mismatch)"), std::string::npos) << status.message();
 }
 
 // The newest block carries the newest snapshot and is corrupt: the snapshot is not trusted, the block is cut,
@@ -871,7 +955,6 @@ TEST(JournalNode, DiskErrorFailsPendingAndLaterSubmits) {
   node.reset();
   expect_all_present(temp.data(), result);
 }
-
 
 // submit_async: every callback runs exactly once, after its block is durable, with the events of exactly its
 // commands; the durable listener sees every block in height order before any of its submitters hears back.

@@ -23,9 +23,7 @@ uint8_t* put_varint(uint8_t* out, uint64_t value) {
   return out;
 }
 
-uint64_t zigzag(int64_t value) {
-  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-}
+uint64_t zigzag(int64_t value) { return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63); }
 
 int64_t unzigzag(uint64_t value) { return static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1); }
 
@@ -101,7 +99,8 @@ void EntryChunk::append(const history::EntryRow& e) {
   const uint64_t previous_height = count == 0 ? 0 : last_height;
   const int64_t previous_time = count == 0 ? 0 : last_time_ms;
   end = put_varint(end, zigzag(static_cast<int64_t>(e.height - previous_height)));
-  end = put_varint(end, zigzag(static_cast<int64_t>(static_cast<uint64_t>(e.time_ms) - static_cast<uint64_t>(previous_time))));
+  end = put_varint(
+      end, zigzag(static_cast<int64_t>(static_cast<uint64_t>(e.time_ms) - static_cast<uint64_t>(previous_time))));
   if (data.empty()) data.reserve(kChunkReserveBytes);
   data.insert(data.end(), packed, end);
   last_height = e.height;
@@ -172,9 +171,9 @@ Status unpack_entries(std::span<const uint8_t> data, uint64_t first_transfer_id,
     out->push_back(std::move(e));
   }
   if (!in.done()) {
-    return Status::error("history: the chunk of entries from transfer " + std::to_string(first_transfer_id) +
-                         " has " + std::to_string(data.size() - in.offset()) + " bytes after its " +
-                         std::to_string(count) + " entries");
+    return Status::error("history: the chunk of entries from transfer " + std::to_string(first_transfer_id) + " has " +
+                         std::to_string(data.size() - in.offset()) + " bytes after its " + std::to_string(count) +
+                         " entries");
   }
   return Status::ok();
 }

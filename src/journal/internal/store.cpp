@@ -1,8 +1,8 @@
 #include "journal/internal/store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,6 +69,17 @@ Status Store::prepare(const char* sql, sqlite3_stmt** statement) {
     return error(std::string("preparing \"") + sql + "\"");
   }
   return Status::ok();
+}
+
+Status Store::table_exists(const char* name, bool* exists) {
+  sqlite3_stmt* statement = nullptr;
+  QZ_TRY(prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", &statement));
+  sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+  const int rc = sqlite3_step(statement);
+  *exists = rc == SQLITE_ROW;
+  Status status = rc == SQLITE_ROW || rc == SQLITE_DONE ? Status::ok() : error("reading the schema");
+  sqlite3_finalize(statement);
+  return status;
 }
 
 Status Store::step_done(sqlite3_stmt* statement, std::string_view doing) {
@@ -139,26 +150,48 @@ Status Store::open(const std::string& path, Mode mode, std::unique_ptr<Store>* o
   }
   QZ_TRY(store->exec(("PRAGMA cache_size=-" + std::to_string(kCacheKib)).c_str(), "setting the cache size"));
   if (mode == Mode::create) {
-    QZ_TRY(store->exec("BEGIN IMMEDIATE;"
-                       "CREATE TABLE blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL, body BLOB NOT NULL);"
-                       "CREATE TABLE snapshots(height INTEGER PRIMARY KEY, state_hash BLOB NOT NULL,"
-                       " digest BLOB NOT NULL, body BLOB NOT NULL);"
-                       "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
-                       "COMMIT;",
-                       "creating the schema"));
+    QZ_TRY(
+        store->exec("BEGIN IMMEDIATE;"
+                    "CREATE TABLE blocks(height INTEGER PRIMARY KEY, hash BLOB NOT NULL, body BLOB NOT NULL);"
+                    "CREATE TABLE snapshots(height INTEGER PRIMARY KEY, state_hash BLOB NOT NULL,"
+                    " digest BLOB NOT NULL, body BLOB NOT NULL);"
+                    "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+                    "COMMIT;",
+                    "creating the schema"));
+  }
+
+  // A snapshot bigger than a part is written over several commits (docs/journal.md). Files made before the
+  // table existed get it at their first read-write open.
+  constexpr const char* kPartsTable =
+      "CREATE TABLE IF NOT EXISTS snapshot_parts(height INTEGER NOT NULL, part INTEGER NOT NULL,"
+      " data BLOB NOT NULL, PRIMARY KEY(height, part))";
+  bool have_parts = mode != Mode::read_only;
+  if (have_parts) {
+    QZ_TRY(store->exec(kPartsTable, "creating the snapshot parts table"));
+  } else {
+    QZ_TRY(store->table_exists("snapshot_parts", &have_parts));
   }
 
   Store& s = *store;
+  if (have_parts) {
+    QZ_TRY(s.prepare("SELECT data FROM snapshot_parts WHERE height = ?1 ORDER BY part", &s.get_snapshot_parts_));
+  }
   if (mode != Mode::read_only) {
+    QZ_TRY(s.prepare("INSERT OR REPLACE INTO snapshot_parts(height, part, data) VALUES(?1, ?2, ?3)",
+                     &s.put_snapshot_part_));
+    QZ_TRY(s.prepare("DELETE FROM snapshot_parts WHERE height NOT IN (SELECT height FROM snapshots)",
+                     &s.prune_snapshot_parts_));
+    QZ_TRY(s.prepare("DELETE FROM snapshot_parts WHERE height >= ?1", &s.truncate_snapshot_parts_));
     // A transaction's BEGIN and COMMIT are statements of their own, so that a commit does not parse SQL.
     QZ_TRY(s.prepare("BEGIN IMMEDIATE", &s.begin_));
     QZ_TRY(s.prepare("COMMIT", &s.commit_));
     QZ_TRY(s.prepare("INSERT INTO blocks(height, hash, body) VALUES(?1, ?2, ?3)", &s.put_block_));
     QZ_TRY(s.prepare("INSERT OR REPLACE INTO snapshots(height, state_hash, digest, body) VALUES(?1, ?2, ?3, ?4)",
                      &s.put_snapshot_));
-    QZ_TRY(s.prepare("DELETE FROM snapshots WHERE height NOT IN"
-                     " (SELECT height FROM snapshots ORDER BY height DESC LIMIT ?1)",
-                     &s.prune_snapshots_));
+    QZ_TRY(
+        s.prepare("DELETE FROM snapshots WHERE height NOT IN"
+                  " (SELECT height FROM snapshots ORDER BY height DESC LIMIT ?1)",
+                  &s.prune_snapshots_));
     QZ_TRY(s.prepare("DELETE FROM blocks WHERE height >= ?1", &s.truncate_blocks_));
     QZ_TRY(s.prepare("DELETE FROM snapshots WHERE height >= ?1", &s.truncate_snapshots_));
     QZ_TRY(s.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", &s.put_meta_));
@@ -189,9 +222,9 @@ Status Store::preallocate_wal() {
   // A WAL of kAutoCheckpointPages frames (a 24-byte header and a page each) after its 32-byte header.
   constexpr off_t kWorkingBytes = 32 + off_t{kAutoCheckpointPages} * (kPageSize + 24);
   struct stat info {};
-  Status status = ::fstat(fd, &info) == 0 ? Status::ok()
-                                         : Status::error("journal: reading the size of " + wal_path + ": " +
-                                                         std::strerror(errno));
+  Status status = ::fstat(fd, &info) == 0
+                      ? Status::ok()
+                      : Status::error("journal: reading the size of " + wal_path + ": " + std::strerror(errno));
   if (status.is_ok() && info.st_size < kWorkingBytes) {
     // In page-sized writes, as SQLite's own: the page cache then holds the file in single pages. Written in
     // bigger pieces it holds large folios, and a commit that touches a few bytes of one marks the whole folio
@@ -265,7 +298,8 @@ Store::~Store() {
   }
   if (checkpoint_db_ != nullptr) sqlite3_close(checkpoint_db_);
   for (sqlite3_stmt** statement :
-       {&begin_, &commit_, &put_block_, &put_snapshot_, &prune_snapshots_, &truncate_blocks_, &truncate_snapshots_, &put_meta_,
+       {&begin_, &commit_, &put_block_, &put_snapshot_, &prune_snapshots_, &put_snapshot_part_, &prune_snapshot_parts_,
+        &truncate_snapshot_parts_, &get_snapshot_parts_, &truncate_blocks_, &truncate_snapshots_, &put_meta_,
         &get_meta_, &newest_height_, &get_block_, &list_snapshots_, &get_snapshot_, &scan_}) {
     finalize(statement);
   }
@@ -302,20 +336,41 @@ Status Store::put_snapshot(uint64_t height, const Hash256& state_hash, const Has
   sqlite3_bind_int64(put_snapshot_, 1, to_sql_height(height));
   sqlite3_bind_blob(put_snapshot_, 2, state_hash.bytes.data(), 32, SQLITE_STATIC);
   sqlite3_bind_blob(put_snapshot_, 3, digest.bytes.data(), 32, SQLITE_STATIC);
-  sqlite3_bind_blob64(put_snapshot_, 4, body.data(), body.size(), SQLITE_STATIC);
+  if (body.empty()) {
+    sqlite3_bind_zeroblob(put_snapshot_, 4, 0);  // a null pointer would bind NULL
+  } else {
+    sqlite3_bind_blob64(put_snapshot_, 4, body.data(), body.size(), SQLITE_STATIC);
+  }
   return step_done(put_snapshot_, "storing the snapshot at height " + std::to_string(height));
+}
+
+Status Store::put_snapshot_part(uint64_t height, uint32_t part, std::span<const uint8_t> data) {
+  sqlite3_bind_int64(put_snapshot_part_, 1, to_sql_height(height));
+  sqlite3_bind_int64(put_snapshot_part_, 2, part);
+  sqlite3_bind_blob64(put_snapshot_part_, 3, data.data(), data.size(), SQLITE_STATIC);
+  const int rc = sqlite3_step(put_snapshot_part_);
+  Status status =
+      rc == SQLITE_DONE
+          ? Status::ok()
+          : error("storing part " + std::to_string(part) + " of the snapshot at height " + std::to_string(height));
+  sqlite3_reset(put_snapshot_part_);
+  sqlite3_clear_bindings(put_snapshot_part_);
+  return status;
 }
 
 Status Store::prune_snapshots(uint32_t keep) {
   sqlite3_bind_int64(prune_snapshots_, 1, keep);
-  return step_done(prune_snapshots_, "pruning old snapshots");
+  QZ_TRY(step_done(prune_snapshots_, "pruning old snapshots"));
+  return step_done(prune_snapshot_parts_, "pruning the parts of old snapshots");
 }
 
 Status Store::truncate_from(uint64_t height) {
   sqlite3_bind_int64(truncate_blocks_, 1, to_sql_height(height));
   QZ_TRY(step_done(truncate_blocks_, "deleting blocks from height " + std::to_string(height)));
   sqlite3_bind_int64(truncate_snapshots_, 1, to_sql_height(height));
-  return step_done(truncate_snapshots_, "deleting snapshots from height " + std::to_string(height));
+  QZ_TRY(step_done(truncate_snapshots_, "deleting snapshots from height " + std::to_string(height)));
+  sqlite3_bind_int64(truncate_snapshot_parts_, 1, to_sql_height(height));
+  return step_done(truncate_snapshot_parts_, "deleting snapshot parts from height " + std::to_string(height));
 }
 
 Status Store::put_meta(std::string_view key, std::string_view value) {
@@ -420,6 +475,21 @@ Status Store::get_snapshot_body(uint64_t height, bool* found, std::vector<uint8_
   }
   sqlite3_reset(get_snapshot_);
   sqlite3_clear_bindings(get_snapshot_);
+  // An engine snapshot is never empty: an empty body means the snapshot was written in parts.
+  if (!status.is_ok() || !*found || !body->empty() || get_snapshot_parts_ == nullptr) return status;
+  sqlite3_bind_int64(get_snapshot_parts_, 1, to_sql_height(height));
+  for (;;) {
+    const int part_rc = sqlite3_step(get_snapshot_parts_);
+    if (part_rc == SQLITE_DONE) break;
+    if (part_rc != SQLITE_ROW) {
+      status = error("reading the parts of the snapshot at height " + std::to_string(height));
+      break;
+    }
+    const auto bytes = column_bytes(get_snapshot_parts_, 0);
+    body->insert(body->end(), bytes.begin(), bytes.end());
+  }
+  sqlite3_reset(get_snapshot_parts_);
+  sqlite3_clear_bindings(get_snapshot_parts_);
   return status;
 }
 

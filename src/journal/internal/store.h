@@ -2,7 +2,8 @@
 // Internal to the journal; the schema is specified in docs/journal.md.
 //
 //   blocks(height INTEGER PRIMARY KEY, hash BLOB, body BLOB)   body = encode_block(block), hash = block_hash
-//   snapshots(height INTEGER PRIMARY KEY, state_hash BLOB, digest BLOB, body BLOB)   digest = SHA-256(body)
+//   snapshots(height INTEGER PRIMARY KEY, state_hash BLOB, digest BLOB, body BLOB)   digest = SHA-256(the bytes)
+//   snapshot_parts(height, part, data, PRIMARY KEY(height, part))   a big snapshot's body, when its row's is empty
 //   meta(key TEXT PRIMARY KEY, value)
 //
 // The database runs in WAL mode with synchronous=FULL, so a committed transaction is on disk when commit()
@@ -52,7 +53,10 @@ class Store {
   [[nodiscard]] Status put_block(uint64_t height, const Hash256& hash, std::span<const uint8_t> body);
   [[nodiscard]] Status put_snapshot(uint64_t height, const Hash256& state_hash, const Hash256& digest,
                                     std::span<const uint8_t> body);
-  // Deletes all but the `keep` newest snapshots.
+  // One part of a snapshot's body, written before its row (put_snapshot with an empty body) completes it.
+  [[nodiscard]] Status put_snapshot_part(uint64_t height, uint32_t part, std::span<const uint8_t> data);
+  // Deletes all but the `keep` newest snapshots, and every part whose snapshot has no row: call it only in the
+  // transaction that completes a snapshot, when no other is being written.
   [[nodiscard]] Status prune_snapshots(uint32_t keep);
   // Deletes every block and snapshot at `height` and above (in the caller's transaction, or its own).
   [[nodiscard]] Status truncate_from(uint64_t height);
@@ -102,6 +106,7 @@ class Store {
   Status error(std::string_view doing) const;
   Status exec(const char* sql, std::string_view doing);
   Status prepare(const char* sql, sqlite3_stmt** statement);
+  Status table_exists(const char* name, bool* exists);
   Status step_done(sqlite3_stmt* statement, std::string_view doing);
   static int on_wal(void* self, sqlite3* db, const char* name, int frames);
   void run_checkpointer();
@@ -113,6 +118,10 @@ class Store {
   sqlite3_stmt* put_block_ = nullptr;
   sqlite3_stmt* put_snapshot_ = nullptr;
   sqlite3_stmt* prune_snapshots_ = nullptr;
+  sqlite3_stmt* put_snapshot_part_ = nullptr;
+  sqlite3_stmt* prune_snapshot_parts_ = nullptr;
+  sqlite3_stmt* truncate_snapshot_parts_ = nullptr;
+  sqlite3_stmt* get_snapshot_parts_ = nullptr;  // null when a read-only file predates the table
   sqlite3_stmt* truncate_blocks_ = nullptr;
   sqlite3_stmt* truncate_snapshots_ = nullptr;
   sqlite3_stmt* put_meta_ = nullptr;
