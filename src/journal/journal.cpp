@@ -807,6 +807,9 @@ void Node::Impl::run_journal() {
   }
   std::vector<InFlight*> batch;
   std::vector<Pending*> taken;
+  const auto interval = std::chrono::microseconds(options.commit_interval_us);
+  auto cycle_start = std::chrono::steady_clock::now() - interval;
+  size_t cycle_commands = 0;  // taken by the previous cycle
   for (;;) {
     batch.clear();
     {
@@ -817,7 +820,19 @@ void Node::Impl::run_journal() {
         journal_waiting = false;
       }
       if (queue.empty()) break;  // stopping and drained
+      if (interval.count() > 0) {
+        // Submitters do not wake this thread while it sleeps here (journal_waiting is false): what they queue
+        // is taken when the interval is up.
+        const auto due = cycle_start + interval;
+        if (cycle_commands < options.small_commit_commands && std::chrono::steady_clock::now() < due && !stopping) {
+          lock_guard.unlock();
+          std::this_thread::sleep_until(due);
+          lock_guard.lock();
+        }
+        cycle_start = std::chrono::steady_clock::now();
+      }
     }
+    cycle_commands = 0;
     // Sequence and seal blocks while submissions are queued, up to the cycle's bound: what arrives while one
     // block is applied joins the same commit.
     Hash256 prev = chain_hash;
@@ -832,6 +847,7 @@ void Node::Impl::run_journal() {
         }
         continue;
       }
+      cycle_commands += commands;
       InFlight* block = sequence(taken, commands);
       seal(block, &prev);
       batch.push_back(block);

@@ -56,6 +56,13 @@ struct NodeOptions {
   // commit writes the whole state (megabytes) while every submitter waits; it counts once its last part is in.
   // 0: whole, with its block.
   size_t snapshot_part_bytes = 256 * 1024;
+  // Group commit at moderate rates: while commits are small (the last cycle took fewer than
+  // small_commit_commands commands), a cycle starts no sooner than commit_interval_us after the previous one
+  // started, so that the submissions of that time share one commit (one fdatasync and one signature). A lone
+  // submission after a quiet spell never waits, and under load (bigger commits) cycles follow back to back.
+  // 0: no interval.
+  uint32_t commit_interval_us = 0;
+  uint32_t small_commit_commands = 8;
   bool verify_on_open = true;  // re-hash blocks and compare recorded hashes during replay
   // Write the journal's WAL at its working size (about 64 MiB of zeros) when it is shorter, and keep it across
   // closes, so that commits overwrite allocated blocks instead of growing the file (one device request less per

@@ -492,6 +492,62 @@ TEST(Journal, SnapshotPlusReplayEqualsFullReplay) {
   EXPECT_EQ(state_hash_of(node.get()), from_snapshot);
 }
 
+// commit_interval_us: after a small commit, what is submitted within the interval shares one commit; after a big
+// commit (small_commit_commands or more), the next cycle does not wait for the interval.
+TEST(Journal, CommitIntervalGathersSmallCommitsIntoOne) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 8);
+  node->stop();
+  options.commit_interval_us = 1'000'000;  // long enough that every submission below lands within it
+  options.small_commit_commands = 8;
+  node = open_node(options);
+  uint64_t next_id = 1;
+  SubmitResult result;
+  const std::vector<Command> first = {issue(kFirstCustomer, 1, next_id++)};
+  ASSERT_TRUE(node->submit(first, &result).is_ok());  // starts an interval
+  const Node::WriterStats before = node->writer_stats();
+  const uint64_t height_before = node->height();
+
+  constexpr int kSubmits = 6;  // one command each: the commit they share is still small
+  std::atomic<int> answered{0};
+  std::mutex mutex;
+  std::vector<uint64_t> heights;
+  for (int s = 0; s < kSubmits; s++) {
+    node->submit_async({issue(kFirstCustomer + static_cast<uint64_t>(s), 5, next_id++)},
+                       [&](const Status& status, SubmitResult&& answer) {
+                         EXPECT_TRUE(status.is_ok()) << status.message();
+                         std::lock_guard guard(mutex);
+                         heights.push_back(answer.height);
+                         answered.fetch_add(1);
+                       });
+  }
+  for (int spin = 0; answered.load() < kSubmits && spin < 10'000; spin++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(answered.load(), kSubmits);
+  const Node::WriterStats after = node->writer_stats();
+  EXPECT_EQ(after.commits - before.commits, 1u);  // one fdatasync for all six
+  EXPECT_EQ(node->height(), height_before + 1);   // and one block
+  for (const uint64_t height : heights) EXPECT_EQ(height, height_before + 1);
+
+  // A commit of small_commit_commands or more: the cycle after it starts at once, where the interval would hold
+  // it for a second.
+  std::vector<Command> big;
+  for (int i = 0; i < 8; i++) big.push_back(issue(kFirstCustomer, 1, next_id++));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(node->submit(big, &result).is_ok());  // waits out the interval the small commit began
+  const auto after_big = std::chrono::steady_clock::now();
+  const std::vector<Command> next = {issue(kFirstCustomer, 1, next_id++)};
+  ASSERT_TRUE(node->submit(next, &result).is_ok());
+  const auto after_next = std::chrono::steady_clock::now();
+  EXPECT_GE(after_big - start, std::chrono::milliseconds(300));
+  EXPECT_LT(after_next - after_big, std::chrono::milliseconds(800));
+  node->stop();
+}
+
 // A snapshot bigger than a part goes in a part per commit and counts only once whole: until then recovery uses an
 // older one; a stop finishes it; parts left by a crash are pruned with the next snapshot that completes.
 TEST(Journal, SnapshotWrittenInPartsCountsOnlyWhenWhole) {
