@@ -188,7 +188,7 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   // Each commit costs the journal thread about 100 us of CPU whatever it holds (the fdatasync, the signature,
   // the wakes): at 10,000 orders/s, committing whatever is queued made 5,000-6,000 commits of ~2 orders a second,
   // 55-60% of a core, and the two cores' queues set the p99. A cycle at least 300 us after the previous one while
-  // commits are small (under 8 commands) makes ~3 orders a commit: paired at 10,000/s (bench_load --mode steady,
+  // commits are small (under 8 commands) makes ~4 orders a commit: paired at 10,000/s (bench_load --mode steady,
   // 5 pairs) the process's CPU fell from 162% to 136% of a core and p99 from 3.4 to 1.8 ms, p50 rose from 0.43
   // to 0.64 ms; 500 us measured worse (p99 1.8 against 1.4 ms), 100 us as none. Commits of 8 commands or more
   // (64 connections closed loop: ~13) keep cycles back to back, so throughput is unchanged.
