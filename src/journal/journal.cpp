@@ -427,7 +427,7 @@ struct Pending {
   // its callback has run.
   std::vector<Command> owned;
   Node::SubmitCallback callback;
-  std::chrono::steady_clock::time_point queued_at;  // for WriterStats::queue_wait_*
+  std::chrono::steady_clock::time_point queued_at;  // for JournalStats::queue_wait_*
 };
 
 struct InFlight {
@@ -490,7 +490,7 @@ struct Node::Impl {
   std::vector<std::unique_ptr<InFlight>> pool_storage;
   std::vector<InFlight*> pool;
 
-  // Statistics (Node::writer_stats).
+  // Statistics (Node::journal_stats).
   std::atomic<uint64_t> stat_commits{0};
   std::atomic<uint64_t> stat_blocks{0};
   std::atomic<uint64_t> stat_commit_ns{0};
@@ -615,7 +615,7 @@ struct Node::Impl {
     return true;
   }
 
-  // The WriterStats bucket of a duration: the first whose bound it does not exceed.
+  // The JournalStats bucket of a duration: the first whose bound it does not exceed.
   static size_t commit_bucket(uint64_t ns) {
     size_t bucket = 0;
     while (bucket + 1 < Node::kCommitBucketUs.size() && ns > Node::kCommitBucketUs[bucket] * 1000) bucket++;
@@ -1033,8 +1033,8 @@ void Node::with_engine(const std::function<void(const Engine&)>& reader) {
   reader(*impl_->engine);
 }
 
-Node::WriterStats Node::writer_stats() const {
-  WriterStats stats{.commits = impl_->stat_commits.load(),
+Node::JournalStats Node::journal_stats() const {
+  JournalStats stats{.commits = impl_->stat_commits.load(),
                     .blocks = impl_->stat_blocks.load(),
                     .commit_ns = impl_->stat_commit_ns.load(),
                     .max_commit_ns = impl_->stat_max_commit_ns.load()};

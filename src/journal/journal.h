@@ -129,7 +129,7 @@ class Node {
   // the node falls behind.
   static constexpr std::array<uint64_t, 9> kCommitBucketUs = {100,   250,    500,    1'000,     2'000,
                                                               5'000, 10'000, 50'000, UINT64_MAX};
-  struct WriterStats {
+  struct JournalStats {
     uint64_t commits = 0;
     uint64_t blocks = 0;
     uint64_t commit_ns = 0;
@@ -139,7 +139,7 @@ class Node {
     uint64_t queue_wait_ns = 0;
     std::array<uint64_t, kCommitBucketUs.size()> queue_wait_buckets{};
   };
-  WriterStats writer_stats() const;
+  JournalStats journal_stats() const;
 
   // Reads under the engine's lock; for CLI inspection and tests.
   void with_engine(const std::function<void(const Engine&)>& reader);

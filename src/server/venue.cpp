@@ -864,7 +864,7 @@ std::string Venue::Impl::metrics_text() {
   const uint64_t commit_us = metrics.commit_us_sum.load();
   out += "qazna_commit_seconds_sum " + seconds_text(commit_us, 6) + "\n";
   line("qazna_commit_seconds_count", "", metrics.commits.load());
-  const Node::WriterStats journal = node->writer_stats();
+  const Node::JournalStats journal = node->journal_stats();
   // A histogram of the journal's (Node::kCommitBucketUs buckets, a sum in ns); the count is the buckets' sum, so
   // that it agrees with them even while commits go on.
   const auto journal_histogram = [&](const std::string& name, const char* help,

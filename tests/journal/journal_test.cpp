@@ -379,7 +379,7 @@ TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
   constexpr int kSubmitsPerThread = 150;
   std::vector<std::vector<uint64_t>> acked(kThreads);
   std::vector<std::set<uint64_t>> heights(kThreads);
-  const Node::WriterStats stats_before = node->writer_stats();
+  const Node::JournalStats stats_before = node->journal_stats();
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; t++) {
     threads.emplace_back([&, t] {
@@ -408,7 +408,7 @@ TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
   for (auto& thread : threads) thread.join();
   const Hash256 state_hash = state_hash_of(node.get());
   const uint64_t height = node->height();
-  const Node::WriterStats stats = node->writer_stats();
+  const Node::JournalStats stats = node->journal_stats();
   node->stop();
 
   // Group commit shared blocks between submitters: far fewer blocks than submits.
@@ -508,7 +508,7 @@ TEST(Journal, CommitIntervalGathersSmallCommitsIntoOne) {
   SubmitResult result;
   const std::vector<Command> first = {issue(kFirstCustomer, 1, next_id++)};
   ASSERT_TRUE(node->submit(first, &result).is_ok());  // starts an interval
-  const Node::WriterStats before = node->writer_stats();
+  const Node::JournalStats before = node->journal_stats();
   const uint64_t height_before = node->height();
 
   constexpr int kSubmits = 6;  // one command each: the commit they share is still small
@@ -528,7 +528,7 @@ TEST(Journal, CommitIntervalGathersSmallCommitsIntoOne) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ASSERT_EQ(answered.load(), kSubmits);
-  const Node::WriterStats after = node->writer_stats();
+  const Node::JournalStats after = node->journal_stats();
   EXPECT_EQ(after.commits - before.commits, 1u);  // one fdatasync for all six
   EXPECT_EQ(node->height(), height_before + 1);   // and one block
   for (const uint64_t height : heights) EXPECT_EQ(height, height_before + 1);
