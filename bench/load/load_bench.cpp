@@ -913,6 +913,10 @@ struct ServerCounters {
   std::array<uint64_t, 6> journal_commits{};
   // The same buckets of the submissions' wait in the journal's queue before sequencing.
   std::array<uint64_t, 6> queue_waits{};
+  uint64_t snapshots = 0;       // engine snapshots taken since the start
+  uint64_t snapshot_bytes = 0;  // the newest one's size
+  double snapshot_max_seconds = 0;
+  uint64_t request_ids = 0;  // request ids the engine keeps
 };
 constexpr const char* kJournalLe[] = {"0.0005", "0.001", "0.002", "0.005", "0.01", "+Inf"};
 ServerCounters read_counters(Venue* venue) {
@@ -931,6 +935,10 @@ ServerCounters read_counters(Venue* venue) {
   c.trades = std::stoull(value("qazna_trades_total"));
   c.ws_messages = std::stoull(value("qazna_websocket_messages_total"));
   c.slow_readers = std::stoull(value("qazna_http_refused_total{reason=\"slow_websocket_reader\"}"));
+  c.snapshots = std::stoull(value("qazna_journal_snapshots_total"));
+  c.snapshot_bytes = std::stoull(value("qazna_journal_snapshot_bytes"));
+  c.snapshot_max_seconds = std::stod(value("qazna_journal_snapshot_max_seconds"));
+  c.request_ids = std::stoull(value("qazna_engine_request_ids"));
   for (size_t i = 0; i < c.journal_commits.size(); i++) {
     c.journal_commits[i] =
         std::stoull(value(std::string("qazna_journal_commit_seconds_bucket{le=\"") + kJournalLe[i] + "\"}"));
@@ -957,6 +965,7 @@ struct OrdersResult {
   double commit_ms = 0;
   std::string journal_commits;  // the journal's commits by duration, over the measured window
   std::string queue_waits;      // the submissions' waits before sequencing, likewise
+  std::string snapshots;        // engine snapshots taken in the window, and the engine's request ids
   double trades_per_s = 0;
   bool check_ok = false;
 };
@@ -1063,6 +1072,16 @@ OrdersResult run_orders(const Options& options, Target* target, bool steady) {
   }
   result.journal_commits = buckets_text(counters_before.journal_commits, counters_after.journal_commits, "commits");
   result.queue_waits = buckets_text(counters_before.queue_waits, counters_after.queue_waits, "submissions");
+  {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "%llu taken, the newest %.1f MB, the longest hold of the journal thread since the start %.1f ms; "
+                  "request ids kept %s",
+                  static_cast<unsigned long long>(counters_after.snapshots - counters_before.snapshots),
+                  static_cast<double>(counters_after.snapshot_bytes) / 1e6, counters_after.snapshot_max_seconds * 1e3,
+                  with_commas(counters_after.request_ids).c_str());
+    result.snapshots = text;
+  }
   result.trades_per_s = static_cast<double>(counters_after.trades - counters_before.trades) / options.seconds;
   result.check_ok = all.ok > 0 && result.errors == 0 && all.disconnects == 0;
   return result;
@@ -1884,6 +1903,7 @@ int run(const Options& o) {
                       res.orders_per_block, res.commit_ms);
           std::printf("         journal (write + fsync): %s\n", res.journal_commits.c_str());
           std::printf("         queue wait before sequencing: %s\n", res.queue_waits.c_str());
+          std::printf("         snapshots: %s\n", res.snapshots.c_str());
         }
         std::printf("         CPU: %s\n", res.threads.c_str());
         if (in_process) {

@@ -498,6 +498,10 @@ struct Node::Impl {
   std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_commit_buckets{};
   std::atomic<uint64_t> stat_queued{0};
   std::atomic<uint64_t> stat_queue_wait_ns{0};
+  std::atomic<uint64_t> stat_snapshots{0};
+  std::atomic<uint64_t> stat_snapshot_bytes{0};
+  std::atomic<uint64_t> stat_snapshot_ns{0};
+  std::atomic<uint64_t> stat_max_snapshot_ns{0};
   std::array<std::atomic<uint64_t>, Node::kCommitBucketUs.size()> stat_queue_wait_buckets{};
 
   // Durable position, written by the journal thread.
@@ -687,6 +691,8 @@ InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t comman
     const bool snapshot_due = options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
     const bool state_hash_due =
         options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
+    std::chrono::steady_clock::time_point snapshot_start;
+    if (snapshot_due) snapshot_start = std::chrono::steady_clock::now();
     if (snapshot_due || state_hash_due) {
       header.flags |= kBlockFlagStateHash;
       header.state_hash = engine->state_hash();
@@ -694,6 +700,14 @@ InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t comman
     if (snapshot_due) {
       if (!parted.active) block->snapshot.swap(parted.bytes);  // memory the last snapshot already touched
       engine->write_snapshot(&block->snapshot, &header.state_hash);
+      const auto held_ns = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - snapshot_start)
+              .count());
+      // Only this thread writes these.
+      stat_snapshot_bytes.store(block->snapshot.size());
+      stat_snapshot_ns.store(held_ns);
+      if (held_ns > stat_max_snapshot_ns.load(std::memory_order_relaxed)) stat_max_snapshot_ns.store(held_ns);
+      stat_snapshots.fetch_add(1);
     }
   }
 
@@ -1042,6 +1056,10 @@ Node::JournalStats Node::journal_stats() const {
     stats.commit_buckets[i] = impl_->stat_commit_buckets[i].load();
   stats.queued = impl_->stat_queued.load();
   stats.queue_wait_ns = impl_->stat_queue_wait_ns.load();
+  stats.snapshots = impl_->stat_snapshots.load();
+  stats.snapshot_bytes = impl_->stat_snapshot_bytes.load();
+  stats.snapshot_ns = impl_->stat_snapshot_ns.load();
+  stats.max_snapshot_ns = impl_->stat_max_snapshot_ns.load();
   for (size_t i = 0; i < stats.queue_wait_buckets.size(); i++) {
     stats.queue_wait_buckets[i] = impl_->stat_queue_wait_buckets[i].load();
   }

@@ -138,6 +138,12 @@ class Node {
     uint64_t queued = 0;  // submissions the journal thread took
     uint64_t queue_wait_ns = 0;
     std::array<uint64_t, kCommitBucketUs.size()> queue_wait_buckets{};
+    // Engine snapshots taken since the start. Taking one (the state hash, then the serialization) holds the
+    // journal thread and the engine: every submission waits for it.
+    uint64_t snapshots = 0;
+    uint64_t snapshot_bytes = 0;   // the newest snapshot's size
+    uint64_t snapshot_ns = 0;      // and the time it held the journal thread
+    uint64_t max_snapshot_ns = 0;  // the longest such hold since the start
   };
   JournalStats journal_stats() const;
 

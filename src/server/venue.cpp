@@ -892,6 +892,23 @@ std::string Venue::Impl::metrics_text() {
                     "Submissions' wait in the journal's queue before sequencing (behind the journal thread's "
                     "current cycle).",
                     journal.queue_wait_buckets, journal.queue_wait_ns);
+  out += "# HELP qazna_journal_snapshots_total Engine snapshots taken.\n# TYPE qazna_journal_snapshots_total counter\n";
+  line("qazna_journal_snapshots_total", "", journal.snapshots);
+  out += "# HELP qazna_journal_snapshot_bytes The newest engine snapshot's size.\n"
+         "# TYPE qazna_journal_snapshot_bytes gauge\n";
+  line("qazna_journal_snapshot_bytes", "", journal.snapshot_bytes);
+  out += "# HELP qazna_journal_snapshot_seconds How long taking the newest snapshot held the journal thread, and "
+         "every submission with it.\n# TYPE qazna_journal_snapshot_seconds gauge\n";
+  out += "qazna_journal_snapshot_seconds " + seconds_text(journal.snapshot_ns, 9) + "\n";
+  out += "# HELP qazna_journal_snapshot_max_seconds The longest such hold since the start.\n"
+         "# TYPE qazna_journal_snapshot_max_seconds gauge\n";
+  out += "qazna_journal_snapshot_max_seconds " + seconds_text(journal.max_snapshot_ns, 9) + "\n";
+  uint64_t request_ids = 0;
+  node->with_engine([&](const Engine& engine) { request_ids = engine.requests().size(); });
+  out += "# HELP qazna_engine_request_ids Request ids the engine remembers for idempotency (every order's client "
+         "order id among them); they are kept for good, and every snapshot holds them.\n"
+         "# TYPE qazna_engine_request_ids gauge\n";
+  line("qazna_engine_request_ids", "", request_ids);
   if (http) {
     const HttpCounters& counters = http->counters();
     out += "# TYPE qazna_connections_open gauge\n";

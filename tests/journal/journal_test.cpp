@@ -558,8 +558,13 @@ TEST(Journal, SnapshotWrittenInPartsCountsOnlyWhenWhole) {
   uint64_t next_id = 1;
   auto node = open_node(options);
   journal_test::setup_ledger(node.get(), 8);
+  EXPECT_EQ(node->journal_stats().snapshots, 0u);
   submit_blocks(node.get(), 16 - static_cast<int>(node->height()), 10, &next_id);  // the block at 16 is the last
   ASSERT_EQ(node->height(), 16u);
+  const Node::JournalStats stats = node->journal_stats();
+  EXPECT_EQ(stats.snapshots, 1u);
+  EXPECT_GT(stats.snapshot_ns, 0u);
+  EXPECT_EQ(stats.max_snapshot_ns, stats.snapshot_ns);
   int64_t parts = 0;
   int64_t bytes = 0;
   {
@@ -580,6 +585,7 @@ TEST(Journal, SnapshotWrittenInPartsCountsOnlyWhenWhole) {
     bytes = db.integer("SELECT sum(length(data)) FROM snapshot_parts WHERE height = 16");
     EXPECT_GT(parts, 3);
     EXPECT_EQ(parts, (bytes + 63) / 64);
+    EXPECT_EQ(static_cast<uint64_t>(bytes), stats.snapshot_bytes);  // the gauge is the snapshot's whole size
     EXPECT_EQ(db.integer("SELECT max(length(data)) FROM snapshot_parts"), 64);
   }
   RecoveryReport report;

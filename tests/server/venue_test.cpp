@@ -678,6 +678,21 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_EQ(value_of("qazna_journal_queue_wait_seconds_bucket{le=\"+Inf\"}"), queued);
   EXPECT_LE(value_of("qazna_journal_queue_wait_seconds_bucket{le=\"0.0001\"}"),
             value_of("qazna_journal_queue_wait_seconds_bucket{le=\"0.05\"}"));
+  // Snapshots: the demo venue's first comes at a height it has not reached, so none yet, and all gauges at 0.
+  EXPECT_EQ(value_of("qazna_journal_snapshots_total"), 0u);
+  EXPECT_EQ(value_of("qazna_journal_snapshot_bytes"), 0u);
+  EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_seconds 0")) << metrics;
+  EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_max_seconds 0")) << metrics;
+  // Every order's client order id is a request id the engine keeps: one order, one more.
+  const uint64_t request_ids = value_of("qazna_engine_request_ids");
+  Client trader(venue_->port());
+  const Reply placed = post_signed(trader, "/api/v3/order",
+                                   "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+  ASSERT_EQ(placed.status, 200) << placed.body;
+  const std::string after = venue_->metrics_text();
+  const size_t at = after.find("\nqazna_engine_request_ids ");
+  ASSERT_NE(at, std::string::npos) << after;
+  EXPECT_EQ(std::stoull(after.substr(at + 26)), request_ids + 1);
 }
 
 TEST_F(VenueTest, TransportSpeaksHttp11) {
