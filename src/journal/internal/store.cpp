@@ -82,12 +82,17 @@ Status Store::table_exists(const char* name, bool* exists) {
   return status;
 }
 
-Status Store::step_done(sqlite3_stmt* statement, std::string_view doing) {
+template <typename Describe>
+Status Store::step_done_described(sqlite3_stmt* statement, const Describe& describe) {
   const int rc = sqlite3_step(statement);
-  Status status = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? Status::ok() : error(doing);
+  Status status = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? Status::ok() : error(describe());
   sqlite3_reset(statement);
   sqlite3_clear_bindings(statement);
   return status;
+}
+
+Status Store::step_done(sqlite3_stmt* statement, std::string_view doing) {
+  return step_done_described(statement, [doing] { return doing; });
 }
 
 // Installing a WAL hook replaces SQLite's automatic checkpoint (which is itself a WAL hook), so the hook sees
@@ -323,12 +328,7 @@ Status Store::put_block(uint64_t height, const Hash256& hash, std::span<const ui
   sqlite3_bind_int64(put_block_, 1, to_sql_height(height));
   sqlite3_bind_blob(put_block_, 2, hash.bytes.data(), 32, SQLITE_STATIC);
   sqlite3_bind_blob(put_block_, 3, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-  // The message is built only on failure: this runs for every block.
-  const int rc = sqlite3_step(put_block_);
-  Status status = rc == SQLITE_DONE ? Status::ok() : error("storing block " + std::to_string(height));
-  sqlite3_reset(put_block_);
-  sqlite3_clear_bindings(put_block_);
-  return status;
+  return step_done_described(put_block_, [&] { return "storing block " + std::to_string(height); });
 }
 
 Status Store::put_snapshot(uint64_t height, const Hash256& state_hash, const Hash256& digest,
@@ -348,14 +348,9 @@ Status Store::put_snapshot_part(uint64_t height, uint32_t part, std::span<const 
   sqlite3_bind_int64(put_snapshot_part_, 1, to_sql_height(height));
   sqlite3_bind_int64(put_snapshot_part_, 2, part);
   sqlite3_bind_blob64(put_snapshot_part_, 3, data.data(), data.size(), SQLITE_STATIC);
-  const int rc = sqlite3_step(put_snapshot_part_);
-  Status status =
-      rc == SQLITE_DONE
-          ? Status::ok()
-          : error("storing part " + std::to_string(part) + " of the snapshot at height " + std::to_string(height));
-  sqlite3_reset(put_snapshot_part_);
-  sqlite3_clear_bindings(put_snapshot_part_);
-  return status;
+  return step_done_described(put_snapshot_part_, [&] {
+    return "storing part " + std::to_string(part) + " of the snapshot at height " + std::to_string(height);
+  });
 }
 
 Status Store::prune_snapshots(uint32_t keep) {

@@ -107,7 +107,12 @@ class Store {
   Status exec(const char* sql, std::string_view doing);
   Status prepare(const char* sql, sqlite3_stmt** statement);
   Status table_exists(const char* name, bool* exists);
+  // Steps a statement that returns no rows, then resets it and clears its bindings; an error names `doing`.
   Status step_done(sqlite3_stmt* statement, std::string_view doing);
+  // The same, for the statements run for every block: `describe()` makes the name, and is called only when the
+  // step failed (defined and used in store.cpp only).
+  template <typename Describe>
+  Status step_done_described(sqlite3_stmt* statement, const Describe& describe);
   static int on_wal(void* self, sqlite3* db, const char* name, int frames);
   void run_checkpointer();
 
