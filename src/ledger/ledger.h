@@ -132,7 +132,7 @@ struct LedgerLimits {
   uint64_t max_accounts = 1ull << 26;
   uint64_t max_live_holds = 1ull << 24;
   // Request ids to make room for at start-up, so the idempotency table neither grows nor faults in fresh
-  // memory while commands run (it still grows past this, at a pause).
+  // memory while commands run (past this it grows a little with each add, never all at once).
   uint64_t reserved_request_ids = 0;
 };
 
