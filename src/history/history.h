@@ -264,6 +264,8 @@ struct WriterOptions {
   // Checkpoint the WAL into the database when it holds this many pages (0: SQLite's default, 1,000). A live
   // writer with frequent commits sets it high: a page changed by many commits is copied back once.
   int wal_autocheckpoint_pages = 0;
+  // Bytes of the files that write_back_slice() starts writing to disk each time (0: it does nothing).
+  size_t writeback_slice_bytes = 0;
 };
 
 struct WriterStats {
@@ -296,6 +298,10 @@ class HistoryWriter {
   // Commits, then checkpoints the WAL into the database with full syncs, so that everything committed survives a
   // power cut (a writer opened with synchronous OFF calls it before it calls its history clean).
   [[nodiscard]] Status sync_to_disk();
+  // Starts writing the next WriterOptions::writeback_slice_bytes of history.db and its WAL to disk, without
+  // waiting (sqlite::Database::write_back_slice). A live writer with synchronous off calls it at a steady pace
+  // while it works, so that its pages reach the disk in small pieces instead of the kernel's 30 s burst.
+  void write_back_slice();
 
   // The last projected height (committed or in the open batch); nullopt before the first block.
   std::optional<uint64_t> last_height() const;

@@ -1028,6 +1028,11 @@ Status HistoryWriter::sync_to_disk() {
   return Status::ok();
 }
 
+void HistoryWriter::write_back_slice() {
+  State& s = *state_;
+  if (s.options.writeback_slice_bytes > 0) s.db->write_back_slice(s.options.writeback_slice_bytes);
+}
+
 std::optional<uint64_t> HistoryWriter::last_height() const {
   if (state_->last_height < 0) return std::nullopt;
   return static_cast<uint64_t>(state_->last_height);

@@ -1,6 +1,9 @@
 #include "sqlite/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <utility>
 
@@ -198,6 +201,37 @@ Status Database::open(const std::string& path, const OpenOptions& options, std::
 
 Database::~Database() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
+  for (const int fd : writeback_fds_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int Database::write_back_slice(size_t bytes) {
+  // Three turns at most: the end of one file, the other file empty, the first again from its start.
+  for (int turn = 0; turn < 3; turn++) {
+    int& fd = writeback_fds_[writeback_file_];
+    struct stat info {};
+    // A WAL is removed when the last connection to the file closes and made again by the next: a descriptor of
+    // a file no longer linked is dropped, so that the new one is the file written back.
+    if (fd >= 0 && (::fstat(fd, &info) != 0 || info.st_nlink == 0)) {
+      ::close(fd);
+      fd = -1;
+    }
+    if (fd < 0) {
+      // Any descriptor will do: sync_file_range acts on the file's pages, which all descriptors share.
+      fd = ::open(writeback_file_ == 0 ? path_.c_str() : (path_ + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && ::fstat(fd, &info) != 0) info.st_size = 0;
+    }
+    if (fd < 0 || writeback_at_ >= info.st_size) {
+      writeback_file_ = 1 - writeback_file_;  // this file is done (or missing): the other one, from its start
+      writeback_at_ = 0;
+      continue;
+    }
+    (void)::sync_file_range(fd, writeback_at_, static_cast<off_t>(bytes), SYNC_FILE_RANGE_WRITE);
+    writeback_at_ += static_cast<int64_t>(bytes);
+    return writeback_file_;
+  }
+  return -1;
 }
 
 Status Database::error(std::string_view doing) const {

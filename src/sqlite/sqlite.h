@@ -145,10 +145,23 @@ class Database {
   // An error Status for `doing` with SQLite's last message on this connection.
   Status error(std::string_view doing) const;
 
+  // Starts writing to disk the dirty pages in the next `bytes` of the database file and its WAL, and returns
+  // without waiting for them or flushing the disk's cache (Linux sync_file_range). The window sweeps one file,
+  // then the other, and starts again. A connection that never syncs (Sync::off) calls it at a steady pace, so
+  // that its pages reach the disk a slice at a time: left alone, the kernel writes them 30 s after they were
+  // dirtied as one burst of hundreds of MiB, and every fsync on that disk (such as the journal's commits)
+  // waits behind the burst. Advisory: a file that cannot be opened is skipped. Returns the file whose window
+  // it started: 0 the database, 1 the WAL, -1 neither (both empty or missing).
+  int write_back_slice(size_t bytes);
+
  private:
   Database() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
+  // write_back_slice's descriptors of the database file and its WAL (opened when first needed), and its window.
+  int writeback_fds_[2] = {-1, -1};
+  int writeback_file_ = 0;
+  int64_t writeback_at_ = 0;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when it goes out of scope uncommitted:

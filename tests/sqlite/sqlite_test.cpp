@@ -70,6 +70,54 @@ TEST(Sqlite, OpenSetsTheProjectPragmas) {
   EXPECT_EQ(pragma(off.get(), "wal_autocheckpoint"), 4096);
 }
 
+TEST(Sqlite, WriteBackSweepsTheDatabaseThenItsWal) {
+  TempDir dir;
+  const std::string path = dir.file("w.db");
+  auto db = open_or_fail(path, OpenOptions{.synchronous = Sync::off});
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB); PRAGMA wal_checkpoint(TRUNCATE)").is_ok());
+  // A database file of some pages, then a WAL of about 300 KiB beside it (under the checkpoint's 1,000 pages).
+  for (int i = 0; i < 40; i++) {
+    ASSERT_TRUE(db->exec("INSERT INTO t(v) VALUES (zeroblob(7000))").is_ok());
+  }
+  ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)").is_ok());
+  for (int i = 0; i < 40; i++) {
+    ASSERT_TRUE(db->exec("INSERT INTO t(v) VALUES (zeroblob(7000))").is_ok());
+  }
+  constexpr size_t kSlice = 64 * 1024;
+  const auto windows = [&](const std::string& file) {
+    const auto size = static_cast<size_t>(std::filesystem::file_size(file));
+    return (size + kSlice - 1) / kSlice;
+  };
+  const size_t db_windows = windows(path);
+  const size_t wal_windows = windows(path + "-wal");
+  ASSERT_GT(db_windows, 1u);
+  ASSERT_GT(wal_windows, 1u);
+  // Window by window through the database, then the WAL, then the database again from its start.
+  std::vector<int> expected;
+  for (int round = 0; round < 2; round++) {
+    expected.insert(expected.end(), db_windows, 0);
+    expected.insert(expected.end(), wal_windows, 1);
+  }
+  std::vector<int> seen;
+  for (size_t i = 0; i < expected.size(); i++) seen.push_back(db->write_back_slice(kSlice));
+  EXPECT_EQ(seen, expected);
+  // An empty WAL is passed over: only the database's windows, round after round.
+  ASSERT_TRUE(db->exec("PRAGMA wal_checkpoint(TRUNCATE)").is_ok());
+  ASSERT_EQ(std::filesystem::file_size(path + "-wal"), 0u);
+  for (size_t i = 0; i < 3 * db_windows + 1; i++) EXPECT_EQ(db->write_back_slice(kSlice), 0) << i;
+  int64_t rows = 0;
+  ASSERT_TRUE(db->query_i64("SELECT count(*) FROM t", &rows).is_ok());
+  EXPECT_EQ(rows, 80);
+  // Neither file there: nothing to write back.
+  TempDir other;
+  auto gone = open_or_fail(other.file("g.db"), OpenOptions{.synchronous = Sync::off});
+  ASSERT_NE(gone, nullptr);
+  std::filesystem::remove(other.file("g.db"));
+  std::filesystem::remove(other.file("g.db-wal"));
+  EXPECT_EQ(gone->write_back_slice(kSlice), -1);
+}
+
 TEST(Sqlite, OpenFailuresNameTheFile) {
   TempDir dir;
   std::unique_ptr<Database> db;
