@@ -404,6 +404,10 @@ std::string event_json(const Event& event, uint64_t height, const CommandOrigin*
       json.field("previous_monthly_tiyn", p.previous_monthly_tiyn);
       break;
     }
+    case EventKind::engine_rules_set:
+      json.field("version", uint64_t{event.engine_rules_set.version});
+      json.field("previous_version", uint64_t{event.engine_rules_set.previous_version});
+      break;
     case EventKind::retail_cap_set: {
       const RetailCapSetPayload& p = event.retail_cap_set;
       json.field("usd_cents", p.usd_cents);

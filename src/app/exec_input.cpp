@@ -63,6 +63,7 @@ const std::vector<KindSpec>& kind_specs() {
       {"set_conversion_rate", CommandKind::set_conversion_rate, {"asset", "rate"}},
       {"set_tier_limits", CommandKind::set_tier_limits, {"tier", "kind", "daily", "monthly"}},
       {"set_retail_cap", CommandKind::set_retail_cap, {"usd", "residence"}},
+      {"set_engine_rules", CommandKind::set_engine_rules, {"version"}},
       {"define_wallet_class",
        CommandKind::define_wallet_class,
        {"kyc_level", "balance_cap", "per_payment_limit", "daily_limit", "annual_limit"}},
@@ -752,7 +753,7 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
                                   " (commands: create_asset, open_account, transfer, hold, post, void, create_market,"
                                   " set_market_rules, set_market_status, set_fee_tier, place_order, cancel_order,"
                                   " amend_order, cancel_all, register_client, update_client, set_client_status,"
-                                  " set_client_policy, set_conversion_rate, set_tier_limits, set_retail_cap,"
+                                  " set_client_policy, set_conversion_rate, set_tier_limits, set_retail_cap, set_engine_rules,"
                                   " define_wallet_class, open_wallet, publish_program, issue_cbdc, redeem_cbdc,"
                                   " grant, pay, attest_release, dispute_release, cancel_release,"
                                   " set_program_status, set_exchange_link, linked)");
@@ -917,6 +918,9 @@ Status parse_command(element value, uint64_t line_number, const std::string& whe
       std::memcpy(command.residence, residence.data(), residence.size());
       break;
     }
+    case CommandKind::set_engine_rules:
+      QZ_TRY(fields.u32("version", true, &command.rules_version));
+      break;
     default: {
       QZ_ASSERT_MSG(is_money_command(spec->kind), "a command kind without a parser");
       const size_t before = line->commands.size();

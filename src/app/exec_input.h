@@ -34,6 +34,8 @@ struct CommandText {
   Role role = Role::operator_;
   uint64_t request_id = 0;
 
+  // set_engine_rules
+  uint32_t rules_version = 0;
   // create_asset
   std::string code;
   uint8_t scale = 0;

@@ -244,6 +244,7 @@ class Resolver {
         command = make_set_retail_cap(cents, text.residence);
         break;
       }
+      case CommandKind::set_engine_rules: command = make_set_engine_rules(text.rules_version); break;
       default:
         QZ_ASSERT(is_money_command(text.kind));
         command = text.money;

@@ -24,6 +24,7 @@ namespace qz {
   X(linked_group_open, 5, "the last command of the block is marked linked: the group is not closed")           \
   X(request_id_reused, 6, "this request id was already used by the same actor for a different command")        \
   X(linked_group_unsupported, 7, "market and order commands cannot be linked, except cancel_order then place_order") \
+  X(engine_rules_invalid, 8, "rules version must be above the engine's current one and at most the newest it knows") \
   X(asset_code_invalid, 100, "asset code must be 1-12 characters A-Z or 0-9")                                  \
   X(asset_scale_invalid, 101, "asset scale must be between 0 and 18")                                          \
   X(asset_exists, 102, "an asset with this code already exists")                                              \
@@ -79,6 +80,7 @@ namespace qz {
   X(order_field_invalid, 234, "order side, type, time in force or self-trade mode is out of range")             \
   X(market_limit_reached, 235, "no more markets can be created")                                               \
   X(client_order_id_invalid, 236, "a client order id is 1-36 of A-Z a-z 0-9 _ -")                              \
+  X(client_order_id_open, 237, "an open order of yours already has this client order id")                      \
   X(money_wallet_class_invalid, 400, "wallet class: KYC level above 3, a limit below 0, or per-payment above daily or daily above annual") \
   X(money_wallet_class_not_found, 401, "wallet class not found")                                                 \
   X(money_wallet_invalid, 402, "wallet: unknown kind, a merchant, agency or contractor without a category (MCC 1-9999), or a category on another kind") \

@@ -346,6 +346,12 @@ Command make_set_retail_cap(int64_t usd_cents, const char residence[2]) {
   return command;
 }
 
+Command make_set_engine_rules(uint32_t version) {
+  Command command = blank(CommandKind::set_engine_rules);
+  command.set_engine_rules.version = version;
+  return command;
+}
+
 const char* command_kind_name(CommandKind kind) {
   switch (kind) {
     case CommandKind::create_asset: return "create_asset";
@@ -354,6 +360,7 @@ const char* command_kind_name(CommandKind kind) {
     case CommandKind::hold: return "hold";
     case CommandKind::post_hold: return "post_hold";
     case CommandKind::void_hold: return "void_hold";
+    case CommandKind::set_engine_rules: return "set_engine_rules";
     case CommandKind::create_market: return "create_market";
     case CommandKind::set_market_rules: return "set_market_rules";
     case CommandKind::set_market_status: return "set_market_status";
@@ -410,6 +417,9 @@ Result validate_command(const Command& command) {
       break;
     case CommandKind::void_hold:
       unused_zero = all_zero(command.void_hold.zero, sizeof command.void_hold.zero);
+      break;
+    case CommandKind::set_engine_rules:
+      unused_zero = all_zero(command.set_engine_rules.zero, sizeof command.set_engine_rules.zero);
       break;
     case CommandKind::create_market: unused_zero = true; break;
     case CommandKind::set_market_rules: unused_zero = true; break;

@@ -34,6 +34,8 @@ enum class CommandKind : uint16_t {
   hold = 4,
   post_hold = 5,
   void_hold = 6,
+  // The engine's rules version (operator only; see kEngineRulesVersion in engine/engine.h).
+  set_engine_rules = 7,
   // Markets (operator only). docs/markets.md.
   create_market = 10,
   set_market_rules = 11,
@@ -282,6 +284,13 @@ struct SetRetailCapPayload {
   uint8_t zero[30];
 };
 
+// The rules the engine decides by from this command on: a version above the current one, at most
+// kEngineRulesVersion. Versions only go up, so that a journal always replays under the rules it was written with.
+struct SetEngineRulesPayload {
+  uint32_t version;
+  uint8_t zero[36];
+};
+
 // --- The digital tenge (docs/money.md) ---
 
 struct DefineWalletClassPayload {
@@ -429,6 +438,7 @@ struct Command {
     SetConversionRatePayload set_conversion_rate;
     SetTierLimitsPayload set_tier_limits;
     SetRetailCapPayload set_retail_cap;
+    SetEngineRulesPayload set_engine_rules;
     DefineWalletClassPayload define_wallet_class;
     OpenWalletPayload open_wallet;
     ProgramTermsPayload program_terms;
@@ -456,6 +466,7 @@ static_assert(sizeof(SetClientPolicyPayload) == 40);
 static_assert(sizeof(SetConversionRatePayload) == 40);
 static_assert(sizeof(SetTierLimitsPayload) == 40);
 static_assert(sizeof(SetRetailCapPayload) == 40);
+static_assert(sizeof(SetEngineRulesPayload) == 40);
 static_assert(sizeof(OpenAccountPayload) == 40);
 static_assert(sizeof(TransferPayload) == 40);
 static_assert(sizeof(HoldPayload) == 40);
@@ -527,6 +538,7 @@ Command make_set_client_policy(bool require_registered);
 Command make_set_conversion_rate(uint32_t asset, int64_t tiyn_per_unit);
 Command make_set_tier_limits(uint8_t tier, uint8_t limit_kind, int64_t daily_tiyn, int64_t monthly_tiyn);
 Command make_set_retail_cap(int64_t usd_cents, const char residence[2]);
+Command make_set_engine_rules(uint32_t version);  // as the operator
 
 // Money commands, as the operator unless said otherwise (set actor and role for another).
 Command make_define_wallet_class(uint8_t kyc_level, int64_t balance_cap_minor, int64_t per_payment_limit_minor,

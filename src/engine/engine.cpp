@@ -70,8 +70,8 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
       prefetch_request(block.commands[prefetched]);
     }
     const Command& head = block.commands[first];
-    if (!head.linked() && head.request_id == 0 && stands_alone(head.command_kind())) {
-      // The common case, a lone order command without a request id: nothing to screen or remember.
+    if (!head.linked() && !tracked(head) && stands_alone(head.command_kind())) {
+      // The common case, a lone order command with no request id to screen: nothing to screen or remember.
       apply_market_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
       first++;
       continue;
@@ -107,11 +107,11 @@ void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
 }
 
 void Engine::prefetch_request(const Command& command) const {
-  if (command.request_id != 0) requests_.prefetch(command.actor, command.request_id);
+  if (tracked(command)) requests_.prefetch(command.actor, command.request_id);
 }
 
 void Engine::remember(const Command& command, Result result, uint64_t object_id) {
-  if (command.request_id == 0) return;
+  if (!tracked(command)) return;
   requests_.add(RequestEntry{.actor = command.actor,
                              .request_id = command.request_id,
                              .fingerprint = fingerprint64(&command, sizeof command),
@@ -128,10 +128,12 @@ void Engine::remember(const Command& command, Result result, uint64_t object_id)
 bool Engine::screen_requests(std::span<const Command> group, uint32_t first_index, std::vector<Event>* events) {
   bool any_seen = false;
   for (size_t i = 0; i < group.size(); i++) {
-    if (group[i].request_id == 0) continue;
+    if (!tracked(group[i])) continue;
     if (requests_.find(group[i].actor, group[i].request_id) != nullptr) any_seen = true;
     for (size_t k = 0; k < i && !any_seen; k++) {
-      if (group[k].actor == group[i].actor && group[k].request_id == group[i].request_id) any_seen = true;
+      if (tracked(group[k]) && group[k].actor == group[i].actor && group[k].request_id == group[i].request_id) {
+        any_seen = true;
+      }
     }
   }
   if (!any_seen) return false;
@@ -139,8 +141,7 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
   for (size_t i = 0; i < group.size(); i++) {
     const Command& command = group[i];
     const auto index = static_cast<uint32_t>(first_index + i);
-    const RequestEntry* seen =
-        command.request_id == 0 ? nullptr : requests_.find(command.actor, command.request_id);
+    const RequestEntry* seen = tracked(command) ? requests_.find(command.actor, command.request_id) : nullptr;
     if (seen != nullptr && seen->fingerprint == fingerprint64(&command, sizeof command) &&
         seen->command_kind == command.kind) {
       events->push_back(duplicate_of(command, index, *seen));
@@ -149,7 +150,8 @@ bool Engine::screen_requests(std::span<const Command> group, uint32_t first_inde
     } else {
       bool repeats_earlier_member = false;
       for (size_t k = 0; k < i; k++) {
-        if (command.request_id != 0 && group[k].actor == command.actor && group[k].request_id == command.request_id) {
+        if (tracked(command) && tracked(group[k]) && group[k].actor == command.actor &&
+            group[k].request_id == command.request_id) {
           repeats_earlier_member = true;
         }
       }
@@ -238,9 +240,13 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     uint64_t object_id = 0;
     Result result = validate_command(command);
     if (result == Result::ok) {
-      result = Exchange::handles(command.command_kind())
-                   ? exchange_.apply(command, first_index, block_time_ns, events, &object_id)
-                   : apply_client(command, first_index, events, &object_id);
+      if (Exchange::handles(command.command_kind())) {
+        result = exchange_.apply(command, first_index, block_time_ns, events, &object_id);
+      } else if (command.command_kind() == CommandKind::set_engine_rules) {
+        result = set_rules(command, first_index, events);
+      } else {
+        result = apply_client(command, first_index, events, &object_id);
+      }
     }
     if (result != Result::ok) {
       QZ_ASSERT_EQ(events->size(), events_before);
@@ -279,6 +285,18 @@ void Engine::apply_market_group(std::span<const Command> group, uint32_t first_i
     events->push_back(make_rejection(group[i], static_cast<uint32_t>(first_index + i), member));
     remember(group[i], member, 0);
   }
+}
+
+// Versions only go up, one or more at a time, and never past the newest this engine knows.
+Result Engine::set_rules(const Command& command, uint32_t index, std::vector<Event>* events) {
+  if (static_cast<Role>(command.role) != Role::operator_) return Result::actor_not_permitted;
+  const uint32_t version = command.set_engine_rules.version;
+  if (version <= rules_version_ || version > kEngineRulesVersion) return Result::engine_rules_invalid;
+  Event& event = events->emplace_back(make_event(EventKind::engine_rules_set, index));
+  event.engine_rules_set.version = version;
+  event.engine_rules_set.previous_version = rules_version_;
+  rules_version_ = version;
+  return Result::ok;
 }
 
 // Client commands (docs/clients.md). On a rejection nothing changed and nothing was appended.
@@ -591,6 +609,11 @@ Hash256 Engine::state_hash() const {
     hasher.update_u64(exchange_venue_wallet_);
     hasher.update_u64(exchange_tenge_account_);
   }
+  // Only from version 2 on, for the same reason.
+  if (rules_version_ >= 2) {
+    hasher.update("qazna.rules.v1");
+    hasher.update_u64(rules_version_);
+  }
   return hasher.finish();
 }
 
@@ -659,6 +682,7 @@ void Engine::write_snapshot(std::vector<uint8_t>* out, const Hash256* known_stat
     writer.u64(exchange_venue_wallet_);
     writer.u64(exchange_tenge_account_);
   }
+  writer.u32(rules_version_);
   const Hash256 digest = sha256(out->data(), out->size());
   writer.bytes(digest.bytes.data(), 32);
 }
@@ -674,7 +698,7 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
 
   ByteReader reader(data.data() + sizeof kSnapshotMagic, body_end - sizeof kSnapshotMagic);
   const uint32_t version = reader.u32();
-  if (version != kSnapshotFormatVersion && version != 6) {
+  if (version != kSnapshotFormatVersion && version != 7 && version != 6) {
     return Status::error("snapshot: format version " + std::to_string(version) + " is not supported");
   }
   const uint64_t height = reader.u64();
@@ -704,6 +728,13 @@ Status Engine::load_snapshot(std::span<const uint8_t> data) {
       exchange_venue_wallet_ = reader.u64();
       exchange_tenge_account_ = reader.u64();
       if (const std::string problem = money_problem(); !problem.empty()) return Status::error("snapshot: " + problem);
+    }
+  }
+  if (version >= 8) {
+    rules_version_ = reader.u32();
+    if (!reader.ok() || rules_version_ == 0 || rules_version_ > kEngineRulesVersion) {
+      return Status::error("snapshot: engine rules version " + std::to_string(rules_version_) +
+                           " is not one this engine knows");
     }
   }
   if (const std::string problem = commitments_problem(); !problem.empty()) {

@@ -14,6 +14,10 @@
 //      the original result and id and changes nothing; the same id with a different command is
 //      request_id_reused. Every request id the engine decided on is remembered, rejections included; a
 //      group stopped by this screening decided nothing new, so nothing of it is remembered.
+//      From rules version 2 on (set_engine_rules), a place_order's request id is its client order id and is
+//      not looked up or remembered here: it must only differ from those of the actor's open orders
+//      (client_order_id_open), so that a closed order's id can be used again, as Binance allows, and the
+//      table does not grow with every order ever placed.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +47,14 @@ struct BlockInput {
 };
 
 // 2: markets and orders; 3: order reservations locked per account; 4: the client registry; 5: conversion rates;
-// 7: the digital tenge (version 6, the same without it, is still read).
-inline constexpr uint32_t kSnapshotFormatVersion = 7;
+// 7: the digital tenge; 8: the engine's rules version (versions 6 and 7, the same without them, are still read).
+inline constexpr uint32_t kSnapshotFormatVersion = 8;
+
+// The rules the engine decides by (set_engine_rules). A fresh engine decides by version 1, so that every
+// journal replays under the rules it was written with; a venue moves its engine to the newest at start.
+// 1: every request id is remembered for good; 2: a place_order's request id is a client order id, unique among
+// the actor's open orders only.
+inline constexpr uint32_t kEngineRulesVersion = 2;
 
 class Engine {
  public:
@@ -57,6 +67,7 @@ class Engine {
   void apply(const BlockInput& block, std::vector<Event>* events);
 
   uint64_t next_height() const { return next_height_; }
+  uint32_t rules_version() const { return rules_version_; }
   uint64_t last_time_ns() const { return last_time_ns_; }
 
   // SHA-256 over an ordered traversal of the whole state (height, time, ledger, request table).
@@ -84,7 +95,7 @@ class Engine {
 
   // Commands that must stand alone or in the one supported pair (market, order and client commands).
   static bool stands_alone(CommandKind kind) {
-    return Exchange::handles(kind) ||
+    return Exchange::handles(kind) || kind == CommandKind::set_engine_rules ||
            (kind >= CommandKind::register_client && kind <= CommandKind::set_retail_cap);
   }
 
@@ -103,7 +114,12 @@ class Engine {
   Result check_movement(uint64_t debit, uint64_t credit, int64_t amount_minor, uint64_t block_time_ns,
                         Movement* movement, bool* counted) const;
   std::string commitments_problem() const;
+  // Whether the command's request id is screened and remembered in requests_ (see rules version 2 above).
+  bool tracked(const Command& command) const {
+    return command.request_id != 0 && (rules_version_ < 2 || command.command_kind() != CommandKind::place_order);
+  }
   void remember(const Command& command, Result result, uint64_t object_id);
+  Result set_rules(const Command& command, uint32_t index, std::vector<Event>* events);
   void prefetch_request(const Command& command) const;
   void apply_market_group(std::span<const Command> group, uint32_t first_index, uint64_t block_time_ns,
                           std::vector<Event>* events);
@@ -156,6 +172,7 @@ class Engine {
   Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;
+  uint32_t rules_version_ = 1;
   std::vector<HoldReleased> expired_scratch_;
   std::vector<uint64_t> group_objects_;
   uint64_t exchange_venue_wallet_ = 0;   // the exchange link (set_exchange_link); 0 = none

@@ -33,6 +33,7 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::hold_posted: return "hold_posted";
     case EventKind::hold_voided: return "hold_voided";
     case EventKind::hold_expired: return "hold_expired";
+    case EventKind::engine_rules_set: return "engine_rules_set";
     case EventKind::market_created: return "market_created";
     case EventKind::market_rules_set: return "market_rules_set";
     case EventKind::market_status_changed: return "market_status_changed";

@@ -29,6 +29,7 @@ enum class EventKind : uint16_t {
   hold_posted = 7,
   hold_voided = 8,
   hold_expired = 9,
+  engine_rules_set = 10,  // set_engine_rules: the rules version from this command on
   // Markets and orders (docs/markets.md). Quantities are base minor units, prices quote minor per whole base
   // unit, fees minor units of the asset the order spends.
   market_created = 20,
@@ -366,6 +367,12 @@ struct OrderTaggedPayload {
   uint8_t zero[3];
 };
 
+struct EngineRulesSetPayload {
+  uint32_t version;
+  uint32_t previous_version;
+  uint8_t zero[40];
+};
+
 struct RetailCapSetPayload {
   int64_t usd_cents;  // 0 = no cap
   char residence[2];
@@ -498,6 +505,7 @@ struct Event {
     ConversionRateSetPayload conversion_rate_set;
     TierLimitsSetPayload tier_limits_set;
     RetailCapSetPayload retail_cap_set;
+    EngineRulesSetPayload engine_rules_set;
     OrderTaggedPayload order_tagged;
     WalletClassDefinedPayload wallet_class_defined;
     WalletOpenedPayload wallet_opened;
@@ -543,6 +551,7 @@ static_assert(sizeof(ClientPolicySetPayload) == 48);
 static_assert(sizeof(ConversionRateSetPayload) == 48);
 static_assert(sizeof(TierLimitsSetPayload) == 48);
 static_assert(sizeof(RetailCapSetPayload) == 48);
+static_assert(sizeof(EngineRulesSetPayload) == 48);
 static_assert(sizeof(OrderTaggedPayload) == 48);
 static_assert(sizeof(WalletClassDefinedPayload) == 48);
 static_assert(sizeof(WalletOpenedPayload) == 48);

@@ -598,6 +598,15 @@ Result Exchange::prepare_place(const Command& command, uint64_t block_time_ns, c
       if (other > 0) return Result::order_would_take;
     }
   }
+  // 9b. the client order id: unique among the actor's open orders, the one a cancel-replace cancels aside.
+  if (command.request_id != 0) {
+    const uint64_t holder = find_client(command.actor, command.request_id);
+    if (holder != 0) {
+      const bool is_replaced =
+          replaced != nullptr && markets_[replaced->market - 1]->slots[replaced->slot].order_id == holder;
+      if (!is_replaced) return Result::client_order_id_open;
+    }
+  }
   // 10. capacity.
   const uint32_t freed = replaced != nullptr && replaced->market == p.market ? 1 : 0;
   if (market->open_orders - freed >= limits_.orders_per_market) {

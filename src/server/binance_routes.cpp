@@ -85,7 +85,8 @@ BinanceError order_rejection(Result result, bool market_order) {
     case Result::market_closed: return binance_error(BinanceErrorKind::market_closed);
     case Result::insufficient_funds: return binance_error(BinanceErrorKind::insufficient_balance);
     case Result::order_would_take: return binance_error(BinanceErrorKind::order_would_take);
-    case Result::request_id_reused: return binance_error(BinanceErrorKind::duplicate_order);
+    case Result::request_id_reused:
+    case Result::client_order_id_open: return binance_error(BinanceErrorKind::duplicate_order);
     case Result::market_not_found: return binance_error(BinanceErrorKind::invalid_symbol);
     case Result::order_not_found: return binance_error(BinanceErrorKind::unknown_order);
     default: break;

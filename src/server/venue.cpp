@@ -284,6 +284,25 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   impl->history_thread = std::thread([raw] { raw->run_history(); });
   impl->reader_thread = std::thread([raw] { raw->run_reader(); });
   out->reset(new Venue(std::move(impl)));
+  // The venue decides by the engine's newest rules. A data directory written under older ones moves to them here
+  // by a journaled set_engine_rules, so that its earlier blocks still replay under the rules they were written
+  // with (kEngineRulesVersion in engine/engine.h).
+  uint32_t rules = 0;
+  raw->node->with_engine([&](const Engine& engine) { rules = engine.rules_version(); });
+  if (rules < kEngineRulesVersion) {
+    SubmitResult result;
+    Status moved = raw->submit_and_wait({make_set_engine_rules(kEngineRulesVersion)}, &result);
+    if (moved.is_ok() && (result.events.empty() || result.events.front().event_kind() != EventKind::engine_rules_set)) {
+      moved = Status::error("serve: the engine refused rules version " + std::to_string(kEngineRulesVersion));
+    }
+    if (!moved.is_ok()) {
+      out->reset();  // stops the threads
+      return moved;
+    }
+    LogLine(LogLevel::info, "engine_rules")
+        .field("version", uint64_t{kEngineRulesVersion})
+        .field("previous", uint64_t{rules});
+  }
   (*out)->impl_->http = std::make_unique<HttpServer>(options.http, out->get());
   return Status::ok();
 }
@@ -913,8 +932,8 @@ std::string Venue::Impl::metrics_text() {
   out += "qazna_journal_snapshot_max_seconds " + seconds_text(journal.max_snapshot_ns, 9) + "\n";
   uint64_t request_ids = 0;
   node->with_engine([&](const Engine& engine) { request_ids = engine.requests().size(); });
-  out += "# HELP qazna_engine_request_ids Request ids the engine remembers for idempotency (every order's client "
-         "order id among them); they are kept for good, and every snapshot holds them.\n"
+  out += "# HELP qazna_engine_request_ids Request ids the engine remembers for idempotency, for good, in every "
+         "snapshot. Orders' client order ids are not among them: those need only differ among open orders.\n"
          "# TYPE qazna_engine_request_ids gauge\n";
   line("qazna_engine_request_ids", "", request_ids);
   if (http) {

@@ -704,6 +704,40 @@ TEST_F(QaznaCli, ExecResolvesMarketsAndOrdersOfEarlierRuns) {
       << r.err;
 }
 
+// Under the engine's rules version 1 a clientOrderId is taken for good; from set_engine_rules 2 on it need only
+// differ among the actor's open orders. verify replays both stretches as they were answered.
+TEST_F(QaznaCli, ExecClientOrderIdsUnderBothRulesVersions) {
+  init();
+  ASSERT_EQ(exec(kMarketSetup).exit_code, 0);
+  const std::string place =
+      R"({"cmd":"place_order","actor":1001,"role":"customer","market":1,"side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"44000000.00","quantity":"0.01","clientOrderId":7})";
+  const std::string other_price =
+      R"({"cmd":"place_order","actor":1001,"role":"customer","market":1,"side":"BUY","type":"LIMIT","timeInForce":"GTC","price":"43000000.00","quantity":"0.01","clientOrderId":7})";
+  const std::string cancel = R"({"cmd":"cancel_order","actor":1001,"role":"customer","market":1,"origClientOrderId":7})";
+  const auto results = [](const RunResult& run) {
+    std::vector<std::string> out;
+    for (const std::string& line : lines_of(run.out)) {
+      if (field(line, "event") != "level_changed") out.push_back(field(line, "event") + " " + field(line, "result"));
+    }
+    return out;
+  };
+  RunResult r = exec(place + "\n" + cancel + "\n" + place + "\n" + other_price + "\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(results(r), (std::vector<std::string>{"order_accepted ok", "order_rested ok", "order_cancelled ok",
+                                                 "duplicate ok", "rejected request_id_reused"}))
+      << r.out;
+
+  r = exec(R"({"cmd":"set_engine_rules","version":2})" "\n" + place + "\n" + other_price + "\n" + cancel + "\n" +
+           other_price + "\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(results(r), (std::vector<std::string>{"engine_rules_set ok", "order_accepted ok", "order_rested ok",
+                                                 "rejected client_order_id_open", "order_cancelled ok",
+                                                 "order_accepted ok", "order_rested ok"}))
+      << r.out;
+  const RunResult verified = qazna({"verify", "--data", data_});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
 // A bad order line after good ones refuses the file whole, like any other input error.
 TEST_F(QaznaCli, ExecRefusesABadOrderLineWhole) {
   init();

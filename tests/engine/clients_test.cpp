@@ -279,7 +279,8 @@ TEST_F(ClientsTest, ASnapshotWithAnOpenOrderOfAFrozenClientIsRefused) {
   // and seal the bytes again.
   const size_t limits_section = 12 * 16 + 8 + 2 + 8;
   const size_t money_flag = 1;  // no digital tenge book
-  const size_t registry = bytes.size() - 32 - money_flag - limits_section - 4 - (1 + 8 + 18);
+  const size_t rules_version = 4;
+  const size_t registry = bytes.size() - 32 - rules_version - money_flag - limits_section - 4 - (1 + 8 + 18);
   ASSERT_EQ(get_u64(bytes.data() + registry + 9), kAlice);
   bytes[registry + 9 + 15] = kFrozen;
   bytes[registry + 9 + 16] = static_cast<uint8_t>(kReview);

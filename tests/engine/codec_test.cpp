@@ -230,6 +230,7 @@ size_t used_payload_bytes(CommandKind kind) {
     case CommandKind::set_conversion_rate: return 16;
     case CommandKind::set_tier_limits: return 24;
     case CommandKind::set_retail_cap: return 10;
+    case CommandKind::set_engine_rules: return 4;
     default: break;  // the money kinds: one_of_each_money_kind and the tests that use it
   }
   return 0;
@@ -238,7 +239,8 @@ size_t used_payload_bytes(CommandKind kind) {
 TEST(DecodeCommand, ClientCommandsCheckTheirZeroFieldsAndFlags) {
   const Command valid[] = {make_register_client(7, 1, 2, "KZ", "KZ", true), make_update_client(7, 2, 3, "DE", "KZ", false),
                            make_set_client_status(7, 3, 3), make_set_client_policy(true),
-                           make_set_tier_limits(1, 3, 100, 200), make_set_retail_cap(100'000, "KZ")};
+                           make_set_tier_limits(1, 3, 100, 200), make_set_retail_cap(100'000, "KZ"),
+                           make_set_engine_rules(2)};
   for (const Command& command : valid) {
     EXPECT_EQ(validate_command(command), Result::ok) << command_kind_name(command.command_kind());
     Command bad = command;
@@ -370,7 +372,7 @@ TEST(DecodeCommand, RejectsAWrongSize) {
 }
 
 TEST(DecodeCommand, RejectsUnknownKinds) {
-  for (uint16_t kind : {uint16_t{0}, uint16_t{7}, uint16_t{8}, uint16_t{0x0100}, uint16_t{0xFFFF}}) {
+  for (uint16_t kind : {uint16_t{0}, uint16_t{8}, uint16_t{9}, uint16_t{0x0100}, uint16_t{0xFFFF}}) {
     Command c = make_void_hold(1);
     c.kind = kind;
     EXPECT_EQ(decode(bytes_of(c)), Result::unknown_command_kind) << kind;
@@ -449,7 +451,8 @@ TEST(DecodeCommand, AgreesWithAnIndependentValidatorOnRandomBytes) {
   for (const Command& client : {make_register_client(7, 1, 2, "KZ", "KZ", true),
                                 make_update_client(UINT64_MAX, 2, 3, "DE", "RU", false),
                                 make_set_client_status(7, 3, 4), make_set_client_policy(true),
-                                make_set_conversion_rate(2, 45'000'000'00), make_tag_order(7, "x-ABC_12-z")}) {
+                                make_set_conversion_rate(2, 45'000'000'00), make_tag_order(7, "x-ABC_12-z"),
+                                make_set_engine_rules(2)}) {
     kinds.push_back(client);
   }
   for (const Command& money : one_of_each_money_kind()) kinds.push_back(money);
@@ -588,7 +591,7 @@ TEST_F(EventGolden, DecodeRejectsBrokenRecords) {
   uint8_t good[kEventSize];
   encode_event(events[3], good);
   Event out;
-  for (uint16_t kind : {uint16_t{0}, uint16_t{10}, uint16_t{0xFFFF}}) {
+  for (uint16_t kind : {uint16_t{0}, uint16_t{11}, uint16_t{0xFFFF}}) {
     uint8_t bytes[kEventSize];
     std::memcpy(bytes, good, kEventSize);
     bytes[0] = static_cast<uint8_t>(kind);
@@ -614,14 +617,14 @@ TEST_F(EventGolden, DecodeRejectsBrokenRecords) {
 }
 
 TEST(EventNames, EveryKindHasAName) {
-  for (uint16_t kind = 1; kind <= 9; kind++) {
+  for (uint16_t kind = 1; kind <= 10; kind++) {
     EXPECT_STRNE(event_kind_name(static_cast<EventKind>(kind)), "unknown") << kind;
   }
-  EXPECT_STREQ(event_kind_name(static_cast<EventKind>(10)), "unknown");
-  for (uint16_t kind = 1; kind <= 6; kind++) {
+  EXPECT_STREQ(event_kind_name(static_cast<EventKind>(11)), "unknown");
+  for (uint16_t kind = 1; kind <= 7; kind++) {
     EXPECT_STRNE(command_kind_name(static_cast<CommandKind>(kind)), "unknown") << kind;
   }
-  EXPECT_STREQ(command_kind_name(static_cast<CommandKind>(7)), "unknown");
+  EXPECT_STREQ(command_kind_name(static_cast<CommandKind>(8)), "unknown");
 }
 
 }  // namespace

@@ -156,6 +156,13 @@ std::vector<Row> place_rows() {
          return one(with(buy(40'100'000'00, kQty, OrderTif::none), [](Command& c) { c.place_order.type = 2; }));
        },
        Result::order_would_take},
+      {"client order id of an open order (rules version 2)",
+       [](ExchangeTest&) {
+         return std::vector<Command>{make_set_engine_rules(2),
+                                     with(buy(kPrice - 100'00, kQty), [](Command& c) { c.request_id = 77; })};
+       },
+       [](ExchangeTest&) { return one(with(buy(kPrice - 200'00, kQty), [](Command& c) { c.request_id = 77; })); },
+       Result::client_order_id_open},
       {"too many open orders",
        [](ExchangeTest&) {
          std::vector<Command> many;

@@ -244,8 +244,11 @@ TEST(MoneySnapshot, AVersion6SnapshotStillLoads) {
   std::vector<uint8_t> bytes;
   engine.write_snapshot(&bytes);
   ASSERT_EQ(get_u32(bytes.data() + 8), kSnapshotFormatVersion);
-  // Version 6: the same bytes without the money flag (the last byte before the digest), sealed again.
+  // Version 6: the same bytes without the money flag and the rules version (the five bytes before the digest),
+  // sealed again.
   bytes.resize(bytes.size() - 32);
+  ASSERT_EQ(get_u32(bytes.data() + bytes.size() - 4), 1u);
+  bytes.resize(bytes.size() - 4);
   ASSERT_EQ(bytes.back(), 0);
   bytes.pop_back();
   put_u32(bytes.data() + 8, 6);

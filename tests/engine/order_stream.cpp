@@ -156,6 +156,14 @@ void OrderStream::random_block(std::vector<Command>* commands) {
   for (const auto& [id, order] : model_->state().orders) open_order_ids_.push_back(id);
   uint64_t size = prng_.below(options_.max_block_commands + 1);
   if (prng_.chance(5)) size = 0;
+  if (options_.rules_version >= 2) {
+    if (model_->state().rules_version < 2 && prng_.chance(5)) commands->push_back(make_set_engine_rules(2));
+    if (prng_.chance(2)) {
+      Command rules = make_set_engine_rules(static_cast<uint32_t>(prng_.below(4)));
+      if (prng_.chance(30)) rules.role = role_of(pick_trader().id);
+      commands->push_back(rules);
+    }
+  }
   while (commands->size() < size) add_random(commands);
   // Now and then the block ends inside a group.
   if (!commands->empty() && prng_.chance(2)) commands->back().flags |= kFlagLinked;
@@ -203,6 +211,10 @@ void OrderStream::add_random(std::vector<Command>* commands) {
     cancel_command.flags |= kFlagLinked;
     with_request_id(&cancel_command, 30);
     with_request_id(&place_command, 70);
+    if (options_.rules_version >= 2 && prng_.chance(30)) {
+      const auto replaced = model_->state().orders.find(cancel_command.cancel_order.order_id);
+      if (replaced != model_->state().orders.end()) place_command.request_id = replaced->second.client_id;
+    }
     commands->push_back(cancel_command);
     commands->push_back(place_command);
   } else if (roll < 745) {
@@ -272,6 +284,8 @@ void OrderStream::add_random(std::vector<Command>* commands) {
     Command command = retail_cap();
     with_request_id(&command, 20);
     commands->push_back(command);
+  } else if (options_.rules_version >= 2 && roll < 997) {
+    commands->push_back(place_with_open_client_id());
   } else {
     Command command = place_random();
     with_request_id(&command, 70);
@@ -566,6 +580,19 @@ Command OrderStream::place(uint64_t actor, uint8_t role, uint32_t market) {
       command.place_order.self_trade_prevention == 2) {
     command.place_order.self_trade_prevention = 3;
   }
+  return command;
+}
+
+// A place by the owner of an open order with a client order id, reusing it (when there is one).
+Command OrderStream::place_with_open_client_id() {
+  const ReferenceExchange::OrderState* order = pick_order();
+  if (order == nullptr || order->client_id == 0) {
+    Command command = place_random();
+    with_request_id(&command, 70);
+    return command;
+  }
+  Command command = place(order->owner, role_of(order->owner), prng_.chance(80) ? order->market : pick_market());
+  command.request_id = order->client_id;
   return command;
 }
 

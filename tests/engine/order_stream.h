@@ -31,6 +31,11 @@ struct OrderStreamOptions {
   // Steer clear of the cases known to abort the engine, so that a run can go on to find other differences: no
   // market_by_quote with STP expire_maker or in a cancel-replace (the walk can overspend the hold, R16).
   bool avoid_known_aborts = false;
+  // 2: now and then a block starts with set_engine_rules(2) until the model is at version 2; some blocks carry
+  // a set_engine_rules that fails (an old or unknown version, or not the operator); places reuse the client
+  // order id of an open order (client_order_id_open), and cancel-replace pairs that of the order they replace.
+  // 1 leaves the stream exactly as before.
+  uint32_t rules_version = 1;
 };
 
 class OrderStream {
@@ -71,6 +76,7 @@ class OrderStream {
   Command open_account();
   void corrupt(Command* command);
   void with_request_id(Command* command, uint32_t percent);
+  Command place_with_open_client_id();
 
   Trader pick_trader();
   uint32_t pick_market();

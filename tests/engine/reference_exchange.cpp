@@ -38,7 +38,7 @@ Event rejected(const Command& command, uint32_t index, Result result) {
 
 // Market, order, client and limit commands: alone, or (orders only) the cancel-replace pair.
 bool is_market_kind(uint16_t kind) {
-  return (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23) || (kind >= 30 && kind <= 36);
+  return kind == 7 || (kind >= 10 && kind <= 13) || (kind >= 20 && kind <= 23) || (kind >= 30 && kind <= 36);
 }
 
 bool is_operator(const Command& c) { return c.role == static_cast<uint8_t>(Role::operator_); }
@@ -197,6 +197,7 @@ Result reference_validate_any(const Command& command) {
     case 34: unused = {{4, 8}, {16, 40}}; break;
     case 35: unused = {{2, 8}, {24, 40}}; break;
     case 36: unused = {{10, 40}}; break;
+    case 7: unused = {{4, 40}}; break;
     case 24: unused = {{1 + std::min<size_t>(command.payload[0], 36), 40}}; break;  // length, text, padding
     default: return Result::unknown_command_kind;
   }
@@ -420,6 +421,17 @@ Result ReferenceExchange::Run::command(const Command& c, uint32_t index, uint64_
     case 35: return set_tier_limits(c, index, object_id);
     case 36: return set_retail_cap(c, index, object_id);
     case 24: return tag_order(c, index, object_id);
+    case 7: {
+      if (!is_operator(c)) return Result::actor_not_permitted;
+      const uint32_t version = c.set_engine_rules.version;
+      if (version <= s_.rules_version || version > 2) return Result::engine_rules_invalid;
+      Event event = blank(EventKind::engine_rules_set, index);
+      event.engine_rules_set.version = version;
+      event.engine_rules_set.previous_version = s_.rules_version;
+      out_->push_back(event);
+      s_.rules_version = version;
+      return Result::ok;
+    }
     default: break;
   }
   QZ_ASSERT_MSG(false, "the reference exchange does not model ledger hold commands");
@@ -1451,6 +1463,12 @@ Result ReferenceExchange::Run::place_order(const Command& c, uint32_t index, uin
                                     : !m.bids.empty() && p.price_minor <= m.bids.begin()->first;
     if (takes) return Result::order_would_take;
   }
+  // 9b. No open order of the actor has this client order id (a cancel-replace's cancel has already run here).
+  if (c.request_id != 0) {
+    for (const auto& [id, order] : s_.orders) {
+      if (order.owner == c.actor && order.client_id == c.request_id) return Result::client_order_id_open;
+    }
+  }
 
   // What it may trade, at what limit, and what it reserves (pure: computed before check 10, refused after it).
   // A buy's largest cost without the fee is what the purchase limits value (docs/clients.md).
@@ -1711,8 +1729,13 @@ void ReferenceExchange::Run::close_candles() {
 
 // ---- Blocks and groups ----------------------------------------------------------------------------------------
 
+bool ReferenceExchange::tracked(const Command& command) const {
+  return command.request_id != 0 &&
+         (state_.rules_version < 2 || command.kind != static_cast<uint16_t>(CommandKind::place_order));
+}
+
 void ReferenceExchange::remember(const Command& command, Result result, uint64_t object_id) {
-  if (command.request_id == 0) return;
+  if (!tracked(command)) return;
   Answer answer;
   std::memcpy(answer.command.data(), &command, kCommandSize);
   answer.result = static_cast<uint32_t>(result);
@@ -1733,17 +1756,19 @@ void ReferenceExchange::apply_group(std::span<const Command> group, uint32_t fir
   // Request ids first (same rules as the ledger's reference, docs/result-codes.md step 1).
   bool screened = false;
   for (size_t i = 0; i < group.size(); i++) {
-    if (group[i].request_id == 0) continue;
+    if (!tracked(group[i])) continue;
     if (answers_.count({group[i].actor, group[i].request_id}) != 0) screened = true;
     for (size_t k = 0; k < i; k++) {
-      if (group[k].actor == group[i].actor && group[k].request_id == group[i].request_id) screened = true;
+      if (tracked(group[k]) && group[k].actor == group[i].actor && group[k].request_id == group[i].request_id) {
+        screened = true;
+      }
     }
   }
   if (screened) {
     for (size_t i = 0; i < group.size(); i++) {
       const Command& c = group[i];
       const auto index = static_cast<uint32_t>(first_index + i);
-      auto answered = c.request_id == 0 ? answers_.end() : answers_.find({c.actor, c.request_id});
+      auto answered = !tracked(c) ? answers_.end() : answers_.find({c.actor, c.request_id});
       if (answered != answers_.end()) {
         if (std::memcmp(answered->second.command.data(), &c, kCommandSize) == 0) {
           Event event = blank(EventKind::duplicate, index, static_cast<Result>(answered->second.result));
@@ -1759,7 +1784,8 @@ void ReferenceExchange::apply_group(std::span<const Command> group, uint32_t fir
       }
       bool repeats_member = false;
       for (size_t k = 0; k < i; k++) {
-        repeats_member |= c.request_id != 0 && group[k].actor == c.actor && group[k].request_id == c.request_id;
+        repeats_member |= tracked(c) && tracked(group[k]) && group[k].actor == c.actor &&
+                          group[k].request_id == c.request_id;
       }
       events->push_back(rejected(c, index, repeats_member ? Result::request_id_reused : Result::linked_event_failed));
     }

@@ -243,6 +243,7 @@ class ReferenceExchange {
     char cap_residence[2] = {0, 0};
     std::map<DayKey, int128> used_by_day;  // what was deposited, withdrawn or purchased, exact
     std::map<MonthKey, int128> used_by_month;
+    uint32_t rules_version = 1;  // set_engine_rules
   };
   struct Answer {
     std::array<uint8_t, kCommandSize> command{};
@@ -291,6 +292,8 @@ class ReferenceExchange {
                    std::vector<Event>* events);
   void begin_block(uint64_t time_ns, std::vector<Event>* events);
   void remember(const Command& command, Result result, uint64_t object_id);
+  // Whether the request id goes through the answers (from rules version 2 on, a place_order's does not).
+  bool tracked(const Command& command) const;
 
   LedgerLimits ledger_limits_;
   ReferenceMarketLimits market_limits_;

@@ -80,6 +80,7 @@ bool client_zero_ranges(uint16_t kind, std::vector<std::pair<size_t, size_t>>* z
     case 34: *zero = {{4, 8}, {16, 40}}; return true;                   // asset | rate
     case 35: *zero = {{2, 8}, {24, 40}}; return true;                   // tier, kind | daily, monthly
     case 36: *zero = {{10, 40}}; return true;                           // cents, residence
+    case 7: *zero = {{4, 40}}; return true;                             // set_engine_rules: version
     default: return false;
   }
 }

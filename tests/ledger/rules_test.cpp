@@ -185,7 +185,7 @@ TEST(RuleTable, Envelope) {
   run_table("envelope", {
       {"unknown kind, before anything else", with_role(with_reserved(with_kind(make_transfer(2, 3, 1), 0), 1), 99),
        Result::unknown_command_kind},
-      {"kind 7 is unknown", with_kind(make_transfer(2, 3, 1), 7), Result::unknown_command_kind},
+      {"kind 8 is unknown", with_kind(make_transfer(2, 3, 1), 8), Result::unknown_command_kind},
       {"unknown flag, before the role", with_role(with_flags(make_transfer(2, 3, 1), 0x02), 99),
        Result::reserved_field_not_zero},
       {"reserved header field", with_reserved(make_transfer(2, 3, 1), 0x100), Result::reserved_field_not_zero},

@@ -683,7 +683,7 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_EQ(value_of("qazna_journal_snapshot_bytes"), 0u);
   EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_seconds 0")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_max_seconds 0")) << metrics;
-  // Every order's client order id is a request id the engine keeps: one order, one more.
+  // An order's client order id is not a request id the engine keeps (rules version 2): the table does not grow.
   const uint64_t request_ids = value_of("qazna_engine_request_ids");
   Client trader(venue_->port());
   const Reply placed = post_signed(trader, "/api/v3/order",
@@ -692,7 +692,52 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   const std::string after = venue_->metrics_text();
   const size_t at = after.find("\nqazna_engine_request_ids ");
   ASSERT_NE(at, std::string::npos) << after;
-  EXPECT_EQ(std::stoull(after.substr(at + 26)), request_ids + 1);
+  EXPECT_EQ(std::stoull(after.substr(at + 26)), request_ids);
+}
+
+// A client order id need only differ among the account's open orders (the contract's newClientOrderId): a second
+// order with the id of an open one is a duplicate, and once that order is closed the id is free again. A query by
+// the id finds the newest order that had it.
+TEST_F(VenueTest, AClientOrderIdIsFreeAgainOnceItsOrderIsClosed) {
+  Client client(venue_->port());
+  const std::string rest = "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=47000000";
+  const auto order_id_of = [](const std::string& body) {
+    const size_t at = body.find("\"orderId\":");
+    return at == std::string::npos ? std::string() : body.substr(at + 10, body.find(',', at) - at - 10);
+  };
+  Reply first = post_signed(client, "/api/v3/order", rest + "&newClientOrderId=grid-7");
+  ASSERT_EQ(first.status, 200) << first.body;
+  Reply duplicate = post_signed(client, "/api/v3/order", rest + "&newClientOrderId=grid-7");
+  EXPECT_EQ(duplicate.status, 400);
+  EXPECT_EQ(duplicate.body, "{\"code\":-2010,\"msg\":\"Duplicate order sent.\"}");
+  // Another id, and the same id on another account, are not duplicates.
+  Reply other_id = post_signed(client, "/api/v3/order", rest + "&newClientOrderId=grid-8");
+  ASSERT_EQ(other_id.status, 200) << other_id.body;
+  const DemoTrader other = setup_.traders.at(1);
+  Reply other_account = client.request(http::verb::post, "/api/v3/order",
+                                       signed_query(rest + "&newClientOrderId=grid-7", other.secret, now_ms()),
+                                       other.api_key);
+  ASSERT_EQ(other_account.status, 200) << other_account.body;
+
+  Reply cancel = delete_signed(client, "/api/v3/order", "symbol=BTCKZT&origClientOrderId=grid-7");
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(order_id_of(cancel.body), order_id_of(first.body)) << cancel.body;
+  Reply again = post_signed(client, "/api/v3/order", rest + "&newClientOrderId=grid-7");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(order_id_of(again.body), order_id_of(first.body));
+  Reply query = get_signed(client, "/api/v3/order", "symbol=BTCKZT&origClientOrderId=grid-7");
+  ASSERT_EQ(query.status, 200) << query.body;
+  EXPECT_EQ(order_id_of(query.body), order_id_of(again.body)) << query.body;
+  EXPECT_TRUE(contains(query.body, "\"status\":\"NEW\"")) << query.body;
+  // The closed order is still found by its order id, with its id text.
+  Reply closed = get_signed(client, "/api/v3/order", "symbol=BTCKZT&orderId=" + order_id_of(first.body));
+  ASSERT_EQ(closed.status, 200) << closed.body;
+  EXPECT_TRUE(contains(closed.body, "\"clientOrderId\":\"grid-7\"")) << closed.body;
+  EXPECT_TRUE(contains(closed.body, "\"status\":\"CANCELED\"")) << closed.body;
+  venue_->with_engine([](const Engine& engine) {
+    EXPECT_EQ(engine.rules_version(), kEngineRulesVersion);
+    EXPECT_EQ(engine.check_invariants(), "");
+  });
 }
 
 TEST_F(VenueTest, TransportSpeaksHttp11) {
