@@ -9,6 +9,7 @@
 //   bench_orders FILE --traders K      owners of the orders (default 1,000)
 //   bench_orders FILE --request-ids    every command carries a distinct request id (client order id)
 //   bench_orders FILE --window N       ladder window of the market's book (power of two, 64 .. 262144)
+//   bench_orders FILE --rules-version V  the engine's rules version (1 or 2; see kEngineRulesVersion)
 // Exit status: 0 all checks passed, 1 a check failed, 2 usage or file error.
 #include <cerrno>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "engine/engine.h"
 #include "orders_bench.h"
 #include "bench/bench_util.h"
 
@@ -25,7 +27,7 @@ using qz::bench::parse_u64;
 
 constexpr char kUsage[] =
     "usage: bench_orders FILE [--runs N] [--block N] [--traders K] [--records N | --tiny] [--request-ids]"
-    " [--window N] [--cpu C]\n";
+    " [--window N] [--rules-version V] [--cpu C]\n";
 
 }  // namespace
 
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
       options.block_commands = static_cast<uint32_t>(number);
     } else if (arg == "--traders" && fits_u32 && number <= 10'000'000) {
       options.traders = static_cast<uint32_t>(number);
+    } else if (arg == "--rules-version" && number >= 1 && number <= qz::kEngineRulesVersion) {
+      options.rules_version = static_cast<uint32_t>(number);
     } else if (arg == "--cpu" && number <= 4096) {
       options.cpu = static_cast<int>(number);
     } else if (arg == "--window" && number >= 64 && number <= (1u << 18) && (number & (number - 1)) == 0) {

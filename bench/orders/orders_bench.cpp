@@ -223,6 +223,7 @@ Status build_workload(const LbopsStream& stream, const Plan& plan, const OrdersB
   std::vector<Command>& setup = out->setup;
   setup.push_back(make_create_asset("BTC", 8));
   setup.push_back(make_create_asset("KZT", 2));
+  if (options.rules_version > 1) setup.push_back(make_set_engine_rules(options.rules_version));
   setup.push_back(make_open_account(0, kBtc, AccountKind::issuance));
   setup.push_back(make_open_account(0, kKzt, AccountKind::issuance));
   setup.push_back(make_open_account(0, kBtc, AccountKind::fee_income));
@@ -449,6 +450,8 @@ int run_orders_bench(const OrdersBenchOptions& options) {
               " cancel-replace pairs (linked cancel_order + place_order); request ids: %s\n",
               workload.measured_commands, workload.measured_places - workload.measured_pairs, workload.measured_cancels,
               workload.measured_pairs, options.request_ids ? "one per command" : "none (0)");
+  std::printf("  engine rules version %u%s\n", options.rules_version,
+              options.rules_version > 1 ? " (place_order request ids are client order ids, not remembered)" : "");
   std::printf(
       "  market: BTC/KZT, tick 50.00 KZT, lot 0.0002 BTC, no band, fees maker %u / taker %u bps, STP none;"
       " %u open orders allowed (pre-pass: at most %u resting), window %u levels\n",

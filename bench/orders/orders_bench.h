@@ -42,6 +42,7 @@ struct OrdersBenchOptions {
   uint32_t window_levels = 1u << 16;  // the market's ladder window (MarketLimits::window_levels)
   uint64_t max_records = 0;           // 0 = the whole stream; else only its first records (warm-up: at most half)
   bool request_ids = false;           // every command carries a distinct request id (client order id)
+  uint32_t rules_version = 1;         // the engine's rules version (set_engine_rules first when above 1)
   int cpu = -1;                       // pin the process to this CPU (>= 0) before measuring
 };
 

@@ -18,6 +18,7 @@
 #include "bench/orders/orders_bench.h"
 #include "bench/screening/screen_bench.h"
 #include "bench/ledger_bench.h"
+#include "engine/engine.h"
 
 namespace qz::app {
 
@@ -222,6 +223,9 @@ int run_cli(int argc, char** argv) {
       ->check(whole_number(64, 1u << 18));
   orders->add_option("--cpu", orders_options.cpu, "Pin to this CPU before measuring (default: no pinning)");
   orders->add_flag("--request-ids", orders_options.request_ids, "Give every command a distinct request id");
+  orders->add_option("--rules-version", orders_options.rules_version,
+                     "The engine's rules version (2: place_order request ids are client order ids)")
+      ->check(whole_number(1, kEngineRulesVersion));
   bool orders_tiny = false;
   orders->add_flag("--tiny", orders_tiny, "Only the first records of the stream: a smoke run");
 
