@@ -13,6 +13,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "base/prng.h"
@@ -261,6 +262,37 @@ TEST(Journal, WalIsCheckpointedWhileTheNodeRuns) {
     ::usleep(50'000);
   }
   EXPECT_GT(std::filesystem::file_size(database), written_bytes / 2) << "the WAL is not being checkpointed";
+}
+
+// The checkpoint thread yields the core to the order path: it runs at nice 10 (the 19th field of its stat). It
+// names itself and lowers its priority as it starts, so the test waits a bounded time for both.
+TEST(Journal, TheCheckpointThreadRunsAtNice10) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  auto node = open_node(small_options(temp.data()));
+  const auto checkpoint_nice = [] {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name != "qz-checkpoint") continue;
+      std::ifstream stat_file(task.path() / "stat");
+      std::string stat;
+      std::getline(stat_file, stat);
+      // After "pid (comm) ": state is field 3, nice field 19.
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+      std::string field;
+      for (int i = 3; i <= 19; i++) fields >> field;
+      return field;
+    }
+    return std::string("no qz-checkpoint thread");
+  };
+  std::string nice = checkpoint_nice();
+  for (int waited_ms = 0; waited_ms < 5'000 && nice != "10"; waited_ms += 10) {
+    ::usleep(10'000);
+    nice = checkpoint_nice();
+  }
+  EXPECT_EQ(nice, "10");
 }
 
 // A preallocated WAL (zeros past its frames, kept across closes) recovers like any other: after a clean close,

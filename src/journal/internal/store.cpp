@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -279,6 +280,11 @@ Status Store::start_background_checkpoints() {
 
 void Store::run_checkpointer() {
   pthread_setname_np(pthread_self(), "qz-checkpoint");
+  // A checkpoint is about 20 ms of copying (64 MiB of WAL frames into journal.db) that nothing waits for: at nice
+  // 10 the threads that answer orders take the core from it. 60 s steady runs at 10,000 orders/s, 4 alternating
+  // pairs: p99.9 4.5-5.1 against 5.3-7.2 ms, max 9-16 against 14-24 ms, orders over 5 ms 365-667 against
+  // 734-1,363 (docs/benchmarks.md item 36). Raising one's own nice value needs no privilege.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   std::unique_lock<std::mutex> lock(checkpoint_mutex_);
   while (true) {
     checkpoint_wake_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
