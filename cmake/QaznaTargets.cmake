@@ -3,6 +3,8 @@
 #   qz_library(NAME [CORE] SOURCES ... [DEPS ...])   a module library under src/<module>
 #   qz_test(NAME SOURCES ... DEPS ...)               a GoogleTest executable registered with CTest
 #   qz_executable(NAME SOURCES ... DEPS ...)         a program (apps/, bench/)
+#
+# Programs and tests link ${QZ_ALLOCATOR} (jemalloc, set in the top CMakeLists.txt) when it is set.
 
 set(QZ_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
     -Wnull-dereference -Wimplicit-fallthrough)
@@ -31,14 +33,14 @@ function(qz_executable name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${QZ_WARNINGS})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} ${QZ_ALLOCATOR})
 endfunction()
 
 function(qz_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${QZ_WARNINGS})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main ${QZ_ALLOCATOR})
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "QZ_SHARED=${PROJECT_SOURCE_DIR}/../shared;QZ_BIN=$<TARGET_FILE:qazna>")
   if(ARG_LABELS)

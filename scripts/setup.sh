@@ -15,6 +15,7 @@ packages=(
   libzstd-dev                               # reading the compressed order-book replay streams
   libicu-dev                                # name transliteration (screening)
   libboost-dev                              # the server: Boost.Beast and Asio
+  libjemalloc-dev                           # the allocator of programs and tests
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

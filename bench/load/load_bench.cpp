@@ -30,6 +30,7 @@
 // steady mode's orders over HTTP, and only E is known. A merged diff carries many batches, so it gets two lags:
 // from its newest change (the batch that made update u), which is what "kept up" judges, and from its oldest
 // (the batch whose first update id is U), which includes up to one interval of merging by design.
+#include <dlfcn.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -62,6 +63,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -411,6 +413,19 @@ bool parse_options(int argc, char** argv, Options* o) {
 }
 
 // ---- the target: a venue in process, or a server elsewhere -------------------------------------------------------
+
+// Which malloc the process runs on: jemalloc answers "version" through mallctl, glibc has no mallctl.
+std::string allocator_name() {
+  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+  const auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
+  const char* version = nullptr;
+  size_t size = sizeof version;
+  if (mallctl != nullptr && mallctl("version", static_cast<void*>(&version), &size, nullptr, 0) == 0) {
+    const std::string_view text(version);
+    return "jemalloc " + std::string(text.substr(0, text.find('-')));
+  }
+  return "glibc malloc";
+}
 
 struct Trader {
   std::string key;
@@ -768,7 +783,14 @@ struct LoadPlan {
 class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
  public:
   OrderConnection(asio::io_context& io, const LoadPlan& plan, const Trader& trader, unsigned index, ClientStats* stats)
-      : socket_(io), timer_(io), plan_(plan), trader_(trader), stats_(stats), rng_(0x5EED0000ULL + index) {
+      : socket_(io),
+        timer_(io),
+        plan_(plan),
+        trader_(trader),
+        // Keyed once: a client signs every request with the same secret.
+        signer_(std::span(reinterpret_cast<const uint8_t*>(trader.secret.data()), trader.secret.size())),
+        stats_(stats),
+        rng_(0x5EED0000ULL + index) {
     head_ = "POST /api/v3/order HTTP/1.1\r\nHost: " + plan.host + "\r\nX-MBX-APIKEY: " + trader.key +
             "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ";
     in_.resize(16384);
@@ -819,8 +841,14 @@ class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
     body_.append("&timestamp=");
     append_u64(&body_, static_cast<uint64_t>(now_ms));
     body_.append("&recvWindow=5000");
-    const std::string signature = server::hmac_sha256_hex(trader_.secret, body_);
-    body_.append("&signature=").append(signature);
+    uint8_t signature[32];
+    signer_.sign(body_, signature);
+    body_.append("&signature=");
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const uint8_t byte : signature) {
+      body_.push_back(kHex[byte >> 4]);
+      body_.push_back(kHex[byte & 0xF]);
+    }
     request_ = head_;
     append_u64(&request_, body_.size());
     request_.append("\r\n\r\n").append(body_);
@@ -887,6 +915,7 @@ class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
   asio::steady_timer timer_;
   const LoadPlan& plan_;
   Trader trader_;
+  server::HmacSha256Key signer_;
   ClientStats* stats_;
   uint64_t rng_;
   uint64_t sequence_ = 0;
@@ -1787,8 +1816,8 @@ void print_header(const Options& o, const Target& target, bool in_process) {
         "orders 2e9 per 10 s and per day per key\n");
     std::printf(
         "  server I/O threads %u; threads are named qz-io, qz-journal, qz-projector, qz-history, "
-        "qz-checkpoint (server), load-* (generator)\n",
-        o.server_threads);
+        "qz-checkpoint (server), load-* (generator); allocator %s\n",
+        o.server_threads, allocator_name().c_str());
   } else {
     std::printf("  server: %s, %zu keys from %s\n", o.url.c_str(), target.traders.size(), o.keys_file.c_str());
   }
