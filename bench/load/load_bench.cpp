@@ -30,7 +30,6 @@
 // steady mode's orders over HTTP, and only E is known. A merged diff carries many batches, so it gets two lags:
 // from its newest change (the batch that made update u), which is what "kept up" judges, and from its oldest
 // (the batch whose first update id is U), which includes up to one interval of merging by design.
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -76,6 +75,7 @@
 #include "journal/journal.h"
 #include "server/api_keys.h"
 #include "server/demo_venue.h"
+#include "server/log.h"
 #include "server/venue.h"
 
 namespace qz::bench::load {
@@ -223,8 +223,9 @@ void name_thread(int tid, const std::string& name) {
   out << name.substr(0, 15);
 }
 // "name 93%, name 41%, ..." busiest first; threads under 1% left out.
+// *total_percent_out (when given): the whole process, in percent of one core.
 std::string thread_use_text(const std::map<int, ThreadSample>& before, const std::map<int, ThreadSample>& after,
-                            double seconds) {
+                            double seconds, double* total_percent_out = nullptr) {
   const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
   std::vector<std::pair<double, std::string>> rows;
   double total = 0;
@@ -236,6 +237,7 @@ std::string thread_use_text(const std::map<int, ThreadSample>& before, const std
     if (percent >= 1.0) rows.emplace_back(percent, sample.name);
   }
   std::sort(rows.rbegin(), rows.rend());
+  if (total_percent_out != nullptr) *total_percent_out = total;
   std::string text = "process " + fixed(total, 0) + "% of one core:";
   for (const auto& [percent, name] : rows) text += " " + name + " " + fixed(percent, 0) + "%,";
   if (!rows.empty()) text.pop_back();
@@ -413,19 +415,6 @@ bool parse_options(int argc, char** argv, Options* o) {
 }
 
 // ---- the target: a venue in process, or a server elsewhere -------------------------------------------------------
-
-// Which malloc the process runs on: jemalloc answers "version" through mallctl, glibc has no mallctl.
-std::string allocator_name() {
-  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
-  const auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"));
-  const char* version = nullptr;
-  size_t size = sizeof version;
-  if (mallctl != nullptr && mallctl("version", static_cast<void*>(&version), &size, nullptr, 0) == 0) {
-    const std::string_view text(version);
-    return "jemalloc " + std::string(text.substr(0, text.find('-')));
-  }
-  return "glibc malloc";
-}
 
 struct Trader {
   std::string key;
@@ -991,6 +980,7 @@ struct OrdersResult {
   std::string writes;
   double written_per_order = 0;  // bytes
   double orders_per_block = 0;
+  double cpu_us_per_order = 0;  // the process's CPU time (every thread, generator included) over the orders placed
   double commit_ms = 0;
   std::string journal_commits;  // the journal's commits by duration, over the measured window
   std::string queue_waits;      // the submissions' waits before sequencing, likewise
@@ -1088,7 +1078,9 @@ OrdersResult run_orders(const Options& options, Target* target, bool steady) {
   result.error_table = all.errors;
   result.disconnects = all.disconnects;
   result.behind = all.behind_schedule;
-  result.threads = thread_use_text(threads_before, threads_after, options.seconds);
+  double cpu_percent = 0;
+  result.threads = thread_use_text(threads_before, threads_after, options.seconds, &cpu_percent);
+  if (all.ok > 0) result.cpu_us_per_order = cpu_percent / 100.0 * options.seconds * 1e6 / static_cast<double>(all.ok);
   uint64_t written = 0;
   result.writes = thread_writes_text(threads_before, threads_after, options.seconds, &written);
   if (all.ok > 0) result.written_per_order = static_cast<double>(written) / static_cast<double>(all.ok);
@@ -1817,7 +1809,7 @@ void print_header(const Options& o, const Target& target, bool in_process) {
     std::printf(
         "  server I/O threads %u; threads are named qz-io, qz-journal, qz-projector, qz-history, "
         "qz-checkpoint (server), load-* (generator); allocator %s\n",
-        o.server_threads, allocator_name().c_str());
+        o.server_threads, server::allocator_name().c_str());
   } else {
     std::printf("  server: %s, %zu keys from %s\n", o.url.c_str(), target.traders.size(), o.keys_file.c_str());
   }
@@ -1935,6 +1927,17 @@ int run(const Options& o) {
           std::printf("         snapshots: %s\n", res.snapshots.c_str());
         }
         std::printf("         CPU: %s\n", res.threads.c_str());
+        if (in_process && res.cpu_us_per_order > 0) {
+          // Closed loop, the machine's cores at this cost carry at most this many (on two, 50,000 orders/s needs
+          // 40 us an order). At a fixed rate the cost per order is higher: the threads sleep and wake per order.
+          const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+          std::printf("         CPU per order %.1f us (every thread, the generator's too)", res.cpu_us_per_order);
+          if (!steady) {
+            std::printf(": %u cores carry at most %s orders/s at this cost", cores,
+                        with_commas(static_cast<uint64_t>(cores * 1e6 / res.cpu_us_per_order)).c_str());
+          }
+          std::printf("\n");
+        }
         if (in_process) {
           std::printf("         storage writes %s; %.1f KB per order\n", res.writes.c_str(),
                       res.written_per_order / 1e3);

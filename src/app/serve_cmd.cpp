@@ -83,7 +83,8 @@ int run_serve(const ServeArgs& args) {
       .field("data", std::string_view(args.data_dir))
       .field("address", std::string_view(args.address))
       .field("port", venue->port())
-      .field("height", report.height);
+      .field("height", report.height)
+      .field("allocator", server::allocator_name());
   std::printf("qazna serve: %s at height %llu, listening on http://%s:%u (SIGINT or SIGTERM stops it)\n",
               args.data_dir.c_str(), static_cast<unsigned long long>(report.height), args.address.c_str(),
               venue->port());

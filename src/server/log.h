@@ -7,6 +7,7 @@
 // different threads never interleave. Secrets never reach a log line.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "json/writer.h"
@@ -31,5 +32,9 @@ class LogLine {
  private:
   json::Writer writer_;
 };
+
+// The malloc this process runs on, for the startup line: "jemalloc <version>" when jemalloc answers `mallctl`
+// (the release build links it, CMake option QZ_JEMALLOC), otherwise "glibc malloc".
+std::string allocator_name();
 
 }  // namespace qz::server

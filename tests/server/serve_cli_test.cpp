@@ -85,6 +85,12 @@ TEST_F(ServeCli, DemoServesThenStopsAndItsJournalVerifies) {
     EXPECT_NE(line.find("\"level\":\"info\""), std::string::npos) << line;
   }
   EXPECT_NE(serve.out.find("\"event\":\"stopping\",\"reason\":\"time\""), std::string::npos) << serve.out;
+  // The release build runs on jemalloc (CMake option QZ_JEMALLOC); the startup line says which malloc it has.
+#ifdef QZ_JEMALLOC_LINKED
+  EXPECT_NE(serve.out.find("\"allocator\":\"jemalloc "), std::string::npos) << serve.out;
+#else
+  EXPECT_NE(serve.out.find("\"allocator\":\"glibc malloc\""), std::string::npos) << serve.out;
+#endif
 }
 
 TEST_F(ServeCli, ServeStopsOnSigterm) {
