@@ -775,7 +775,6 @@ class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
       : socket_(io),
         timer_(io),
         plan_(plan),
-        trader_(trader),
         // Keyed once: a client signs every request with the same secret.
         signer_(std::span(reinterpret_cast<const uint8_t*>(trader.secret.data()), trader.secret.size())),
         stats_(stats),
@@ -830,14 +829,8 @@ class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
     body_.append("&timestamp=");
     append_u64(&body_, static_cast<uint64_t>(now_ms));
     body_.append("&recvWindow=5000");
-    uint8_t signature[32];
-    signer_.sign(body_, signature);
-    body_.append("&signature=");
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (const uint8_t byte : signature) {
-      body_.push_back(kHex[byte >> 4]);
-      body_.push_back(kHex[byte & 0xF]);
-    }
+    const std::string signature = signer_.sign_hex(body_);
+    body_.append("&signature=").append(signature);
     request_ = head_;
     append_u64(&request_, body_.size());
     request_.append("\r\n\r\n").append(body_);
@@ -903,7 +896,6 @@ class OrderConnection : public std::enable_shared_from_this<OrderConnection> {
   tcp::socket socket_;
   asio::steady_timer timer_;
   const LoadPlan& plan_;
-  Trader trader_;
   server::HmacSha256Key signer_;
   ClientStats* stats_;
   uint64_t rng_;

@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "base/sha256.h"
 
 namespace qz::server {
 
@@ -184,17 +185,8 @@ std::string key_spec_problem(const KeySpec& spec) {
 }
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  uint8_t digest[32];
   const std::span<const uint8_t> key(reinterpret_cast<const uint8_t*>(secret.data()), secret.size());
-  HmacSha256Key(key).sign(message, digest);
-  std::string out;
-  out.reserve(64);
-  for (const uint8_t byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xF]);
-  }
-  return out;
+  return HmacSha256Key(key).sign_hex(message);
 }
 
 bool parse_ed25519_public_key(std::string_view text, std::array<uint8_t, 32>* out) {
@@ -288,6 +280,12 @@ void HmacSha256Key::sign(std::string_view message, uint8_t out[32]) const {
             EVP_DigestFinal_ex(work, inner_hash, &length) == 1 && length == 32);
   QZ_ASSERT(EVP_MD_CTX_copy_ex(work, outer_) == 1 && EVP_DigestUpdate(work, inner_hash, sizeof inner_hash) == 1 &&
             EVP_DigestFinal_ex(work, out, &length) == 1 && length == 32);
+}
+
+std::string HmacSha256Key::sign_hex(std::string_view message) const {
+  Hash256 digest;
+  sign(message, digest.bytes.data());
+  return digest.hex();
 }
 
 // ---- registry ---------------------------------------------------------------------------------------------------

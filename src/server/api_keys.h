@@ -152,6 +152,7 @@ class HmacSha256Key {
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
   void sign(std::string_view message, uint8_t out[32]) const;  // thread-safe
+  std::string sign_hex(std::string_view message) const;        // lower-case hex, as a client sends it
 
  private:
   evp_md_ctx_st* inner_;
