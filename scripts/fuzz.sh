@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh [seconds] [target...]      default: 60 seconds each, all targets
 #   scripts/fuzz.sh 600 fuzz_block_decoder
 #
+# Targets run QZ_JOBS at a time (default: one per core).
+#
 # Seeds come from fuzz_make_seeds (regenerated every run, so they follow the formats). What a run discovers is
 # kept in build/fuzz/corpus/<target> and reused by the next run; a crashing input is written to
 # build/fuzz/artifacts/<target>/ and can be replayed with `build/fuzz/fuzz/<target> FILE`.
@@ -53,21 +55,46 @@ fi
 rm -rf "$dir/seeds"
 "$dir/fuzz/fuzz_make_seeds" "$dir/seeds"
 
-failed=0
-for target in "${targets[@]}"; do
-  corpus="$dir/corpus/$target"
-  artifacts="$dir/artifacts/$target"
-  log="$dir/logs/$target.log"
-  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")" "$dir/seeds/$target"  # a target fuzz_make_seeds has no seeds for
+# One target's run; its verdict line goes to $dir/logs/<target>.result.
+run_target() {
+  local target=$1
+  local corpus="$dir/corpus/$target" artifacts="$dir/artifacts/$target" log="$dir/logs/$target.log"
+  local result="$dir/logs/$target.result"
+  mkdir -p "$corpus" "$artifacts" "$dir/seeds/$target"  # a target fuzz_make_seeds has no seeds for
   if "$dir/fuzz/$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 \
        -rss_limit_mb=2048 -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$artifacts/" \
        "$corpus" "$dir/seeds/$target" >"$log" 2>&1; then
+    local runs
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-    echo "fuzz: $target passed (${runs:-?} inputs in ${seconds}s, corpus $(find "$corpus" -type f | wc -l) files)"
+    echo "fuzz: $target passed (${runs:-?} inputs in ${seconds}s, corpus $(find "$corpus" -type f | wc -l) files)" >"$result"
+  else
+    echo "fuzz: $target FAILED (log: ${log#"$QZ_ROOT"/}; inputs: ${artifacts#"$QZ_ROOT"/}/)" >"$result"
+  fi
+}
+
+# The targets run QZ_JOBS at a time (one per core by default); their lines are printed in the order listed.
+mkdir -p "$dir/logs"
+for target in "${targets[@]}"; do rm -f "$dir/logs/$target.result"; done
+running=0
+for target in "${targets[@]}"; do
+  if ((running >= $(qz_jobs))); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_target "$target" &
+  running=$((running + 1))
+done
+wait || true
+
+failed=0
+for target in "${targets[@]}"; do
+  result="$dir/logs/$target.result"
+  if [[ -f $result ]] && grep -q '^fuzz: [a-z0-9_]* passed' "$result"; then
+    cat "$result"
   else
     failed=$((failed + 1))
-    tail -n 40 "$log" >&2
-    echo "fuzz: $target FAILED (log: ${log#"$QZ_ROOT"/}; inputs: ${artifacts#"$QZ_ROOT"/}/)"
+    tail -n 40 "$dir/logs/$target.log" >&2 || true
+    if [[ -f $result ]]; then cat "$result"; else echo "fuzz: $target FAILED (no verdict; log: ${dir#"$QZ_ROOT"/}/logs/$target.log)"; fi
   fi
 done
 exit $((failed > 0))

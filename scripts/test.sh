@@ -94,8 +94,8 @@ if command -v clang++ >/dev/null 2>&1; then
   mkdir -p "$(dirname "$log")"
   "$QZ_ROOT/scripts/fuzz.sh" "$fuzz_seconds" 2>&1 | tee "$log"
   fuzz_status=${PIPESTATUS[0]}
-  pass "$(grep -cE '^fuzz: [a-z_]+ passed' "$log")"
-  while IFS= read -r target; do fail "fuzz: $target"; done < <(sed -nE 's/^fuzz: ([a-z_]+) FAILED.*/\1/p' "$log")
+  pass "$(grep -cE '^fuzz: [a-z0-9_]+ passed' "$log")"
+  while IFS= read -r target; do fail "fuzz: $target"; done < <(sed -nE 's/^fuzz: ([a-z0-9_]+) FAILED.*/\1/p' "$log")
   if grep -q '^fuzz: build FAILED' "$log" || { ((fuzz_status != 0)) && ! grep -q 'FAILED' "$log"; }; then
     fail "fuzz build"
   fi

@@ -65,10 +65,10 @@ Block sample_block(uint32_t commands) {
 TEST(BlockFormat, HeaderGoldenBytes) {
   uint8_t bytes[kBlockHeaderSize];
   encode_header(golden_header(), bytes);
-  std::string want = std::string("01000000")  // version
-                     + "02000000"              // command_count
-                     + "0807060504030201"      // height
-                     + "1817161514131211";     // time_ns
+  std::string want = "01000000";  // version
+  want += "02000000";             // command_count
+  want += "0807060504030201";     // height
+  want += "1817161514131211";     // time_ns
   for (const char* byte : {"a1", "b2", "c3", "d4"}) {
     for (int i = 0; i < 32; i++) want += byte;  // prev_hash, commands_root, events_root, state_hash
   }
