@@ -4,11 +4,12 @@
 #   scripts/fuzz.sh [seconds] [target...]      default: 60 seconds each, all targets
 #   scripts/fuzz.sh 600 fuzz_block_decoder
 #
-# Targets run QZ_JOBS at a time (default: one per core).
+# Targets run QZ_JOBS at a time (default: one per core). QZ_FUZZ_PRESET=asan uses the asan preset's build, which
+# has the fuzz targets too (the test command does, after the sanitizer run has built it).
 #
 # Seeds come from fuzz_make_seeds (regenerated every run, so they follow the formats). What a run discovers is
-# kept in build/fuzz/corpus/<target> and reused by the next run; a crashing input is written to
-# build/fuzz/artifacts/<target>/ and can be replayed with `build/fuzz/fuzz/<target> FILE`.
+# kept in build/fuzz/corpus/<target> (build/<preset>/...) and reused by the next run; a crashing input is written
+# to build/fuzz/artifacts/<target>/ and can be replayed with `build/fuzz/fuzz/<target> FILE`.
 # Prints one line per target: "fuzz: <target> passed ..." or "fuzz: <target> FAILED ..."; exits non-zero if any
 # target failed or the build did.
 set -euo pipefail
@@ -42,11 +43,12 @@ if ! command -v clang++ >/dev/null 2>&1; then
 fi
 
 "$QZ_ROOT/scripts/setup.sh"
-dir=$(qz_build_dir fuzz)
+preset=${QZ_FUZZ_PRESET:-fuzz}
+dir=$(qz_build_dir "$preset")
 mkdir -p "$dir"
 cd "$QZ_ROOT"
-echo "fuzz: building preset 'fuzz' in ${dir#"$QZ_ROOT"/}"
-if ! qz_quiet "$dir/configure.log" cmake --preset fuzz -B "$dir" ||
+echo "fuzz: building preset '$preset' in ${dir#"$QZ_ROOT"/}"
+if ! qz_quiet "$dir/configure.log" cmake --preset "$preset" -B "$dir" ||
    ! qz_quiet "$dir/build.log" cmake --build "$dir" --parallel "$(qz_jobs)" --target fuzz_make_seeds "${targets[@]}"; then
   echo "fuzz: build FAILED"
   exit 1

@@ -8,11 +8,11 @@
 #   2. ctest --output-on-failure -j2 (one check per test); with the release preset and clang++ present, the
 #      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
-#      (one check per target);
+#      (one check per target), in the asan build when step 2 made it, else in the fuzz preset's;
 #   4. `qazna bench ledger --tiny`, `qazna bench orders --tiny` and `qazna bench screen --tiny` (one check each);
 #   5. with the release preset, the real-client conformance run: tests/client/run.sh (npm ccxt and the binance SDK
 #      against `qazna demo`; one check).
-# Build directories are reused between runs (build/<preset>, build/fuzz). Keeps going after a failure, prints
+# Build directories are reused between runs (build/<preset>, build/asan, build/fuzz). Keeps going after a failure, prints
 # what failed, and ends with the line "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -74,8 +74,12 @@ if ((built)) && [[ $preset == release ]]; then
   fi
 fi
 
-# The whole suite again under AddressSanitizer + UBSan (clang), as one check; QZ_SANITIZERS=0 skips it.
+# The whole suite again under AddressSanitizer + UBSan (clang), as one check; QZ_SANITIZERS=0 skips it. The asan
+# build also has the fuzz targets (its libraries carry libFuzzer's coverage instrumentation), so the fuzz run
+# below uses it instead of building the fuzz preset's copy of the same libraries.
+fuzz_preset=fuzz
 if [[ $preset == release && ${QZ_SANITIZERS:-1} != 0 ]] && command -v clang++ >/dev/null 2>&1; then
+  fuzz_preset=asan
   step "sanitizers: preset asan (ASan + UBSan), build and ctest"
   asan_dir=$(qz_build_dir asan)
   asan_log="$asan_dir/ctest.log"
@@ -90,9 +94,9 @@ fi
 
 if command -v clang++ >/dev/null 2>&1; then
   step "fuzz: ${fuzz_seconds}s per target"
-  log="$(qz_build_dir fuzz)/fuzz-smoke.log"
+  log="$(qz_build_dir "$fuzz_preset")/fuzz-smoke.log"
   mkdir -p "$(dirname "$log")"
-  "$QZ_ROOT/scripts/fuzz.sh" "$fuzz_seconds" 2>&1 | tee "$log"
+  QZ_FUZZ_PRESET=$fuzz_preset "$QZ_ROOT/scripts/fuzz.sh" "$fuzz_seconds" 2>&1 | tee "$log"
   fuzz_status=${PIPESTATUS[0]}
   pass "$(grep -cE '^fuzz: [a-z0-9_]+ passed' "$log")"
   while IFS= read -r target; do fail "fuzz: $target"; done < <(sed -nE 's/^fuzz: ([a-z0-9_]+) FAILED.*/\1/p' "$log")
