@@ -8,7 +8,7 @@
 #   2. ctest --output-on-failure -j2 (one check per test); with the release preset and clang++ present, the
 #      whole suite again in the asan preset (ASan + UBSan; one check; QZ_SANITIZERS=0 skips it);
 #   3. when clang++ is present, the fuzz smoke run: scripts/fuzz.sh QZ_FUZZ_SECONDS (default 20) per target
-#      (one check per target), in the asan build when step 2 made it, else in the fuzz preset's;
+#      (one check per target), in the asan build when step 1 or 2 made it, else in the fuzz preset's;
 #   4. `qazna bench ledger --tiny`, `qazna bench orders --tiny` and `qazna bench screen --tiny` (one check each);
 #   5. with the release preset, the real-client conformance run: tests/client/run.sh (npm ccxt and the binance SDK
 #      against `qazna demo`; one check).
@@ -76,8 +76,10 @@ fi
 
 # The whole suite again under AddressSanitizer + UBSan (clang), as one check; QZ_SANITIZERS=0 skips it. The asan
 # build also has the fuzz targets (its libraries carry libFuzzer's coverage instrumentation), so the fuzz run
-# below uses it instead of building the fuzz preset's copy of the same libraries.
+# below uses it instead of building the fuzz preset's copy of the same libraries (as it does when the preset
+# given is asan itself).
 fuzz_preset=fuzz
+[[ $preset == asan ]] && fuzz_preset=asan
 if [[ $preset == release && ${QZ_SANITIZERS:-1} != 0 ]] && command -v clang++ >/dev/null 2>&1; then
   fuzz_preset=asan
   step "sanitizers: preset asan (ASan + UBSan), build and ctest"
