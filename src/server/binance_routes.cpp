@@ -395,23 +395,22 @@ bool read_page(const RequestParams& params, std::string_view id_param, history::
 
 }  // namespace
 
+std::optional<MarketInfo> Venue::Impl::symbol_market(const CallPtr& call) {
+  const ParamValue<std::string_view> symbol = param_symbol(call->params, "symbol", Presence::mandatory);
+  if (!symbol.ok()) {
+    reply_error(call, *symbol.error);
+    return std::nullopt;
+  }
+  std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
+  if (!found) reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  return found;
+}
+
 void Venue::Impl::route_binance(const CallPtr& call) {
   const std::string_view path = call->route->path;
   const std::string_view method = call->route->method;
   const RequestParams& params = call->params;
 
-  // The market named by `symbol`, or the reply has been sent.
-  const auto symbol_market = [&](Presence presence) -> std::optional<MarketInfo> {
-    const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", presence);
-    if (!symbol.ok()) {
-      reply_error(call, *symbol.error);
-      return std::nullopt;
-    }
-    if (!symbol.present) return MarketInfo{};
-    std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-    if (!found) reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
-    return found;
-  };
   // The markets named by `symbol` or `symbols`, or all; nullopt when the reply has been sent.
   const auto selected_markets = [&](bool* single) -> std::optional<std::vector<MarketInfo>> {
     *single = false;
@@ -421,7 +420,7 @@ void Venue::Impl::route_binance(const CallPtr& call) {
       return std::nullopt;
     }
     if (params.find("symbol") != nullptr) {
-      std::optional<MarketInfo> one = symbol_market(Presence::mandatory);
+      std::optional<MarketInfo> one = symbol_market(call);
       if (!one) return std::nullopt;
       *single = true;
       return std::vector<MarketInfo>{*one};
@@ -466,7 +465,7 @@ void Venue::Impl::route_binance(const CallPtr& call) {
   }
 
   if (path == "/api/v3/depth") {
-    const std::optional<MarketInfo> m = symbol_market(Presence::mandatory);
+    const std::optional<MarketInfo> m = symbol_market(call);
     if (!m) return;
     std::optional<BinanceError> error;
     const std::optional<int64_t> limit = limit_param(call, 100, 5000, &error);
@@ -483,7 +482,7 @@ void Venue::Impl::route_binance(const CallPtr& call) {
 
   if (path == "/api/v3/aggTrades") return history_trades(call, true);
   if (path == "/api/v3/trades" && params.find("fromId") == nullptr) {
-    const std::optional<MarketInfo> m = symbol_market(Presence::mandatory);
+    const std::optional<MarketInfo> m = symbol_market(call);
     if (!m) return;
     std::optional<BinanceError> error;
     const std::optional<int64_t> limit = limit_param(call, 500, 1000, &error);
@@ -658,10 +657,8 @@ void Venue::Impl::route_binance(const CallPtr& call) {
 
 void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
   const RequestParams& params = call->params;
-  const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
 
   static constexpr std::array<std::string_view, 2> kSides = {"BUY", "SELL"};
@@ -869,10 +866,8 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
 
 void Venue::Impl::cancel_order(const CallPtr& call) {
   const RequestParams& params = call->params;
-  const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
   const ParamValue<int64_t> order_id = param_integer(params, "orderId", Presence::optional);
   if (!order_id.ok()) return reply_error(call, *order_id.error);
@@ -929,10 +924,8 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
 }
 
 void Venue::Impl::cancel_open_orders(const CallPtr& call) {
-  const ParamValue<std::string_view> symbol = param_symbol(call->params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
   const uint64_t owner = call->identity.owner_user;
   Command command = make_cancel_all(owner, m.id);
@@ -1057,10 +1050,8 @@ void Venue::Impl::query_orders(const CallPtr& call) {
 
 void Venue::Impl::my_trades(const CallPtr& call) {
   const RequestParams& params = call->params;
-  const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
   const ParamValue<int64_t> order_id = param_integer(params, "orderId", Presence::optional);
   if (!order_id.ok()) return reply_error(call, *order_id.error);
@@ -1103,10 +1094,8 @@ void Venue::Impl::my_trades(const CallPtr& call) {
 
 void Venue::Impl::klines(const CallPtr& call) {
   const RequestParams& params = call->params;
-  const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
   const std::string* interval_text = params.find("interval");
   if (interval_text == nullptr || interval_text->empty()) {
@@ -1176,10 +1165,8 @@ void Venue::Impl::klines(const CallPtr& call) {
 
 void Venue::Impl::history_trades(const CallPtr& call, bool aggregate) {
   const RequestParams& params = call->params;
-  const ParamValue<std::string_view> symbol = param_symbol(params, "symbol", Presence::mandatory);
-  if (!symbol.ok()) return reply_error(call, *symbol.error);
-  const std::optional<MarketInfo> found = market.market_by_symbol(symbol.value);
-  if (!found) return reply_error(call, binance_error(BinanceErrorKind::invalid_symbol));
+  const std::optional<MarketInfo> found = symbol_market(call);
+  if (!found) return;
   const MarketInfo m = *found;
   history::Page page;
   std::optional<BinanceError> error;

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -213,6 +214,9 @@ struct Venue::Impl {
 
   // Routes (binance_routes.cpp).
   void route_binance(const CallPtr& call);
+  // The market named by the request's mandatory `symbol`; nullopt when it is missing, malformed or unknown, and
+  // then the error reply has been sent.
+  std::optional<MarketInfo> symbol_market(const CallPtr& call);
   void place_order(const CallPtr& call, bool test_only);
   void cancel_order(const CallPtr& call);
   void cancel_open_orders(const CallPtr& call);
