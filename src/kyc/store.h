@@ -23,7 +23,9 @@
 #include "kyc/record.h"
 #include "screening/screener.h"
 
-struct sqlite3;
+namespace qz::sqlite {
+class Database;
+}  // namespace qz::sqlite
 
 namespace qz::kyc {
 
@@ -135,8 +137,8 @@ class ClientStore {
   [[nodiscard]] Status set_list_state(const ListState& state, const std::string& summary, uint64_t at_ns);
 
  private:
-  explicit ClientStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+  explicit ClientStore(std::unique_ptr<sqlite::Database> db);
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 // The explanation of a hit as one JSON object (tokens, unmatched tokens, evidence) and back; the store keeps it.

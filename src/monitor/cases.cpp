@@ -1,7 +1,5 @@
 #include "monitor/cases.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -10,6 +8,7 @@
 #include "base/decimal.h"
 #include "json/writer.h"
 #include "monitor/render.h"
+#include "sqlite/sqlite.h"
 
 namespace qz::monitor {
 
@@ -161,90 +160,58 @@ CREATE TRIGGER IF NOT EXISTS cases_closed_final BEFORE UPDATE ON cases WHEN OLD.
 INSERT OR IGNORE INTO meta(key, value) VALUES('format_version', '1');
 )sql";
 
-// One prepared statement. Columns and parameters are 0- and 1-based as in SQLite.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr) != SQLITE_OK) statement_ = nullptr;
-  }
-  ~Statement() { sqlite3_finalize(statement_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
+// A commit survives a power loss; a second process using the file waits up to 5 s for its lock.
+constexpr sqlite::OpenOptions kOpenOptions{
+    .synchronous = sqlite::Sync::full, .foreign_keys = true, .busy_timeout_ms = 5'000};
 
-  bool prepared() const { return statement_ != nullptr; }
-  Statement& bind(int index, uint64_t value) {
-    sqlite3_bind_int64(statement_, index, static_cast<sqlite3_int64>(value));  // bits kept; read back as u64
-    return *this;
-  }
-  Statement& bind_signed(int index, int64_t value) {
-    sqlite3_bind_int64(statement_, index, value);
-    return *this;
-  }
-  Statement& bind(int index, std::string_view text) {
-    // A null pointer would bind NULL: an empty text is bound as "".
-    sqlite3_bind_text(statement_, index, text.data() == nullptr ? "" : text.data(), static_cast<int>(text.size()),
-                      SQLITE_TRANSIENT);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return statement_ == nullptr ? SQLITE_ERROR : sqlite3_step(statement_); }
-  uint64_t u64(int column) const { return static_cast<uint64_t>(sqlite3_column_int64(statement_, column)); }
-  int64_t i64(int column) const { return sqlite3_column_int64(statement_, column); }
-  std::string text(int column) const {
-    const unsigned char* data = sqlite3_column_text(statement_, column);
-    const int size = sqlite3_column_bytes(statement_, column);
-    return data == nullptr ? std::string()
-                           : std::string(reinterpret_cast<const char*>(data), static_cast<size_t>(size));
-  }
-  std::string error() const { return sqlite3_errmsg(db_); }
+// A failure of the file: its message names the file, what was being done and SQLite's reason.
+CaseResult storage(const Status& status) { return CaseResult::fail(CaseCode::storage, status.message()); }
 
- private:
-  sqlite3* db_;
-  sqlite3_stmt* statement_ = nullptr;
-};
-
-CaseResult storage(sqlite3* db, const std::string& doing) {
-  return CaseResult::fail(CaseCode::storage, "case store: " + doing + ": " + sqlite3_errmsg(db));
-}
+// Returns storage(status) from the function (which returns a CaseResult) when `expr`, a Status, failed.
+#define CASE_TRY(expr)                                       \
+  do {                                                       \
+    const ::qz::Status case_status_ = (expr);                \
+    if (!case_status_.is_ok()) return storage(case_status_); \
+  } while (0)
 
 // Runs `body` in one IMMEDIATE transaction: committed when it returns ok, rolled back otherwise.
 template <typename Body>
-CaseResult transaction(sqlite3* db, Body&& body) {
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return storage(db, "begin");
+CaseResult in_transaction(sqlite::Database& db, Body&& body) {
+  sqlite::Transaction transaction(&db);
+  CASE_TRY(transaction.begin());
   CaseResult result = body();
-  if (!result.is_ok()) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return result;
-  }
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    CaseResult failed = storage(db, "commit");
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return failed;
-  }
+  if (!result.is_ok()) return result;  // `transaction` rolls back as it goes out of scope
+  CASE_TRY(transaction.commit());
   return CaseResult::ok();
 }
 
-CaseResult append_action(sqlite3* db, uint64_t case_id, uint64_t at_ns, std::string_view officer,
+CaseResult append_action(sqlite::Database& db, uint64_t case_id, uint64_t at_ns, std::string_view officer,
                          std::string_view action, std::string_view value, std::string_view text) {
-  Statement insert(db,
-                   "INSERT INTO case_actions(case_id, at_ns, officer, action, value, text) VALUES(?, ?, ?, ?, ?, ?)");
-  insert.bind(1, case_id).bind(2, at_ns).bind(3, officer).bind(4, action).bind(5, value).bind(6, text);
-  if (insert.step() != SQLITE_DONE) return storage(db, "recording the action");
+  sqlite::Statement insert;
+  CASE_TRY(db.prepare("INSERT INTO case_actions(case_id, at_ns, officer, action, value, text) VALUES(?, ?, ?, ?, ?, ?)",
+                      &insert));
+  CASE_TRY(insert.bind(1, case_id)
+               .bind(2, at_ns)
+               .bind(3, officer)
+               .bind(4, action)
+               .bind(5, value)
+               .bind(6, text)
+               .run("recording the action"));
   return CaseResult::ok();
 }
 
 // The case's state for a change: not_found or closed refuse it.
-CaseResult open_case_state(sqlite3* db, uint64_t case_id, std::string* assignee) {
-  Statement select(db, "SELECT state, assignee FROM cases WHERE id = ?");
+CaseResult open_case_state(sqlite::Database& db, uint64_t case_id, std::string* assignee) {
+  sqlite::Statement select;
+  CASE_TRY(db.prepare("SELECT state, assignee FROM cases WHERE id = ?", &select));
   select.bind(1, case_id);
-  const int step = select.step();
-  if (step == SQLITE_DONE)
-    return CaseResult::fail(CaseCode::not_found, "case " + std::to_string(case_id) + " does not exist");
-  if (step != SQLITE_ROW) return storage(db, "reading case " + std::to_string(case_id));
-  if (select.text(0) != "open") {
+  bool found = false;
+  CASE_TRY(select.step(&found, "reading case " + std::to_string(case_id)));
+  if (!found) return CaseResult::fail(CaseCode::not_found, "case " + std::to_string(case_id) + " does not exist");
+  if (select.column_text(0) != "open") {
     return CaseResult::fail(CaseCode::closed, "case " + std::to_string(case_id) + " is closed; a closed case is final");
   }
-  if (assignee != nullptr) *assignee = select.text(1);
+  if (assignee != nullptr) *assignee = select.column_text(1);
   return CaseResult::ok();
 }
 
@@ -268,32 +235,16 @@ const char* status_text(ClientStatus status) { return client_status_name(status)
 }  // namespace
 
 Status CaseStore::open(const std::string& path, std::unique_ptr<CaseStore>* out) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    const std::string message = db == nullptr ? "out of memory" : sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return Status::error("cannot open the case store " + path + ": " + message);
-  }
-  sqlite3_busy_timeout(db, 5'000);
-  char* error = nullptr;
-  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") +
-                            "BEGIN IMMEDIATE;" + kSchema + "COMMIT;";
-  if (sqlite3_exec(db, setup.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error == nullptr ? sqlite3_errmsg(db) : error;
-    sqlite3_free(error);
-    sqlite3_close(db);
-    return Status::error("cannot set up the case store " + path + ": " + message);
-  }
-  Statement version(db, "SELECT value FROM meta WHERE key = 'format_version'");
-  if (version.step() != SQLITE_ROW || version.text(0) != "1") {
-    sqlite3_close(db);
-    return Status::error("the case store " + path + " is not format version 1");
-  }
-  out->reset(new CaseStore(db));
+  std::unique_ptr<sqlite::Database> db;
+  QZ_TRY(sqlite::Database::open(path, kOpenOptions, &db));
+  QZ_TRY(db->apply_schema_script("case store", kSchema, "1"));
+  out->reset(new CaseStore(std::move(db)));
   return Status::ok();
 }
 
-CaseStore::~CaseStore() { sqlite3_close(db_); }
+CaseStore::CaseStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+
+CaseStore::~CaseStore() = default;
 
 CaseResult check_opening(const CaseOpening& opening) {
   CaseResult checked = check_officer(opening.officer, "officer");
@@ -323,7 +274,7 @@ CaseResult CaseStore::open_case(const CaseOpening& opening, uint64_t* case_id) {
   std::vector<Alert> alerts = opening.alerts;
   std::sort(alerts.begin(), alerts.end(), [](const Alert& a, const Alert& b) { return a.id < b.id; });
   uint64_t id = 0;
-  CaseResult result = transaction(db_, [&]() -> CaseResult {
+  CaseResult result = in_transaction(*db_, [&]() -> CaseResult {
     for (const Alert& alert : alerts) {
       uint64_t holder = 0;
       CaseResult found = case_of_alert(alert.id, &holder);
@@ -334,63 +285,69 @@ CaseResult CaseStore::open_case(const CaseOpening& opening, uint64_t* case_id) {
       }
     }
     const CaseSubject& s = opening.subject;
-    Statement insert(db_,
-                     "INSERT INTO cases(client, state, opened_at_ns, opened_by, config_digest, tenge, "
+    sqlite::Statement insert;
+    CASE_TRY(
+        db_->prepare("INSERT INTO cases(client, state, opened_at_ns, opened_by, config_digest, tenge, "
                      "subject_registered, subject_class, subject_tier, subject_residence, subject_nationality, "
                      "subject_knowledge_test, subject_status, subject_height) "
-                     "VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    insert.bind(1, s.client)
-        .bind(2, opening.now_ns)
-        .bind(3, opening.officer)
-        .bind(4, opening.config_digest)
-        .bind(5, opening.tenge)
-        .bind(6, uint64_t{s.registered})
-        .bind(7, uint64_t{static_cast<uint8_t>(s.facts.classification)})
-        .bind(8, uint64_t{s.facts.kyc_tier})
-        .bind(9, s.registered ? std::string_view(s.facts.residence, 2) : std::string_view())
-        .bind(10, s.registered ? std::string_view(s.facts.nationality, 2) : std::string_view())
-        .bind(11, uint64_t{s.facts.knowledge_test_passed})
-        .bind(12, uint64_t{static_cast<uint8_t>(s.status)})
-        .bind(13, s.as_of_height);
-    if (insert.step() != SQLITE_DONE) return storage(db_, "creating the case");
-    id = static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+                     "VALUES(?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     &insert));
+    CASE_TRY(insert.bind(1, s.client)
+                 .bind(2, opening.now_ns)
+                 .bind(3, opening.officer)
+                 .bind(4, opening.config_digest)
+                 .bind(5, opening.tenge)
+                 .bind(6, s.registered)
+                 .bind(7, uint32_t{static_cast<uint8_t>(s.facts.classification)})
+                 .bind(8, uint32_t{s.facts.kyc_tier})
+                 .bind(9, s.registered ? std::string_view(s.facts.residence, 2) : std::string_view())
+                 .bind(10, s.registered ? std::string_view(s.facts.nationality, 2) : std::string_view())
+                 .bind(11, s.facts.knowledge_test_passed)
+                 .bind(12, uint32_t{static_cast<uint8_t>(s.status)})
+                 .bind(13, s.as_of_height)
+                 .run("creating the case"));
+    id = static_cast<uint64_t>(db_->last_insert_rowid());
+    sqlite::Statement row;
+    CASE_TRY(
+        db_->prepare("INSERT INTO case_alerts(alert_id, case_id, rule, client, height, time_ns, summary) "
+                     "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                     &row));
+    sqlite::Statement evidence;
+    CASE_TRY(
+        db_->prepare("INSERT INTO case_evidence(alert_id, seq, height, event_index, kind, time_ns, client, "
+                     "object_id, label, asset, scale, amount_minor, value_tiyn, detail) "
+                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     &evidence));
     for (const Alert& alert : alerts) {
-      Statement row(db_,
-                    "INSERT INTO case_alerts(alert_id, case_id, rule, client, height, time_ns, summary) "
-                    "VALUES(?, ?, ?, ?, ?, ?, ?)");
-      row.bind(1, alert.id)
-          .bind(2, id)
-          .bind(3, rule_name(alert.rule))
-          .bind(4, alert.client)
-          .bind(5, alert.height)
-          .bind(6, alert.time_ns)
-          .bind(7, alert.summary);
-      if (row.step() != SQLITE_DONE) return storage(db_, "storing alert " + std::to_string(alert.id));
+      CASE_TRY(row.bind(1, alert.id)
+                   .bind(2, id)
+                   .bind(3, rule_name(alert.rule))
+                   .bind(4, alert.client)
+                   .bind(5, alert.height)
+                   .bind(6, alert.time_ns)
+                   .bind(7, alert.summary)
+                   .run("storing alert " + std::to_string(alert.id)));
+      const std::string doing = "storing the evidence of alert " + std::to_string(alert.id);
       for (size_t seq = 0; seq < alert.evidence.size(); seq++) {
         const Evidence& e = alert.evidence[seq];
-        Statement evidence(db_,
-                           "INSERT INTO case_evidence(alert_id, seq, height, event_index, kind, time_ns, client, "
-                           "object_id, label, asset, scale, amount_minor, value_tiyn, detail) "
-                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        evidence.bind(1, alert.id)
-            .bind(2, uint64_t{seq})
-            .bind(3, e.height)
-            .bind(4, uint64_t{e.event_index})
-            .bind(5, uint64_t{static_cast<uint16_t>(e.kind)})
-            .bind(6, e.time_ns)
-            .bind(7, e.client)
-            .bind(8, e.object_id)
-            .bind(9, e.label)
-            .bind(10, e.asset)
-            .bind(11, uint64_t{e.scale})
-            .bind_signed(12, e.amount_minor)
-            .bind_signed(13, e.value_tiyn)
-            .bind(14, e.detail);
-        if (evidence.step() != SQLITE_DONE)
-          return storage(db_, "storing the evidence of alert " + std::to_string(alert.id));
+        CASE_TRY(evidence.bind(1, alert.id)
+                     .bind(2, uint64_t{seq})
+                     .bind(3, e.height)
+                     .bind(4, e.event_index)
+                     .bind(5, uint32_t{static_cast<uint16_t>(e.kind)})
+                     .bind(6, e.time_ns)
+                     .bind(7, e.client)
+                     .bind(8, e.object_id)
+                     .bind(9, e.label)
+                     .bind(10, e.asset)
+                     .bind(11, uint32_t{e.scale})
+                     .bind(12, e.amount_minor)
+                     .bind(13, e.value_tiyn)
+                     .bind(14, e.detail)
+                     .run(doing));
       }
     }
-    return append_action(db_, id, opening.now_ns, opening.officer, "opened", alert_ids_text(alerts), opening.note);
+    return append_action(*db_, id, opening.now_ns, opening.officer, "opened", alert_ids_text(alerts), opening.note);
   });
   if (result.is_ok()) *case_id = id;
   return result;
@@ -400,18 +357,18 @@ CaseResult CaseStore::assign(uint64_t case_id, std::string_view assignee, std::s
   CaseResult checked = check_officer(officer, "officer");
   if (checked.is_ok()) checked = check_officer(assignee, "assignee");
   if (!checked.is_ok()) return checked;
-  return transaction(db_, [&]() -> CaseResult {
+  return in_transaction(*db_, [&]() -> CaseResult {
     std::string current;
-    CaseResult state = open_case_state(db_, case_id, &current);
+    CaseResult state = open_case_state(*db_, case_id, &current);
     if (!state.is_ok()) return state;
     if (current == assignee) {
       return CaseResult::fail(CaseCode::conflict,
                               "case " + std::to_string(case_id) + " is already assigned to " + current);
     }
-    Statement update(db_, "UPDATE cases SET assignee = ? WHERE id = ?");
-    update.bind(1, assignee).bind(2, case_id);
-    if (update.step() != SQLITE_DONE) return storage(db_, "assigning the case");
-    return append_action(db_, case_id, now_ns, officer, "assigned", assignee, "");
+    sqlite::Statement update;
+    CASE_TRY(db_->prepare("UPDATE cases SET assignee = ? WHERE id = ?", &update));
+    CASE_TRY(update.bind(1, assignee).bind(2, case_id).run("assigning the case"));
+    return append_action(*db_, case_id, now_ns, officer, "assigned", assignee, "");
   });
 }
 
@@ -422,10 +379,10 @@ CaseResult CaseStore::comment(uint64_t case_id, std::string_view text, std::stri
   if (const std::string problem = text_problem(text); !problem.empty()) {
     return CaseResult::fail(CaseCode::invalid, "comment: " + problem);
   }
-  return transaction(db_, [&]() -> CaseResult {
-    CaseResult state = open_case_state(db_, case_id, nullptr);
+  return in_transaction(*db_, [&]() -> CaseResult {
+    CaseResult state = open_case_state(*db_, case_id, nullptr);
     if (!state.is_ok()) return state;
-    return append_action(db_, case_id, now_ns, officer, "commented", "", text);
+    return append_action(*db_, case_id, now_ns, officer, "commented", "", text);
   });
 }
 
@@ -439,13 +396,13 @@ CaseResult CaseStore::close(uint64_t case_id, CaseOutcome outcome, std::string_v
   if (const std::string problem = text_problem(text); !problem.empty()) {
     return CaseResult::fail(CaseCode::invalid, "text: " + problem);
   }
-  return transaction(db_, [&]() -> CaseResult {
-    CaseResult state = open_case_state(db_, case_id, nullptr);
+  return in_transaction(*db_, [&]() -> CaseResult {
+    CaseResult state = open_case_state(*db_, case_id, nullptr);
     if (!state.is_ok()) return state;
-    Statement update(db_, "UPDATE cases SET state = 'closed', outcome = ?, closed_at_ns = ? WHERE id = ?");
-    update.bind(1, outcome_name(outcome)).bind(2, now_ns).bind(3, case_id);
-    if (update.step() != SQLITE_DONE) return storage(db_, "closing the case");
-    return append_action(db_, case_id, now_ns, officer, "closed", outcome_name(outcome), text);
+    sqlite::Statement update;
+    CASE_TRY(db_->prepare("UPDATE cases SET state = 'closed', outcome = ?, closed_at_ns = ? WHERE id = ?", &update));
+    CASE_TRY(update.bind(1, outcome_name(outcome)).bind(2, now_ns).bind(3, case_id).run("closing the case"));
+    return append_action(*db_, case_id, now_ns, officer, "closed", outcome_name(outcome), text);
   });
 }
 
@@ -456,134 +413,147 @@ constexpr char kCaseColumns[] =
     "subject_registered, subject_class, subject_tier, subject_residence, subject_nationality, "
     "subject_knowledge_test, subject_status, subject_height FROM cases";
 
-void read_case_row(const Statement& row, Case* c) {
-  c->id = row.u64(0);
-  c->client = row.u64(1);
-  c->open = row.text(2) == "open";
-  c->assignee = row.text(3);
+void read_case_row(const sqlite::Statement& row, Case* c) {
+  c->id = row.column_u64(0);
+  c->client = row.column_u64(1);
+  c->open = row.column_text(2) == "open";
+  c->assignee = row.column_text(3);
   c->outcome = CaseOutcome::none;
-  if (!outcome_from_name(row.text(4), &c->outcome)) c->outcome = CaseOutcome::none;
-  c->opened_at_ns = row.u64(5);
-  c->opened_by = row.text(6);
-  c->closed_at_ns = row.u64(7);
-  c->config_digest = row.text(8);
-  c->tenge = row.text(9);
+  if (!outcome_from_name(row.column_text(4), &c->outcome)) c->outcome = CaseOutcome::none;
+  c->opened_at_ns = row.column_u64(5);
+  c->opened_by = row.column_text(6);
+  c->closed_at_ns = row.column_u64(7);
+  c->config_digest = row.column_text(8);
+  c->tenge = row.column_text(9);
   CaseSubject& s = c->subject;
   s.client = c->client;
-  s.registered = row.u64(10) != 0;
-  s.facts.classification = static_cast<ClientClass>(row.u64(11));
-  s.facts.kyc_tier = static_cast<uint8_t>(row.u64(12));
-  const std::string residence = row.text(13);
-  const std::string nationality = row.text(14);
+  s.registered = row.column_u64(10) != 0;
+  s.facts.classification = static_cast<ClientClass>(row.column_u64(11));
+  s.facts.kyc_tier = static_cast<uint8_t>(row.column_u64(12));
+  const std::string residence = row.column_text(13);
+  const std::string nationality = row.column_text(14);
   if (residence.size() == 2) std::copy(residence.begin(), residence.end(), s.facts.residence);
   if (nationality.size() == 2) std::copy(nationality.begin(), nationality.end(), s.facts.nationality);
-  s.facts.knowledge_test_passed = row.u64(15) != 0;
-  s.status = static_cast<ClientStatus>(row.u64(16));
-  s.as_of_height = row.u64(17);
+  s.facts.knowledge_test_passed = row.column_u64(15) != 0;
+  s.status = static_cast<ClientStatus>(row.column_u64(16));
+  s.as_of_height = row.column_u64(17);
 }
 
 }  // namespace
 
 CaseResult CaseStore::list(std::vector<Case>* out) {
   out->clear();
-  Statement cases(db_, (std::string(kCaseColumns) + " ORDER BY id").c_str());
-  int step = 0;
-  while ((step = cases.step()) == SQLITE_ROW) {
+  sqlite::Statement cases;
+  CASE_TRY(db_->prepare(std::string(kCaseColumns) + " ORDER BY id", &cases));
+  bool ready = false;
+  while (true) {
+    CASE_TRY(cases.step(&ready, "listing cases"));
+    if (!ready) break;
     Case c;
     read_case_row(cases, &c);
     out->push_back(std::move(c));
   }
-  if (step != SQLITE_DONE) return storage(db_, "listing cases");
-  Statement alerts(db_, "SELECT case_id, alert_id FROM case_alerts ORDER BY case_id, alert_id");
-  while ((step = alerts.step()) == SQLITE_ROW) {
-    const uint64_t case_id = alerts.u64(0);
+  sqlite::Statement alerts;
+  CASE_TRY(db_->prepare("SELECT case_id, alert_id FROM case_alerts ORDER BY case_id, alert_id", &alerts));
+  while (true) {
+    CASE_TRY(alerts.step(&ready, "listing alerts"));
+    if (!ready) break;
+    const uint64_t case_id = alerts.column_u64(0);
     if (case_id >= 1 && case_id <= out->size() && (*out)[case_id - 1].id == case_id) {
       Alert alert;
-      alert.id = alerts.u64(1);
+      alert.id = alerts.column_u64(1);
       (*out)[case_id - 1].alerts.push_back(std::move(alert));
     }
   }
-  if (step != SQLITE_DONE) return storage(db_, "listing alerts");
   return CaseResult::ok();
 }
 
 CaseResult CaseStore::load(uint64_t case_id, Case* out) {
   *out = Case{};
-  Statement row(db_, (std::string(kCaseColumns) + " WHERE id = ?").c_str());
+  sqlite::Statement row;
+  CASE_TRY(db_->prepare(std::string(kCaseColumns) + " WHERE id = ?", &row));
   row.bind(1, case_id);
-  int step = row.step();
-  if (step == SQLITE_DONE)
-    return CaseResult::fail(CaseCode::not_found, "case " + std::to_string(case_id) + " does not exist");
-  if (step != SQLITE_ROW) return storage(db_, "reading case " + std::to_string(case_id));
+  bool ready = false;
+  CASE_TRY(row.step(&ready, "reading case " + std::to_string(case_id)));
+  if (!ready) return CaseResult::fail(CaseCode::not_found, "case " + std::to_string(case_id) + " does not exist");
   read_case_row(row, out);
 
-  Statement alerts(db_,
-                   "SELECT alert_id, rule, client, height, time_ns, summary FROM case_alerts WHERE case_id = ? "
-                   "ORDER BY alert_id");
+  sqlite::Statement alerts;
+  CASE_TRY(
+      db_->prepare("SELECT alert_id, rule, client, height, time_ns, summary FROM case_alerts WHERE case_id = ? "
+                   "ORDER BY alert_id",
+                   &alerts));
   alerts.bind(1, case_id);
-  while ((step = alerts.step()) == SQLITE_ROW) {
+  while (true) {
+    CASE_TRY(alerts.step(&ready, "reading alerts"));
+    if (!ready) break;
     Alert alert;
-    alert.id = alerts.u64(0);
-    if (!rule_from_name(alerts.text(1), &alert.rule)) {
+    alert.id = alerts.column_u64(0);
+    if (!rule_from_name(alerts.column_text(1), &alert.rule)) {
       return CaseResult::fail(CaseCode::storage,
                               "case store: alert " + std::to_string(alert.id) + " has an unknown rule");
     }
-    alert.client = alerts.u64(2);
-    alert.height = alerts.u64(3);
-    alert.time_ns = alerts.u64(4);
-    alert.summary = alerts.text(5);
+    alert.client = alerts.column_u64(2);
+    alert.height = alerts.column_u64(3);
+    alert.time_ns = alerts.column_u64(4);
+    alert.summary = alerts.column_text(5);
     out->alerts.push_back(std::move(alert));
   }
-  if (step != SQLITE_DONE) return storage(db_, "reading alerts");
+  sqlite::Statement evidence;
+  CASE_TRY(
+      db_->prepare("SELECT height, event_index, kind, time_ns, client, object_id, label, asset, scale, "
+                   "amount_minor, value_tiyn, detail FROM case_evidence WHERE alert_id = ? ORDER BY seq",
+                   &evidence));
   for (Alert& alert : out->alerts) {
-    Statement evidence(db_,
-                       "SELECT height, event_index, kind, time_ns, client, object_id, label, asset, scale, "
-                       "amount_minor, value_tiyn, detail FROM case_evidence WHERE alert_id = ? ORDER BY seq");
+    evidence.reset();
     evidence.bind(1, alert.id);
-    while ((step = evidence.step()) == SQLITE_ROW) {
+    while (true) {
+      CASE_TRY(evidence.step(&ready, "reading evidence"));
+      if (!ready) break;
       Evidence e;
-      e.height = evidence.u64(0);
-      e.event_index = static_cast<uint32_t>(evidence.u64(1));
-      e.kind = static_cast<EventKind>(evidence.u64(2));
-      e.time_ns = evidence.u64(3);
-      e.client = evidence.u64(4);
-      e.object_id = evidence.u64(5);
-      e.label = evidence.text(6);
-      e.asset = evidence.text(7);
-      e.scale = static_cast<uint8_t>(evidence.u64(8));
-      e.amount_minor = evidence.i64(9);
-      e.value_tiyn = evidence.i64(10);
-      e.detail = evidence.text(11);
+      e.height = evidence.column_u64(0);
+      e.event_index = static_cast<uint32_t>(evidence.column_u64(1));
+      e.kind = static_cast<EventKind>(evidence.column_u64(2));
+      e.time_ns = evidence.column_u64(3);
+      e.client = evidence.column_u64(4);
+      e.object_id = evidence.column_u64(5);
+      e.label = evidence.column_text(6);
+      e.asset = evidence.column_text(7);
+      e.scale = static_cast<uint8_t>(evidence.column_u64(8));
+      e.amount_minor = evidence.column_i64(9);
+      e.value_tiyn = evidence.column_i64(10);
+      e.detail = evidence.column_text(11);
       alert.evidence.push_back(std::move(e));
     }
-    if (step != SQLITE_DONE) return storage(db_, "reading evidence");
   }
 
-  Statement actions(db_,
-                    "SELECT seq, at_ns, officer, action, value, text FROM case_actions WHERE case_id = ? ORDER BY seq");
+  sqlite::Statement actions;
+  CASE_TRY(
+      db_->prepare("SELECT seq, at_ns, officer, action, value, text FROM case_actions WHERE case_id = ? "
+                   "ORDER BY seq",
+                   &actions));
   actions.bind(1, case_id);
-  while ((step = actions.step()) == SQLITE_ROW) {
-    out->actions.push_back(CaseAction{.seq = actions.u64(0),
-                                      .at_ns = actions.u64(1),
-                                      .officer = actions.text(2),
-                                      .action = actions.text(3),
-                                      .value = actions.text(4),
-                                      .text = actions.text(5)});
+  while (true) {
+    CASE_TRY(actions.step(&ready, "reading the action log"));
+    if (!ready) break;
+    out->actions.push_back(CaseAction{.seq = actions.column_u64(0),
+                                      .at_ns = actions.column_u64(1),
+                                      .officer = actions.column_text(2),
+                                      .action = actions.column_text(3),
+                                      .value = actions.column_text(4),
+                                      .text = actions.column_text(5)});
   }
-  if (step != SQLITE_DONE) return storage(db_, "reading the action log");
   return CaseResult::ok();
 }
 
 CaseResult CaseStore::case_of_alert(uint64_t alert_id, uint64_t* case_id) {
   *case_id = 0;
-  Statement select(db_, "SELECT case_id FROM case_alerts WHERE alert_id = ?");
+  sqlite::Statement select;
+  CASE_TRY(db_->prepare("SELECT case_id FROM case_alerts WHERE alert_id = ?", &select));
   select.bind(1, alert_id);
-  const int step = select.step();
-  if (step == SQLITE_ROW) {
-    *case_id = select.u64(0);
-  } else if (step != SQLITE_DONE) {
-    return storage(db_, "looking up alert " + std::to_string(alert_id));
-  }
+  bool found = false;
+  CASE_TRY(select.step(&found, "looking up alert " + std::to_string(alert_id)));
+  if (found) *case_id = select.column_u64(0);
   return CaseResult::ok();
 }
 

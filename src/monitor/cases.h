@@ -23,7 +23,9 @@
 #include "monitor/monitor.h"
 #include "monitor/reports.h"
 
-struct sqlite3;
+namespace qz::sqlite {
+class Database;
+}  // namespace qz::sqlite
 
 namespace qz::monitor {
 
@@ -125,8 +127,8 @@ class CaseStore {
   CaseResult case_of_alert(uint64_t alert_id, uint64_t* case_id);
 
  private:
-  explicit CaseStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+  explicit CaseStore(std::unique_ptr<sqlite::Database> db);
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 // The opening of a case from the alerts `alert_ids` (ids as the Monitor numbered them: alerts[id - 1]) after the

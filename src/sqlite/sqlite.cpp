@@ -326,6 +326,25 @@ Status Database::migrate(std::string_view name, std::span<const SchemaStep> step
   return Status::ok();
 }
 
+Status Database::apply_schema_script(std::string_view name, std::string_view script, std::string_view format_version) {
+  const std::string store(name);
+  {
+    Transaction transaction(this);
+    QZ_TRY(transaction.begin());
+    QZ_TRY(exec(script, "setting up the " + store));
+    QZ_TRY(transaction.commit());
+  }
+  Statement version;
+  QZ_TRY(prepare("SELECT value FROM meta WHERE key = 'format_version'", &version));
+  bool row = false;
+  QZ_TRY(version.step(&row, "reading the format version of the " + store));
+  const std::string found = row ? version.column_text(0) : std::string();
+  if (row && found == format_version) return Status::ok();
+  return Status::error(path_ + ": the " + store +
+                       (row ? " is format version " + found : std::string(" has no format version")) +
+                       "; this program reads " + std::string(format_version));
+}
+
 // --- Transaction --------------------------------------------------------------------------------------------------
 
 Status Transaction::begin() {

@@ -226,6 +226,31 @@ TEST(ClientStore, StoresBeforeMovementScreeningAreWidened) {
   EXPECT_EQ(raw_sql(path, "PRAGMA integrity_check"), "");
 }
 
+// Failures name the file and what was being done; a file of another format is refused when opened.
+TEST(ClientStore, FailuresNameTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("clients.db");
+  {
+    std::unique_ptr<ClientStore> store;
+    ASSERT_TRUE(ClientStore::open(path, &store).is_ok());
+    uint64_t hold = 0;
+    ASSERT_TRUE(store->begin().is_ok());
+    ASSERT_TRUE(store->add_hold(7, 1'000, "aigerim", false, &hold).is_ok());
+    ASSERT_TRUE(
+        store->add_report(Report{.hold_id = hold, .client = 7, .at_ns = 2'000, .json = "{}", .text = "t"}).is_ok());
+    const Status again =
+        store->add_report(Report{.hold_id = hold, .client = 7, .at_ns = 3'000, .json = "{}", .text = "t"});
+    ASSERT_FALSE(again.is_ok());
+    EXPECT_EQ(again.message(), path + ": storing the report of hold 1: UNIQUE constraint failed: reports.hold_id");
+    store->rollback();
+  }
+  ASSERT_EQ(raw_sql(path, "UPDATE meta SET value = '2' WHERE key = 'format_version'"), "");
+  std::unique_ptr<ClientStore> store;
+  const Status opened = ClientStore::open(path, &store);
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.message(), path + ": the client store is format version 2; this program reads 1");
+}
+
 TEST(ClientStore, ListStateIsReplacedWhole) {
   TempDir dir;
   std::unique_ptr<ClientStore> store;

@@ -215,6 +215,19 @@ TEST_F(CaseStoreTest, TheActionLogIsAppendOnly) {
   EXPECT_EQ(action_count(id), 2u);
 }
 
+TEST_F(CaseStoreTest, RefusesAFileOfAnotherFormat) {
+  store_.reset();
+  const std::string path = (dir_ / "monitor.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE meta SET value = '2' WHERE key = 'format_version'", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const Status opened = CaseStore::open(path, &store_);
+  ASSERT_FALSE(opened.is_ok());
+  EXPECT_EQ(opened.message(), path + ": the case store is format version 2; this program reads 1");
+}
+
 TEST_F(CaseStoreTest, ReportCarriesFactsAlertsEvidenceCommentsAndOutcome) {
   const uint64_t id = open_one({structuring_alert(1, 101)});
   ASSERT_TRUE(store_->assign(id, "bauyrzhan", "aigerim", kT0 + kDayNs).is_ok());

@@ -348,5 +348,43 @@ TEST(Sqlite, FailedMigrationStepLeavesThePreviousVersion) {
   EXPECT_FALSE(db->in_transaction());
 }
 
+TEST(Sqlite, SchemaScriptRunsWholeThenChecksTheFormatVersion) {
+  TempDir dir;
+  auto db = open_or_fail(dir.file("s.db"));
+  const char* script =
+      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS a(x INTEGER);"
+      "INSERT OR IGNORE INTO meta(key, value) VALUES('format_version', '1');";
+  ASSERT_TRUE(db->apply_schema_script("test store", script, "1").is_ok());
+  ASSERT_TRUE(db->apply_schema_script("test store", script, "1").is_ok());  // again: nothing changes
+  EXPECT_EQ(pragma(db.get(), "user_version"), 0);
+
+  // A program that reads another format refuses the file.
+  const Status other = db->apply_schema_script("test store", script, "2");
+  ASSERT_FALSE(other.is_ok());
+  EXPECT_NE(other.message().find("s.db: the test store is format version 1; this program reads 2"), std::string::npos)
+      << other.message();
+
+  // A script that fails half-way leaves nothing of itself.
+  const Status failed =
+      db->apply_schema_script("test store", "CREATE TABLE b(x INTEGER); CREATE TABLE a(x INTEGER);", "1");
+  ASSERT_FALSE(failed.is_ok());
+  EXPECT_NE(failed.message().find("s.db: setting up the test store: table a already exists"), std::string::npos)
+      << failed.message();
+  bool found = true;
+  int64_t ignored = 0;
+  ASSERT_TRUE(db->query_i64("SELECT 1 FROM sqlite_master WHERE name = 'b'", &ignored, &found).is_ok());
+  EXPECT_FALSE(found);
+  EXPECT_FALSE(db->in_transaction());
+
+  // A file whose meta table lacks the row.
+  auto bare = open_or_fail(dir.file("t.db"));
+  const Status none =
+      bare->apply_schema_script("test store", "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);", "1");
+  ASSERT_FALSE(none.is_ok());
+  EXPECT_NE(none.message().find("t.db: the test store has no format version; this program reads 1"), std::string::npos)
+      << none.message();
+}
+
 }  // namespace
 }  // namespace qz::sqlite
