@@ -328,21 +328,38 @@ Status Database::migrate(std::string_view name, std::span<const SchemaStep> step
 
 Status Database::apply_schema_script(std::string_view name, std::string_view script, std::string_view format_version) {
   const std::string store(name);
+  // The format row, when the file has a meta table (*row false when it has none, or the row is missing).
+  const auto read_format = [&](bool* row, std::string* found) -> Status {
+    *row = false;
+    bool has_meta = false;
+    int64_t ignored = 0;
+    QZ_TRY(query_i64("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'", &ignored, &has_meta));
+    if (!has_meta) return Status::ok();
+    Statement version;
+    QZ_TRY(prepare("SELECT value FROM meta WHERE key = 'format_version'", &version));
+    QZ_TRY(version.step(row, "reading the format version of the " + store));
+    if (*row) *found = version.column_text(0);
+    return Status::ok();
+  };
+  const auto refuse = [&](bool row, const std::string& found) {
+    return Status::error(path_ + ": the " + store +
+                         (row ? " is format version " + found : std::string(" has no format version")) +
+                         "; this program reads " + std::string(format_version));
+  };
+  // A file of another format is refused before the script touches it.
+  bool row = false;
+  std::string found;
+  QZ_TRY(read_format(&row, &found));
+  if (row && found != format_version) return refuse(row, found);
   {
     Transaction transaction(this);
     QZ_TRY(transaction.begin());
     QZ_TRY(exec(script, "setting up the " + store));
     QZ_TRY(transaction.commit());
   }
-  Statement version;
-  QZ_TRY(prepare("SELECT value FROM meta WHERE key = 'format_version'", &version));
-  bool row = false;
-  QZ_TRY(version.step(&row, "reading the format version of the " + store));
-  const std::string found = row ? version.column_text(0) : std::string();
+  QZ_TRY(read_format(&row, &found));
   if (row && found == format_version) return Status::ok();
-  return Status::error(path_ + ": the " + store +
-                       (row ? " is format version " + found : std::string(" has no format version")) +
-                       "; this program reads " + std::string(format_version));
+  return refuse(row, found);
 }
 
 // --- Transaction --------------------------------------------------------------------------------------------------

@@ -144,10 +144,12 @@ class Database {
 
   // The schema of a store that predates migrate() (the client and case stores): one script of statements that
   // are safe to run again (CREATE ... IF NOT EXISTS, INSERT OR IGNORE), and the format kept as the row
-  // ('format_version', V) of the store's own table meta(key, value), with user_version left at 0. Runs `script`
-  // in one BEGIN IMMEDIATE transaction (all of it or none), then refuses a file whose format_version is not
-  // `format_version`: "clients.db: the client store is format version 2; this program reads 1". `name` names
-  // the store in messages ("client store"). A new store uses migrate() instead.
+  // ('format_version', V) of the store's own table meta(key, value), with user_version left at 0. A file that
+  // already records another format is refused before the script runs, so it is left as it was: "clients.db: the
+  // client store is format version 2; this program reads 1". Otherwise runs `script` in one BEGIN IMMEDIATE
+  // transaction (all of it or none), then refuses the file unless it now records `format_version` ("... has no
+  // format version; ..."). `name` names the store in messages ("client store"). A new store uses migrate()
+  // instead.
   [[nodiscard]] Status apply_schema_script(std::string_view name, std::string_view script,
                                            std::string_view format_version);
 

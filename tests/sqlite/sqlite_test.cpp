@@ -359,11 +359,17 @@ TEST(Sqlite, SchemaScriptRunsWholeThenChecksTheFormatVersion) {
   ASSERT_TRUE(db->apply_schema_script("test store", script, "1").is_ok());  // again: nothing changes
   EXPECT_EQ(pragma(db.get(), "user_version"), 0);
 
-  // A program that reads another format refuses the file.
-  const Status other = db->apply_schema_script("test store", script, "2");
+  // A program that reads another format refuses the file, before its script runs: the file is left as it was.
+  const Status other = db->apply_schema_script(
+      "test store", "CREATE TABLE IF NOT EXISTS c(x INTEGER); UPDATE meta SET value = '2';", "2");
   ASSERT_FALSE(other.is_ok());
   EXPECT_NE(other.message().find("s.db: the test store is format version 1; this program reads 2"), std::string::npos)
       << other.message();
+  bool touched = true;
+  int64_t one = 0;
+  ASSERT_TRUE(db->query_i64("SELECT 1 FROM sqlite_master WHERE name = 'c'", &one, &touched).is_ok());
+  EXPECT_FALSE(touched);
+  ASSERT_TRUE(db->apply_schema_script("test store", script, "1").is_ok());  // still format 1
 
   // A script that fails half-way leaves nothing of itself.
   const Status failed =
