@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/assert.h"
+#include "base/hex.h"
 
 namespace qz {
 
@@ -23,32 +24,9 @@ bool Hash256::is_zero() const {
   return true;
 }
 
-std::string Hash256::hex() const {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string text(64, '0');
-  for (size_t i = 0; i < 32; i++) {
-    text[2 * i] = digits[bytes[i] >> 4];
-    text[2 * i + 1] = digits[bytes[i] & 15];
-  }
-  return text;
-}
+std::string Hash256::hex() const { return hex_encode(bytes); }
 
-bool Hash256::from_hex(std::string_view text, Hash256* out) {
-  if (text.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < 32; i++) {
-    const int hi = nibble(text[2 * i]);
-    const int lo = nibble(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
+bool Hash256::from_hex(std::string_view text, Hash256* out) { return hex_decode(text, out->bytes); }
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   QZ_ASSERT(ctx_ != nullptr);

@@ -42,6 +42,7 @@
 #include <thread>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/merkle.h"
 #include "journal/internal/keys.h"
 #include "journal/internal/replay.h"
@@ -167,7 +168,7 @@ Status check_public_key_matches(Store* store, const std::string& data_dir, const
   std::string recorded;
   bool found = false;
   QZ_TRY(store->get_meta(kMetaPublicKey, &recorded, &found));
-  if (found && recorded != journal_internal::to_hex(key.data(), key.size())) {
+  if (found && recorded != hex_encode(key)) {
     return Status::error("journal: " + data_dir + "/keys/operator.pub is not the key this journal was created with");
   }
   return Status::ok();
@@ -237,7 +238,7 @@ Status init_data_dir(const InitOptions& options) {
   if (status.is_ok()) status = store->put_block(0, hash, body);
   if (status.is_ok()) status = store->put_meta(kMetaFormatVersion, kJournalFormatVersion);
   if (status.is_ok()) {
-    status = store->put_meta(kMetaPublicKey, journal_internal::to_hex(key.public_key.data(), key.public_key.size()));
+    status = store->put_meta(kMetaPublicKey, hex_encode(key.public_key));
   }
   if (status.is_ok()) status = store->put_meta(kMetaGenesisHash, hash.hex());
   if (status.is_ok()) status = store->commit();
@@ -1135,7 +1136,7 @@ Status verify_data_dir(const std::string& data_dir, const std::string& public_ke
   if (!journal_internal::crypto_ready()) return Status::error("verify: libsodium failed to initialise");
   PublicKey public_key{};
   if (!public_key_hex.empty()) {
-    if (!journal_internal::parse_hex(public_key_hex, public_key.data(), public_key.size())) {
+    if (!hex_decode(public_key_hex, public_key)) {
       return Status::error("verify: the public key must be 64 hex digits");
     }
   } else {

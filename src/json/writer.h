@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/hex.h"
 
 namespace qz::json {
 
@@ -62,7 +63,6 @@ concept Integer = std::is_integral_v<T> && sizeof(T) <= 8 && !std::same_as<T, bo
 
 // Appends `text` to *out as a JSON string, quotes included, escaped as the file's header says.
 inline void append_string(std::string* out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;  // the start of the bytes not yet copied
   for (size_t at = 0; at < text.size(); at++) {
@@ -79,8 +79,8 @@ inline void append_string(std::string* out, std::string_view text) {
       out->append("\\t");
     } else {
       out->append("\\u00");
-      out->push_back(kHex[byte >> 4]);
-      out->push_back(kHex[byte & 0xF]);
+      out->push_back(kHexDigits[byte >> 4]);
+      out->push_back(kHexDigits[byte & 0xF]);
     }
   }
   out->append(text.substr(run));

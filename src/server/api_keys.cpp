@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "base/bytes.h"
+#include "base/hex.h"
 #include "base/sha256.h"
 
 namespace qz::server {
@@ -72,25 +73,6 @@ std::array<uint8_t, kTagBytes> file_tag(const MasterKey& master, std::span<const
   std::array<uint8_t, kTagBytes> tag{};
   QZ_ASSERT(crypto_generichash(tag.data(), tag.size(), data.data(), data.size(), key.bytes().data(), key.size()) == 0);
   return tag;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Decodes 64 hex digits of either case. Its timing depends only on the client's text, not on the secret.
-bool decode_hex32(std::string_view text, uint8_t out[32]) {
-  if (text.size() != 64) return false;
-  for (size_t i = 0; i < 32; i++) {
-    const int high = hex_digit(text[2 * i]);
-    const int low = hex_digit(text[2 * i + 1]);
-    if (high < 0 || low < 0) return false;
-    out[i] = static_cast<uint8_t>(high * 16 + low);
-  }
-  return true;
 }
 
 Status fail(const std::string& what) { return Status::error("api keys: " + what); }
@@ -407,7 +389,7 @@ bool ApiKeyRegistry::signature_valid(const Entry& entry, const RequestParams& pa
   if (entry.info.kind == KeyKind::hmac_sha256) {
     uint8_t sent[32];
     uint8_t expected[32];
-    if (!decode_hex32(signature, sent)) return false;
+    if (!hex_decode(signature, sent)) return false;  // time depends on the client's text only
     entry.hmac->sign(payload, expected);
     const bool equal = sodium_memcmp(sent, expected, sizeof expected) == 0;
     sodium_memzero(expected, sizeof expected);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/assert.h"
+#include "base/hex.h"
 
 namespace qz::journal_internal {
 
@@ -75,48 +76,21 @@ bool crypto_ready() {
 std::string key_path(const std::string& data_dir) { return data_dir + "/keys/operator.key"; }
 std::string public_key_path(const std::string& data_dir) { return data_dir + "/keys/operator.pub"; }
 
-bool parse_hex(std::string_view text, uint8_t* out, size_t size) {
-  if (text.size() != 2 * size) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < size; i++) {
-    const int hi = nibble(text[2 * i]);
-    const int lo = nibble(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
-
-std::string to_hex(const uint8_t* data, size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string text(2 * size, '0');
-  for (size_t i = 0; i < size; i++) {
-    text[2 * i] = digits[data[i] >> 4];
-    text[2 * i + 1] = digits[data[i] & 15];
-  }
-  return text;
-}
-
 Status create_operator_key(const std::string& data_dir, OperatorKey* key) {
   if (!crypto_ready()) return Status::error("libsodium failed to initialise");
   crypto_sign_keypair(key->public_key.data(), key->secret.data());
-  std::string secret_hex = to_hex(key->secret.data(), key->secret.size()) + "\n";
+  std::string secret_hex = hex_encode(key->secret) + "\n";
   Status status = write_new_file(key_path(data_dir), secret_hex, 0600);
   sodium_memzero(secret_hex.data(), secret_hex.size());
   QZ_TRY(status);
-  return write_new_file(public_key_path(data_dir), to_hex(key->public_key.data(), key->public_key.size()) + "\n",
+  return write_new_file(public_key_path(data_dir), hex_encode(key->public_key) + "\n",
                         0644);
 }
 
 Status load_public_key(const std::string& data_dir, PublicKey* key) {
   std::string text;
   QZ_TRY(read_small_file(public_key_path(data_dir), &text));
-  if (!parse_hex(text, key->data(), key->size())) {
+  if (!hex_decode(text, *key)) {
     return Status::error(public_key_path(data_dir) + " does not hold a 64-hex-digit Ed25519 public key");
   }
   return Status::ok();
@@ -126,7 +100,7 @@ Status load_operator_key(const std::string& data_dir, OperatorKey* key) {
   if (!crypto_ready()) return Status::error("libsodium failed to initialise");
   std::string text;
   QZ_TRY(read_small_file(key_path(data_dir), &text));
-  const bool parsed = parse_hex(text, key->secret.data(), key->secret.size());
+  const bool parsed = hex_decode(text, key->secret);
   sodium_memzero(text.data(), text.size());
   if (!parsed) return Status::error(key_path(data_dir) + " does not hold a 128-hex-digit Ed25519 secret key");
   QZ_TRY(load_public_key(data_dir, &key->public_key));

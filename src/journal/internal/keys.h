@@ -38,9 +38,6 @@ std::string public_key_path(const std::string& data_dir);  // DIR/keys/operator.
 // Reads DIR/keys/operator.pub.
 [[nodiscard]] Status load_public_key(const std::string& data_dir, PublicKey* key);
 
-[[nodiscard]] bool parse_hex(std::string_view text, uint8_t* out, size_t size);
-std::string to_hex(const uint8_t* data, size_t size);
-
 Signature sign_hash(const OperatorKey& key, const Hash256& hash);
 [[nodiscard]] bool verify_hash(const PublicKey& key, const Hash256& hash, const uint8_t* signature);
 

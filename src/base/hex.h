@@ -1,0 +1,23 @@
+// Hexadecimal text of bytes: what hashes, keys and signatures look like in files, logs and API answers. Lower case
+// out, either case in.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace qz {
+
+inline constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Two lower-case hex digits per byte.
+std::string hex_encode(std::span<const uint8_t> bytes);
+
+// Decodes exactly 2 × out.size() hex digits of either case into `out`; false on any other text (wrong length, a
+// character that is not a hex digit), and then `out` holds nothing useful. Its time depends only on the text's
+// length and where its first bad character is, never on the bytes decoded, so it may decode a client's signature
+// before a constant-time comparison.
+[[nodiscard]] bool hex_decode(std::string_view text, std::span<uint8_t> out);
+
+}  // namespace qz
