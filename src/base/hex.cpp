@@ -2,17 +2,6 @@
 
 namespace qz {
 
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 std::string hex_encode(std::span<const uint8_t> bytes) {
   std::string text(2 * bytes.size(), '0');
   for (size_t i = 0; i < bytes.size(); i++) {
@@ -25,8 +14,8 @@ std::string hex_encode(std::span<const uint8_t> bytes) {
 bool hex_decode(std::string_view text, std::span<uint8_t> out) {
   if (text.size() != 2 * out.size()) return false;
   for (size_t i = 0; i < out.size(); i++) {
-    const int high = hex_value(text[2 * i]);
-    const int low = hex_value(text[2 * i + 1]);
+    const int high = hex_digit_value(text[2 * i]);
+    const int low = hex_digit_value(text[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     out[i] = static_cast<uint8_t>(high * 16 + low);
   }

@@ -11,6 +11,14 @@ namespace qz {
 
 inline constexpr char kHexDigits[] = "0123456789abcdef";
 
+// The value of one hex digit of either case, or -1 for any other character.
+constexpr int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Two lower-case hex digits per byte.
 std::string hex_encode(std::span<const uint8_t> bytes);
 

@@ -5,17 +5,11 @@
 
 #include "base/assert.h"
 #include "base/decimal.h"
+#include "base/hex.h"
 
 namespace qz::server {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 struct SourceResult {
   std::vector<Param> params;
@@ -125,8 +119,8 @@ bool percent_decode(std::string_view text, bool plus_is_space, std::string* out)
         out->clear();
         return false;
       }
-      const int high = hex_value(text[i + 1]);
-      const int low = hex_value(text[i + 2]);
+      const int high = hex_digit_value(text[i + 1]);
+      const int low = hex_digit_value(text[i + 2]);
       if (high < 0 || low < 0) {
         out->clear();
         return false;

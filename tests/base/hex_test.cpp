@@ -26,6 +26,10 @@ TEST(Hex, EncodesEveryByteValueInLowerCaseAndDecodesItBack) {
   EXPECT_EQ(hex_encode({}), "");
 }
 
+static_assert(hex_digit_value('0') == 0 && hex_digit_value('9') == 9 && hex_digit_value('a') == 10 &&
+              hex_digit_value('F') == 15 && hex_digit_value('g') == -1 && hex_digit_value('/') == -1 &&
+              hex_digit_value(':') == -1 && hex_digit_value('@') == -1 && hex_digit_value('`') == -1);
+
 TEST(Hex, DecodesUpperAndMixedCase) {
   std::array<uint8_t, 4> out{};
   ASSERT_TRUE(hex_decode("DEADbeef", out));
