@@ -6,7 +6,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
@@ -69,7 +68,7 @@ Responder::State::~State() {
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
-  virtual void shut() = 0;  // close the socket (from any thread; posts to the session's strand)
+  virtual void shut() = 0;  // close the socket (from any thread; posts to the session's context)
 };
 
 struct HttpServer::Impl {
@@ -88,11 +87,15 @@ struct HttpServer::Impl {
   std::mutex sessions_mutex;
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;
 
-  // Last, so destroyed first: handlers still queued in the context hold sessions, whose destructors use the
+  // One context per I/O thread, each run by its thread alone: a connection lives on one context, so its handlers
+  // never run concurrently without a strand, and the threads share no scheduler lock, no epoll set and no
+  // wake-ups of each other. New connections go to the contexts in turn; the acceptor is on the first.
+  // Last, so destroyed first: handlers still queued in a context hold sessions, whose destructors use the
   // members above.
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next_context = 0;  // the accept handler's alone
 
   void add_session(uint64_t id, const std::shared_ptr<SessionBase>& session) {
     std::lock_guard guard(sessions_mutex);
@@ -330,7 +333,7 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
     });
   }
 
-  // On the session's strand.
+  // On the session's context.
   void close_now() {
     if (closing_) return;
     closing_ = true;
@@ -613,7 +616,9 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 }  // namespace
 
 void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+  asio::io_context& context = *contexts[next_context];
+  next_context = (next_context + 1) % contexts.size();
+  acceptor->async_accept(context.get_executor(), [this](error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping.load() && ec != asio::error::operation_aborted) do_accept();
       return;
@@ -639,6 +644,11 @@ HttpServer::HttpServer(const HttpServerOptions& options, Handler* handler) : imp
   impl_->options = options;
   impl_->handler = handler;
   if (impl_->options.threads == 0) impl_->options.threads = 1;
+  for (unsigned i = 0; i < impl_->options.threads; i++) {
+    // Concurrency hint 1: the context is run by one thread, so work it posts to itself skips the shared queue.
+    impl_->contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+  impl_->acceptor.emplace(*impl_->contexts.front());
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -650,21 +660,23 @@ Status HttpServer::start() {
   const asio::ip::address address = asio::ip::make_address(impl.options.address, ec);
   if (ec) return Status::error("server: bad listen address '" + impl.options.address + "'");
   const tcp::endpoint endpoint(address, impl.options.port);
-  impl.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl.acceptor.bind(endpoint, ec);
-  if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor->bind(endpoint, ec);
+  if (!ec) impl.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Status::error("server: cannot listen on " + impl.options.address + ":" +
                          std::to_string(impl.options.port) + ": " + ec.message());
   }
-  impl.bound_port = impl.acceptor.local_endpoint().port();
-  impl.work.emplace(asio::make_work_guard(impl.ioc));
+  impl.bound_port = impl.acceptor->local_endpoint().port();
+  for (const auto& context : impl.contexts) impl.work.push_back(asio::make_work_guard(*context));
   impl.do_accept();
-  for (unsigned i = 0; i < impl.options.threads; i++) impl.threads.emplace_back([&impl] {
+  for (const auto& context : impl.contexts) {
+    impl.threads.emplace_back([context = context.get()] {
       pthread_setname_np(pthread_self(), "qz-io");
-      impl.ioc.run();
+      context->run();
     });
+  }
   impl.started = true;
   return Status::ok();
 }
@@ -675,9 +687,9 @@ void HttpServer::stop() {
   if (!impl.started || impl.stopped) return;
   impl.stopped = true;
   impl.stopping.store(true);
-  asio::post(impl.ioc, [&impl] {
+  asio::post(*impl.contexts.front(), [&impl] {
     error_code ignored;
-    impl.acceptor.close(ignored);
+    impl.acceptor->close(ignored);
   });
   // Drain: requests already with the handler are answered (up to the grace period).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(impl.options.shutdown_grace_ms);
@@ -693,7 +705,7 @@ void HttpServer::stop() {
   }
   for (const auto& session : open) session->shut();
   open.clear();
-  impl.work.reset();
+  impl.work.clear();
   // Give the closes a moment to run, then stop whatever still waits (timers of closed sockets).
   const auto close_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
   while (std::chrono::steady_clock::now() < close_deadline) {
@@ -703,7 +715,7 @@ void HttpServer::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  impl.ioc.stop();
+  for (const auto& context : impl.contexts) context->stop();
   for (std::thread& thread : impl.threads) thread.join();
   impl.threads.clear();
 }
