@@ -23,9 +23,9 @@ constexpr int hex_digit_value(char c) {
 std::string hex_encode(std::span<const uint8_t> bytes);
 
 // Decodes exactly 2 × out.size() hex digits of either case into `out`; false on any other text (wrong length, a
-// character that is not a hex digit), and then `out` holds nothing useful. Its time depends only on the text's
-// length and where its first bad character is, never on the bytes decoded, so it may decode a client's signature
-// before a constant-time comparison.
+// character that is not a hex digit), and then `out` holds nothing useful. Every character is looked up in one
+// table, without a branch on its value, so its time depends only on the text's length, never on the bytes
+// decoded: it may decode a client's signature before a constant-time comparison.
 [[nodiscard]] bool hex_decode(std::string_view text, std::span<uint8_t> out);
 
 }  // namespace qz
