@@ -777,10 +777,17 @@ void Venue::Impl::dispatch(const CallPtr& call) {
 
   const RouteSpec& route = *call->route;
   const uint32_t weight = request_weight(route, call->params);
+  // The limiter is shared by the I/O threads: taken once before authentication and once after it (the headers
+  // with the last decision).
   RateDecision decision;
+  const auto note_headers = [&] {
+    call->headers = limiter.headers(call->ip, call->identity.key_id, call->now_ms,
+                                    route.places_order && decision.allowed, decision);
+  };
   {
     std::lock_guard guard(limiter_mutex);
     decision = limiter.admit_ip(call->ip, weight, call->now_ms);
+    if (!decision.allowed || route.security == Security::none) note_headers();
   }
   if (decision.allowed && route.security != Security::none) {
     AuthResult auth;
@@ -796,11 +803,7 @@ void Venue::Impl::dispatch(const CallPtr& call) {
     std::lock_guard guard(limiter_mutex);
     decision = limiter.admit_key(call->identity.key_id, weight, call->now_ms);
     if (decision.allowed && route.places_order) decision = limiter.admit_order(call->identity.key_id, call->now_ms);
-  }
-  {
-    std::lock_guard guard(limiter_mutex);
-    call->headers = limiter.headers(call->ip, call->identity.key_id, call->now_ms,
-                                    route.places_order && decision.allowed, decision);
+    note_headers();
   }
   if (!decision.allowed) {
     QZ_ASSERT(decision.error.has_value());

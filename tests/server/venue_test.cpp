@@ -571,6 +571,61 @@ TEST_F(VenueTest, OrderRejectionsCarryTheContractsCodes) {
   EXPECT_TRUE(contains(fok.body, "\"status\":\"EXPIRED\"")) << fok.body;
 }
 
+// The limits over HTTP, with small budgets: an order over the 10-second count and a request over the minute's
+// weight are refused with 429, their codes and Retry-After, and every answer carries the weight header. Windows are
+// aligned to the clock, so each budget is spent in a loop that allows for one window ending midway.
+TEST_F(VenueTest, RateLimitsRefuseWithTheirHeaders) {
+  venue_->stop();
+  venue_.reset();
+  VenueOptions options;
+  options.data_dir = data_;
+  options.http.port = 0;
+  options.rate_limits.orders_per_10s = 2;
+  options.rate_limits.weight_per_minute = 12;
+  RecoveryReport report;
+  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
+  ASSERT_TRUE(venue_->start().is_ok());
+  Client client(venue_->port());
+
+  Reply refused_order;
+  for (int i = 0; i < 8 && refused_order.status == 0; i++) {
+    Reply placed = post_signed(client, "/api/v3/order",
+                               "symbol=BTCKZT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000000");
+    if (placed.status == 429) {
+      refused_order = placed;
+      break;
+    }
+    ASSERT_EQ(placed.status, 200) << placed.body;
+    const std::string count = placed.header("X-MBX-ORDER-COUNT-10S");
+    EXPECT_TRUE(count == "1" || count == "2") << count;
+    EXPECT_FALSE(placed.header("X-MBX-ORDER-COUNT-1D").empty());
+    EXPECT_FALSE(placed.header("X-MBX-USED-WEIGHT-1M").empty());
+  }
+  ASSERT_EQ(refused_order.status, 429);
+  EXPECT_TRUE(contains(refused_order.body, "\"code\":-1015")) << refused_order.body;
+  EXPECT_FALSE(refused_order.header("Retry-After").empty());
+  EXPECT_FALSE(refused_order.header("X-MBX-USED-WEIGHT-1M").empty());
+  EXPECT_TRUE(refused_order.header("X-MBX-ORDER-COUNT-10S").empty());  // no order was counted
+
+  // The IP's minute: public requests until one is refused, then a signed one is refused before authentication.
+  Reply refused_ping;
+  for (int i = 0; i < 40 && refused_ping.status == 0; i++) {
+    Reply ping = client.request(http::verb::get, "/api/v3/ping");
+    EXPECT_FALSE(ping.header("X-MBX-USED-WEIGHT-1M").empty());
+    if (ping.status == 429) refused_ping = ping;
+  }
+  ASSERT_EQ(refused_ping.status, 429);
+  EXPECT_TRUE(contains(refused_ping.body, "\"code\":-1003")) << refused_ping.body;
+  EXPECT_FALSE(refused_ping.header("Retry-After").empty());
+  const Reply refused_signed = get_signed(client, "/api/v3/account", "");
+  if (refused_signed.status != 200) {  // 200 only when the minute ended just before
+    EXPECT_EQ(refused_signed.status, 429) << refused_signed.body;
+    EXPECT_TRUE(contains(refused_signed.body, "\"code\":-1003")) << refused_signed.body;
+    EXPECT_FALSE(refused_signed.header("Retry-After").empty());
+    EXPECT_FALSE(refused_signed.header("X-MBX-USED-WEIGHT-1M").empty());
+  }
+}
+
 TEST_F(VenueTest, AuthenticationRefusalsInTheContractsOrder) {
   Client client(venue_->port());
   const std::string params = "symbol=BTCKZT";
