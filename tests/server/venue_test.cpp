@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <simdjson.h>
 #include <sodium.h>
 #include <filesystem>
@@ -181,13 +182,14 @@ class VenueTest : public ::testing::Test {
                           trader_.api_key);
   }
 
-  // Stops venue_ and opens and starts it again on `dir`.
-  void restart(const std::string& dir) {
+  // Stops venue_ and opens and starts it again on `dir`, with the options `adjust` sets.
+  void restart(const std::string& dir, const std::function<void(VenueOptions&)>& adjust = nullptr) {
     if (venue_) venue_->stop();
     venue_.reset();
     VenueOptions options;
     options.data_dir = dir;
     options.http.port = 0;
+    if (adjust) adjust(options);
     RecoveryReport report;
     ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
     ASSERT_TRUE(venue_->start().is_ok());
@@ -575,16 +577,10 @@ TEST_F(VenueTest, OrderRejectionsCarryTheContractsCodes) {
 // weight are refused with 429, their codes and Retry-After, and every answer carries the weight header. Windows are
 // aligned to the clock, so each budget is spent in a loop that allows for one window ending midway.
 TEST_F(VenueTest, RateLimitsRefuseWithTheirHeaders) {
-  venue_->stop();
-  venue_.reset();
-  VenueOptions options;
-  options.data_dir = data_;
-  options.http.port = 0;
-  options.rate_limits.orders_per_10s = 2;
-  options.rate_limits.weight_per_minute = 12;
-  RecoveryReport report;
-  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-  ASSERT_TRUE(venue_->start().is_ok());
+  restart(data_, [](VenueOptions& options) {
+    options.rate_limits.orders_per_10s = 2;
+    options.rate_limits.weight_per_minute = 12;
+  });
   Client client(venue_->port());
 
   Reply refused_order;
@@ -850,15 +846,7 @@ TEST_F(VenueTest, TransportSpeaksHttp11) {
 
 TEST_F(VenueTest, FullQueuesHoldBackWithoutLosingAnything) {
   // Queues of one block: the writer waits for the projector and the projector for history at almost every block.
-  venue_->stop();
-  venue_.reset();
-  VenueOptions options;
-  options.data_dir = data_;
-  options.http.port = 0;
-  options.max_queued_blocks = 1;
-  RecoveryReport report;
-  ASSERT_TRUE(Venue::open(options, &venue_, &report).is_ok());
-  ASSERT_TRUE(venue_->start().is_ok());
+  restart(data_, [](VenueOptions& options) { options.max_queued_blocks = 1; });
   constexpr int kThreads = 4;
   constexpr int kOrders = 40;
   std::atomic<int> answered{0};
