@@ -1,10 +1,12 @@
-// libFuzzer target: qz::history_internal::unpack_entries (history/internal/entry_chunks.h), the packed ledger
-// entries of history.db.
+// libFuzzer target: qz::history_internal::unpack_entries and unpack_fills (history/internal/entry_chunks.h), the
+// packed ledger entries and owners' fills of history.db.
 //
-// Input: one byte of entry count (mod 65), eight bytes of the chunk's first transfer id, then the packed bytes.
+// Input: one byte, then eight bytes of the chunk's first transfer (or trade) id, then the packed bytes. A first
+// byte below 0x80 is an entry count (mod 33); from 0x80 its low seven bits are a fill count (mod 65).
 // Checks, for every input that unpacks: exactly `count` entries, transfer ids rising from the first one, known
-// kinds; packing them again and unpacking that gives the same entries. Inputs that do not unpack must leave a
-// non-empty error message.
+// kinds (fills: trade ids from the first one, rising in (trade id, taker before maker) order); packing them again
+// and unpacking that gives the same. Inputs that do not unpack must leave a non-empty error message.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -16,12 +18,40 @@
 
 namespace hi = qz::history_internal;
 
+namespace {
+
+void fuzz_fills(uint32_t count, uint64_t first, std::span<const uint8_t> packed) {
+  std::vector<hi::FillRef> fills;
+  const qz::Status status = hi::unpack_fills(packed, first, count, &fills);
+  if (!status.is_ok()) {
+    QZ_ASSERT(!status.message().empty());
+    return;
+  }
+  QZ_ASSERT_EQ(fills.size(), count);
+  hi::FillChunk chunk{.owner = 1, .market = 1};
+  for (size_t i = 0; i < fills.size(); i++) {
+    QZ_ASSERT(i == 0 ? fills[i].trade_id == first
+                     : fills[i].trade_id > fills[i - 1].trade_id ||
+                           (fills[i].trade_id == fills[i - 1].trade_id && !fills[i - 1].maker && fills[i].maker));
+    chunk.append(fills[i]);
+  }
+  std::vector<hi::FillRef> again;
+  QZ_ASSERT(hi::unpack_fills(chunk.data, chunk.count == 0 ? first : chunk.first_trade_id, count, &again).is_ok());
+  QZ_ASSERT(again == fills);
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 9) return 0;
-  const uint32_t count = data[0] % (hi::kEntriesPerChunk + 1);
   uint64_t first = 0;
   std::memcpy(&first, data + 1, sizeof first);
   const std::span<const uint8_t> packed(data + 9, size - 9);
+  if (data[0] >= 0x80) {
+    fuzz_fills((data[0] & 0x7Fu) % (hi::kFillsPerChunk + 1), first, packed);
+    return 0;
+  }
+  const uint32_t count = data[0] % (hi::kEntriesPerChunk + 1);
   std::vector<qz::history::EntryRow> entries;
   const qz::Status status = hi::unpack_entries(packed, first, count, &entries);
   if (!status.is_ok()) {

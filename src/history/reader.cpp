@@ -114,21 +114,6 @@ void read_trade(const sqlite::Statement& s, TradeRow* row) {
   row->time_ms = s.column_i64(14);
 }
 
-void read_fill(const sqlite::Statement& s, FillRow* row) {
-  row->owner = s.column_u64(0);
-  row->market = static_cast<uint32_t>(s.column_i64(1));
-  row->trade_id = s.column_u64(2);
-  row->order_id = s.column_u64(3);
-  row->is_buyer = s.column_i64(4) != 0;
-  row->is_maker = s.column_i64(5) != 0;
-  row->price_minor = s.column_i64(6);
-  row->qty_minor = s.column_i64(7);
-  row->quote_qty_minor = s.column_i64(8);
-  row->fee_minor = s.column_i64(9);
-  row->fee_asset = static_cast<uint32_t>(s.column_i64(10));
-  row->time_ms = s.column_i64(11);
-}
-
 void read_agg(const sqlite::Statement& s, AggTradeRow* row) {
   row->id = s.column_u64(0);
   row->market = static_cast<uint32_t>(s.column_i64(1));
@@ -370,52 +355,129 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
   out->clear();
   Bounds b;
   QZ_TRY(state_->bounds(page, kTradeTimes, market, &b));
-  const char* direction = b.ascending ? "ASC" : "DESC";
-  // A fill is one side of a trade row (schema version 4): the owner's trades as maker and as taker, each side's
-  // page read through its own index, then merged by (trade id, maker last) as the fills table was ordered. The
-  // fee is in the asset the order spends: quote for the buyer, base for the seller.
-  std::vector<FillRow> sides[2];
-  for (const bool maker : {true, false}) {
-    Bounds side_bounds = b;
-    if (order_id && !maker) {
-      // An order takes only when it starts working (placed, or a stop triggered), all in that block: its taker
-      // fills are the owner's taker trades at that time, with no index by taker order.
-      OrderRow order_row;
-      bool found = false;
-      QZ_TRY(order(market, *order_id, &order_row, &found));
-      if (!found || order_row.owner != owner || order_row.working_ms == 0) continue;
-      Bounds when;
-      QZ_TRY(state_->bounds(Page{.start_ms = order_row.working_ms, .end_ms = order_row.working_ms}, kTradeTimes,
-                            market, &when));
-      side_bounds.lo = std::max(b.lo, when.lo);
-      side_bounds.hi = std::min(b.hi, when.hi);
-      side_bounds.empty = b.empty || when.empty || side_bounds.lo > side_bounds.hi;
-    }
-    const std::string side = maker ? "maker" : "taker";
-    const std::string is_buyer = maker ? "t.buyer_is_maker" : "1 - t.buyer_is_maker";
-    std::string sql = "SELECT t." + side + "_owner, t.market, t.id, t." + side + "_order, " + is_buyer + ", " +
-                      (maker ? "1" : "0") + ", t.price, t.qty, t.quote_qty, t." + side + "_fee, " +
-                      "(SELECT CASE WHEN " + is_buyer + " THEN m.quote ELSE m.base END FROM markets AS m " +
-                      "WHERE m.id = t.market), t.time_ms FROM trades AS t ";
-    if (order_id && maker) {
-      sql += "INDEXED BY trades_of_maker_order WHERE t.maker_order = ?6 AND ";
+  if (b.empty) return Status::ok();
+  MarketRow m;
+  bool market_found = false;
+  QZ_TRY(this->market(market, &m, &market_found));
+  if (!market_found) return Status::ok();  // no market, no trades
+  // A fill is one side of a trade row (schema version 4). The owner's fills are listed in chunks (version 5) in
+  // (trade id, taker before maker) order, the order of the answer; each is read from its trade. The fee is in the
+  // asset the order spends: quote for the buyer, base for the seller.
+  const auto fill_of = [&](const TradeRow& t, bool maker) {
+    const bool is_buyer = maker ? t.buyer_is_maker : !t.buyer_is_maker;
+    return FillRow{.owner = owner,
+                   .market = t.market,
+                   .trade_id = t.id,
+                   .order_id = maker ? t.maker_order : t.taker_order,
+                   .is_buyer = is_buyer,
+                   .is_maker = maker,
+                   .price_minor = t.price_minor,
+                   .qty_minor = t.qty_minor,
+                   .quote_qty_minor = t.quote_qty_minor,
+                   .fee_minor = maker ? t.maker_fee_minor : t.taker_fee_minor,
+                   .fee_asset = is_buyer ? m.quote : m.base,
+                   .time_ms = t.time_ms};
+  };
+  // The owner's fills with trade ids in [lo, hi], the first `limit` in the page's direction, oldest first; with
+  // `taker_order` only that order's taker fills.
+  const auto listed = [&](const Bounds& bb, std::optional<uint64_t> taker_order, std::vector<FillRow>* fills) {
+    fills->clear();
+    if (bb.empty) return Status::ok();
+    sqlite::Statement* chunks = nullptr;
+    if (bb.ascending) {
+      QZ_TRY(state_->statement(std::string("SELECT ") + hi::kFillChunkColumns +
+                                   " FROM owner_trades WHERE owner = ?1 AND market = ?2 AND first_trade_id >= (SELECT "
+                                   "coalesce(max(first_trade_id), 0) FROM owner_trades WHERE owner = ?1 AND market = "
+                                   "?2 AND first_trade_id <= ?3) AND first_trade_id <= ?4 ORDER BY first_trade_id",
+                               &chunks));
+      chunks->bind(1, owner).bind(2, market).bind(3, bb.lo).bind(4, bb.hi);
     } else {
-      sql += "INDEXED BY trades_of_" + side + " WHERE ";
-      if (order_id) sql += "t.taker_order = ?6 AND ";
+      QZ_TRY(state_->statement(std::string("SELECT ") + hi::kFillChunkColumns +
+                                   " FROM owner_trades WHERE owner = ?1 AND market = ?2 AND first_trade_id <= ?3 "
+                                   "ORDER BY first_trade_id DESC",
+                               &chunks));
+      chunks->bind(1, owner).bind(2, market).bind(3, bb.hi);
     }
-    sql += "t." + side + "_owner = ?1 AND t.market = ?2 AND t.id BETWEEN ?3 AND ?4 ORDER BY t.id " + direction +
-           " LIMIT ?5";
-    QZ_TRY(state_->page_query<FillRow>(
-        sql, side_bounds, 3,
-        [&](sqlite::Statement* s) {
-          s->bind(1, owner).bind(2, market);
-          if (order_id) s->bind(6, *order_id);
-        },
-        [](const sqlite::Statement& s, FillRow* r) {
-          read_fill(s, r);
-          return Status::ok();
-        },
-        &sides[maker ? 1 : 0]));
+    sqlite::Statement* trade = nullptr;
+    QZ_TRY(state_->statement(std::string("SELECT ") + hi::kTradeColumns + " FROM trades WHERE id = ?1", &trade));
+    hi::FillChunk chunk;
+    std::vector<hi::FillRef> refs;
+    bool row = false;
+    bool done = false;
+    Status status = Status::ok();
+    while (!done && status.is_ok()) {
+      status = chunks->step(&row);
+      if (!status.is_ok() || !row) break;
+      hi::read_fill_chunk(*chunks, &chunk);
+      refs.clear();
+      status = hi::unpack_fills(chunk.data, chunk.first_trade_id, chunk.count, &refs);
+      if (!status.is_ok()) {
+        status = Status::error(state_->db->path() + ": owner " + std::to_string(owner) + ": " + status.message());
+        break;
+      }
+      if (!bb.ascending) std::reverse(refs.begin(), refs.end());
+      for (const hi::FillRef& ref : refs) {
+        const auto id = static_cast<int64_t>(ref.trade_id);
+        if (bb.ascending ? id > bb.hi : id < bb.lo) {
+          done = true;
+          break;
+        }
+        if (id < bb.lo || id > bb.hi || (taker_order && ref.maker)) continue;
+        trade->bind(1, id);
+        bool found = false;
+        status = trade->step(&found);
+        TradeRow t;
+        if (status.is_ok() && found) read_trade(*trade, &t);
+        trade->reset();
+        if (!status.is_ok()) break;
+        if (!found) {
+          status = Status::error(state_->db->path() + ": owner " + std::to_string(owner) + " has a fill of trade " +
+                                 std::to_string(ref.trade_id) + ", which is not there");
+          break;
+        }
+        if (taker_order && t.taker_order != *taker_order) continue;
+        fills->push_back(fill_of(t, ref.maker));
+        if (fills->size() == bb.limit) {
+          done = true;
+          break;
+        }
+      }
+    }
+    chunks->reset();
+    if (!bb.ascending) std::reverse(fills->begin(), fills->end());
+    return status;
+  };
+  if (!order_id) return listed(b, std::nullopt, out);
+
+  // One order's fills. A maker order's are found by its index; an order takes only when it starts working
+  // (placed, or a stop triggered), all in that block, so its taker fills are the owner's taker fills at that time.
+  std::vector<FillRow> sides[2];
+  std::vector<TradeRow> maker_trades;
+  const char* direction = b.ascending ? "ASC" : "DESC";
+  QZ_TRY(state_->page_query<TradeRow>(
+      std::string("SELECT ") + hi::kTradeColumns +
+          " FROM trades INDEXED BY trades_of_maker_order WHERE maker_order = ?1 AND maker_owner = ?2 AND market = ?3 "
+          "AND id BETWEEN ?4 AND ?5 ORDER BY id " +
+          direction + " LIMIT ?6",
+      b, 4, [&](sqlite::Statement* s) { s->bind(1, *order_id).bind(2, owner).bind(3, market); },
+      [](const sqlite::Statement& s, TradeRow* r) {
+        read_trade(s, r);
+        return Status::ok();
+      },
+      &maker_trades));
+  for (const TradeRow& t : maker_trades) sides[1].push_back(fill_of(t, true));
+  OrderRow order_row;
+  bool found = false;
+  QZ_TRY(order(market, *order_id, &order_row, &found));
+  if (found && order_row.owner == owner && order_row.working_ms != 0) {
+    Bounds when;
+    QZ_TRY(state_->bounds(Page{.start_ms = order_row.working_ms, .end_ms = order_row.working_ms}, kTradeTimes, market,
+                          &when));
+    Bounds taker_bounds = b;
+    taker_bounds.lo = std::max(b.lo, when.lo);
+    taker_bounds.hi = std::min(b.hi, when.hi);
+    taker_bounds.empty = when.empty || taker_bounds.lo > taker_bounds.hi;
+    QZ_TRY(listed(taker_bounds, *order_id, &sides[0]));
   }
   // Both sides ascending; a self-trade gives a taker fill, then a maker fill, of one trade id.
   out->reserve(sides[0].size() + sides[1].size());

@@ -196,6 +196,22 @@ CREATE INDEX trades_of_maker_order ON trades(maker_order, id);
 DROP TABLE fills;
 )sql";
 
+// Version 5: an owner's fills in a market packed in chunks (entry_chunks.h) in place of the trades_of_maker and
+// trades_of_taker indexes, whose two index entries per trade were about 15% of the writer's instructions (callgrind
+// over a rebuild of bench_load's journal). myTrades reads the owner's chunks, then each trade by its id. A maker
+// order's trades keep their index (trades_of_maker_order); a taker order's are found as before, at the time it
+// started working. The chunks are made from the trades of version 4.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE owner_trades(
+  owner INTEGER NOT NULL,
+  market INTEGER NOT NULL,
+  first_trade_id INTEGER NOT NULL,
+  last_trade_id INTEGER NOT NULL,
+  count INTEGER NOT NULL CHECK(count BETWEEN 1 AND 64),
+  fills BLOB NOT NULL,
+  PRIMARY KEY(owner, market, first_trade_id)) WITHOUT ROWID;
+)sql";
+
 // The entries table of versions 1 and 2, which version 3 replaces.
 constexpr const char* kEntryColumns =
     "transfer_id, kind, asset, debit_account, credit_account, amount, debit_balance_after, credit_balance_after, "
@@ -256,11 +272,52 @@ Status migrate_to_v3(sqlite::Database& db) {
   return db.exec("DROP TABLE entries", "dropping entries");
 }
 
+Status migrate_to_v5(sqlite::Database& db) {
+  QZ_TRY(db.exec(kSchemaV5, "creating owner_trades"));
+  sqlite::Statement read;
+  sqlite::Statement write;
+  QZ_TRY(db.prepare("SELECT id, market, maker_owner, taker_owner FROM trades ORDER BY id", &read));
+  QZ_TRY(db.prepare(kFillChunkUpsert, &write));
+  std::map<std::pair<uint64_t, uint32_t>, FillChunk> open;  // by (owner, market)
+  const auto add = [&](uint64_t owner, uint32_t market, const FillRef& fill) -> Status {
+    FillChunk& chunk = open[{owner, market}];
+    chunk.owner = owner;
+    chunk.market = market;
+    chunk.append(fill);
+    if (!chunk.full()) return Status::ok();
+    bind_fill_chunk(&write, chunk);
+    QZ_TRY(write.run("moving fills"));
+    chunk = FillChunk{};
+    return Status::ok();
+  };
+  bool row = false;
+  uint64_t previous = 0;
+  while (true) {
+    QZ_TRY(read.step(&row));
+    if (!row) break;
+    const uint64_t id = read.column_u64(0);
+    const auto market = static_cast<uint32_t>(read.column_i64(1));
+    if (id <= previous) return Status::error("trade " + std::to_string(id) + " is malformed");
+    previous = id;
+    // A self-trade's taker fill comes before its maker fill.
+    QZ_TRY(add(read.column_u64(3), market, FillRef{.trade_id = id, .maker = false}));
+    QZ_TRY(add(read.column_u64(2), market, FillRef{.trade_id = id, .maker = true}));
+  }
+  read.reset();
+  for (const auto& [key, chunk] : open) {
+    if (chunk.count == 0) continue;
+    bind_fill_chunk(&write, chunk);
+    QZ_TRY(write.run("moving fills"));
+  }
+  return db.exec("DROP INDEX trades_of_maker; DROP INDEX trades_of_taker", "dropping the owners' trade indexes");
+}
+
 const sqlite::SchemaStep kSteps[] = {
     sqlite::SchemaStep{.sql = kSchemaV1, .run = {}},
     sqlite::SchemaStep{.sql = kSchemaV2, .run = {}},
     sqlite::SchemaStep{.sql = nullptr, .run = migrate_to_v3},
     sqlite::SchemaStep{.sql = kSchemaV4, .run = {}},
+    sqlite::SchemaStep{.sql = nullptr, .run = migrate_to_v5},
 };
 
 constexpr TableKey kHashed[] = {
@@ -274,6 +331,7 @@ constexpr TableKey kHashed[] = {
     {"candles", "market, interval, open_time_ms"},
     {"account_entries", "account, first_transfer_id"},
     {"client_order_ids", "owner, client_order_id"},
+    {"owner_trades", "owner, market, first_trade_id"},
 };
 
 }  // namespace

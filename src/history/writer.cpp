@@ -5,7 +5,9 @@
 // engine picks it), markets, open orders, each market's newest stored candle per stored interval, and the
 // transfer id counter. Rows that change often (accounts, markets, orders, candles, and each account's newest chunk
 // of ledger entries, entry_chunks.h) are written once per commit; append-only rows (trades, aggregate trades) as
-// they happen. A trade's row holds both its fills (owners, orders, fees); the reader makes the fills from it.
+// they happen. A trade's row holds both its fills (owners, orders, fees); the reader makes the fills from it and
+// finds an owner's through the owner_trades chunks (entry_chunks.h), whose newest per owner and market the writer
+// keeps in memory like the entries'.
 //
 // Trades move money without transfer events: a fill's settlement is derived from the engine's rule
 // (docs/markets.md, "Settling a fill"): the buyer's spend account pays the notional to the seller's receive
@@ -127,6 +129,18 @@ struct HistoryWriter::State {
     bool touched = false;  // grown in this batch
   };
   std::unordered_map<uint64_t, OpenChunk> chunks;
+  // Owners' newest chunks of fills per market, likewise.
+  struct OpenFills {
+    hi::FillChunk chunk;
+    bool dirty = false;
+    bool touched = false;
+  };
+  struct OwnerMarketHash {
+    size_t operator()(const std::pair<uint64_t, uint32_t>& key) const {
+      return std::hash<uint64_t>()(key.first * 0x9E37'79B9'7F4A'7C15ULL ^ key.second);
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, uint32_t>, OpenFills, OwnerMarketHash> fill_chunks;
 
   // The block being projected.
   const BlockInput* block = nullptr;
@@ -141,6 +155,8 @@ struct HistoryWriter::State {
   sqlite::Statement upsert_candle;
   sqlite::Statement upsert_chunk;
   sqlite::Statement last_chunk;
+  sqlite::Statement upsert_fill_chunk;
+  sqlite::Statement last_fill_chunk;
   sqlite::Statement set_meta;
   sqlite::Statement insert_client_text;
 
@@ -174,6 +190,10 @@ struct HistoryWriter::State {
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &upsert_candle));
     QZ_TRY(db->prepare(hi::kChunkUpsert, &upsert_chunk));
+    QZ_TRY(db->prepare(hi::kFillChunkUpsert, &upsert_fill_chunk));
+    QZ_TRY(db->prepare(std::string("SELECT ") + hi::kFillChunkColumns +
+                           " FROM owner_trades WHERE owner = ? AND market = ? ORDER BY first_trade_id DESC LIMIT 1",
+                       &last_fill_chunk));
     QZ_TRY(db->prepare(std::string("SELECT ") + hi::kChunkColumns +
                            " FROM account_entries WHERE account = ? ORDER BY first_transfer_id DESC LIMIT 1",
                        &last_chunk));
@@ -415,26 +435,75 @@ struct HistoryWriter::State {
     return Status::ok();
   }
 
+  // Adds a fill to its owner's open chunk of the market, which is read back from the rows when not in memory.
+  Status add_fill(uint64_t owner, uint32_t market, const hi::FillRef& fill) {
+    auto [it, inserted] = fill_chunks.try_emplace({owner, market});
+    OpenFills& open = it->second;
+    if (inserted) {
+      bool found = false;
+      last_fill_chunk.bind(1, owner).bind(2, market);
+      Status stepped = last_fill_chunk.step(&found);
+      if (stepped.is_ok() && found) hi::read_fill_chunk(last_fill_chunk, &open.chunk);
+      last_fill_chunk.reset();
+      QZ_TRY(stepped);
+      if (!found || open.chunk.full()) {
+        open.chunk = hi::FillChunk{.owner = owner, .market = market};
+      } else {
+        // The next fill is checked against the last one's side: unpack it to learn that (and check it).
+        std::vector<hi::FillRef> packed;
+        const Status unpacked = hi::unpack_fills(open.chunk.data, open.chunk.first_trade_id, open.chunk.count, &packed);
+        if (!unpacked.is_ok() || packed.empty() || packed.back().trade_id != open.chunk.last_trade_id) {
+          fill_chunks.erase(it);
+          return corrupt("the fills of owner " + std::to_string(owner) + " in market " + std::to_string(market) + ": " +
+                         (unpacked.is_ok() ? "the last fill is not the chunk's last trade" : unpacked.message()));
+        }
+        open.chunk.last_maker = packed.back().maker;
+      }
+    }
+    if (open.chunk.full()) {
+      QZ_TRY(write_fill_chunk(open.chunk));
+      open.chunk = hi::FillChunk{.owner = owner, .market = market};
+    }
+    open.chunk.append(fill);
+    open.dirty = true;
+    open.touched = true;
+    return Status::ok();
+  }
+
+  Status write_fill_chunk(const hi::FillChunk& chunk) {
+    stats.rows++;
+    hi::bind_fill_chunk(&upsert_fill_chunk, chunk);
+    return upsert_fill_chunk.run("writing fills");
+  }
+
   Status write_chunk(const hi::EntryChunk& chunk) {
     stats.rows++;
     hi::bind_chunk(&upsert_chunk, chunk);
     return upsert_chunk.run("writing ledger entries");
   }
 
+  // Writes the grown chunks of `open` (OpenChunk or OpenFills by key) and drops those the batch did not touch.
+  template <typename Open, typename Write>
+  static Status write_open_chunks(Open* open, Write write) {
+    for (auto it = open->begin(); it != open->end();) {
+      auto& chunk = it->second;
+      if (chunk.dirty) QZ_TRY(write(chunk.chunk));
+      chunk.dirty = false;
+      if (!chunk.touched) {
+        it = open->erase(it);
+        continue;
+      }
+      chunk.touched = false;
+      ++it;
+    }
+    return Status::ok();
+  }
+
   // Everything kept in memory that changed since the last commit, then the meta rows.
   Status write_changes() {
     // Open chunks: the grown ones are written; the ones this batch did not touch leave memory.
-    for (auto it = chunks.begin(); it != chunks.end();) {
-      OpenChunk& open = it->second;
-      if (open.dirty) QZ_TRY(write_chunk(open.chunk));
-      open.dirty = false;
-      if (!open.touched) {
-        it = chunks.erase(it);
-        continue;
-      }
-      open.touched = false;
-      ++it;
-    }
+    QZ_TRY(write_open_chunks(&chunks, [this](const hi::EntryChunk& chunk) { return write_chunk(chunk); }));
+    QZ_TRY(write_open_chunks(&fill_chunks, [this](const hi::FillChunk& chunk) { return write_fill_chunk(chunk); }));
     for (const uint64_t id : dirty_accounts) {
       AccountState& a = accounts[id - 1];
       a.dirty = false;
@@ -809,6 +878,9 @@ struct HistoryWriter::State {
                .bind(14, block->height)
                .bind(15, time_ms)
                .run("inserting a trade"));
+    // The owners' fills: a self-trade's taker fill first.
+    QZ_TRY(add_fill(taker->row.owner, t.market, hi::FillRef{.trade_id = t.trade, .maker = false}));
+    QZ_TRY(add_fill(maker->row.owner, t.market, hi::FillRef{.trade_id = t.trade, .maker = true}));
     return add_to_candles(m, t, quote, taker_buys);
   }
 

@@ -1,6 +1,6 @@
-// Ledger entries packed per account (history/internal/entry_chunks.h): the packing round-trips and refuses
-// malformed bytes; statements page across chunk boundaries exactly as one list would, through commits, a reopened
-// writer and a rebuild; and a version 2 history's entries move into chunks unchanged.
+// Ledger entries packed per account and fills per owner and market (history/internal/entry_chunks.h): the packing
+// round-trips and refuses malformed bytes; statements page across chunk boundaries exactly as one list would,
+// through commits, a reopened writer and a rebuild; and a version 2 history's entries move into chunks unchanged.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -93,6 +93,63 @@ TEST(EntryChunks, MalformedChunksAreRefused) {
   refused({}, 10, 1, "truncated");
   read.clear();
   EXPECT_TRUE(hi::unpack_entries({}, 10, 0, &read).is_ok());
+  EXPECT_TRUE(read.empty());
+}
+
+TEST(FillChunks, PackedFillsComeBackUnchanged) {
+  Prng prng(11);
+  for (int round = 0; round < 200; round++) {
+    hi::FillChunk chunk{.owner = 9, .market = 2};
+    std::vector<hi::FillRef> written;
+    const bool near_top = prng.below(3) == 0;
+    uint64_t id = near_top ? std::numeric_limits<uint64_t>::max() - 1'000 : 1 + prng.below(1'000'000);
+    const uint32_t count = 1 + static_cast<uint32_t>(prng.below(hi::kFillsPerChunk));
+    while (written.size() < count) {
+      // A self-trade: the taker fill, then the maker fill of the same trade.
+      if (prng.below(4) == 0 && written.size() + 2 <= count) {
+        written.push_back({.trade_id = id, .maker = false});
+        chunk.append(written.back());
+        written.push_back({.trade_id = id, .maker = true});
+      } else {
+        written.push_back({.trade_id = id, .maker = prng.below(2) == 0});
+      }
+      chunk.append(written.back());
+      id += 1 + prng.below(near_top || prng.below(2) == 0 ? 3 : 100'000);
+    }
+    EXPECT_EQ(chunk.count, count);
+    EXPECT_EQ(chunk.first_trade_id, written.front().trade_id);
+    EXPECT_EQ(chunk.last_trade_id, written.back().trade_id);
+    EXPECT_EQ(chunk.full(), count == hi::kFillsPerChunk);
+    std::vector<hi::FillRef> read;
+    const Status status = hi::unpack_fills(chunk.data, chunk.first_trade_id, chunk.count, &read);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+    EXPECT_EQ(read, written);
+  }
+}
+
+TEST(FillChunks, MalformedChunksAreRefused) {
+  hi::FillChunk chunk{.owner = 9, .market = 2};
+  chunk.append({.trade_id = 10, .maker = false});
+  chunk.append({.trade_id = 10, .maker = true});
+  chunk.append({.trade_id = 300, .maker = false});
+  ASSERT_EQ(chunk.data, (std::vector<uint8_t>{0x00, 0x01, 0xC4, 0x04}));  // deltas 0, 0, 290: (delta << 1) | maker
+  std::vector<hi::FillRef> read;
+  const auto refused = [&](std::vector<uint8_t> data, uint64_t first, uint32_t count, const std::string& why) {
+    read.clear();
+    const Status status = hi::unpack_fills(data, first, count, &read);
+    EXPECT_FALSE(status.is_ok());
+    EXPECT_NE(status.message().find(why), std::string::npos) << status.message();
+  };
+  refused({chunk.data.begin(), chunk.data.end() - 1}, 10, 3, "truncated");
+  refused(chunk.data, 10, 2, "bytes after its 2 fills");
+  refused(chunk.data, 10, 4, "truncated");
+  refused({0x02}, 10, 1, "not the chunk's first trade");
+  refused({0x01, 0x00}, 10, 2, "out of order or twice");  // a taker fill after the maker fill of one trade
+  refused({0x00, 0x00}, 10, 2, "out of order or twice");  // the same fill twice
+  refused({0x00, 0x02}, std::numeric_limits<uint64_t>::max(), 2, "past 2^64");
+  refused({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02}, 10, 1, "overlong");
+  read.clear();
+  EXPECT_TRUE(hi::unpack_fills({}, 10, 0, &read).is_ok());
   EXPECT_TRUE(read.empty());
 }
 
@@ -253,17 +310,20 @@ TEST(EntryChunksMigration, VersionTwoEntriesMoveIntoChunks) {
   int64_t tables = -1;
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'entries'", &tables).is_ok());
   EXPECT_EQ(tables, 0);
-  // And on to version 4: fills are read from trades, their table gone, the trades indexed by both sides.
+  // And on to version 4: fills are read from trades, their table gone; then version 5: the owners' fills in
+  // chunks, the trades indexed by maker order only.
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'fills'", &tables).is_ok());
   EXPECT_EQ(tables, 0);
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trades' AND "
                             "name IN ('trades_of_maker', 'trades_of_taker', 'trades_of_maker_order')",
                             &tables)
                   .is_ok());
-  EXPECT_EQ(tables, 3);
+  EXPECT_EQ(tables, 1);
+  ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'owner_trades'", &tables).is_ok());
+  EXPECT_EQ(tables, 1);
   int64_t version = 0;
   ASSERT_TRUE(db->user_version(&version).is_ok());
-  EXPECT_EQ(version, 4);
+  EXPECT_EQ(version, 5);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// An account's ledger entries, packed in chunks (docs/history.md, "account_entries"). Internal to the history
-// module.
+// An account's ledger entries, packed in chunks (docs/history.md, "account_entries"), and an owner's fills per
+// market, likewise ("owner_trades"). Internal to the history module.
 //
 // Each account's entries, in transfer id order, are cut into chunks of kEntriesPerChunk: the first 32 of an
 // account form its first chunk, the next 32 its second, and so on; the last chunk may be partial and grows. The
@@ -63,5 +63,48 @@ void read_chunk(const sqlite::Statement& statement, EntryChunk* chunk);
 // is an error naming what is wrong; `out` then holds what was read before it.
 [[nodiscard]] Status unpack_entries(std::span<const uint8_t> data, uint64_t first_transfer_id, uint32_t count,
                                     std::vector<history::EntryRow>* out);
+
+// ---- an owner's fills in one market (docs/history.md, "owner_trades") --------------------------------------------
+//
+// Each (owner, market)'s fills, in (trade id, taker before maker) order, cut into chunks of kFillsPerChunk the same
+// way: the cut depends on nothing but the fills, so a rebuilt history has the same rows as a live one. A self-trade
+// gives its owner two fills of one trade id, the taker's first. Packed: for each fill one LEB128 varint of
+// (trade id minus the previous fill's, the first minus the chunk's first trade id) * 2 + 1 for the maker side.
+
+inline constexpr uint32_t kFillsPerChunk = 64;
+
+struct FillRef {
+  uint64_t trade_id = 0;
+  bool maker = false;
+  friend bool operator==(const FillRef&, const FillRef&) = default;
+};
+
+struct FillChunk {
+  uint64_t owner = 0;
+  uint32_t market = 0;
+  uint64_t first_trade_id = 0;
+  uint64_t last_trade_id = 0;
+  uint32_t count = 0;
+  bool last_maker = false;
+  std::vector<uint8_t> data = {};
+
+  bool full() const { return count >= kFillsPerChunk; }
+  // Adds a fill after the last one in (trade id, taker before maker) order (asserted).
+  void append(const FillRef& fill);
+};
+
+inline constexpr const char* kFillChunkUpsert =
+    "INSERT INTO owner_trades(owner, market, first_trade_id, last_trade_id, count, fills) VALUES(?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(owner, market, first_trade_id) DO UPDATE SET last_trade_id = excluded.last_trade_id, "
+    "count = excluded.count, fills = excluded.fills";
+void bind_fill_chunk(sqlite::Statement* statement, const FillChunk& chunk);
+inline constexpr const char* kFillChunkColumns = "owner, market, first_trade_id, last_trade_id, count, fills";
+void read_fill_chunk(const sqlite::Statement& statement, FillChunk* chunk);
+
+// Unpacks `count` fills of a chunk that starts at `first_trade_id`. Anything malformed (a truncated or overlong
+// varint, fills out of order or twice, bytes left over) is an error naming what is wrong; `out` then holds what
+// was read before it.
+[[nodiscard]] Status unpack_fills(std::span<const uint8_t> data, uint64_t first_trade_id, uint32_t count,
+                                  std::vector<FillRef>* out);
 
 }  // namespace qz::history_internal
