@@ -1,4 +1,4 @@
-// libFuzzer target: qz::history_internal::unpack_entries and unpack_fills (history/internal/entry_chunks.h), the
+// libFuzzer target: qz::history_internal::unpack_entries and unpack_ids (history/internal/entry_chunks.h), the
 // packed ledger entries and owners' fills of history.db.
 //
 // Input: one byte, then eight bytes of the chunk's first transfer (or trade) id, then the packed bytes. A first
@@ -21,22 +21,22 @@ namespace hi = qz::history_internal;
 namespace {
 
 void fuzz_fills(uint32_t count, uint64_t first, std::span<const uint8_t> packed) {
-  std::vector<hi::FillRef> fills;
-  const qz::Status status = hi::unpack_fills(packed, first, count, &fills);
+  std::vector<hi::IdRef> fills;
+  const qz::Status status = hi::unpack_ids(packed, first, count, &fills);
   if (!status.is_ok()) {
     QZ_ASSERT(!status.message().empty());
     return;
   }
   QZ_ASSERT_EQ(fills.size(), count);
-  hi::FillChunk chunk{.owner = 1, .market = 1};
+  hi::IdChunk chunk{.owner = 1, .market = 1};
   for (size_t i = 0; i < fills.size(); i++) {
-    QZ_ASSERT(i == 0 ? fills[i].trade_id == first
-                     : fills[i].trade_id > fills[i - 1].trade_id ||
-                           (fills[i].trade_id == fills[i - 1].trade_id && !fills[i - 1].maker && fills[i].maker));
+    QZ_ASSERT(i == 0 ? fills[i].id == first
+                     : fills[i].id > fills[i - 1].id ||
+                           (fills[i].id == fills[i - 1].id && !fills[i - 1].flag && fills[i].flag));
     chunk.append(fills[i]);
   }
-  std::vector<hi::FillRef> again;
-  QZ_ASSERT(hi::unpack_fills(chunk.data, chunk.count == 0 ? first : chunk.first_trade_id, count, &again).is_ok());
+  std::vector<hi::IdRef> again;
+  QZ_ASSERT(hi::unpack_ids(chunk.data, chunk.count == 0 ? first : chunk.first_id, count, &again).is_ok());
   QZ_ASSERT(again == fills);
 }
 
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::memcpy(&first, data + 1, sizeof first);
   const std::span<const uint8_t> packed(data + 9, size - 9);
   if (data[0] >= 0x80) {
-    fuzz_fills((data[0] & 0x7Fu) % (hi::kFillsPerChunk + 1), first, packed);
+    fuzz_fills((data[0] & 0x7Fu) % (hi::kIdsPerChunk + 1), first, packed);
     return 0;
   }
   const uint32_t count = data[0] % (hi::kEntriesPerChunk + 1);

@@ -125,8 +125,16 @@ void read_agg(const sqlite::Statement& s, AggTradeRow* row) {
   row->time_ms = s.column_i64(7);
 }
 
-
 }  // namespace
+
+// An (owner, market) list of ids in chunks (entry_chunks.h): its table and the names of its key columns.
+struct OwnerIds {
+  const char* columns;  // as read_id_chunk reads them
+  const char* table;
+  const char* first;  // the chunk's first id
+};
+constexpr OwnerIds kOwnerTrades = {hi::kFillChunkColumns, "owner_trades", "first_trade_id"};
+constexpr OwnerIds kOwnerOrders = {hi::kOrderChunkColumns, "owner_orders", "first_order_id"};
 
 struct HistoryReader::State {
   std::unique_ptr<sqlite::Database> db;
@@ -226,6 +234,57 @@ struct HistoryReader::State {
     s->reset();
     if (!b.ascending) std::reverse(out->begin(), out->end());
     return Status::ok();
+  }
+
+  // Calls take(ref, &enough) for the ids of an (owner, market) list in [lo, hi], in the page's direction, until it
+  // sets `enough` or the ids run out: forward from the chunk that holds lo, or backward from the newest chunk that
+  // begins by hi.
+  template <typename Take>
+  Status owner_ids(const OwnerIds& list, uint64_t owner, uint32_t market, const Bounds& b, Take take) {
+    if (b.empty) return Status::ok();
+    const std::string select = std::string("SELECT ") + list.columns + " FROM " + list.table +
+                               " WHERE owner = ?1 AND market = ?2 AND " + list.first;
+    sqlite::Statement* chunks = nullptr;
+    if (b.ascending) {
+      QZ_TRY(statement(select + " >= (SELECT coalesce(max(" + list.first + "), 0) FROM " + list.table +
+                           " WHERE owner = ?1 AND market = ?2 AND " + list.first + " <= ?3) AND " + list.first +
+                           " <= ?4 ORDER BY " + list.first,
+                       &chunks));
+      chunks->bind(1, owner).bind(2, market).bind(3, b.lo).bind(4, b.hi);
+    } else {
+      QZ_TRY(statement(select + " <= ?3 ORDER BY " + list.first + " DESC", &chunks));
+      chunks->bind(1, owner).bind(2, market).bind(3, b.hi);
+    }
+    hi::IdChunk chunk;
+    std::vector<hi::IdRef> refs;
+    bool row = false;
+    bool enough = false;
+    Status status = Status::ok();
+    while (!enough && status.is_ok()) {
+      status = chunks->step(&row);
+      if (!status.is_ok() || !row) break;
+      hi::read_id_chunk(*chunks, &chunk);
+      refs.clear();
+      status = hi::unpack_ids(chunk.data, chunk.first_id, chunk.count, &refs);
+      if (!status.is_ok()) {
+        status = Status::error(db->path() + ": " + list.table + " of owner " + std::to_string(owner) + ": " +
+                               status.message());
+        break;
+      }
+      if (!b.ascending) std::reverse(refs.begin(), refs.end());
+      for (const hi::IdRef& ref : refs) {
+        const auto id = static_cast<int64_t>(ref.id);
+        if (b.ascending ? id > b.hi : id < b.lo) {
+          enough = true;
+          break;
+        }
+        if (id < b.lo || id > b.hi) continue;
+        status = take(ref, &enough);
+        if (!status.is_ok() || enough) break;
+      }
+    }
+    chunks->reset();
+    return status;
   }
 
   // Stored rows of one market and interval with open time in [lo, hi], in the given direction.
@@ -339,15 +398,31 @@ Status HistoryReader::open_orders(uint64_t owner, std::optional<uint32_t> market
 }
 
 Status HistoryReader::all_orders(uint64_t owner, uint32_t market, const Page& page, std::vector<OrderRow>* out) {
+  out->clear();
   Bounds b;
   QZ_TRY(state_->bounds(page, kOrderTimes, market, &b));
-  const std::string sql = std::string("SELECT ") + hi::kOrderSelect +
-                          " FROM orders INDEXED BY orders_of_owner WHERE owner = ?1 AND market = ?2 AND id BETWEEN "
-                          "?3 AND ?4 ORDER BY id " +
-                          (b.ascending ? "ASC" : "DESC") + " LIMIT ?5";
-  return state_->page_query<OrderRow>(
-      sql, b, 3, [&](sqlite::Statement* s) { s->bind(1, owner).bind(2, market); },
-      [](const sqlite::Statement& s, OrderRow* r) { return hi::read_order(s, r); }, out);
+  // The owner's orders in the market are listed in chunks (schema version 6); each is read by its id.
+  sqlite::Statement* order = nullptr;
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kOrderSelect + " FROM orders WHERE id = ?1", &order));
+  const Status status =
+      state_->owner_ids(kOwnerOrders, owner, market, b, [&](const hi::IdRef& ref, bool* enough) -> Status {
+        order->bind(1, ref.id);
+        bool found = false;
+        Status stepped = order->step(&found);
+        OrderRow row;
+        if (stepped.is_ok() && found) stepped = hi::read_order(*order, &row);
+        order->reset();
+        QZ_TRY(stepped);
+        if (!found) {
+          return Status::error(state_->db->path() + ": owner " + std::to_string(owner) + " has an order " +
+                               std::to_string(ref.id) + ", which is not there");
+        }
+        out->push_back(std::move(row));
+        *enough = out->size() == b.limit;
+        return Status::ok();
+      });
+  if (!b.ascending) std::reverse(out->begin(), out->end());
+  return status;
 }
 
 Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& page, std::optional<uint64_t> order_id,
@@ -382,68 +457,27 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
   // `taker_order` only that order's taker fills.
   const auto listed = [&](const Bounds& bb, std::optional<uint64_t> taker_order, std::vector<FillRow>* fills) {
     fills->clear();
-    if (bb.empty) return Status::ok();
-    sqlite::Statement* chunks = nullptr;
-    if (bb.ascending) {
-      QZ_TRY(state_->statement(std::string("SELECT ") + hi::kFillChunkColumns +
-                                   " FROM owner_trades WHERE owner = ?1 AND market = ?2 AND first_trade_id >= (SELECT "
-                                   "coalesce(max(first_trade_id), 0) FROM owner_trades WHERE owner = ?1 AND market = "
-                                   "?2 AND first_trade_id <= ?3) AND first_trade_id <= ?4 ORDER BY first_trade_id",
-                               &chunks));
-      chunks->bind(1, owner).bind(2, market).bind(3, bb.lo).bind(4, bb.hi);
-    } else {
-      QZ_TRY(state_->statement(std::string("SELECT ") + hi::kFillChunkColumns +
-                                   " FROM owner_trades WHERE owner = ?1 AND market = ?2 AND first_trade_id <= ?3 "
-                                   "ORDER BY first_trade_id DESC",
-                               &chunks));
-      chunks->bind(1, owner).bind(2, market).bind(3, bb.hi);
-    }
     sqlite::Statement* trade = nullptr;
     QZ_TRY(state_->statement(std::string("SELECT ") + hi::kTradeColumns + " FROM trades WHERE id = ?1", &trade));
-    hi::FillChunk chunk;
-    std::vector<hi::FillRef> refs;
-    bool row = false;
-    bool done = false;
-    Status status = Status::ok();
-    while (!done && status.is_ok()) {
-      status = chunks->step(&row);
-      if (!status.is_ok() || !row) break;
-      hi::read_fill_chunk(*chunks, &chunk);
-      refs.clear();
-      status = hi::unpack_fills(chunk.data, chunk.first_trade_id, chunk.count, &refs);
-      if (!status.is_ok()) {
-        status = Status::error(state_->db->path() + ": owner " + std::to_string(owner) + ": " + status.message());
-        break;
-      }
-      if (!bb.ascending) std::reverse(refs.begin(), refs.end());
-      for (const hi::FillRef& ref : refs) {
-        const auto id = static_cast<int64_t>(ref.trade_id);
-        if (bb.ascending ? id > bb.hi : id < bb.lo) {
-          done = true;
-          break;
-        }
-        if (id < bb.lo || id > bb.hi || (taker_order && ref.maker)) continue;
-        trade->bind(1, id);
-        bool found = false;
-        status = trade->step(&found);
-        TradeRow t;
-        if (status.is_ok() && found) read_trade(*trade, &t);
-        trade->reset();
-        if (!status.is_ok()) break;
-        if (!found) {
-          status = Status::error(state_->db->path() + ": owner " + std::to_string(owner) + " has a fill of trade " +
-                                 std::to_string(ref.trade_id) + ", which is not there");
-          break;
-        }
-        if (taker_order && t.taker_order != *taker_order) continue;
-        fills->push_back(fill_of(t, ref.maker));
-        if (fills->size() == bb.limit) {
-          done = true;
-          break;
-        }
-      }
-    }
-    chunks->reset();
+    const Status status =
+        state_->owner_ids(kOwnerTrades, owner, market, bb, [&](const hi::IdRef& ref, bool* enough) -> Status {
+          if (taker_order && ref.flag) return Status::ok();
+          trade->bind(1, ref.id);
+          bool found = false;
+          Status stepped = trade->step(&found);
+          TradeRow t;
+          if (stepped.is_ok() && found) read_trade(*trade, &t);
+          trade->reset();
+          QZ_TRY(stepped);
+          if (!found) {
+            return Status::error(state_->db->path() + ": owner " + std::to_string(owner) + " has a fill of trade " +
+                                 std::to_string(ref.id) + ", which is not there");
+          }
+          if (taker_order && t.taker_order != *taker_order) return Status::ok();
+          fills->push_back(fill_of(t, ref.flag));
+          *enough = fills->size() == bb.limit;
+          return Status::ok();
+        });
     if (!bb.ascending) std::reverse(fills->begin(), fills->end());
     return status;
   };

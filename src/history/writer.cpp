@@ -129,9 +129,9 @@ struct HistoryWriter::State {
     bool touched = false;  // grown in this batch
   };
   std::unordered_map<uint64_t, OpenChunk> chunks;
-  // Owners' newest chunks of fills per market, likewise.
-  struct OpenFills {
-    hi::FillChunk chunk;
+  // Owners' newest chunks of fills (owner_trades) and of orders (owner_orders) per market, likewise.
+  struct OpenIds {
+    hi::IdChunk chunk;
     bool dirty = false;
     bool touched = false;
   };
@@ -140,7 +140,14 @@ struct HistoryWriter::State {
       return std::hash<uint64_t>()(key.first * 0x9E37'79B9'7F4A'7C15ULL ^ key.second);
     }
   };
-  std::unordered_map<std::pair<uint64_t, uint32_t>, OpenFills, OwnerMarketHash> fill_chunks;
+  struct IdList {
+    const char* what;  // "fills", "orders"
+    std::unordered_map<std::pair<uint64_t, uint32_t>, OpenIds, OwnerMarketHash> open;
+    sqlite::Statement upsert;
+    sqlite::Statement last;  // the newest chunk of an (owner, market)
+  };
+  IdList owner_fills{.what = "fills", .open = {}, .upsert = {}, .last = {}};
+  IdList owner_orders{.what = "orders", .open = {}, .upsert = {}, .last = {}};
 
   // The block being projected.
   const BlockInput* block = nullptr;
@@ -155,8 +162,6 @@ struct HistoryWriter::State {
   sqlite::Statement upsert_candle;
   sqlite::Statement upsert_chunk;
   sqlite::Statement last_chunk;
-  sqlite::Statement upsert_fill_chunk;
-  sqlite::Statement last_fill_chunk;
   sqlite::Statement set_meta;
   sqlite::Statement insert_client_text;
 
@@ -190,10 +195,14 @@ struct HistoryWriter::State {
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &upsert_candle));
     QZ_TRY(db->prepare(hi::kChunkUpsert, &upsert_chunk));
-    QZ_TRY(db->prepare(hi::kFillChunkUpsert, &upsert_fill_chunk));
+    QZ_TRY(db->prepare(hi::kFillChunkUpsert, &owner_fills.upsert));
     QZ_TRY(db->prepare(std::string("SELECT ") + hi::kFillChunkColumns +
                            " FROM owner_trades WHERE owner = ? AND market = ? ORDER BY first_trade_id DESC LIMIT 1",
-                       &last_fill_chunk));
+                       &owner_fills.last));
+    QZ_TRY(db->prepare(hi::kOrderChunkUpsert, &owner_orders.upsert));
+    QZ_TRY(db->prepare(std::string("SELECT ") + hi::kOrderChunkColumns +
+                           " FROM owner_orders WHERE owner = ? AND market = ? ORDER BY first_order_id DESC LIMIT 1",
+                       &owner_orders.last));
     QZ_TRY(db->prepare(std::string("SELECT ") + hi::kChunkColumns +
                            " FROM account_entries WHERE account = ? ORDER BY first_transfer_id DESC LIMIT 1",
                        &last_chunk));
@@ -435,45 +444,47 @@ struct HistoryWriter::State {
     return Status::ok();
   }
 
-  // Adds a fill to its owner's open chunk of the market, which is read back from the rows when not in memory.
-  Status add_fill(uint64_t owner, uint32_t market, const hi::FillRef& fill) {
-    auto [it, inserted] = fill_chunks.try_emplace({owner, market});
-    OpenFills& open = it->second;
+  // Adds an id to its owner's open chunk of the market in `list`, which is read back from the rows when not in
+  // memory.
+  Status add_id(IdList* list, uint64_t owner, uint32_t market, const hi::IdRef& ref) {
+    auto [it, inserted] = list->open.try_emplace({owner, market});
+    OpenIds& open = it->second;
     if (inserted) {
       bool found = false;
-      last_fill_chunk.bind(1, owner).bind(2, market);
-      Status stepped = last_fill_chunk.step(&found);
-      if (stepped.is_ok() && found) hi::read_fill_chunk(last_fill_chunk, &open.chunk);
-      last_fill_chunk.reset();
+      list->last.bind(1, owner).bind(2, market);
+      Status stepped = list->last.step(&found);
+      if (stepped.is_ok() && found) hi::read_id_chunk(list->last, &open.chunk);
+      list->last.reset();
       QZ_TRY(stepped);
       if (!found || open.chunk.full()) {
-        open.chunk = hi::FillChunk{.owner = owner, .market = market};
+        open.chunk = hi::IdChunk{.owner = owner, .market = market};
       } else {
-        // The next fill is checked against the last one's side: unpack it to learn that (and check it).
-        std::vector<hi::FillRef> packed;
-        const Status unpacked = hi::unpack_fills(open.chunk.data, open.chunk.first_trade_id, open.chunk.count, &packed);
-        if (!unpacked.is_ok() || packed.empty() || packed.back().trade_id != open.chunk.last_trade_id) {
-          fill_chunks.erase(it);
-          return corrupt("the fills of owner " + std::to_string(owner) + " in market " + std::to_string(market) + ": " +
-                         (unpacked.is_ok() ? "the last fill is not the chunk's last trade" : unpacked.message()));
+        // The next id is checked against the last one's flag: unpack it to learn that (and check it).
+        std::vector<hi::IdRef> packed;
+        const Status unpacked = hi::unpack_ids(open.chunk.data, open.chunk.first_id, open.chunk.count, &packed);
+        if (!unpacked.is_ok() || packed.empty() || packed.back().id != open.chunk.last_id) {
+          list->open.erase(it);
+          return corrupt(std::string("the ") + list->what + " of owner " + std::to_string(owner) + " in market " +
+                         std::to_string(market) + ": " +
+                         (unpacked.is_ok() ? "the last id is not the chunk's last" : unpacked.message()));
         }
-        open.chunk.last_maker = packed.back().maker;
+        open.chunk.last_flag = packed.back().flag;
       }
     }
     if (open.chunk.full()) {
-      QZ_TRY(write_fill_chunk(open.chunk));
-      open.chunk = hi::FillChunk{.owner = owner, .market = market};
+      QZ_TRY(write_id_chunk(list, open.chunk));
+      open.chunk = hi::IdChunk{.owner = owner, .market = market};
     }
-    open.chunk.append(fill);
+    open.chunk.append(ref);
     open.dirty = true;
     open.touched = true;
     return Status::ok();
   }
 
-  Status write_fill_chunk(const hi::FillChunk& chunk) {
+  Status write_id_chunk(IdList* list, const hi::IdChunk& chunk) {
     stats.rows++;
-    hi::bind_fill_chunk(&upsert_fill_chunk, chunk);
-    return upsert_fill_chunk.run("writing fills");
+    hi::bind_id_chunk(&list->upsert, chunk);
+    return list->upsert.run(std::string("writing ") + list->what);
   }
 
   Status write_chunk(const hi::EntryChunk& chunk) {
@@ -482,7 +493,7 @@ struct HistoryWriter::State {
     return upsert_chunk.run("writing ledger entries");
   }
 
-  // Writes the grown chunks of `open` (OpenChunk or OpenFills by key) and drops those the batch did not touch.
+  // Writes the grown chunks of `open` (OpenChunk or OpenIds by key) and drops those the batch did not touch.
   template <typename Open, typename Write>
   static Status write_open_chunks(Open* open, Write write) {
     for (auto it = open->begin(); it != open->end();) {
@@ -503,7 +514,9 @@ struct HistoryWriter::State {
   Status write_changes() {
     // Open chunks: the grown ones are written; the ones this batch did not touch leave memory.
     QZ_TRY(write_open_chunks(&chunks, [this](const hi::EntryChunk& chunk) { return write_chunk(chunk); }));
-    QZ_TRY(write_open_chunks(&fill_chunks, [this](const hi::FillChunk& chunk) { return write_fill_chunk(chunk); }));
+    for (IdList* list : {&owner_fills, &owner_orders}) {
+      QZ_TRY(write_open_chunks(&list->open, [&](const hi::IdChunk& chunk) { return write_id_chunk(list, chunk); }));
+    }
     for (const uint64_t id : dirty_accounts) {
       AccountState& a = accounts[id - 1];
       a.dirty = false;
@@ -728,6 +741,7 @@ struct HistoryWriter::State {
                          .working_ms = stop ? 0 : time_ms,
                          .updated_ms = time_ms};
     QZ_TRY(set_receive_account(&order));
+    QZ_TRY(add_id(&owner_orders, order.row.owner, p.market, hi::IdRef{.id = p.order, .flag = false}));
     OrderState& stored = orders.emplace(p.order, std::move(order)).first->second;
     touch_order(&stored);
     return Status::ok();
@@ -879,8 +893,8 @@ struct HistoryWriter::State {
                .bind(15, time_ms)
                .run("inserting a trade"));
     // The owners' fills: a self-trade's taker fill first.
-    QZ_TRY(add_fill(taker->row.owner, t.market, hi::FillRef{.trade_id = t.trade, .maker = false}));
-    QZ_TRY(add_fill(maker->row.owner, t.market, hi::FillRef{.trade_id = t.trade, .maker = true}));
+    QZ_TRY(add_id(&owner_fills, taker->row.owner, t.market, hi::IdRef{.id = t.trade, .flag = false}));
+    QZ_TRY(add_id(&owner_fills, maker->row.owner, t.market, hi::IdRef{.id = t.trade, .flag = true}));
     return add_to_candles(m, t, quote, taker_buys);
   }
 

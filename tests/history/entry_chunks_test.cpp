@@ -96,60 +96,60 @@ TEST(EntryChunks, MalformedChunksAreRefused) {
   EXPECT_TRUE(read.empty());
 }
 
-TEST(FillChunks, PackedFillsComeBackUnchanged) {
+TEST(IdChunks, PackedIdsComeBackUnchanged) {
   Prng prng(11);
   for (int round = 0; round < 200; round++) {
-    hi::FillChunk chunk{.owner = 9, .market = 2};
-    std::vector<hi::FillRef> written;
+    hi::IdChunk chunk{.owner = 9, .market = 2};
+    std::vector<hi::IdRef> written;
     const bool near_top = prng.below(3) == 0;
     uint64_t id = near_top ? std::numeric_limits<uint64_t>::max() - 1'000 : 1 + prng.below(1'000'000);
-    const uint32_t count = 1 + static_cast<uint32_t>(prng.below(hi::kFillsPerChunk));
+    const uint32_t count = 1 + static_cast<uint32_t>(prng.below(hi::kIdsPerChunk));
     while (written.size() < count) {
       // A self-trade: the taker fill, then the maker fill of the same trade.
       if (prng.below(4) == 0 && written.size() + 2 <= count) {
-        written.push_back({.trade_id = id, .maker = false});
+        written.push_back({.id = id, .flag = false});
         chunk.append(written.back());
-        written.push_back({.trade_id = id, .maker = true});
+        written.push_back({.id = id, .flag = true});
       } else {
-        written.push_back({.trade_id = id, .maker = prng.below(2) == 0});
+        written.push_back({.id = id, .flag = prng.below(2) == 0});
       }
       chunk.append(written.back());
       id += 1 + prng.below(near_top || prng.below(2) == 0 ? 3 : 100'000);
     }
     EXPECT_EQ(chunk.count, count);
-    EXPECT_EQ(chunk.first_trade_id, written.front().trade_id);
-    EXPECT_EQ(chunk.last_trade_id, written.back().trade_id);
-    EXPECT_EQ(chunk.full(), count == hi::kFillsPerChunk);
-    std::vector<hi::FillRef> read;
-    const Status status = hi::unpack_fills(chunk.data, chunk.first_trade_id, chunk.count, &read);
+    EXPECT_EQ(chunk.first_id, written.front().id);
+    EXPECT_EQ(chunk.last_id, written.back().id);
+    EXPECT_EQ(chunk.full(), count == hi::kIdsPerChunk);
+    std::vector<hi::IdRef> read;
+    const Status status = hi::unpack_ids(chunk.data, chunk.first_id, chunk.count, &read);
     ASSERT_TRUE(status.is_ok()) << status.message();
     EXPECT_EQ(read, written);
   }
 }
 
-TEST(FillChunks, MalformedChunksAreRefused) {
-  hi::FillChunk chunk{.owner = 9, .market = 2};
-  chunk.append({.trade_id = 10, .maker = false});
-  chunk.append({.trade_id = 10, .maker = true});
-  chunk.append({.trade_id = 300, .maker = false});
+TEST(IdChunks, MalformedChunksAreRefused) {
+  hi::IdChunk chunk{.owner = 9, .market = 2};
+  chunk.append({.id = 10, .flag = false});
+  chunk.append({.id = 10, .flag = true});
+  chunk.append({.id = 300, .flag = false});
   ASSERT_EQ(chunk.data, (std::vector<uint8_t>{0x00, 0x01, 0xC4, 0x04}));  // deltas 0, 0, 290: (delta << 1) | maker
-  std::vector<hi::FillRef> read;
+  std::vector<hi::IdRef> read;
   const auto refused = [&](std::vector<uint8_t> data, uint64_t first, uint32_t count, const std::string& why) {
     read.clear();
-    const Status status = hi::unpack_fills(data, first, count, &read);
+    const Status status = hi::unpack_ids(data, first, count, &read);
     EXPECT_FALSE(status.is_ok());
     EXPECT_NE(status.message().find(why), std::string::npos) << status.message();
   };
   refused({chunk.data.begin(), chunk.data.end() - 1}, 10, 3, "truncated");
-  refused(chunk.data, 10, 2, "bytes after its 2 fills");
+  refused(chunk.data, 10, 2, "bytes after its 2 ids");
   refused(chunk.data, 10, 4, "truncated");
-  refused({0x02}, 10, 1, "not the chunk's first trade");
+  refused({0x02}, 10, 1, "not the chunk's first");
   refused({0x01, 0x00}, 10, 2, "out of order or twice");  // a taker fill after the maker fill of one trade
   refused({0x00, 0x00}, 10, 2, "out of order or twice");  // the same fill twice
   refused({0x00, 0x02}, std::numeric_limits<uint64_t>::max(), 2, "past 2^64");
   refused({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02}, 10, 1, "overlong");
   read.clear();
-  EXPECT_TRUE(hi::unpack_fills({}, 10, 0, &read).is_ok());
+  EXPECT_TRUE(hi::unpack_ids({}, 10, 0, &read).is_ok());
   EXPECT_TRUE(read.empty());
 }
 
@@ -321,9 +321,14 @@ TEST(EntryChunksMigration, VersionTwoEntriesMoveIntoChunks) {
   EXPECT_EQ(tables, 1);
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'owner_trades'", &tables).is_ok());
   EXPECT_EQ(tables, 1);
+  // Version 6: the owners' orders in chunks, no index by owner.
+  ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name IN ('owner_orders', 'orders_of_owner')",
+                            &tables)
+                  .is_ok());
+  EXPECT_EQ(tables, 1);
   int64_t version = 0;
   ASSERT_TRUE(db->user_version(&version).is_ok());
-  EXPECT_EQ(version, 5);
+  EXPECT_EQ(version, 6);
 }
 
 }  // namespace

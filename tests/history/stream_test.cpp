@@ -136,6 +136,70 @@ std::string check_fills(const std::string& path, uint64_t seed) {
   return "";
 }
 
+// allOrders against a brute-force reading of the order rows: every owner's orders in every market (the newest page,
+// pages from an order id, and a time window), by order id.
+std::string check_orders(const std::string& path, uint64_t seed) {
+  std::unique_ptr<HistoryReader> reader;
+  Status status = HistoryReader::open(path, &reader);
+  if (!status.is_ok()) return status.message();
+  std::unique_ptr<sqlite::Database> db;
+  if (!(status = sqlite::Database::open(path, sqlite::OpenOptions{.read_only = true}, &db)).is_ok()) {
+    return status.message();
+  }
+  std::map<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, int64_t>>> expected;  // ids, created_ms
+  sqlite::Statement s;
+  bool row = false;
+  if (!(status = db->prepare("SELECT id, owner, market, created_ms FROM orders ORDER BY id", &s)).is_ok()) {
+    return status.message();
+  }
+  while ((status = s.step(&row)).is_ok() && row) {
+    expected[{s.column_u64(1), static_cast<uint32_t>(s.column_i64(2))}].emplace_back(s.column_u64(0), s.column_i64(3));
+  }
+  if (!status.is_ok()) return status.message();
+  Prng prng(seed ^ 0x0DE5);
+  std::vector<OrderRow> got;
+  const auto ids = [](const std::vector<OrderRow>& rows) {
+    std::vector<uint64_t> out;
+    for (const OrderRow& r : rows) out.push_back(r.id);
+    return out;
+  };
+  for (const auto& [key, orders] : expected) {
+    const auto [owner, market] = key;
+    const std::string who = "owner " + std::to_string(owner) + " market " + std::to_string(market);
+    std::vector<uint64_t> all;
+    for (const auto& [id, created] : orders) all.push_back(id);
+    const uint32_t limit = 1 + static_cast<uint32_t>(prng.below(9));
+    if (!(status = reader->all_orders(owner, market, Page{.limit = limit}, &got)).is_ok()) return status.message();
+    const size_t n = std::min<size_t>(limit, all.size());
+    if (ids(got) != std::vector<uint64_t>(all.end() - static_cast<std::ptrdiff_t>(n), all.end())) {
+      return who + ": the newest orders differ";
+    }
+    for (size_t at = 0; at < all.size(); at += limit) {
+      if (!(status = reader->all_orders(owner, market, Page{.from_id = all[at], .limit = limit}, &got)).is_ok()) {
+        return status.message();
+      }
+      const size_t m = std::min<size_t>(limit, all.size() - at);
+      if (ids(got) != std::vector<uint64_t>(all.begin() + static_cast<std::ptrdiff_t>(at),
+                                            all.begin() + static_cast<std::ptrdiff_t>(at + m))) {
+        return who + ": the page from order " + std::to_string(all[at]) + " differs";
+      }
+    }
+    // A window of creation times: the first `limit` created in it.
+    const int64_t start = orders[prng.below(orders.size())].second;
+    const int64_t end = start + static_cast<int64_t>(prng.below(5'000));
+    std::vector<uint64_t> in_window;
+    for (const auto& [id, created] : orders) {
+      if (created >= start && created <= end && in_window.size() < limit) in_window.push_back(id);
+    }
+    if (!(status = reader->all_orders(owner, market, Page{.start_ms = start, .end_ms = end, .limit = limit}, &got))
+             .is_ok()) {
+      return status.message();
+    }
+    if (ids(got) != in_window) return who + ": the orders created from " + std::to_string(start) + " differ";
+  }
+  return "";
+}
+
 std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) {
   LedgerLimits ledger_limits;
   qz::testing::ReferenceMarketLimits model_limits;
@@ -280,13 +344,14 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
   }
   if (a != b) return "the rebuilt history differs from the live one";
 
-  // Migration equality: the rebuilt file taken back to schema version 4 (its two indexes by owner, no owner_trades)
-  // and opened again makes the same chunks of fills as the live writer.
+  // Migration equality: the rebuilt file taken back to schema version 4 (its three indexes by owner, no
+  // owner_trades or owner_orders) and opened again makes the same chunks of fills and orders as the live writer.
   reader.reset();
   {
     std::unique_ptr<sqlite::Database> old;
     if (!(status = sqlite::Database::open(rebuilt, sqlite::OpenOptions{}, &old)).is_ok() ||
-        !(status = old->exec("DROP TABLE owner_trades; "
+        !(status = old->exec("DROP TABLE owner_trades; DROP TABLE owner_orders; "
+                             "CREATE INDEX orders_of_owner ON orders(owner, market, id); "
                              "CREATE INDEX trades_of_maker ON trades(maker_owner, market, id); "
                              "CREATE INDEX trades_of_taker ON trades(taker_owner, market, id); "
                              "PRAGMA user_version = 4",
@@ -306,6 +371,10 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
   reader.reset();
   const std::string migrated_fills = check_fills(rebuilt, seed);
   if (!migrated_fills.empty()) return "migrated: " + migrated_fills;
+  const std::string migrated_orders = check_orders(rebuilt, seed);
+  if (!migrated_orders.empty()) return "migrated: " + migrated_orders;
+  const std::string orders = check_orders(path, seed);
+  if (!orders.empty()) return orders;
   return check_fills(path, seed);
 }
 

@@ -178,71 +178,66 @@ Status unpack_entries(std::span<const uint8_t> data, uint64_t first_transfer_id,
   return Status::ok();
 }
 
-// ---- fills ------------------------------------------------------------------------------------------------------
+// ---- ids ----------------------------------------------------------------------------------------------------
 
-void FillChunk::append(const FillRef& fill) {
+void IdChunk::append(const IdRef& ref) {
   QZ_ASSERT(!full());
   if (count == 0) {
-    first_trade_id = fill.trade_id;
-    last_trade_id = fill.trade_id;
+    first_id = ref.id;
+    last_id = ref.id;
   } else {
-    // (trade id, maker) rises: a trade id again only for the maker fill after the taker fill of a self-trade.
-    QZ_ASSERT(fill.trade_id > last_trade_id || (fill.trade_id == last_trade_id && !last_maker && fill.maker));
+    // (id, flag) rises: an id again only with the flag set after it was clear.
+    QZ_ASSERT(ref.id > last_id || (ref.id == last_id && !last_flag && ref.flag));
   }
   uint8_t packed[kMaxVarintBytes];
-  const uint64_t delta = fill.trade_id - last_trade_id;
+  const uint64_t delta = ref.id - last_id;
   QZ_ASSERT(delta < (uint64_t{1} << 63));
-  uint8_t* end = put_varint(packed, (delta << 1) | (fill.maker ? 1 : 0));
-  if (data.empty()) data.reserve(kFillsPerChunk * 2);
+  uint8_t* end = put_varint(packed, (delta << 1) | (ref.flag ? 1 : 0));
+  if (data.empty()) data.reserve(kIdsPerChunk * 2);
   data.insert(data.end(), packed, end);
-  last_trade_id = fill.trade_id;
-  last_maker = fill.maker;
+  last_id = ref.id;
+  last_flag = ref.flag;
   count++;
 }
 
-void bind_fill_chunk(sqlite::Statement* s, const FillChunk& c) {
-  QZ_ASSERT(c.count >= 1 && c.count <= kFillsPerChunk);
-  s->bind(1, c.owner)
-      .bind(2, c.market)
-      .bind(3, c.first_trade_id)
-      .bind(4, c.last_trade_id)
-      .bind(5, c.count)
-      .bind_blob(6, c.data);
+void bind_id_chunk(sqlite::Statement* s, const IdChunk& c) {
+  QZ_ASSERT(c.count >= 1 && c.count <= kIdsPerChunk);
+  s->bind(1, c.owner).bind(2, c.market).bind(3, c.first_id).bind(4, c.last_id).bind(5, c.count).bind_blob(6, c.data);
 }
 
-void read_fill_chunk(const sqlite::Statement& s, FillChunk* c) {
+void read_id_chunk(const sqlite::Statement& s, IdChunk* c) {
   c->owner = s.column_u64(0);
   c->market = static_cast<uint32_t>(s.column_i64(1));
-  c->first_trade_id = s.column_u64(2);
-  c->last_trade_id = s.column_u64(3);
+  c->first_id = s.column_u64(2);
+  c->last_id = s.column_u64(3);
   c->count = static_cast<uint32_t>(s.column_i64(4));
   c->data = s.column_blob(5);
 }
 
-Status unpack_fills(std::span<const uint8_t> data, uint64_t first_trade_id, uint32_t count, std::vector<FillRef>* out) {
+Status unpack_ids(std::span<const uint8_t> data, uint64_t first_id, uint32_t count, std::vector<IdRef>* out) {
   Unpacker in(data);
-  uint64_t previous = first_trade_id;
-  bool previous_maker = false;
+  uint64_t previous = first_id;
+  bool previous_flag = false;
   for (uint32_t i = 0; i < count; i++) {
     const auto bad = [&](const char* what) {
-      return Status::error("history: the chunk of fills from trade " + std::to_string(first_trade_id) + ": fill " +
-                           std::to_string(i) + " at byte " + std::to_string(in.offset()) + ": " + what);
+      return Status::error("history: the chunk of ids from " + std::to_string(first_id) + ": id " + std::to_string(i) +
+                           " at byte " + std::to_string(in.offset()) + ": " + what);
     };
     uint64_t raw = 0;
     if (!in.varint(&raw)) return bad("truncated or overlong varint");
     const uint64_t delta = raw >> 1;
-    const bool maker = (raw & 1) != 0;
-    if (i == 0 && delta != 0) return bad("the first fill is not the chunk's first trade");
-    if (i > 0 && delta == 0 && (previous_maker || !maker)) return bad("fills out of order or twice");
-    if (delta > UINT64_MAX - previous) return bad("trade id past 2^64");
+    const bool flag = (raw & 1) != 0;
+    if (i == 0 && delta != 0) return bad("the first id is not the chunk's first");
+    if (i > 0 && delta == 0 && (previous_flag || !flag)) return bad("ids out of order or twice");
+    if (delta > UINT64_MAX - previous) return bad("id past 2^64");
     previous += delta;
-    previous_maker = maker;
-    out->push_back(FillRef{.trade_id = previous, .maker = maker});
+    previous_flag = flag;
+    out->push_back(IdRef{.id = previous, .flag = flag});
   }
   if (!in.done()) {
-    return Status::error("history: the chunk of fills from trade " + std::to_string(first_trade_id) + " has " +
+    return Status::error("history: the chunk of ids from " + std::to_string(first_id) + " has " +
                          std::to_string(data.size() - in.offset()) + " bytes after its " + std::to_string(count) +
-                         " fills");
+                         " ids");
   }
   return Status::ok();
 }

@@ -64,47 +64,55 @@ void read_chunk(const sqlite::Statement& statement, EntryChunk* chunk);
 [[nodiscard]] Status unpack_entries(std::span<const uint8_t> data, uint64_t first_transfer_id, uint32_t count,
                                     std::vector<history::EntryRow>* out);
 
-// ---- an owner's fills in one market (docs/history.md, "owner_trades") --------------------------------------------
+// ---- an owner's fills, or orders, in one market (docs/history.md, "owner_trades" and "owner_orders") --------------
 //
-// Each (owner, market)'s fills, in (trade id, taker before maker) order, cut into chunks of kFillsPerChunk the same
-// way: the cut depends on nothing but the fills, so a rebuilt history has the same rows as a live one. A self-trade
-// gives its owner two fills of one trade id, the taker's first. Packed: for each fill one LEB128 varint of
-// (trade id minus the previous fill's, the first minus the chunk's first trade id) * 2 + 1 for the maker side.
+// An owner's ids in one market, rising, each with a flag, cut into chunks of kIdsPerChunk the same way as the
+// entries: the cut depends on nothing but the ids, so a rebuilt history has the same rows as a live one. Packed: for
+// each id one LEB128 varint of (id minus the previous one's, the first minus the chunk's first id) * 2 + the flag.
+// An id may come twice only flag clear, then set.
+// - owner_trades: the owner's fills by trade id, the flag set for the maker side. A self-trade gives its owner two
+//   fills of one trade id, the taker's first.
+// - owner_orders: the owner's orders by order id, every flag clear.
 
-inline constexpr uint32_t kFillsPerChunk = 64;
+inline constexpr uint32_t kIdsPerChunk = 64;
 
-struct FillRef {
-  uint64_t trade_id = 0;
-  bool maker = false;
-  friend bool operator==(const FillRef&, const FillRef&) = default;
+struct IdRef {
+  uint64_t id = 0;
+  bool flag = false;
+  friend bool operator==(const IdRef&, const IdRef&) = default;
 };
 
-struct FillChunk {
+struct IdChunk {
   uint64_t owner = 0;
   uint32_t market = 0;
-  uint64_t first_trade_id = 0;
-  uint64_t last_trade_id = 0;
+  uint64_t first_id = 0;
+  uint64_t last_id = 0;
   uint32_t count = 0;
-  bool last_maker = false;
+  bool last_flag = false;
   std::vector<uint8_t> data = {};
 
-  bool full() const { return count >= kFillsPerChunk; }
-  // Adds a fill after the last one in (trade id, taker before maker) order (asserted).
-  void append(const FillRef& fill);
+  bool full() const { return count >= kIdsPerChunk; }
+  // Adds an id after the last one in (id, flag) order (asserted).
+  void append(const IdRef& ref);
 };
 
 inline constexpr const char* kFillChunkUpsert =
     "INSERT INTO owner_trades(owner, market, first_trade_id, last_trade_id, count, fills) VALUES(?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(owner, market, first_trade_id) DO UPDATE SET last_trade_id = excluded.last_trade_id, "
     "count = excluded.count, fills = excluded.fills";
-void bind_fill_chunk(sqlite::Statement* statement, const FillChunk& chunk);
 inline constexpr const char* kFillChunkColumns = "owner, market, first_trade_id, last_trade_id, count, fills";
-void read_fill_chunk(const sqlite::Statement& statement, FillChunk* chunk);
+inline constexpr const char* kOrderChunkUpsert =
+    "INSERT INTO owner_orders(owner, market, first_order_id, last_order_id, count, orders) VALUES(?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(owner, market, first_order_id) DO UPDATE SET last_order_id = excluded.last_order_id, "
+    "count = excluded.count, orders = excluded.orders";
+inline constexpr const char* kOrderChunkColumns = "owner, market, first_order_id, last_order_id, count, orders";
+// Binds a chunk to either upsert; reads one from either column list.
+void bind_id_chunk(sqlite::Statement* statement, const IdChunk& chunk);
+void read_id_chunk(const sqlite::Statement& statement, IdChunk* chunk);
 
-// Unpacks `count` fills of a chunk that starts at `first_trade_id`. Anything malformed (a truncated or overlong
-// varint, fills out of order or twice, bytes left over) is an error naming what is wrong; `out` then holds what
-// was read before it.
-[[nodiscard]] Status unpack_fills(std::span<const uint8_t> data, uint64_t first_trade_id, uint32_t count,
-                                  std::vector<FillRef>* out);
+// Unpacks `count` ids of a chunk that starts at `first_id`. Anything malformed (a truncated or overlong varint, ids
+// out of order or twice, bytes left over) is an error naming what is wrong; `out` then holds what was read before it.
+[[nodiscard]] Status unpack_ids(std::span<const uint8_t> data, uint64_t first_id, uint32_t count,
+                                std::vector<IdRef>* out);
 
 }  // namespace qz::history_internal
