@@ -16,6 +16,7 @@
 
 #include "engine/command.h"
 #include "engine/engine.h"
+#include "history/internal/entry_chunks.h"
 #include "journal/block.h"
 #include "monitor/config.h"
 
@@ -549,6 +550,43 @@ void add_http_seeds(SeedDir* dir) {
   }
 }
 
+// Packed history chunks in fuzz_entry_chunks' framing: a count byte (from 0x80 for ids), the first id (8 bytes,
+// little-endian), the packed bytes: each prefix of a chunk of ledger entries of every kind, and of a chunk of ids
+// holding a self-trade's two fills.
+void add_entry_chunk_seeds(SeedDir* dir) {
+  namespace hi = qz::history_internal;
+  const auto framed = [](uint8_t count_byte, uint64_t first, const std::vector<uint8_t>& data) {
+    std::vector<uint8_t> out = {count_byte};
+    for (int i = 0; i < 8; i++) out.push_back(static_cast<uint8_t>(first >> (8 * i)));
+    out.insert(out.end(), data.begin(), data.end());
+    return out;
+  };
+  hi::EntryChunk entries{.account = 7};
+  const char* const kinds[] = {"transfer", "hold_post", "trade", "fee"};
+  for (uint64_t i = 0; i < 4; i++) {
+    entries.append(qz::history::EntryRow{.transfer_id = 100 + 3 * i,
+                                         .kind = kinds[i],
+                                         .asset = 1,
+                                         .debit_account = 7,
+                                         .credit_account = 8 + i,
+                                         .amount_minor = static_cast<int64_t>(1'000 * (i + 1)),
+                                         .debit_balance_after = -5,
+                                         .credit_balance_after = 5'000,
+                                         .hold_id = i == 1 ? uint64_t{9} : 0,
+                                         .trade_id = i == 2 ? uint64_t{40} : 0,
+                                         .reference = 0,
+                                         .height = 10 + i,
+                                         .time_ms = 1'735'689'600'000 + static_cast<int64_t>(i)});
+    dir->add(framed(static_cast<uint8_t>(entries.count), entries.first_transfer_id, entries.data));
+  }
+  hi::IdChunk ids{.owner = 5, .market = 1};
+  for (const hi::IdRef ref : {hi::IdRef{.id = 40, .flag = true}, hi::IdRef{.id = 41, .flag = false},
+                              hi::IdRef{.id = 41, .flag = true}, hi::IdRef{.id = 1'000'000, .flag = false}}) {
+    ids.append(ref);
+    dir->add(framed(static_cast<uint8_t>(0x80 | ids.count), ids.first_id, ids.data));
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fuzz_make_seeds OUT_DIR\n");
@@ -570,6 +608,7 @@ int main(int argc, char** argv) {
   SeedDir kyc_record(out + "/fuzz_kyc_record");
   SeedDir exec_input(out + "/fuzz_exec_input");
   SeedDir http(out + "/fuzz_http_request");
+  SeedDir entry_chunks(out + "/fuzz_entry_chunks");
   const std::vector<Stream> streams = engine_streams();
   add_decimal_seeds(&decimal);
   add_command_seeds(&command, commands);
@@ -583,9 +622,10 @@ int main(int argc, char** argv) {
   add_kyc_record_seeds(&kyc_record);
   add_exec_input_seeds(&exec_input);
   add_http_seeds(&http);
+  add_entry_chunk_seeds(&entry_chunks);
   return decimal.ok() && command.ok() && order.ok() && block.ok() && engine.ok() && snapshot.ok() &&
                  sanctions_csv.ok() && sanctions_xml.ok() && monitor_config.ok() && ivms101.ok() && kyc_record.ok() &&
-                 exec_input.ok() && http.ok()
+                 exec_input.ok() && http.ok() && entry_chunks.ok()
              ? 0
              : 1;
 }
