@@ -404,6 +404,10 @@ int run(const Options& options) {
            check(reader->trades(kMarket, history::Page{}, &trade_rows));
            return trade_rows.size();
          }));
+  report("trades, 500 from the middle trade id", median_us(n, &rows, [&] {
+           check(reader->trades(kMarket, history::Page{.from_id = trades / 2, .limit = 500}, &trade_rows));
+           return trade_rows.size();
+         }));
   report("aggTrades, newest 500", median_us(n, &rows, [&] {
            check(reader->agg_trades(kMarket, history::Page{}, &aggs));
            return aggs.size();

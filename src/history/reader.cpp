@@ -96,6 +96,21 @@ void add_earlier(Kline* into, const Kline& before) {
   into->first_trade_id = before.first_trade_id;
 }
 
+// A list of columns ("a, b") qualified by a table's alias ("t.a, t.b").
+std::string qualified(std::string_view columns, std::string_view alias) {
+  std::string out;
+  size_t at = 0;
+  while (at < columns.size()) {
+    size_t end = columns.find(',', at);
+    if (end == std::string_view::npos) end = columns.size();
+    if (!out.empty()) out += ", ";
+    out.append(alias).append(".").append(columns.substr(at, end - at));
+    at = end + 1;
+    while (at < columns.size() && columns[at] == ' ') at++;
+  }
+  return out;
+}
+
 void read_trade(const sqlite::Statement& s, TradeRow* row) {
   row->id = s.column_u64(0);
   row->market = static_cast<uint32_t>(s.column_i64(1));
@@ -284,6 +299,93 @@ struct HistoryReader::State {
       }
     }
     chunks->reset();
+    return status;
+  }
+
+  // A market's trades. Schema version 7 keeps no index of trades by market: an aggregate trade is a run of
+  // consecutive trade ids of one market (HistoryWriter), and a market's aggregate trades are numbered from 1 in
+  // trade id order, so the market's trades are the id ranges of its aggregate trades, read by the trades' key.
+
+  // The market's last aggregate trade id, 0 when it has none.
+  Status last_agg(uint32_t market, int64_t* out) {
+    sqlite::Statement* s = nullptr;
+    QZ_TRY(statement(kAggTimes.last, &s));
+    s->bind(2, market);
+    bool row = false;
+    QZ_TRY(s->step(&row));
+    *out = row ? s->column_i64(0) : 0;
+    s->reset();
+    return Status::ok();
+  }
+
+  // The market's last aggregate trade among [1, last] whose first trade id is <= trade_id, or 0: by binary search,
+  // the first trade ids rising with the aggregate ids.
+  Status agg_at(uint32_t market, int64_t last, int64_t trade_id, int64_t* out) {
+    sqlite::Statement* s = nullptr;
+    QZ_TRY(statement("SELECT first_trade_id FROM agg_trades WHERE market = ?1 AND id = ?2", &s));
+    int64_t lo = 0;  // an aggregate trade that begins by trade_id (0: none yet)
+    int64_t hi = last;
+    while (lo < hi) {
+      const int64_t mid = hi - (hi - lo) / 2;
+      s->bind(1, market).bind(2, mid);
+      bool row = false;
+      const Status stepped = s->step(&row);
+      const int64_t first = row ? s->column_i64(0) : 0;
+      s->reset();
+      QZ_TRY(stepped);
+      if (!row) {
+        return Status::error(db->path() + ": market " + std::to_string(market) + " has no aggregate trade " +
+                             std::to_string(mid) + " of its " + std::to_string(last));
+      }
+      if (first <= trade_id) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    *out = lo;
+    return Status::ok();
+  }
+
+  // Calls take(row) for the market's trades with ids in [b.lo, b.hi], at most b.limit of them, from the low end
+  // when ascending, else from the high end (and then newest first).
+  template <typename Take>
+  Status market_trades(uint32_t market, const Bounds& b, Take take) {
+    if (b.empty) return Status::ok();
+    int64_t last = 0;
+    QZ_TRY(last_agg(market, &last));
+    int64_t first_agg = 1;
+    int64_t last_agg = last;
+    if (b.lo > 1) QZ_TRY(agg_at(market, last, b.lo, &first_agg));
+    first_agg = std::max<int64_t>(first_agg, 1);  // the aggregate trade holding b.lo, or the first
+    if (b.hi < INT64_MAX) QZ_TRY(agg_at(market, last, b.hi, &last_agg));
+    if (first_agg > last_agg) return Status::ok();
+    // CROSS JOIN keeps the aggregate trades as the outer loop, so the order needs no sort and the limit ends the walk.
+    static const std::string columns = qualified(hi::kTradeColumns, "t");
+    const char* direction = b.ascending ? "ASC" : "DESC";
+    sqlite::Statement* s = nullptr;
+    QZ_TRY(statement("SELECT " + columns +
+                         " FROM agg_trades a CROSS JOIN trades t ON t.id BETWEEN a.first_trade_id AND a.last_trade_id "
+                         "WHERE a.market = ?1 AND a.id BETWEEN ?2 AND ?3 AND t.id BETWEEN ?4 AND ?5 ORDER BY a.id " +
+                         direction + ", t.id " + direction + " LIMIT ?6",
+                     &s));
+    s->bind(1, market).bind(2, first_agg).bind(3, last_agg).bind(4, b.lo).bind(5, b.hi).bind(6, b.limit);
+    bool row = false;
+    Status status = Status::ok();
+    while (status.is_ok()) {
+      status = s->step(&row);
+      if (!status.is_ok() || !row) break;
+      TradeRow t;
+      read_trade(*s, &t);
+      if (t.market != market) {
+        status =
+            Status::error(db->path() + ": trade " + std::to_string(t.id) + " of market " + std::to_string(t.market) +
+                          " lies in an aggregate trade of market " + std::to_string(market));
+        break;
+      }
+      status = take(t);
+    }
+    s->reset();
     return status;
   }
 
@@ -530,19 +632,15 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
 }
 
 Status HistoryReader::trades(uint32_t market, const Page& page, std::vector<TradeRow>* out) {
+  out->clear();
   Bounds b;
   QZ_TRY(state_->bounds(page, kTradeTimes, market, &b));
-  const std::string sql = std::string("SELECT ") + hi::kTradeColumns +
-                          " FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id BETWEEN ?2 AND ?3 "
-                          "ORDER BY id " +
-                          (b.ascending ? "ASC" : "DESC") + " LIMIT ?4";
-  return state_->page_query<TradeRow>(
-      sql, b, 2, [&](sqlite::Statement* s) { s->bind(1, market); },
-      [](const sqlite::Statement& s, TradeRow* r) {
-        read_trade(s, r);
-        return Status::ok();
-      },
-      out);
+  const Status status = state_->market_trades(market, b, [&](TradeRow& t) {
+    out->push_back(std::move(t));
+    return Status::ok();
+  });
+  if (!b.ascending) std::reverse(out->begin(), out->end());
+  return status;
 }
 
 Status HistoryReader::agg_trades(uint32_t market, const Page& page, std::vector<AggTradeRow>* out) {
@@ -706,16 +804,8 @@ Status HistoryReader::ticker_24h(uint32_t market, int64_t now_ms, Ticker24h* out
     QZ_TRY(st.first_id_at(kTradeTimes, market, from, &first));
     QZ_TRY(st.first_id_at(kTradeTimes, market, to, &after));
     if (after <= first) return Status::ok();
-    QZ_TRY(st.statement(std::string("SELECT ") + hi::kTradeColumns +
-                            " FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id >= ?2 AND id < ?3 "
-                            "ORDER BY id",
-                        &s));
-    s->bind(1, market).bind(2, first).bind(3, after);
-    while (true) {
-      QZ_TRY(s->step(&row));
-      if (!row) break;
-      TradeRow t;
-      read_trade(*s, &t);
+    const Bounds range{.lo = first, .hi = after - 1, .ascending = true, .limit = UINT32_MAX};
+    return st.market_trades(market, range, [&](const TradeRow& t) {
       const bool taker_buys = !t.buyer_is_maker;
       add(Kline{.open_time_ms = t.time_ms,
                 .close_time_ms = t.time_ms,
@@ -730,9 +820,8 @@ Status HistoryReader::ticker_24h(uint32_t market, int64_t now_ms, Ticker24h* out
                 .taker_buy_quote_volume_minor = taker_buys ? t.quote_qty_minor : 0,
                 .first_trade_id = t.id,
                 .last_trade_id = t.id});
-    }
-    s->reset();
-    return Status::ok();
+      return Status::ok();
+    });
   };
   // [from, to) in time order from the coarsest stored rows that fit whole, the ragged ends from finer ones and,
   // below a second, from the trades: at most two partial seconds of trades, then tens of stored rows.
@@ -761,14 +850,19 @@ Status HistoryReader::ticker_24h(uint32_t market, int64_t now_ms, Ticker24h* out
 
   int64_t first_id = 0;
   QZ_TRY(st.first_id_at(kTradeTimes, market, window_start, &first_id));
-  QZ_TRY(
-      st.statement("SELECT price FROM trades INDEXED BY trades_of_market WHERE market = ?1 AND id < ?2 "
-                   "ORDER BY id DESC LIMIT 1",
-                   &s));
-  s->bind(1, market).bind(2, first_id);
-  QZ_TRY(s->step(&row));
-  out->prev_close_minor = row ? s->column_i64(0) : 0;
-  s->reset();
+  // The last trade before the window: its aggregate trade's price (an aggregate trade has one price).
+  int64_t last_agg = 0;
+  int64_t before = 0;
+  QZ_TRY(st.last_agg(market, &last_agg));
+  QZ_TRY(st.agg_at(market, last_agg, first_id - 1, &before));
+  out->prev_close_minor = 0;
+  if (before > 0) {
+    QZ_TRY(st.statement("SELECT price FROM agg_trades WHERE market = ?1 AND id = ?2", &s));
+    s->bind(1, market).bind(2, before);
+    QZ_TRY(s->step(&row));
+    out->prev_close_minor = row ? s->column_i64(0) : 0;
+    s->reset();
+  }
 
   if (!have) {
     out->open_minor = out->high_minor = out->low_minor = out->last_minor = out->prev_close_minor;

@@ -326,9 +326,12 @@ TEST(EntryChunksMigration, VersionTwoEntriesMoveIntoChunks) {
                             &tables)
                   .is_ok());
   EXPECT_EQ(tables, 1);
+  // Version 7: no index of trades by market.
+  ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'trades_of_market'", &tables).is_ok());
+  EXPECT_EQ(tables, 0);
   int64_t version = 0;
   ASSERT_TRUE(db->user_version(&version).is_ok());
-  EXPECT_EQ(version, 6);
+  EXPECT_EQ(version, 7);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,40 @@ inline uint64_t kzt_account(uint64_t user) { return 6 + (user - kAlice) * 2; }
 // Quote minor units of qty at price, and a fee, as docs/markets.md rounds them (down).
 inline int64_t notional(int64_t price, int64_t qty) { return static_cast<int64_t>(int128{price} * qty / kOneBtc); }
 inline int64_t fee(int64_t amount, int64_t bps) { return amount * bps / 10'000; }
+
+// The 24-hour ticker by hand from a market's trades in id order: those with time in [now - 24 h, now], and the last
+// price before them as the previous close.
+struct TickerTrade {
+  uint64_t id = 0;
+  int64_t time_ms = 0;
+  int64_t price = 0;
+  int64_t qty = 0;
+  int64_t quote = 0;
+};
+inline Ticker24h ticker_by_hand(uint32_t market, const std::vector<TickerTrade>& trades, int64_t now) {
+  constexpr int64_t kDay = 86'400'000;
+  Ticker24h out{.market = market, .open_time_ms = now - kDay, .close_time_ms = now};
+  bool any = false;
+  for (const TickerTrade& t : trades) {
+    if (t.time_ms < now - kDay) out.prev_close_minor = t.price;
+    if (t.time_ms < now - kDay || t.time_ms > now) continue;
+    if (!any) {
+      out.open_minor = out.high_minor = out.low_minor = t.price;
+      out.first_trade_id = t.id;
+      any = true;
+    }
+    out.high_minor = std::max(out.high_minor, t.price);
+    out.low_minor = std::min(out.low_minor, t.price);
+    out.last_minor = t.price;
+    out.last_qty_minor = t.qty;
+    out.volume_minor += t.qty;
+    out.quote_volume_minor += t.quote;
+    out.last_trade_id = t.id;
+    out.trade_count++;
+  }
+  if (!any) out.open_minor = out.high_minor = out.low_minor = out.last_minor = out.prev_close_minor;
+  return out;
+}
 
 class TempDir {
  public:

@@ -95,27 +95,12 @@ class KlinesTest : public HistoryFixture {
 
   // The ticker by hand: trades with time in [now - 24 h, now].
   Ticker24h expected_ticker(int64_t now) const {
-    Ticker24h out{.market = kMarket, .open_time_ms = now - kDayMs, .close_time_ms = now};
-    bool any = false;
+    std::vector<TickerTrade> trades;
     for (const Tape& t : tape_) {
-      if (t.time_ms < now - kDayMs) out.prev_close_minor = t.price;
-      if (t.time_ms < now - kDayMs || t.time_ms > now) continue;
-      if (!any) {
-        out.open_minor = out.high_minor = out.low_minor = t.price;
-        out.first_trade_id = t.id;
-        any = true;
-      }
-      out.high_minor = std::max(out.high_minor, t.price);
-      out.low_minor = std::min(out.low_minor, t.price);
-      out.last_minor = t.price;
-      out.last_qty_minor = t.qty;
-      out.volume_minor += t.qty;
-      out.quote_volume_minor += notional(t.price, t.qty);
-      out.last_trade_id = t.id;
-      out.trade_count++;
+      trades.push_back(TickerTrade{
+          .id = t.id, .time_ms = t.time_ms, .price = t.price, .qty = t.qty, .quote = notional(t.price, t.qty)});
     }
-    if (!any) out.open_minor = out.high_minor = out.low_minor = out.last_minor = out.prev_close_minor;
-    return out;
+    return ticker_by_hand(kMarket, trades, now);
   }
 
   void open_reader() {

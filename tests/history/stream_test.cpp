@@ -200,6 +200,137 @@ std::string check_orders(const std::string& path, uint64_t seed) {
   return "";
 }
 
+// The trades pages and the 24-hour ticker against a brute-force reading of the trade rows, in every market (schema
+// version 7 finds a market's trades through its aggregate trades): the newest page, pages from a trade id to the
+// end, pages from ids of other markets' trades, time windows from either end, and the ticker at times around the
+// trades.
+std::string check_trades(const std::string& path, uint64_t seed) {
+  std::unique_ptr<sqlite::Database> db;
+  Status status = sqlite::Database::open(path, sqlite::OpenOptions{.read_only = true}, &db);
+  if (!status.is_ok()) return status.message();
+  std::map<uint32_t, std::vector<TradeRow>> expected;  // by market, by id
+  std::vector<uint64_t> ids;                           // every trade's
+  sqlite::Statement s;
+  bool row = false;
+  if (!(status = db->prepare("SELECT id, market, price, qty, quote_qty, buyer_is_maker, maker_order, taker_order, "
+                             "maker_owner, taker_owner, maker_fee, taker_fee, agg_id, height, time_ms FROM trades "
+                             "ORDER BY id",
+                             &s))
+           .is_ok()) {
+    return status.message();
+  }
+  while ((status = s.step(&row)).is_ok() && row) {
+    const TradeRow t{.id = s.column_u64(0),
+                     .market = static_cast<uint32_t>(s.column_i64(1)),
+                     .price_minor = s.column_i64(2),
+                     .qty_minor = s.column_i64(3),
+                     .quote_qty_minor = s.column_i64(4),
+                     .buyer_is_maker = s.column_i64(5) != 0,
+                     .maker_order = s.column_u64(6),
+                     .taker_order = s.column_u64(7),
+                     .maker_owner = s.column_u64(8),
+                     .taker_owner = s.column_u64(9),
+                     .maker_fee_minor = s.column_i64(10),
+                     .taker_fee_minor = s.column_i64(11),
+                     .agg_id = s.column_u64(12),
+                     .height = s.column_u64(13),
+                     .time_ms = s.column_i64(14)};
+    expected[t.market].push_back(t);
+    ids.push_back(t.id);
+  }
+  if (!status.is_ok()) return status.message();
+  s = sqlite::Statement();
+  db.reset();
+  if (expected.size() < 2) return "the stream traded in fewer than two markets";
+
+  std::unique_ptr<HistoryReader> reader;
+  if (!(status = HistoryReader::open(path, &reader)).is_ok()) return status.message();
+  Prng prng(seed ^ 0x7EAD);
+  std::vector<TradeRow> got;
+  // The first `limit` trades of `all` that pass `keep`, or the last `limit` when !from_low.
+  const auto pick = [](const std::vector<TradeRow>& all, uint32_t limit, bool from_low, auto keep) {
+    std::vector<TradeRow> out;
+    for (const TradeRow& t : all) {
+      if (keep(t)) out.push_back(t);
+    }
+    if (out.size() > limit) {
+      if (from_low) {
+        out.resize(limit);
+      } else {
+        out.erase(out.begin(), out.end() - limit);
+      }
+    }
+    return out;
+  };
+  for (const auto& [market, all] : expected) {
+    const std::string where = "market " + std::to_string(market);
+    const auto any = [](const TradeRow&) { return true; };
+    if (!(status = reader->trades(market, Page{}, &got)).is_ok()) return status.message();
+    if (got != pick(all, kDefaultLimit, false, any)) return where + ": the newest trades differ";
+    const uint32_t limit = 1 + static_cast<uint32_t>(prng.below(9));
+    if (!(status = reader->trades(market, Page{.limit = limit}, &got)).is_ok()) return status.message();
+    if (got != pick(all, limit, false, any)) return where + ": the newest " + std::to_string(limit) + " differ";
+    // Pages from the first trade to the end.
+    uint64_t from = all.front().id;
+    for (size_t at = 0; at < all.size(); at += limit) {
+      if (!(status = reader->trades(market, Page{.from_id = from, .limit = limit}, &got)).is_ok()) {
+        return status.message();
+      }
+      const size_t n = std::min<size_t>(limit, all.size() - at);
+      if (got != std::vector<TradeRow>(all.begin() + static_cast<std::ptrdiff_t>(at),
+                                       all.begin() + static_cast<std::ptrdiff_t>(at + n))) {
+        return where + ": the page from trade " + std::to_string(from) + " differs";
+      }
+      if (at + n < all.size()) from = all[at + n].id;
+    }
+    // Pages from any trade's id (mostly other markets'), from before the first and past the last.
+    for (int i = 0; i < 24; i++) {
+      const uint64_t id = i == 0 ? 0 : i == 1 ? ids.back() + 1 : ids[prng.below(ids.size())] + prng.below(2);
+      if (!(status = reader->trades(market, Page{.from_id = id, .limit = limit}, &got)).is_ok()) {
+        return status.message();
+      }
+      if (got != pick(all, limit, true, [&](const TradeRow& t) { return t.id >= id; })) {
+        return where + ": the page from id " + std::to_string(id) + " differs";
+      }
+    }
+    // Time windows: from a start (oldest first) and up to an end (the newest up to it).
+    for (int i = 0; i < 8; i++) {
+      const int64_t start = all[prng.below(all.size())].time_ms - static_cast<int64_t>(prng.below(3));
+      const int64_t end = start + static_cast<int64_t>(prng.below(20'000));
+      if (!(status = reader->trades(market, Page{.start_ms = start, .end_ms = end, .limit = limit}, &got)).is_ok()) {
+        return status.message();
+      }
+      if (got != pick(all, limit, true, [&](const TradeRow& t) { return t.time_ms >= start && t.time_ms <= end; })) {
+        return where + ": the trades from " + std::to_string(start) + " to " + std::to_string(end) + " differ";
+      }
+      if (!(status = reader->trades(market, Page{.end_ms = end, .limit = limit}, &got)).is_ok()) {
+        return status.message();
+      }
+      if (got != pick(all, limit, false, [&](const TradeRow& t) { return t.time_ms <= end; })) {
+        return where + ": the trades up to " + std::to_string(end) + " differ";
+      }
+    }
+    // The ticker: at a day after some trade (so a previous close), at a trade's time, and before the first trade.
+    std::vector<TickerTrade> tape;
+    for (const TradeRow& t : all) {
+      tape.push_back(TickerTrade{
+          .id = t.id, .time_ms = t.time_ms, .price = t.price_minor, .qty = t.qty_minor, .quote = t.quote_qty_minor});
+    }
+    constexpr int64_t kDayMs = 86'400'000;
+    for (int i = 0; i < 8; i++) {
+      const int64_t t = all[prng.below(all.size())].time_ms;
+      const int64_t now = i == 0       ? all.front().time_ms - 1
+                          : i % 2 == 0 ? t
+                                       : t + kDayMs + static_cast<int64_t>(prng.below(3)) - 1;
+      Ticker24h ticker;
+      if (!(status = reader->ticker_24h(market, now, &ticker)).is_ok()) return status.message();
+      if (ticker != ticker_by_hand(market, tape, now))
+        return where + ": the ticker at " + std::to_string(now) + " differs";
+    }
+  }
+  return "";
+}
+
 std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) {
   LedgerLimits ledger_limits;
   qz::testing::ReferenceMarketLimits model_limits;
@@ -344,7 +475,7 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
   }
   if (a != b) return "the rebuilt history differs from the live one";
 
-  // Migration equality: the rebuilt file taken back to schema version 4 (its three indexes by owner, no
+  // Migration equality: the rebuilt file taken back to schema version 4 (its indexes by owner and by market, no
   // owner_trades or owner_orders) and opened again makes the same chunks of fills and orders as the live writer.
   reader.reset();
   {
@@ -354,6 +485,7 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
                              "CREATE INDEX orders_of_owner ON orders(owner, market, id); "
                              "CREATE INDEX trades_of_maker ON trades(maker_owner, market, id); "
                              "CREATE INDEX trades_of_taker ON trades(taker_owner, market, id); "
+                             "CREATE INDEX trades_of_market ON trades(market, id); "
                              "PRAGMA user_version = 4",
                              "going back to version 4"))
              .is_ok()) {
@@ -373,8 +505,12 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
   if (!migrated_fills.empty()) return "migrated: " + migrated_fills;
   const std::string migrated_orders = check_orders(rebuilt, seed);
   if (!migrated_orders.empty()) return "migrated: " + migrated_orders;
+  const std::string migrated_trades = check_trades(rebuilt, seed);
+  if (!migrated_trades.empty()) return "migrated: " + migrated_trades;
   const std::string orders = check_orders(path, seed);
   if (!orders.empty()) return orders;
+  const std::string trades_read = check_trades(path, seed);
+  if (!trades_read.empty()) return trades_read;
   return check_fills(path, seed);
 }
 
