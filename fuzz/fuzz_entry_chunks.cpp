@@ -1,11 +1,14 @@
-// libFuzzer target: qz::history_internal::unpack_entries and unpack_ids (history/internal/entry_chunks.h), the
-// packed ledger entries and owners' fills of history.db.
+// libFuzzer target: qz::history_internal::unpack_entries, unpack_ids and unpack_rising_ids
+// (history/internal/entry_chunks.h), the packed ledger entries, owners' fills and orders' trades as maker of
+// history.db.
 //
 // Input: one byte, then eight bytes of the chunk's first transfer (or trade) id, then the packed bytes. A first
-// byte below 0x80 is an entry count (mod 33); from 0x80 its low seven bits are a fill count (mod 65).
+// byte below 0x40 is an entry count (mod 33); from 0x40 to 0x7F the bytes are an order's trades as maker (the
+// eight bytes are ignored); from 0x80 its low seven bits are a fill count (mod 65).
 // Checks, for every input that unpacks: exactly `count` entries, transfer ids rising from the first one, known
-// kinds (fills: trade ids from the first one, rising in (trade id, taker before maker) order); packing them again
-// and unpacking that gives the same. Inputs that do not unpack must leave a non-empty error message.
+// kinds (fills: trade ids from the first one, rising in (trade id, taker before maker) order; trades as maker:
+// rising); packing them again and unpacking that gives the same. Inputs that do not unpack must leave a non-empty
+// error message.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +43,23 @@ void fuzz_fills(uint32_t count, uint64_t first, std::span<const uint8_t> packed)
   QZ_ASSERT(again == fills);
 }
 
+void fuzz_rising(std::span<const uint8_t> packed) {
+  std::vector<uint64_t> ids;
+  const qz::Status status = hi::unpack_rising_ids(packed, &ids);
+  if (!status.is_ok()) {
+    QZ_ASSERT(!status.message().empty());
+    return;
+  }
+  std::vector<uint8_t> again;
+  for (size_t i = 0; i < ids.size(); i++) {
+    QZ_ASSERT(ids[i] > (i == 0 ? 0 : ids[i - 1]));
+    hi::append_rising_id(&again, i == 0 ? 0 : ids[i - 1], ids[i]);
+  }
+  std::vector<uint64_t> unpacked;
+  QZ_ASSERT(hi::unpack_rising_ids(again, &unpacked).is_ok());
+  QZ_ASSERT(unpacked == ids);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -49,6 +69,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> packed(data + 9, size - 9);
   if (data[0] >= 0x80) {
     fuzz_fills((data[0] & 0x7Fu) % (hi::kIdsPerChunk + 1), first, packed);
+    return 0;
+  }
+  if (data[0] >= 0x40) {
+    fuzz_rising(packed);
     return 0;
   }
   const uint32_t count = data[0] % (hi::kEntriesPerChunk + 1);

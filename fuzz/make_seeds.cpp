@@ -550,9 +550,9 @@ void add_http_seeds(SeedDir* dir) {
   }
 }
 
-// Packed history chunks in fuzz_entry_chunks' framing: a count byte (from 0x80 for ids), the first id (8 bytes,
-// little-endian), the packed bytes: each prefix of a chunk of ledger entries of every kind, and of a chunk of ids
-// holding a self-trade's two fills.
+// Packed history chunks in fuzz_entry_chunks' framing: a count byte (0x40 for an order's trades as maker, from 0x80
+// for ids), the first id (8 bytes, little-endian), the packed bytes: each prefix of a chunk of ledger entries of
+// every kind, of a chunk of ids holding a self-trade's two fills, and of a list of trades as maker.
 void add_entry_chunk_seeds(SeedDir* dir) {
   namespace hi = qz::history_internal;
   const auto framed = [](uint8_t count_byte, uint64_t first, const std::vector<uint8_t>& data) {
@@ -584,6 +584,13 @@ void add_entry_chunk_seeds(SeedDir* dir) {
                               hi::IdRef{.id = 41, .flag = true}, hi::IdRef{.id = 1'000'000, .flag = false}}) {
     ids.append(ref);
     dir->add(framed(static_cast<uint8_t>(0x80 | ids.count), ids.first_id, ids.data));
+  }
+  std::vector<uint8_t> rising;
+  uint64_t previous = 0;
+  for (const uint64_t id : {uint64_t{7}, uint64_t{8}, uint64_t{300}, uint64_t{1} << 40}) {
+    hi::append_rising_id(&rising, previous, id);
+    previous = id;
+    dir->add(framed(0x40, 0, rising));
   }
 }
 

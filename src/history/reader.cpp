@@ -302,6 +302,23 @@ struct HistoryReader::State {
     return status;
   }
 
+  // The trades an order made as maker (orders.maker_trades, schema version 8), rising; none for an unknown order.
+  Status maker_trades(uint64_t order_id, std::vector<uint64_t>* out) {
+    out->clear();
+    sqlite::Statement* s = nullptr;
+    QZ_TRY(statement("SELECT maker_trades FROM orders WHERE id = ?1", &s));
+    s->bind(1, order_id);
+    bool row = false;
+    QZ_TRY(s->step(&row));
+    const std::vector<uint8_t> packed = row ? s->column_blob(0) : std::vector<uint8_t>();
+    s->reset();
+    const Status status = hi::unpack_rising_ids(packed, out);
+    if (!status.is_ok()) {
+      return Status::error(db->path() + ": order " + std::to_string(order_id) + ": " + status.message());
+    }
+    return Status::ok();
+  }
+
   // A market's trades. Schema version 7 keeps no index of trades by market: an aggregate trade is a run of
   // consecutive trade ids of one market (HistoryWriter), and a market's aggregate trades are numbered from 1 in
   // trade id order, so the market's trades are the id ranges of its aggregate trades, read by the trades' key.
@@ -585,27 +602,36 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
   };
   if (!order_id) return listed(b, std::nullopt, out);
 
-  // One order's fills. A maker order's are found by its index; an order takes only when it starts working
-  // (placed, or a stop triggered), all in that block, so its taker fills are the owner's taker fills at that time.
-  std::vector<FillRow> sides[2];
-  std::vector<TradeRow> maker_trades;
-  const char* direction = b.ascending ? "ASC" : "DESC";
-  QZ_TRY(state_->page_query<TradeRow>(
-      std::string("SELECT ") + hi::kTradeColumns +
-          " FROM trades INDEXED BY trades_of_maker_order WHERE maker_order = ?1 AND maker_owner = ?2 AND market = ?3 "
-          "AND id BETWEEN ?4 AND ?5 ORDER BY id " +
-          direction + " LIMIT ?6",
-      b, 4, [&](sqlite::Statement* s) { s->bind(1, *order_id).bind(2, owner).bind(3, market); },
-      [](const sqlite::Statement& s, TradeRow* r) {
-        read_trade(s, r);
-        return Status::ok();
-      },
-      &maker_trades));
-  for (const TradeRow& t : maker_trades) sides[1].push_back(fill_of(t, true));
+  // One order's fills. A maker order lists its trades in its row (schema version 8); an order takes only when it
+  // starts working (placed, or a stop triggered), all in that block, so its taker fills are the owner's taker fills
+  // at that time.
   OrderRow order_row;
   bool found = false;
   QZ_TRY(order(market, *order_id, &order_row, &found));
-  if (found && order_row.owner == owner && order_row.working_ms != 0) {
+  if (!found || order_row.owner != owner) return Status::ok();
+  std::vector<FillRow> sides[2];
+  std::vector<uint64_t> maker_ids;
+  QZ_TRY(state_->maker_trades(*order_id, &maker_ids));
+  const auto from = std::lower_bound(maker_ids.begin(), maker_ids.end(), static_cast<uint64_t>(b.lo));
+  const auto to = std::upper_bound(from, maker_ids.end(), static_cast<uint64_t>(b.hi));
+  const auto n = std::min<std::ptrdiff_t>(to - from, b.limit);
+  sqlite::Statement* trade = nullptr;
+  QZ_TRY(state_->statement(std::string("SELECT ") + hi::kTradeColumns + " FROM trades WHERE id = ?1", &trade));
+  for (auto it = b.ascending ? from : to - n; it != (b.ascending ? from + n : to); ++it) {
+    trade->bind(1, *it);
+    bool there = false;
+    Status stepped = trade->step(&there);
+    TradeRow t;
+    if (stepped.is_ok() && there) read_trade(*trade, &t);
+    trade->reset();
+    QZ_TRY(stepped);
+    if (!there || t.maker_order != *order_id) {
+      return Status::error(state_->db->path() + ": order " + std::to_string(*order_id) + " lists trade " +
+                           std::to_string(*it) + " as maker, which " + (there ? "has another maker" : "is not there"));
+    }
+    sides[1].push_back(fill_of(t, true));
+  }
+  if (order_row.working_ms != 0) {
     Bounds when;
     QZ_TRY(state_->bounds(Page{.start_ms = order_row.working_ms, .end_ms = order_row.working_ms}, kTradeTimes, market,
                           &when));

@@ -79,6 +79,8 @@ struct MarketState {
 struct OrderState {
   OrderRow row;
   uint64_t receive_account = 0;
+  std::vector<uint8_t> maker_trades;  // orders.maker_trades (entry_chunks.h)
+  uint64_t last_maker_trade = 0;
   bool dirty = false;
 };
 
@@ -179,13 +181,15 @@ struct HistoryWriter::State {
     QZ_TRY(db->prepare(std::string("INSERT OR REPLACE INTO markets(") + hi::kMarketColumns +
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &upsert_market));
-    QZ_TRY(db->prepare(std::string("INSERT INTO orders(") + hi::kOrderColumns +
-                           ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                           "ON CONFLICT(id) DO UPDATE SET orig_qty = excluded.orig_qty, "
-                           "executed_qty = excluded.executed_qty, cumulative_quote = excluded.cumulative_quote, "
-                           "fee = excluded.fee, status = excluded.status, end_reason = excluded.end_reason, "
-                           "working_ms = excluded.working_ms, updated_ms = excluded.updated_ms",
-                       &upsert_order));
+    QZ_TRY(db->prepare(
+        std::string("INSERT INTO orders(") + hi::kOrderColumns +
+            ", maker_trades) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?) ON CONFLICT(id) DO UPDATE SET orig_qty = excluded.orig_qty, "
+            "executed_qty = excluded.executed_qty, cumulative_quote = excluded.cumulative_quote, "
+            "fee = excluded.fee, status = excluded.status, end_reason = excluded.end_reason, "
+            "working_ms = excluded.working_ms, updated_ms = excluded.updated_ms, "
+            "maker_trades = excluded.maker_trades",
+        &upsert_order));
     QZ_TRY(db->prepare(std::string("INSERT INTO trades(") + hi::kTradeColumns +
                            ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        &insert_trade));
@@ -293,13 +297,19 @@ struct HistoryWriter::State {
       }
     }
     QZ_TRY(db->prepare(std::string("SELECT ") + hi::kOrderColumns +
-                           " FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY id",
+                           ", NULL, maker_trades FROM orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY id",
                        &s));
+    std::vector<uint64_t> maker_trades;
     while (true) {
       QZ_TRY(s.step(&row));
       if (!row) break;
       OrderState order;
       QZ_TRY(hi::read_order(s, &order.row));
+      order.maker_trades = s.column_blob(25);  // column 24 is read_order's client order text: none here
+      maker_trades.clear();
+      const Status unpacked = hi::unpack_rising_ids(order.maker_trades, &maker_trades);
+      if (!unpacked.is_ok()) return corrupt("order " + std::to_string(order.row.id) + ": " + unpacked.message());
+      order.last_maker_trade = maker_trades.empty() ? 0 : maker_trades.back();
       QZ_TRY(set_receive_account(&order));
       orders.emplace(order.row.id, std::move(order));
     }
@@ -545,6 +555,7 @@ struct HistoryWriter::State {
       QZ_ASSERT(it != orders.end());
       stats.rows++;
       hi::bind_order(&upsert_order, it->second.row);
+      upsert_order.bind_blob(25, it->second.maker_trades);
       QZ_TRY(upsert_order.run("writing an order"));
       if (is_open(it->second.row.status)) {
         it->second.dirty = false;
@@ -854,6 +865,10 @@ struct HistoryWriter::State {
     OrderState* taker = nullptr;
     QZ_TRY(find_order(t.maker_order, &maker));
     QZ_TRY(find_order(t.taker_order, &taker));
+    if (t.trade <= maker->last_maker_trade) {
+      return problem("trade " + std::to_string(t.trade) + " comes after trade " +
+                     std::to_string(maker->last_maker_trade) + " of its maker order");
+    }
     const OrderFilledPayload& mf = pending.maker;
     const OrderFilledPayload& tf = pending.taker;
     if (mf.qty_minor != t.qty_minor || tf.qty_minor != t.qty_minor || mf.quote_qty_minor != tf.quote_qty_minor) {
@@ -892,6 +907,8 @@ struct HistoryWriter::State {
                .bind(14, block->height)
                .bind(15, time_ms)
                .run("inserting a trade"));
+    hi::append_rising_id(&maker->maker_trades, maker->last_maker_trade, t.trade);
+    maker->last_maker_trade = t.trade;
     // The owners' fills: a self-trade's taker fill first.
     QZ_TRY(add_id(&owner_fills, taker->row.owner, t.market, hi::IdRef{.id = t.trade, .flag = false}));
     QZ_TRY(add_id(&owner_fills, maker->row.owner, t.market, hi::IdRef{.id = t.trade, .flag = true}));
@@ -1043,12 +1060,11 @@ Status HistoryWriter::open(const std::string& path, const WriterOptions& options
   if (options.blocks_per_transaction == 0) return Status::error("history: blocks_per_transaction must be positive");
   auto state = std::make_unique<State>();
   state->options = options;
-  QZ_TRY(sqlite::Database::open(
-      path,
-      sqlite::OpenOptions{.synchronous = options.synchronous,
-                          .cache_kib = static_cast<int>(options.cache_mib) * 1024,
-                          .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
-      &state->db));
+  QZ_TRY(sqlite::Database::open(path,
+                                sqlite::OpenOptions{.synchronous = options.synchronous,
+                                                    .cache_kib = static_cast<int>(options.cache_mib) * 1024,
+                                                    .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
+                                &state->db));
   QZ_TRY(state->db->migrate("history", hi::schema_steps()));
   // The CHECK constraints document the values; the writer only ever writes names from its own tables, and
   // bind_order and bind_chunk assert the order status and the chunk count the constraints bound. SQLite

@@ -311,14 +311,14 @@ TEST(EntryChunksMigration, VersionTwoEntriesMoveIntoChunks) {
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'entries'", &tables).is_ok());
   EXPECT_EQ(tables, 0);
   // And on to version 4: fills are read from trades, their table gone; then version 5: the owners' fills in
-  // chunks, the trades indexed by maker order only.
+  // chunks, no index of trades by owner.
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'fills'", &tables).is_ok());
   EXPECT_EQ(tables, 0);
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trades' AND "
-                            "name IN ('trades_of_maker', 'trades_of_taker', 'trades_of_maker_order')",
+                            "name IN ('trades_of_maker', 'trades_of_taker')",
                             &tables)
                   .is_ok());
-  EXPECT_EQ(tables, 1);
+  EXPECT_EQ(tables, 0);
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'owner_trades'", &tables).is_ok());
   EXPECT_EQ(tables, 1);
   // Version 6: the owners' orders in chunks, no index by owner.
@@ -329,9 +329,16 @@ TEST(EntryChunksMigration, VersionTwoEntriesMoveIntoChunks) {
   // Version 7: no index of trades by market.
   ASSERT_TRUE(db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'trades_of_market'", &tables).is_ok());
   EXPECT_EQ(tables, 0);
+  // Version 8: an order's trades as maker in its row, no index by maker order.
+  ASSERT_TRUE(
+      db->query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'trades_of_maker_order'", &tables).is_ok());
+  EXPECT_EQ(tables, 0);
+  ASSERT_TRUE(db->query_i64("SELECT count(*) FROM pragma_table_info('orders') WHERE name = 'maker_trades'", &tables)
+                  .is_ok());
+  EXPECT_EQ(tables, 1);
   int64_t version = 0;
   ASSERT_TRUE(db->user_version(&version).is_ok());
-  EXPECT_EQ(version, 7);
+  EXPECT_EQ(version, 8);
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ std::string check_fills(const std::string& path, uint64_t seed) {
       if (at < fills.size()) from = fills[at].trade_id;
       if (n < limit) break;
     }
-    // Each order's fills (as maker by its index, as taker by the time it started working).
+    // Each order's fills (as maker from the order's row, as taker by the time it started working).
     std::map<uint64_t, std::vector<FillRow>> by_order;
     for (const FillRow& f : fills) by_order[f.order_id].push_back(f);
     for (const auto& [order, of_order] : by_order) {
@@ -475,8 +475,9 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
   }
   if (a != b) return "the rebuilt history differs from the live one";
 
-  // Migration equality: the rebuilt file taken back to schema version 4 (its indexes by owner and by market, no
-  // owner_trades or owner_orders) and opened again makes the same chunks of fills and orders as the live writer.
+  // Migration equality: the rebuilt file taken back to schema version 4 (its indexes by owner, by market and by maker
+  // order, no owner_trades, owner_orders or orders.maker_trades) and opened again makes the same chunks of fills and
+  // orders, and the same lists of trades as maker, as the live writer.
   reader.reset();
   {
     std::unique_ptr<sqlite::Database> old;
@@ -486,6 +487,8 @@ std::string run_seed(uint64_t seed, const std::string& dir, Coverage* coverage) 
                              "CREATE INDEX trades_of_maker ON trades(maker_owner, market, id); "
                              "CREATE INDEX trades_of_taker ON trades(taker_owner, market, id); "
                              "CREATE INDEX trades_of_market ON trades(market, id); "
+                             "CREATE INDEX trades_of_maker_order ON trades(maker_order, id); "
+                             "ALTER TABLE orders DROP COLUMN maker_trades; "
                              "PRAGMA user_version = 4",
                              "going back to version 4"))
              .is_ok()) {

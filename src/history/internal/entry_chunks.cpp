@@ -242,4 +242,29 @@ Status unpack_ids(std::span<const uint8_t> data, uint64_t first_id, uint32_t cou
   return Status::ok();
 }
 
+void append_rising_id(std::vector<uint8_t>* data, uint64_t previous, uint64_t id) {
+  QZ_ASSERT(id > previous);
+  uint8_t packed[kMaxVarintBytes];
+  uint8_t* end = put_varint(packed, id - previous);
+  data->insert(data->end(), packed, end);
+}
+
+Status unpack_rising_ids(std::span<const uint8_t> data, std::vector<uint64_t>* out) {
+  Unpacker in(data);
+  uint64_t previous = 0;
+  while (!in.done()) {
+    const auto bad = [&](const char* what) {
+      return Status::error("history: the list of trade ids: id " + std::to_string(out->size()) + " at byte " +
+                           std::to_string(in.offset()) + ": " + what);
+    };
+    uint64_t delta = 0;
+    if (!in.varint(&delta)) return bad("truncated or overlong varint");
+    if (delta == 0) return bad("an id that does not rise");
+    if (delta > UINT64_MAX - previous) return bad("id past 2^64");
+    previous += delta;
+    out->push_back(previous);
+  }
+  return Status::ok();
+}
+
 }  // namespace qz::history_internal

@@ -1,5 +1,6 @@
-// An account's ledger entries, packed in chunks (docs/history.md, "account_entries"), and an owner's fills per
-// market, likewise ("owner_trades"). Internal to the history module.
+// An account's ledger entries, packed in chunks (docs/history.md, "account_entries"), an owner's fills and orders
+// per market, likewise ("owner_trades", "owner_orders"), and an order's trades as maker ("orders.maker_trades").
+// Internal to the history module.
 //
 // Each account's entries, in transfer id order, are cut into chunks of kEntriesPerChunk: the first 32 of an
 // account form its first chunk, the next 32 its second, and so on; the last chunk may be partial and grows. The
@@ -114,5 +115,16 @@ void read_id_chunk(const sqlite::Statement& statement, IdChunk* chunk);
 // out of order or twice, bytes left over) is an error naming what is wrong; `out` then holds what was read before it.
 [[nodiscard]] Status unpack_ids(std::span<const uint8_t> data, uint64_t first_id, uint32_t count,
                                 std::vector<IdRef>* out);
+
+// ---- an order's trades as maker (docs/history.md, "orders.maker_trades", schema version 8) -----------------------
+//
+// The trade ids, rising, each a LEB128 varint of the difference from the one before (the first: from 0).
+
+// Appends `id`, which is above `previous` (the last id appended, or 0) (asserted).
+void append_rising_id(std::vector<uint8_t>* data, uint64_t previous, uint64_t id);
+
+// Unpacks the ids. Anything malformed (a truncated or overlong varint, an id that does not rise, one past 2^64) is an
+// error naming what is wrong; `out` then holds what was read before it.
+[[nodiscard]] Status unpack_rising_ids(std::span<const uint8_t> data, std::vector<uint64_t>* out);
 
 }  // namespace qz::history_internal
