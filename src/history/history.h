@@ -51,6 +51,15 @@ std::string generated_client_order_text(uint64_t key);
 // True when `text` is a generated client order id's text (then client_order_key is the number it spells).
 bool is_generated_client_order_text(std::string_view text);
 
+// An order placed without a client order id (client_order_id 0) answers to the generated id made from its order id,
+// kGeneratedClientOrderBit | id: nothing is journaled or indexed for it, and the text is made again from the order.
+// (Orders of earlier versions carry generated ids of the time and a counter in client_order_id instead.)
+inline uint64_t generated_client_order_key(uint64_t order_id) { return kGeneratedClientOrderBit | order_id; }
+
+// True when an order answers to the client order id `key`: its own, or, having none, the one made from its id.
+struct OrderRow;
+bool answers_to_client_order_key(const OrderRow& order, uint64_t key);
+
 // Binance's caps for list routes (allOrders, myTrades, trades, aggTrades, klines).
 inline constexpr uint32_t kDefaultLimit = 500;
 inline constexpr uint32_t kMaxLimit = 1000;
@@ -328,7 +337,8 @@ class HistoryReader {
   [[nodiscard]] Status markets(std::vector<MarketRow>* out);
   [[nodiscard]] Status market(uint32_t id, MarketRow* out, bool* found);
 
-  // GET /api/v3/order: by order id (any owner: the server checks the owner), or by the owner's client order id.
+  // GET /api/v3/order: by order id (any owner: the server checks the owner), or by the owner's client order id (the
+  // newest order carrying it, else the order whose generated id it is).
   [[nodiscard]] Status order(uint32_t market, uint64_t order_id, OrderRow* out, bool* found);
   [[nodiscard]] Status order_by_client_id(uint64_t owner, uint32_t market, uint64_t client_order_id, OrderRow* out,
                                           bool* found);

@@ -493,7 +493,11 @@ Status HistoryReader::order_by_client_id(uint64_t owner, uint32_t market, uint64
   QZ_TRY(s->step(found));
   Status status = *found ? hi::read_order(*s, out) : Status::ok();
   s->reset();
-  return status;
+  if (*found || !status.is_ok() || (client_order_id & kGeneratedClientOrderBit) == 0) return status;
+  // A generated id made from the order id, by an order placed without one (generated_client_order_key).
+  QZ_TRY(order(market, client_order_id & ~kGeneratedClientOrderBit, out, found));
+  if (*found && (out->owner != owner || !answers_to_client_order_key(*out, client_order_id))) *found = false;
+  return Status::ok();
 }
 
 Status HistoryReader::open_orders(uint64_t owner, std::optional<uint32_t> market, std::vector<OrderRow>* out) {

@@ -478,6 +478,11 @@ std::string generated_client_order_text(uint64_t key) {
 
 bool is_generated_client_order_text(std::string_view text) { return generated_key_of(text) != 0; }
 
+bool answers_to_client_order_key(const OrderRow& order, uint64_t key) {
+  return key != 0 &&
+         (order.client_order_id == key || (order.client_order_id == 0 && key == generated_client_order_key(order.id)));
+}
+
 uint64_t client_order_key(uint64_t owner, std::string_view text) {
   if (const uint64_t generated = generated_key_of(text); generated != 0) return generated;
   Sha256 hasher;

@@ -307,11 +307,13 @@ void write_ticker(Writer& w, const MarketInfo& m, const Ticker24h& t, const Book
 
 const char* row_status(const history::OrderRow& row) { return history::order_status_name(row.status); }
 
-// The text of an order's client order id: journaled by tag_order, or made from the number when the order was
-// placed without one (by the operator's tools); "" for none.
+// The text of an order's client order id: journaled by tag_order, or made from the number (a generated id of an
+// earlier version, or one given as a number by the operator's tools), or, when the order has none, the generated
+// id made from its order id.
 std::string client_text(const history::OrderRow& o) {
   if (!o.client_order_text.empty()) return o.client_order_text;
-  return o.client_order_id == 0 ? std::string() : "qz-" + std::to_string(o.client_order_id);
+  if (o.client_order_id == 0) return history::generated_client_order_text(history::generated_client_order_key(o.id));
+  return "qz-" + std::to_string(o.client_order_id);
 }
 
 // The answer about an order a cancel ended (contract 4.12), as it is now.
@@ -723,8 +725,8 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     return reply_error(call, binance_error(BinanceErrorKind::param_not_required, "icebergQty"));
   }
 
-  // The client order id: given (1-36 of A-Z a-z 0-9 _ -) or generated from the time and a counter
-  // (history::generated_client_order_text), which needs no tag_order: the text is made again from the id.
+  // The client order id: given (1-36 of A-Z a-z 0-9 _ -), or none, and then the answers show the one made from the
+  // order id (history::generated_client_order_key): nothing to journal or index for it.
   std::string client_text;
   if (const std::string* given = params.find("newClientOrderId"); given != nullptr) {
     if (given->empty()) return reply_error(call, binance_error(BinanceErrorKind::empty_new_client_order_id));
@@ -737,13 +739,6 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
                                              "^[a-zA-Z0-9-_]{1,36}$"));
     }
     client_text = *given;
-  } else {
-    // Unique while fewer than 2^20 orders arrive within one millisecond, and across restarts as time moves on.
-    static std::atomic<uint64_t> counter{0};
-    const uint64_t key = history::kGeneratedClientOrderBit |
-                         (static_cast<uint64_t>(std::max<int64_t>(call->now_ms, 0)) << 20) |
-                         (counter.fetch_add(1, std::memory_order_relaxed) & 0xF'FFFF);
-    client_text = history::generated_client_order_text(key);
   }
 
   const uint64_t owner = call->identity.owner_user;
@@ -769,7 +764,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
   command.place_order.stop_price_minor = stop_price.present ? stop_price.value : 0;
   command.place_order.self_trade_prevention = static_cast<uint8_t>(stp.present ? stp.value : 0);
   if (iceberg.present) command.place_order.aux = static_cast<uint64_t>(iceberg.value);
-  command.request_id = client_order_key(owner, client_text);
+  command.request_id = client_text.empty() ? 0 : client_order_key(owner, client_text);
 
   if (test_only) {
     // Validation as far as it goes without the book and the balance (the engine decides those).
@@ -783,7 +778,7 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
   // A client's own text is journaled just before the order (tag_order), so that it survives; a generated one is
   // made again from the id.
   std::vector<Command> commands;
-  if (!history::is_generated_client_order_text(client_text)) {
+  if (!client_text.empty() && !history::is_generated_client_order_text(client_text)) {
     commands.push_back(make_tag_order(owner, client_text));
     commands.back().role = command.role;
   }
@@ -820,7 +815,9 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
           .field("symbol", std::string_view(m.symbol))
           .field("orderId", o.order_id)
           .field("orderListId", -1)
-          .field("clientOrderId", std::string_view(client_text))
+          .field("clientOrderId", client_text.empty() ? history::generated_client_order_text(
+                                                            history::generated_client_order_key(o.order_id))
+                                                      : client_text)
           .field("transactTime", time_ms);
       if (resp_type != "ACK") {
         const bool is_market_type = a.type == static_cast<uint8_t>(OrderType::market) ||
@@ -882,7 +879,9 @@ void Venue::Impl::cancel_order(const CallPtr& call) {
   if (!read_history(call, [&](history::HistoryReader& reader) {
         if (order_id.present) {
           QZ_TRY(reader.order(m.id, order_id.value > 0 ? static_cast<uint64_t>(order_id.value) : 0, &row, &known));
-          if (known && by_client && row.client_order_id != client_order_key(owner, *orig_client)) known = false;
+          if (known && by_client && !history::answers_to_client_order_key(row, client_order_key(owner, *orig_client))) {
+            known = false;
+          }
           return Status::ok();
         }
         return reader.order_by_client_id(owner, m.id, client_order_key(owner, *orig_client), &row, &known);
@@ -1015,7 +1014,10 @@ void Venue::Impl::query_orders(const CallPtr& call) {
     if (!read_history(call, [&](history::HistoryReader& reader) {
           if (order_id.present) {
             QZ_TRY(reader.order(one->id, order_id.value > 0 ? static_cast<uint64_t>(order_id.value) : 0, &row, &known));
-            if (known && by_client && row.client_order_id != client_order_key(owner, *orig_client)) known = false;
+            if (known && by_client &&
+                !history::answers_to_client_order_key(row, client_order_key(owner, *orig_client))) {
+              known = false;
+            }
             return Status::ok();
           }
           return reader.order_by_client_id(owner, one->id, client_order_key(owner, *orig_client), &row, &known);

@@ -260,6 +260,22 @@ TEST_F(HistoryScenario, OrdersEndInEveryStateWithExactTotals) {
   EXPECT_EQ(found_row.id, 8u);
   ASSERT_TRUE(reader_->order_by_client_id(kBob, kMarket, 32, &found_row, &found).is_ok());
   EXPECT_FALSE(found);  // another owner's id
+  // An order placed without one answers to the id generated from its order id; one with its own id does not.
+  ASSERT_TRUE(reader_->order_by_client_id(kCarol, kMarket, generated_client_order_key(4), &found_row, &found).is_ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found_row.id, 4u);
+  EXPECT_TRUE(answers_to_client_order_key(found_row, generated_client_order_key(4)));
+  EXPECT_FALSE(answers_to_client_order_key(found_row, generated_client_order_key(5)));
+  EXPECT_FALSE(answers_to_client_order_key(found_row, 0));
+  ASSERT_TRUE(reader_->order_by_client_id(kAlice, kMarket, generated_client_order_key(4), &found_row, &found).is_ok());
+  EXPECT_FALSE(found);  // Carol's order
+  ASSERT_TRUE(reader_->order_by_client_id(kCarol, kMarket, generated_client_order_key(5), &found_row, &found).is_ok());
+  EXPECT_FALSE(found);  // order 5 has its own id, 31
+  EXPECT_TRUE(answers_to_client_order_key(order(5), 31));
+  EXPECT_FALSE(answers_to_client_order_key(order(5), generated_client_order_key(5)));
+  ASSERT_TRUE(
+      reader_->order_by_client_id(kCarol, kMarket, generated_client_order_key(999), &found_row, &found).is_ok());
+  EXPECT_FALSE(found);  // no such order
   ASSERT_TRUE(reader_->order(2, 1, &found_row, &found).is_ok());
   EXPECT_FALSE(found);  // another market
 

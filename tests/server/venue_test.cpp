@@ -913,10 +913,27 @@ TEST_F(VenueTest, RestartKeepsWhatWasAcknowledged) {
   EXPECT_EQ(json_text(by_generated.body, "clientOrderId"), generated_id) << by_generated.body;
   EXPECT_EQ(json_int(by_generated.body, "orderId"), json_int(generated.body, "orderId"));
   EXPECT_TRUE(contains(open.body, "\"clientOrderId\":\"" + generated_id + "\"")) << open.body;
+  // It is made from the order id, and names that order only: with its order id it matches, with another's not.
+  const int64_t generated_order = json_int(generated.body, "orderId");
+  EXPECT_EQ(generated_id, history::generated_client_order_text(
+                              history::generated_client_order_key(static_cast<uint64_t>(generated_order))));
+  Reply both =
+      get_signed(again, "/api/v3/order",
+                 "symbol=ETHKZT&orderId=" + std::to_string(generated_order) + "&origClientOrderId=" + generated_id);
+  EXPECT_EQ(both.status, 200) << both.body;
+  Reply other = get_signed(
+      again, "/api/v3/order",
+      "symbol=ETHKZT&orderId=" + std::to_string(json_int(rest.body, "orderId")) + "&origClientOrderId=" + generated_id);
+  EXPECT_EQ(other.status, 400) << other.body;
   // The keys survived (encrypted at rest) and the balances are as acknowledged.
   const std::string account_after = get_signed(again, "/api/v3/account", "").body;
   EXPECT_EQ(account_after.substr(account_after.find("\"balances\"")),
             account_before.substr(account_before.find("\"balances\"")));
+  // The generated id cancels its order.
+  Reply cancel = delete_signed(again, "/api/v3/order", "symbol=ETHKZT&origClientOrderId=" + generated_id);
+  EXPECT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(json_int(cancel.body, "orderId"), generated_order) << cancel.body;
+  EXPECT_EQ(json_text(cancel.body, "origClientOrderId"), generated_id) << cancel.body;
 }
 
 TEST_F(VenueTest, WebSocketStreamsFollowTheBook) {
