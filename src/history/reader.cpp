@@ -129,6 +129,15 @@ void read_trade(const sqlite::Statement& s, TradeRow* row) {
   row->time_ms = s.column_i64(14);
 }
 
+// One trade by its id through `trade` (SELECT kTradeColumns FROM trades WHERE id = ?1); `found` false when none.
+Status trade_by_id(sqlite::Statement* trade, uint64_t id, TradeRow* out, bool* found) {
+  trade->bind(1, id);
+  const Status stepped = trade->step(found);
+  if (stepped.is_ok() && *found) read_trade(*trade, out);
+  trade->reset();
+  return stepped;
+}
+
 void read_agg(const sqlite::Statement& s, AggTradeRow* row) {
   row->id = s.column_u64(0);
   row->market = static_cast<uint32_t>(s.column_i64(1));
@@ -585,13 +594,9 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
     const Status status =
         state_->owner_ids(kOwnerTrades, owner, market, bb, [&](const hi::IdRef& ref, bool* enough) -> Status {
           if (taker_order && ref.flag) return Status::ok();
-          trade->bind(1, ref.id);
-          bool found = false;
-          Status stepped = trade->step(&found);
           TradeRow t;
-          if (stepped.is_ok() && found) read_trade(*trade, &t);
-          trade->reset();
-          QZ_TRY(stepped);
+          bool found = false;
+          QZ_TRY(trade_by_id(trade, ref.id, &t, &found));
           if (!found) {
             return Status::error(state_->db->path() + ": owner " + std::to_string(owner) + " has a fill of trade " +
                                  std::to_string(ref.id) + ", which is not there");
@@ -622,13 +627,9 @@ Status HistoryReader::my_trades(uint64_t owner, uint32_t market, const Page& pag
   sqlite::Statement* trade = nullptr;
   QZ_TRY(state_->statement(std::string("SELECT ") + hi::kTradeColumns + " FROM trades WHERE id = ?1", &trade));
   for (auto it = b.ascending ? from : to - n; it != (b.ascending ? from + n : to); ++it) {
-    trade->bind(1, *it);
-    bool there = false;
-    Status stepped = trade->step(&there);
     TradeRow t;
-    if (stepped.is_ok() && there) read_trade(*trade, &t);
-    trade->reset();
-    QZ_TRY(stepped);
+    bool there = false;
+    QZ_TRY(trade_by_id(trade, *it, &t, &there));
     if (!there || t.maker_order != *order_id) {
       return Status::error(state_->db->path() + ": order " + std::to_string(*order_id) + " lists trade " +
                            std::to_string(*it) + " as maker, which " + (there ? "has another maker" : "is not there"));

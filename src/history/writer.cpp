@@ -1060,11 +1060,12 @@ Status HistoryWriter::open(const std::string& path, const WriterOptions& options
   if (options.blocks_per_transaction == 0) return Status::error("history: blocks_per_transaction must be positive");
   auto state = std::make_unique<State>();
   state->options = options;
-  QZ_TRY(sqlite::Database::open(path,
-                                sqlite::OpenOptions{.synchronous = options.synchronous,
-                                                    .cache_kib = static_cast<int>(options.cache_mib) * 1024,
-                                                    .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
-                                &state->db));
+  QZ_TRY(sqlite::Database::open(
+      path,
+      sqlite::OpenOptions{.synchronous = options.synchronous,
+                          .cache_kib = static_cast<int>(options.cache_mib) * 1024,
+                          .wal_autocheckpoint_pages = options.wal_autocheckpoint_pages},
+      &state->db));
   QZ_TRY(state->db->migrate("history", hi::schema_steps()));
   // The CHECK constraints document the values; the writer only ever writes names from its own tables, and
   // bind_order and bind_chunk assert the order status and the chunk count the constraints bound. SQLite
