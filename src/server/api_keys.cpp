@@ -287,7 +287,8 @@ Status ApiKeyRegistry::insert(Entry entry) {
   QZ_ASSERT((entry.info.kind == KeyKind::hmac_sha256) == !entry.hmac_secret.empty());
   if (entry.info.kind == KeyKind::hmac_sha256) entry.hmac = std::make_shared<const HmacSha256Key>(entry.hmac_secret.bytes());
   std::string id = entry.info.key_id;
-  keys_.emplace(std::move(id), std::move(entry));
+  const auto placed = keys_.emplace(std::move(id), std::move(entry)).first;
+  by_id_.emplace(placed->first, &placed->second);
   return Status::ok();
 }
 
@@ -332,6 +333,7 @@ Status ApiKeyRegistry::add_ed25519_with_id(std::string_view key_id, std::span<co
 bool ApiKeyRegistry::revoke(std::string_view key_id) {
   const auto it = keys_.find(key_id);
   if (it == keys_.end()) return false;
+  by_id_.erase(it->first);
   keys_.erase(it);
   return true;
 }
@@ -351,17 +353,23 @@ std::vector<ApiKeyInfo> ApiKeyRegistry::list() const {
 
 AuthResult ApiKeyRegistry::identify(std::string_view api_key_header, Permission required,
                                     const IpAddress& client) const {
+  const Entry* entry = nullptr;
+  return identify(api_key_header, required, client, &entry);
+}
+
+AuthResult ApiKeyRegistry::identify(std::string_view api_key_header, Permission required, const IpAddress& client,
+                                    const Entry** entry) const {
   AuthResult result;
   if (!api_key_id_valid(api_key_header)) {
     result.error = binance_error(BinanceErrorKind::api_key_format_invalid);
     return result;
   }
-  const auto it = keys_.find(api_key_header);
-  if (it == keys_.end()) {
+  const auto it = by_id_.find(api_key_header);
+  if (it == by_id_.end()) {
     result.error = binance_error(BinanceErrorKind::api_key_rejected);
     return result;
   }
-  const ApiKeyInfo& info = it->second.info;
+  const ApiKeyInfo& info = it->second->info;
   const auto needed = static_cast<uint8_t>(required);
   if ((info.spec.permissions & needed) != needed) {
     result.error = binance_error(BinanceErrorKind::api_key_rejected);
@@ -380,6 +388,7 @@ AuthResult ApiKeyRegistry::identify(std::string_view api_key_header, Permission 
                                 .role = info.spec.role,
                                 .permissions = info.spec.permissions,
                                 .kind = info.kind};
+  *entry = it->second;
   return result;
 }
 
@@ -410,9 +419,10 @@ bool ApiKeyRegistry::signature_valid(const Entry& entry, const RequestParams& pa
 AuthResult ApiKeyRegistry::authenticate(const RequestParams& params, std::string_view api_key_header, int64_t now_ms,
                                         Permission required, const IpAddress& client) const {
   QZ_ASSERT(now_ms >= 0 && now_ms <= kMaxNowMs);
-  AuthResult result = identify(api_key_header, required, client);
+  const Entry* found = nullptr;
+  AuthResult result = identify(api_key_header, required, client, &found);
   if (!result.ok()) return result;
-  const Entry& entry = keys_.find(api_key_header)->second;
+  const Entry& entry = *found;
 
   if (!params.has_signature() || params.signature().empty()) {
     result.error = binance_error(BinanceErrorKind::mandatory_param, "signature");

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/role.h"
@@ -214,11 +215,17 @@ class ApiKeyRegistry {
     std::array<uint8_t, 32> ed25519_public{};  // Ed25519 keys
   };
   [[nodiscard]] Status insert(Entry entry);
+  // identify(), also giving the key's entry when it succeeds.
+  AuthResult identify(std::string_view api_key_header, Permission required, const IpAddress& client,
+                      const Entry** entry) const;
   bool signature_valid(const Entry& entry, const RequestParams& params) const;
 
   MasterKey master_;
   size_t max_keys_;
-  std::map<std::string, Entry, std::less<>> keys_;
+  std::map<std::string, Entry, std::less<>> keys_;  // in id order, for listings and storage
+  // The same entries by id, for the lookup every request makes: one hash of the id instead of a walk down the
+  // tree. Views and pointers into keys_'s nodes, which stay where they are until erased.
+  std::unordered_map<std::string_view, const Entry*> by_id_;
 };
 
 }  // namespace qz::server

@@ -447,6 +447,36 @@ TEST(ApiKeyRegistry, CreatesRandomKeys) {
   EXPECT_EQ(registry.authenticate(params, first.key_id, now, Permission::trade, kHome).error->code, -2015);
 }
 
+// Many keys, some revoked and one added again, then the registry moved: every request finds its own key, with
+// its own owner, and a revoked key is unknown.
+TEST(ApiKeyRegistry, FindsEachOfManyKeysAfterRevokesAndMoves) {
+  ApiKeyRegistry registry(MasterKey::generate());
+  std::vector<CreatedHmacKey> keys(300);
+  for (size_t i = 0; i < keys.size(); i++) ASSERT_TRUE(registry.create_hmac(trader_spec(1000 + i), &keys[i]).is_ok());
+  for (size_t i = 0; i < keys.size(); i += 3) ASSERT_TRUE(registry.revoke(keys[i].key_id));
+  ASSERT_TRUE(registry.add_hmac(keys[0].key_id, keys[0].secret.reveal(), trader_spec(7)).is_ok());
+  ApiKeyRegistry moved = std::move(registry);
+  ApiKeyRegistry assigned(MasterKey::generate());
+  assigned = std::move(moved);
+  const int64_t now = 1'700'000'000'000;
+  for (size_t i = 0; i < keys.size(); i++) {
+    RequestParams params;
+    ASSERT_EQ(
+        RequestParams::parse(signed_with(keys[i].secret.reveal(), "timestamp=" + std::to_string(now)), "", {}, &params),
+        ParamError::ok);
+    const AuthResult result = assigned.authenticate(params, keys[i].key_id, now, Permission::trade, kHome);
+    if (i != 0 && i % 3 == 0) {
+      ASSERT_FALSE(result.ok()) << i;
+      EXPECT_EQ(result.error->code, -2015) << i;
+      continue;
+    }
+    ASSERT_TRUE(result.ok()) << i;
+    EXPECT_EQ(result.identity.key_id, keys[i].key_id);
+    EXPECT_EQ(result.identity.owner_user, i == 0 ? 7u : 1000 + i);
+  }
+  EXPECT_EQ(assigned.size(), keys.size() - 99);
+}
+
 TEST(ApiKeyRegistry, RefusesBadSpecsAndKeys) {
   const auto spec_with = [](auto change) {
     KeySpec spec = trader_spec();
