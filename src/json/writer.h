@@ -15,10 +15,12 @@
 // the Binance API do.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -61,9 +63,34 @@ concept Integer = std::is_integral_v<T> && sizeof(T) <= 8 && !std::same_as<T, bo
                   !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> && !std::same_as<T, char16_t> &&
                   !std::same_as<T, char32_t>;
 
+// True when one of the eight bytes of `word` must be escaped: a byte below 0x20, a quote or a backslash. Each
+// test is exact for the word as a whole: a byte's borrow can set a flag in a higher byte only when a lower byte
+// already matched.
+constexpr bool any_byte_to_escape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const auto any_below = [](uint64_t w, uint64_t n) { return ((w - kOnes * n) & ~w & kHighs) != 0; };
+  return any_below(word, 0x20) || any_below(word ^ (kOnes * '"'), 1) || any_below(word ^ (kOnes * '\\'), 1);
+}
+
+// True when no byte of `text` needs escaping, checked eight bytes at a time (the last few padded with a letter).
+inline bool nothing_to_escape(std::string_view text) {
+  for (size_t at = 0; at < text.size(); at += 8) {
+    uint64_t word = 0x6161616161616161ULL;  // "aaaaaaaa"
+    std::memcpy(&word, text.data() + at, std::min<size_t>(8, text.size() - at));
+    if (any_byte_to_escape(word)) return false;
+  }
+  return true;
+}
+
 // Appends `text` to *out as a JSON string, quotes included, escaped as the file's header says.
 inline void append_string(std::string* out, std::string_view text) {
   out->push_back('"');
+  if (nothing_to_escape(text)) {  // keys, symbols, ids, decimal text: nearly every string written
+    out->append(text);
+    out->push_back('"');
+    return;
+  }
   size_t run = 0;  // the start of the bytes not yet copied
   for (size_t at = 0; at < text.size(); at++) {
     const auto byte = static_cast<unsigned char>(text[at]);

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "json/writer.h"
 #include "simdjson.h"
@@ -120,6 +122,67 @@ TEST(JsonEscaping, LongTextWithEscapesBetweenRuns) {
   const std::string json = string_json(text);
   EXPECT_EQ(json, expected);
   EXPECT_EQ(parsed_string(json), text);
+}
+
+// The header's rule, one byte at a time: what append_string's eight-byte scan must agree with.
+std::string escaped_by_hand(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += "0123456789abcdef"[byte >> 4];
+      out += "0123456789abcdef"[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Every length up to 40, with each byte that matters (and its neighbours in value) at every position, alone and
+// beside another: the eight-byte scan, its padded tail and the byte loop agree with the rule.
+TEST(JsonEscaping, EveryByteAtEveryPositionAgreesWithTheRule) {
+  const std::vector<unsigned char> probes = {0x00, 0x01, 0x09, 0x0A, 0x1F, 0x20, 0x21, '"',  0x23,
+                                             0x5B, '\\', 0x5D, 0x61, 0x7F, 0x80, 0xA2, 0xDC, 0xFF};
+  size_t checked = 0;
+  for (size_t length = 0; length <= 40; length++) {
+    const std::string plain(length, 'k');
+    EXPECT_EQ(string_json(plain), escaped_by_hand(plain));
+    for (size_t at = 0; at < length; at++) {
+      for (const unsigned char probe : probes) {
+        std::string text = plain;
+        text[at] = static_cast<char>(probe);
+        ASSERT_EQ(string_json(text), escaped_by_hand(text)) << "length " << length << " at " << at << " byte "
+                                                              << int{probe};
+        text[(at * 7 + 3) % length] = '"';
+        ASSERT_EQ(string_json(text), escaped_by_hand(text)) << "length " << length << " at " << at;
+        checked += 2;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10'000u);
+  // Every byte value in every lane of one word, the rest plain.
+  for (unsigned value = 0; value < 256; value++) {
+    for (size_t lane = 0; lane < 8; lane++) {
+      std::string text(8, '0');
+      text[lane] = static_cast<char>(value);
+      EXPECT_EQ(any_byte_to_escape([&] {
+                  uint64_t word = 0;
+                  std::memcpy(&word, text.data(), 8);
+                  return word;
+                }()),
+                value < 0x20 || value == '"' || value == '\\')
+          << value << " in lane " << lane;
+    }
+  }
 }
 
 TEST(JsonEscaping, AppendStringAddsToWhatIsThere) {
