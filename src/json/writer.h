@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "base/assert.h"
+#include "base/byte_scan.h"
 #include "base/hex.h"
 
 namespace qz::json {
@@ -63,22 +64,16 @@ concept Integer = std::is_integral_v<T> && sizeof(T) <= 8 && !std::same_as<T, bo
                   !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> && !std::same_as<T, char16_t> &&
                   !std::same_as<T, char32_t>;
 
-// True when one of the eight bytes of `word` must be escaped: a byte below 0x20, a quote or a backslash. Each
-// test is exact for the word as a whole: a byte's borrow can set a flag in a higher byte only when a lower byte
-// already matched.
+// True when one of the eight bytes of `word` must be escaped: a byte below 0x20, a quote or a backslash
+// (base/byte_scan.h: exact for the word as a whole).
 constexpr bool any_byte_to_escape(uint64_t word) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighs = 0x8080808080808080ULL;
-  const auto any_below = [](uint64_t w, uint64_t n) { return ((w - kOnes * n) & ~w & kHighs) != 0; };
-  return any_below(word, 0x20) || any_below(word ^ (kOnes * '"'), 1) || any_below(word ^ (kOnes * '\\'), 1);
+  return byte_scan::any_below(word, 0x20) || byte_scan::any_equal(word, '"') || byte_scan::any_equal(word, '\\');
 }
 
 // True when no byte of `text` needs escaping, checked eight bytes at a time (the last few padded with a letter).
 inline bool nothing_to_escape(std::string_view text) {
   for (size_t at = 0; at < text.size(); at += 8) {
-    uint64_t word = 0x6161616161616161ULL;  // "aaaaaaaa"
-    std::memcpy(&word, text.data() + at, std::min<size_t>(8, text.size() - at));
-    if (any_byte_to_escape(word)) return false;
+    if (any_byte_to_escape(byte_scan::load(text, at, 'a'))) return false;
   }
   return true;
 }
@@ -194,10 +189,14 @@ class Writer {
   // One whole value written: every object and array closed.
   bool complete() const { return root_written_ && frames_.empty(); }
   const std::string& text() const { return out_; }
-  // The text, moved out; the writer is left empty, ready for another value.
+  // The text, moved out; the writer is left empty, ready for another value. (Not `*this = Writer()`: that would
+  // allocate the room for another answer that a writer taken once never writes.)
   std::string take() {
     std::string text = std::move(out_);
-    *this = Writer();
+    out_.clear();
+    frames_.clear();
+    keyed_ = false;
+    root_written_ = false;
     return text;
   }
 

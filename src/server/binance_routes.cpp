@@ -659,9 +659,9 @@ void Venue::Impl::route_binance(const CallPtr& call) {
 
 void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
   const RequestParams& params = call->params;
-  const std::optional<MarketInfo> found = symbol_market(call);
+  std::optional<MarketInfo> found = symbol_market(call);
   if (!found) return;
-  const MarketInfo m = *found;
+  const MarketInfo& m = *found;
 
   static constexpr std::array<std::string_view, 2> kSides = {"BUY", "SELL"};
   static constexpr std::array<std::string_view, 5> kTypes = {"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT",
@@ -770,9 +770,9 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
     // Validation as far as it goes without the book and the balance (the engine decides those).
     return reply(call, 200, "{}");
   }
-  const std::string resp_type = resp.present ? std::string(kResp[resp.value])
-                                : (is_market || type_text == "LIMIT") ? "FULL"
-                                                                       : "ACK";
+  const std::string_view resp_type = resp.present                          ? kResp[resp.value]
+                                     : (is_market || type_text == "LIMIT") ? "FULL"
+                                                                           : "ACK";
   const bool market_order = is_market;
   const int64_t submitted_us = static_cast<int64_t>(clock->now_ns() / 1000);
   // A client's own text is journaled just before the order (tag_order), so that it survives; a generated one is
@@ -784,25 +784,26 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
   }
   commands.push_back(command);
   const auto place_offset = static_cast<uint32_t>(commands.size() - 1);
-  node->submit_async(std::move(commands), [this, call, m, client_text, resp_type, market_order, submitted_us,
-                                           place_offset, quote_requested = quote_qty.present ? quote_qty.value : 0](
-                                              const Status& status, SubmitResult&& result) {
+  // The market and the client's text are moved along, not copied: each callback runs once.
+  node->submit_async(std::move(commands), [this, call, m = std::move(*found), client_text = std::move(client_text),
+                                           resp_type, market_order, submitted_us, place_offset,
+                                           quote_requested = quote_qty.present ? quote_qty.value : 0](
+                                              const Status& status, SubmitResult&& result) mutable {
     metrics.commits.fetch_add(1);
     const int64_t now_us = static_cast<int64_t>(clock->now_ns() / 1000);
     metrics.commit_us_sum.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, now_us - submitted_us)));
     if (!status.is_ok()) {
       return reply_error(call, binance_error(BinanceErrorKind::internal));
     }
-    auto events = std::make_shared<std::vector<Event>>(std::move(result.events));
     const uint64_t height = result.height;
     const int64_t time_ms = static_cast<int64_t>(result.time_ns / 1'000'000);
     const uint32_t index = result.first_command_index + place_offset;  // the place_order, after any tag
     // Answered as soon as the block is durable, without waiting for the projector: a read that could show this
     // order's effects waits for the projection instead (see dispatch).
-    call->respond.post([this, call, m, client_text, resp_type, market_order, events, height, time_ms, index,
-                        quote_requested] {
+    call->respond.post([this, call, m = std::move(m), client_text = std::move(client_text), resp_type, market_order,
+                        events = std::move(result.events), height, time_ms, index, quote_requested] {
       acknowledge(call->identity.owner_user, height);
-      const OrderOutcome o = outcome_of(*events, index);
+      const OrderOutcome o = outcome_of(events, index);
       if (!o.accepted) {
         metrics.orders_rejected.fetch_add(1);
         return reply_error(call, order_rejection(o.rejected == Result::ok ? Result::order_field_invalid : o.rejected,

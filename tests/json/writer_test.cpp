@@ -272,6 +272,13 @@ TEST(JsonStructure, TakeMovesTheTextOutAndStartsAgain) {
   EXPECT_FALSE(json.complete());
   json.begin_object().end_object();
   EXPECT_EQ(json.text(), "{}");
+  // Taken in the middle of an object, after a key: nothing of it is left open.
+  json.take();
+  json.begin_object().key("a");
+  EXPECT_EQ(json.take(), "{\"a\":");
+  json.value(5);
+  EXPECT_EQ(json.text(), "5");
+  EXPECT_TRUE(json.complete());
 }
 
 // --- values -----------------------------------------------------------------------------------------------------
