@@ -77,22 +77,22 @@ std::string format_decimal(int64_t minor, uint8_t scale) {
   const bool negative = minor < 0;
   // Magnitude in unsigned arithmetic so INT64_MIN formats correctly.
   uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
-  char digits[48];
-  size_t n = 0;
+  // Written backwards from the end of the buffer: the fraction's digits (padded with zeros to the scale), the
+  // point, the whole part (at least one digit), the sign; then copied into the string once.
+  char text[48];
+  char* at = text + sizeof text;
+  for (uint8_t k = 0; k < scale; k++) {
+    *--at = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  }
+  if (scale > 0) *--at = '.';
   do {
-    digits[n++] = static_cast<char>('0' + magnitude % 10);
+    *--at = static_cast<char>('0' + magnitude % 10);
     magnitude /= 10;
   } while (magnitude != 0);
-  while (n < static_cast<size_t>(scale) + 1) digits[n++] = '0';
-
-  std::string text;
-  text.reserve(n + 2);
-  if (negative) text.push_back('-');
-  for (size_t k = n; k > 0; k--) {
-    if (k == static_cast<size_t>(scale) && scale > 0) text.push_back('.');
-    text.push_back(digits[k - 1]);
-  }
-  return text;
+  if (negative) *--at = '-';
+  QZ_ASSERT(at >= text);
+  return std::string(at, text + sizeof text);
 }
 
 }  // namespace qz

@@ -156,6 +156,31 @@ TEST(Decimal, FormatTable) {
   }
 }
 
+// The rule as text: the magnitude's digits, zeros in front up to one more than the scale, the point before the
+// last `scale` digits, the sign.
+std::string formatted_by_hand(int64_t minor, uint8_t scale) {
+  const uint64_t magnitude = minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
+  std::string digits = std::to_string(magnitude);
+  if (digits.size() < scale + 1u) digits.insert(0, scale + 1u - digits.size(), '0');
+  if (scale > 0) digits.insert(digits.size() - scale, ".");
+  return (minor < 0 ? "-" : "") + digits;
+}
+
+TEST(Decimal, FormatAgreesWithTheRuleAtEveryScaleAndLength) {
+  for (uint8_t scale = 0; scale <= kMaxScale; scale++) {
+    for (uint32_t digits = 0; digits <= 18; digits++) {
+      const int64_t power = pow10_i64(digits);
+      for (const int64_t magnitude : {power - 1, power, power + 1, 5 * power, INT64_MAX / power}) {
+        for (const int64_t minor : {magnitude, -magnitude}) {
+          ASSERT_EQ(format_decimal(minor, scale), formatted_by_hand(minor, scale))
+              << "minor " << minor << " scale " << int{scale};
+        }
+      }
+    }
+    EXPECT_EQ(format_decimal(INT64_MIN, scale), formatted_by_hand(INT64_MIN, scale));
+  }
+}
+
 uint64_t seed_from_env(uint64_t fallback) {
   const char* text = std::getenv("QZ_SEED");
   return text != nullptr ? std::strtoull(text, nullptr, 0) : fallback;
