@@ -255,11 +255,16 @@ HmacSha256Key::~HmacSha256Key() {
 }
 
 void HmacSha256Key::sign(std::string_view message, uint8_t out[32]) const {
+  sign(std::span<const std::string_view>(&message, 1), out);
+}
+
+void HmacSha256Key::sign(std::span<const std::string_view> parts, uint8_t out[32]) const {
   EVP_MD_CTX* work = work_context();
   uint8_t inner_hash[32];
   unsigned int length = 0;
-  QZ_ASSERT(EVP_MD_CTX_copy_ex(work, inner_) == 1 && EVP_DigestUpdate(work, message.data(), message.size()) == 1 &&
-            EVP_DigestFinal_ex(work, inner_hash, &length) == 1 && length == 32);
+  QZ_ASSERT(EVP_MD_CTX_copy_ex(work, inner_) == 1);
+  for (const std::string_view part : parts) QZ_ASSERT(EVP_DigestUpdate(work, part.data(), part.size()) == 1);
+  QZ_ASSERT(EVP_DigestFinal_ex(work, inner_hash, &length) == 1 && length == 32);
   QZ_ASSERT(EVP_MD_CTX_copy_ex(work, outer_) == 1 && EVP_DigestUpdate(work, inner_hash, sizeof inner_hash) == 1 &&
             EVP_DigestFinal_ex(work, out, &length) == 1 && length == 32);
 }
@@ -393,13 +398,14 @@ AuthResult ApiKeyRegistry::identify(std::string_view api_key_header, Permission 
 }
 
 bool ApiKeyRegistry::signature_valid(const Entry& entry, const RequestParams& params) const {
-  const std::string payload = params.total_params();
+  const RequestParams::SignedParts parts = params.signed_parts();
   const std::string& signature = params.signature();
   if (entry.info.kind == KeyKind::hmac_sha256) {
     uint8_t sent[32];
     uint8_t expected[32];
     if (!hex_decode(signature, sent)) return false;  // time depends on the client's text only
-    entry.hmac->sign(payload, expected);
+    const std::array<std::string_view, 2> signed_text = {parts.query, parts.body};
+    entry.hmac->sign(signed_text, expected);
     const bool equal = sodium_memcmp(sent, expected, sizeof expected) == 0;
     sodium_memzero(expected, sizeof expected);
     return equal;
@@ -412,6 +418,10 @@ bool ApiKeyRegistry::signature_valid(const Entry& entry, const RequestParams& pa
     return false;
   }
   if (length != crypto_sign_BYTES) return false;
+  // Ed25519 signs the message whole: one piece in place when the other is empty, else the two joined.
+  std::string joined;
+  std::string_view payload = parts.body.empty() ? parts.query : parts.body;
+  if (!parts.query.empty() && !parts.body.empty()) payload = joined = params.total_params();
   return crypto_sign_verify_detached(raw, reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
                                      entry.ed25519_public.data()) == 0;
 }

@@ -153,6 +153,8 @@ class HmacSha256Key {
   HmacSha256Key(const HmacSha256Key&) = delete;
   HmacSha256Key& operator=(const HmacSha256Key&) = delete;
   void sign(std::string_view message, uint8_t out[32]) const;  // thread-safe
+  // The message in parts, signed as their concatenation (a request's query and body without a copy of them).
+  void sign(std::span<const std::string_view> parts, uint8_t out[32]) const;
   std::string sign_hex(std::string_view message) const;        // lower-case hex, as a client sends it
 
  private:

@@ -213,6 +213,11 @@ const std::string* RequestParams::find(std::string_view name) const {
   return nullptr;
 }
 
+RequestParams::SignedParts RequestParams::signed_parts() const {
+  return SignedParts{.query = std::string_view(raw_query_).substr(0, query_signed_bytes_),
+                     .body = std::string_view(raw_body_).substr(0, body_signed_bytes_)};
+}
+
 std::string RequestParams::total_params() const {
   std::string out(raw_query_, 0, query_signed_bytes_);
   out.append(raw_body_, 0, body_signed_bytes_);

@@ -67,7 +67,13 @@ class RequestParams {
   std::string_view raw_query() const { return raw_query_; }
   std::string_view raw_body() const { return raw_body_; }
 
-  // The signed bytes (totalParams).
+  // The signed bytes (totalParams): the query's part, then the body's, read in place.
+  struct SignedParts {
+    std::string_view query;
+    std::string_view body;
+  };
+  SignedParts signed_parts() const;
+  // The same bytes in one string.
   std::string total_params() const;
   bool has_signature() const { return signature_source_ != Source::none; }
   // Decoded signature value; empty when absent.

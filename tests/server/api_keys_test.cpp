@@ -6,7 +6,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,6 +114,27 @@ TEST(HmacSigning, Rfc4231KnownAnswers) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(HmacSha256, PartsSignAsTheirConcatenation) {
+  const std::string key(64, 'q');
+  const HmacSha256Key keyed(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  const std::string message = "symbol=BTCKZT&side=BUY&type=LIMIT&quantity=0.0001&price=52000000.00&timestamp=1";
+  uint8_t whole[32];
+  keyed.sign(message, whole);
+  for (size_t cut = 0; cut <= message.size(); cut++) {
+    const std::array<std::string_view, 2> parts = {std::string_view(message).substr(0, cut),
+                                                   std::string_view(message).substr(cut)};
+    uint8_t split[32];
+    keyed.sign(parts, split);
+    ASSERT_EQ(std::memcmp(whole, split, 32), 0) << "cut at " << cut;
+  }
+  const std::array<std::string_view, 3> three = {"symbol=BTCKZT&side=BUY", "", "&type=LIMIT"};
+  uint8_t joined[32];
+  uint8_t split[32];
+  keyed.sign("symbol=BTCKZT&side=BUY&type=LIMIT", joined);
+  keyed.sign(three, split);
+  EXPECT_EQ(std::memcmp(joined, split, 32), 0);
 }
 
 TEST_F(SignedRequests, PublishedExampleVerifiesAsBodyQueryAndMixed) {

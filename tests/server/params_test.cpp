@@ -232,6 +232,10 @@ TEST(RequestParams, SignedBytesDropTheSignatureSegment) {
     RequestParams params;
     ASSERT_EQ(RequestParams::parse(c.query, c.body, {}, &params), ParamError::ok) << c.query;
     EXPECT_EQ(params.total_params(), c.total_params) << c.query << " | " << c.body;
+    const RequestParams::SignedParts parts = params.signed_parts();
+    EXPECT_EQ(std::string(parts.query) + std::string(parts.body), c.total_params) << c.query << " | " << c.body;
+    EXPECT_EQ(parts.query, std::string_view(c.query).substr(0, parts.query.size())) << c.query;  // in place
+    EXPECT_EQ(parts.body, std::string_view(c.body).substr(0, parts.body.size())) << c.body;
     EXPECT_EQ(params.signature_placement_ok(), c.placement_ok) << c.query << " | " << c.body;
   }
   const RequestParams p = parsed("a=1&signature=AB%2B%2F%3D");
