@@ -238,8 +238,7 @@ const char* http_reason(int status) {
 }
 
 void append_response_head(std::string* out, int minor_version, int status, std::string_view content_type,
-                          const std::vector<std::pair<std::string, std::string>>& extra, size_t content_length,
-                          bool keep_alive) {
+                          const std::vector<HttpHeader>& extra, size_t content_length, bool keep_alive) {
   char number[24];
   out->append(minor_version == 0 ? "HTTP/1.0 " : "HTTP/1.1 ");
   out->append(number, std::to_chars(number, number + sizeof number, status).ptr);

@@ -63,11 +63,13 @@ struct HttpParseError {
 // The reason phrase of a status code ("OK", "Too Many Requests", ...); "Unknown" for codes the server never sends.
 const char* http_reason(int status);
 
+// An extra response header: its name, always a string literal of the server's (so a view), and its value.
+using HttpHeader = std::pair<std::string_view, std::string>;
+
 // Appends a response head to *out: the status line (HTTP/1.<minor_version>), Server, Content-Type, the extra
 // headers, Content-Length and, as needed, Connection (close; or keep-alive for an HTTP/1.0 client), then the
 // blank line.
 void append_response_head(std::string* out, int minor_version, int status, std::string_view content_type,
-                          const std::vector<std::pair<std::string, std::string>>& extra, size_t content_length,
-                          bool keep_alive);
+                          const std::vector<HttpHeader>& extra, size_t content_length, bool keep_alive);
 
 }  // namespace qz::server

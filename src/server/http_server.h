@@ -15,10 +15,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/status.h"
+#include "server/http_parse.h"
 
 namespace qz::server {
 
@@ -36,8 +38,9 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 200;
   std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (rate limits, Retry-After)
+  // The server's content types are string literals: a view, not a copy in every answer.
+  std::string_view content_type = "application/json";
+  std::vector<HttpHeader> headers;  // extra headers (rate limits, Retry-After)
 };
 
 // Answers a request exactly once, from any thread. Dropping it unanswered answers 500.

@@ -302,22 +302,30 @@ uint32_t RateLimiter::used_weight_ip(const IpAddress& client, int64_t now_ms) co
   return it->second.weight;
 }
 
-uint32_t RateLimiter::used_weight_key(std::string_view key_id, int64_t now_ms) const {
+uint32_t RateLimiter::key_weight(const KeyEntry* entry, int64_t now_ms) {
+  return entry == nullptr || entry->minute < now_ms / kMinuteMs ? 0 : entry->weight;
+}
+uint32_t RateLimiter::key_orders_10s(const KeyEntry* entry, int64_t now_ms) {
+  return entry == nullptr || entry->ten_seconds < now_ms / kTenSecondsMs ? 0 : entry->orders_10s;
+}
+uint32_t RateLimiter::key_orders_day(const KeyEntry* entry, int64_t now_ms) {
+  return entry == nullptr || entry->day < now_ms / kDayMs ? 0 : entry->orders_day;
+}
+const RateLimiter::KeyEntry* RateLimiter::find_key(std::string_view key_id) const {
   const auto it = keys_.find(key_id);
-  if (it == keys_.end() || it->second.minute < now_ms / kMinuteMs) return 0;
-  return it->second.weight;
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+uint32_t RateLimiter::used_weight_key(std::string_view key_id, int64_t now_ms) const {
+  return key_weight(find_key(key_id), now_ms);
 }
 
 uint32_t RateLimiter::orders_10s(std::string_view key_id, int64_t now_ms) const {
-  const auto it = keys_.find(key_id);
-  if (it == keys_.end() || it->second.ten_seconds < now_ms / kTenSecondsMs) return 0;
-  return it->second.orders_10s;
+  return key_orders_10s(find_key(key_id), now_ms);
 }
 
 uint32_t RateLimiter::orders_day(std::string_view key_id, int64_t now_ms) const {
-  const auto it = keys_.find(key_id);
-  if (it == keys_.end() || it->second.day < now_ms / kDayMs) return 0;
-  return it->second.orders_day;
+  return key_orders_day(find_key(key_id), now_ms);
 }
 
 int64_t RateLimiter::banned_until(const IpAddress& client, int64_t now_ms) const {
@@ -331,11 +339,13 @@ std::vector<Header> RateLimiter::headers(const IpAddress& client, std::string_vi
   std::vector<Header> out;
   out.reserve(4);
   uint32_t used = used_weight_ip(client, now_ms);
-  if (!key_id.empty()) used = std::max(used, used_weight_key(key_id, now_ms));
+  // The key's entry is found once for its three counts.
+  const KeyEntry* entry = key_id.empty() ? nullptr : find_key(key_id);
+  if (entry != nullptr) used = std::max(used, key_weight(entry, now_ms));
   out.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(used));
   if (order_placed && !key_id.empty()) {
-    out.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(orders_10s(key_id, now_ms)));
-    out.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(orders_day(key_id, now_ms)));
+    out.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(key_orders_10s(entry, now_ms)));
+    out.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(key_orders_day(entry, now_ms)));
   }
   if (!decision.allowed) out.emplace_back("Retry-After", std::to_string(decision.retry_after_s));
   return out;

@@ -34,6 +34,7 @@
 
 #include "server/api_keys.h"
 #include "server/binance_errors.h"
+#include "server/http_parse.h"
 #include "server/ip_address.h"
 #include "server/params.h"
 
@@ -99,7 +100,7 @@ struct RateDecision {
   std::optional<BinanceError> error;
 };
 
-using Header = std::pair<std::string, std::string>;
+using Header = HttpHeader;
 
 class RateLimiter {
  public:
@@ -158,6 +159,11 @@ class RateLimiter {
   bool key_idle(const KeyEntry& entry, int64_t now_ms) const;
   IpEntry& ip_entry(const IpAddress& grouped, int64_t now_ms);
   KeyEntry& key_entry(std::string_view key_id, int64_t now_ms);
+  const KeyEntry* find_key(std::string_view key_id) const;  // nullptr when not tracked
+  // A key's counts in the current windows (0 for nullptr or a window that has passed).
+  static uint32_t key_weight(const KeyEntry* entry, int64_t now_ms);
+  static uint32_t key_orders_10s(const KeyEntry* entry, int64_t now_ms);
+  static uint32_t key_orders_day(const KeyEntry* entry, int64_t now_ms);
   RateDecision weight_refusal(int64_t window, int64_t now_ms) const;
 
   RateLimitConfig config_;
