@@ -244,7 +244,8 @@ void append_response_head(std::string* out, int minor_version, int status, std::
   out->append(number, std::to_chars(number, number + sizeof number, status).ptr);
   out->append(" ").append(http_reason(status)).append("\r\nServer: qazna\r\n");
   if (!content_type.empty()) out->append("Content-Type: ").append(content_type).append("\r\n");
-  for (const auto& [name, value] : extra) out->append(name).append(": ").append(value).append("\r\n");
+  for (const HttpHeader& header : extra)
+    out->append(header.name.view()).append(": ").append(header.value).append("\r\n");
   out->append("Content-Length: ").append(number, std::to_chars(number, number + sizeof number, content_length).ptr);
   out->append("\r\n");
   if (!keep_alive) {

@@ -63,8 +63,24 @@ struct HttpParseError {
 // The reason phrase of a status code ("OK", "Too Many Requests", ...); "Unknown" for codes the server never sends.
 const char* http_reason(int status);
 
-// An extra response header: its name, always a string literal of the server's (so a view), and its value.
-using HttpHeader = std::pair<std::string_view, std::string>;
+// Text the server spells as a string literal (a header's name, a content type), kept as a view: the constructor
+// runs at compile time, so only a literal or other constant array can make one, and the view cannot dangle when a
+// response moves to another thread.
+class LiteralText {
+ public:
+  template <size_t N>
+  consteval LiteralText(const char (&text)[N]) : text_(text, N - 1) {}  // NOLINT: implicit, from a literal
+  constexpr std::string_view view() const { return text_; }
+
+ private:
+  std::string_view text_;
+};
+
+// An extra response header.
+struct HttpHeader {
+  LiteralText name;
+  std::string value;
+};
 
 // Appends a response head to *out: the status line (HTTP/1.<minor_version>), Server, Content-Type, the extra
 // headers, Content-Length and, as needed, Connection (close; or keep-alive for an HTTP/1.0 client), then the

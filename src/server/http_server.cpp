@@ -522,7 +522,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     with_handler_ = false;
     const bool keep = keep_alive_ && !close_after_answer_ && !server_->stopping.load();
     out_head_.clear();
-    append_response_head(&out_head_, minor_version_, answer.status, answer.content_type, answer.headers,
+    append_response_head(&out_head_, minor_version_, answer.status, answer.content_type.view(), answer.headers,
                          answer.body.size(), keep);
     out_body_ = std::move(answer.body);
     if (head_only_) out_body_.clear();

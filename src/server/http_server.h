@@ -39,7 +39,7 @@ struct HttpResponse {
   int status = 200;
   std::string body;
   // The server's content types are string literals: a view, not a copy in every answer.
-  std::string_view content_type = "application/json";
+  LiteralText content_type = "application/json";
   std::vector<HttpHeader> headers;  // extra headers (rate limits, Retry-After)
 };
 

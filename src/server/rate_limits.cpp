@@ -342,12 +342,12 @@ std::vector<Header> RateLimiter::headers(const IpAddress& client, std::string_vi
   // The key's entry is found once for its three counts.
   const KeyEntry* entry = key_id.empty() ? nullptr : find_key(key_id);
   if (entry != nullptr) used = std::max(used, key_weight(entry, now_ms));
-  out.emplace_back("X-MBX-USED-WEIGHT-1M", std::to_string(used));
+  out.push_back({"X-MBX-USED-WEIGHT-1M", std::to_string(used)});
   if (order_placed && !key_id.empty()) {
-    out.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(key_orders_10s(entry, now_ms)));
-    out.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(key_orders_day(entry, now_ms)));
+    out.push_back({"X-MBX-ORDER-COUNT-10S", std::to_string(key_orders_10s(entry, now_ms))});
+    out.push_back({"X-MBX-ORDER-COUNT-1D", std::to_string(key_orders_day(entry, now_ms))});
   }
-  if (!decision.allowed) out.emplace_back("Retry-After", std::to_string(decision.retry_after_s));
+  if (!decision.allowed) out.push_back({"Retry-After", std::to_string(decision.retry_after_s)});
   return out;
 }
 

@@ -234,8 +234,11 @@ TEST(RequestParams, SignedBytesDropTheSignatureSegment) {
     EXPECT_EQ(params.total_params(), c.total_params) << c.query << " | " << c.body;
     const RequestParams::SignedParts parts = params.signed_parts();
     EXPECT_EQ(std::string(parts.query) + std::string(parts.body), c.total_params) << c.query << " | " << c.body;
-    EXPECT_EQ(parts.query, std::string_view(c.query).substr(0, parts.query.size())) << c.query;  // in place
+    EXPECT_EQ(parts.query, std::string_view(c.query).substr(0, parts.query.size())) << c.query;
     EXPECT_EQ(parts.body, std::string_view(c.body).substr(0, parts.body.size())) << c.body;
+    // Read in place: views of the request's own copies of the raw text, from their start.
+    EXPECT_EQ(parts.query.data(), params.raw_query().data()) << c.query;
+    EXPECT_EQ(parts.body.data(), params.raw_body().data()) << c.body;
     EXPECT_EQ(params.signature_placement_ok(), c.placement_ok) << c.query << " | " << c.body;
   }
   const RequestParams p = parsed("a=1&signature=AB%2B%2F%3D");

@@ -32,7 +32,7 @@ uint32_t weight(std::string_view method, std::string_view path, std::string_view
 
 std::string header(const std::vector<Header>& headers, std::string_view name) {
   for (const Header& h : headers) {
-    if (h.first == name) return h.second;
+    if (h.name.view() == name) return h.value;
   }
   return "(absent)";
 }
@@ -198,6 +198,15 @@ TEST(RateLimiter, OrdersPerTenSecondsAndPerDay) {
   headers = limiter.headers(kClient, kKey, now, true, day);
   EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-1D"), "250");
   EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-10S"), "50");
+  // A later 10-second window of the same day: its count starts again, the day's does not; the minute's weight
+  // likewise. A key never seen counts nothing.
+  headers = limiter.headers(kClient, kKey, now + 10'000, true, {});
+  EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-10S"), "0");
+  EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-1D"), "250");
+  EXPECT_EQ(header(headers, "Retry-After"), "(absent)");
+  headers = limiter.headers(kClient, "an-unknown-key", now, true, {});
+  EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-10S"), "0");
+  EXPECT_EQ(header(headers, "X-MBX-ORDER-COUNT-1D"), "0");
   EXPECT_EQ(limiter.orders_day(kKey, next_day), 0u);
   EXPECT_TRUE(limiter.admit_order(kKey, next_day).allowed);
 }

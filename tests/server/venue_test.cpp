@@ -217,6 +217,12 @@ TEST_F(VenueTest, PublicRoutes) {
   EXPECT_EQ(ping.status, 200);
   EXPECT_EQ(ping.body, "{}");
   EXPECT_FALSE(ping.header("X-MBX-USED-WEIGHT-1M").empty());
+  EXPECT_EQ(ping.header("Content-Type"), "application/json");
+  // The one other content type the server writes: Prometheus text.
+  Reply metrics = client.request(http::verb::get, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.header("Content-Type"), "text/plain; version=0.0.4");
+  EXPECT_TRUE(contains(metrics.body, "qazna_block_height ")) << metrics.body;
   Reply time = client.request(http::verb::get, "/api/v3/time");
   EXPECT_TRUE(contains(time.body, "\"serverTime\":")) << time.body;
 
