@@ -341,7 +341,7 @@ std::vector<Header> RateLimiter::headers(const IpAddress& client, std::string_vi
   uint32_t used = used_weight_ip(client, now_ms);
   // The key's entry is found once for its three counts.
   const KeyEntry* entry = key_id.empty() ? nullptr : find_key(key_id);
-  if (entry != nullptr) used = std::max(used, key_weight(entry, now_ms));
+  used = std::max(used, key_weight(entry, now_ms));  // 0 for a key not tracked
   out.push_back({"X-MBX-USED-WEIGHT-1M", std::to_string(used)});
   if (order_placed && !key_id.empty()) {
     out.push_back({"X-MBX-ORDER-COUNT-10S", std::to_string(key_orders_10s(entry, now_ms))});
