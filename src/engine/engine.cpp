@@ -44,66 +44,96 @@ Engine::Engine(const LedgerLimits& limits, const MarketLimits& market_limits)
 }
 
 void Engine::apply(const BlockInput& block, std::vector<Event>* events) {
-  QZ_ASSERT_EQ(block.height, next_height_);
-  QZ_ASSERT(block.height == 0 || block.time_ns > last_time_ns_);
+  begin_block(block.height, block.time_ns, events);
+  apply_part(block.commands, events);
+  end_block();
+}
+
+void Engine::begin_block(uint64_t height, uint64_t time_ns, std::vector<Event>* events) {
+  QZ_ASSERT(!block_open_);
+  QZ_ASSERT_EQ(height, next_height_);
+  QZ_ASSERT(height == 0 || time_ns > last_time_ns_);
   QZ_ASSERT(!ledger_.in_group());
-  const size_t events_before = events->size();
+  block_open_ = true;
+  block_height_ = height;
+  block_time_ns_ = time_ns;
+  block_commands_ = 0;
+  block_part_open_group_ = false;
 
   expired_scratch_.clear();
-  ledger_.expire_holds(block.time_ns, &expired_scratch_);
-  // Order commands average three to four events each (accepted, rested or filled, level changes).
-  events->reserve(events->size() + expired_scratch_.size() + 4 * block.commands.size());
+  ledger_.expire_holds(time_ns, &expired_scratch_);
+  events->reserve(events->size() + expired_scratch_.size());
   for (const HoldReleased& released : expired_scratch_) {
     events->push_back(released_event(EventKind::hold_expired, kNoCommand, released));
   }
-  exchange_.begin_block(block.time_ns, events);
-  if (money_ != nullptr) begin_money_block(block.time_ns, events);
+  exchange_.begin_block(time_ns, events);
+  if (money_ != nullptr) begin_money_block(time_ns, events);
+}
 
-  const size_t count = block.commands.size();
-  QZ_ASSERT_LT(count, static_cast<size_t>(kNoCommand));
+void Engine::apply_part(std::span<const Command> commands, std::vector<Event>* events) {
+  QZ_ASSERT(block_open_);
+  // A part that ended inside a linked group closed that group as the block's end does: no part may follow it.
+  QZ_ASSERT(!block_part_open_group_);
+  const size_t events_before = events->size();
+  const size_t count = commands.size();
+  const size_t base = block_commands_;
+  QZ_ASSERT_LT(base + count, static_cast<size_t>(kNoCommand));
+  block_commands_ += count;
+  if (count == 0) return;
+  block_part_open_group_ = commands.back().linked();
+  // Order commands average three to four events each (accepted, rested or filled, level changes). Grown by at
+  // least half, so that a block applied in many small parts does not copy its events at every part.
+  const size_t wanted = events->size() + 4 * count;
+  if (events->capacity() < wanted) events->reserve(std::max(wanted, events->capacity() + events->capacity() / 2));
+  const uint64_t time_ns = block_time_ns_;
+  const auto index_of = [base](size_t i) { return static_cast<uint32_t>(base + i); };
+
   // Request-id slots are random accesses into a large table: start loading them a few commands ahead.
   constexpr size_t kPrefetchAhead = 8;
   size_t prefetched = 0;  // commands [0, prefetched) have had their slot prefetched
   size_t first = 0;
   while (first < count) {
     for (; prefetched < count && prefetched < first + kPrefetchAhead; prefetched++) {
-      prefetch_request(block.commands[prefetched]);
+      prefetch_request(commands[prefetched]);
     }
-    const Command& head = block.commands[first];
+    const Command& head = commands[first];
     if (!head.linked() && !tracked(head) && stands_alone(head.command_kind())) {
       // The common case, a lone order command with no request id to screen: nothing to screen or remember.
-      apply_market_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
+      apply_market_group(commands.subspan(first, 1), index_of(first), time_ns, events);
       first++;
       continue;
     }
     if (!head.linked() && head.request_id == 0 && is_money_command(head.command_kind())) {
-      apply_money_group(block.commands.subspan(first, 1), static_cast<uint32_t>(first), block.time_ns, events);
+      apply_money_group(commands.subspan(first, 1), index_of(first), time_ns, events);
       first++;
       continue;
     }
     size_t last = first;
-    while (last < count && block.commands[last].linked()) last++;
+    while (last < count && commands[last].linked()) last++;
     if (last == count) {
       // The block ends inside a linked group: the group cannot be closed, so none of it applies. Its request
       // ids are screened first like any group's, so that a repeat is answered and never remembered twice.
-      if (screen_requests(block.commands.subspan(first), static_cast<uint32_t>(first), events)) break;
+      if (screen_requests(commands.subspan(first), index_of(first), events)) break;
       for (size_t i = first; i < count; i++) {
-        const Command& command = block.commands[i];
-        const auto index = static_cast<uint32_t>(i);
-        events->push_back(make_rejection(command, index, Result::linked_group_open));
+        const Command& command = commands[i];
+        events->push_back(make_rejection(command, index_of(i), Result::linked_group_open));
         remember(command, Result::linked_group_open, 0);
       }
       break;
     }
-    apply_group(block.commands.subspan(first, last - first + 1), static_cast<uint32_t>(first), block.time_ns,
-                events);
+    apply_group(commands.subspan(first, last - first + 1), index_of(first), time_ns, events);
     first = last + 1;
   }
-
-  next_height_ = block.height + 1;
-  last_time_ns_ = block.time_ns;
   QZ_ASSERT(!ledger_.in_group());
   QZ_ASSERT_GE(events->size() - events_before, count);
+}
+
+void Engine::end_block() {
+  QZ_ASSERT(block_open_);
+  QZ_ASSERT(!ledger_.in_group());
+  block_open_ = false;
+  next_height_ = block_height_ + 1;
+  last_time_ns_ = block_time_ns_;
 }
 
 void Engine::prefetch_request(const Command& command) const {
@@ -589,6 +619,7 @@ Result Engine::check_movement(uint64_t debit_id, uint64_t credit_id, int64_t amo
 }
 
 Hash256 Engine::state_hash() const {
+  QZ_ASSERT(!block_open_);
   Sha256 hasher;
   hasher.update("qazna.state.v1");
   hasher.update_u64(next_height_);
@@ -660,6 +691,7 @@ std::string Engine::check_invariants() const {
 }
 
 void Engine::write_snapshot(std::vector<uint8_t>* out, const Hash256* known_state_hash) const {
+  QZ_ASSERT(!block_open_);
   uint8_t header[kSnapshotHeaderSize];
   std::memcpy(header, kSnapshotMagic, sizeof kSnapshotMagic);
   put_u32(header + 8, kSnapshotFormatVersion);

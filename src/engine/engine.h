@@ -66,6 +66,17 @@ class Engine {
   // block, height 0, may have any time). Appends this block's events to *events.
   void apply(const BlockInput& block, std::vector<Event>* events);
 
+  // The same block applied in parts, for a sequencer that takes more commands while it applies (the journal):
+  // begin_block, apply_part for each part in order, then end_block give exactly the state and the events of
+  // apply() on the parts joined, provided only the last part ends inside a linked group (asserted: no part may
+  // follow one that did). begin_block has apply's preconditions and appends the block's expiries; a part's
+  // commands take the block's next command indexes. While a block is open, state_hash and write_snapshot are
+  // refused (asserted) and next_height() is still the open block's height.
+  void begin_block(uint64_t height, uint64_t time_ns, std::vector<Event>* events);
+  void apply_part(std::span<const Command> commands, std::vector<Event>* events);
+  void end_block();
+  bool block_open() const { return block_open_; }
+
   uint64_t next_height() const { return next_height_; }
   uint32_t rules_version() const { return rules_version_; }
   uint64_t last_time_ns() const { return last_time_ns_; }
@@ -172,6 +183,12 @@ class Engine {
   Exchange exchange_;
   uint64_t next_height_ = 0;
   uint64_t last_time_ns_ = 0;
+  // The block being applied in parts (begin_block .. end_block).
+  bool block_open_ = false;
+  bool block_part_open_group_ = false;  // the last part ended inside a linked group
+  uint64_t block_height_ = 0;
+  uint64_t block_time_ns_ = 0;
+  size_t block_commands_ = 0;  // applied so far: the next part's first command index
   uint32_t rules_version_ = 1;
   std::vector<HoldReleased> expired_scratch_;
   std::vector<uint64_t> group_objects_;

@@ -5,10 +5,12 @@
 //              holds 4 x max_block_commands), then wait on the Pending's futex word;
 //   journal:   the only thread that mutates the engine (under engine_mutex so with_engine can read), and the
 //              only one that writes the store. One cycle: it takes whole Pendings from the queue into a block
-//              (never splitting one), stamps a strictly increasing time, applies the block, notes each
-//              Pending's event range, and seals it (both Merkle roots, the header, the block hash, the
-//              signature); it does that again while submissions are queued, up to kMaxCycleBlocks blocks; then
-//              it commits them all in one SQLite transaction (group commit) and releases their submitters.
+//              (never splitting one), stamps a strictly increasing time and applies them; while submissions
+//              are still queued it takes them too (up to kMaxCycleTakes times) and applies them as further
+//              parts of the same block (Engine::apply_part), starting the next block only when one is full.
+//              Each block is then sealed (both Merkle roots, the header, the block hash, the signature) with
+//              each Pending's event range noted; the cycle commits its blocks in one SQLite transaction (group
+//              commit) and releases their submitters.
 // So while a commit is in flight the queue fills, and the next cycle takes all of it: under load blocks come
 // out full or nearly so, which makes group commit, replay and verify cheaper per command, and a lone submitter
 // is never delayed. Sequencing and writing in one thread costs the overlap of applying block k+1 while block
@@ -68,6 +70,9 @@ constexpr size_t kInFlightBlocks = 16;
 // Blocks one cycle of the journal thread may sequence and commit together: below the pool's size, so that a
 // cycle never waits for a block that only its own end would release.
 constexpr size_t kMaxCycleBlocks = 8;
+// Times one cycle takes from the queue, which bounds how long the submissions it took first wait for its
+// commit.
+constexpr size_t kMaxCycleTakes = 8;
 static_assert(kMaxCycleBlocks < kInFlightBlocks);
 
 class SystemClock final : public Clock {
@@ -456,6 +461,7 @@ struct Node::Impl {
   std::mutex engine_mutex;
   std::unique_ptr<Engine> engine;
   uint64_t last_time_ns = 0;  // journal thread only
+  std::unique_lock<std::mutex> block_lock;  // journal thread only: holds engine_mutex while a block is open
 
   // Submission queue.
   std::mutex queue_mutex;
@@ -628,26 +634,30 @@ struct Node::Impl {
   }
 
   void run_journal();
-  size_t take_block(std::vector<Pending*>* taken);
-  InFlight* sequence(const std::vector<Pending*>& taken, size_t commands);
+  size_t take(size_t room, std::vector<Pending*>* taken, bool* more);
+  InFlight* open_block();
+  void extend_block(InFlight* block, const std::vector<Pending*>& taken, size_t commands);
+  void close_block(InFlight* block);
   void seal(InFlight* block, Hash256* prev);
   Status write_batch(const std::vector<InFlight*>& batch);
   Status write_snapshot_parts(size_t parts, bool* completed);
   Status finish_parted_snapshot();
 };
 
-// Takes whole submissions from the queue, as many as fit in one block, into *taken; returns their commands.
-size_t Node::Impl::take_block(std::vector<Pending*>* taken) {
+// Takes whole submissions from the queue, as many as fit in `room` commands, into *taken; returns their
+// commands. *more: whether submissions are still queued after them.
+size_t Node::Impl::take(size_t room, std::vector<Pending*>* taken, bool* more) {
   taken->clear();
   size_t commands = 0;
   {
     std::lock_guard lock_guard(queue_mutex);
-    while (!queue.empty() && commands + queue.front()->commands.size() <= options.max_block_commands) {
+    while (!queue.empty() && commands + queue.front()->commands.size() <= room) {
       commands += queue.front()->commands.size();
       taken->push_back(queue.front());
       queue.pop_front();
     }
     queued_commands -= commands;
+    *more = !queue.empty();
   }
   if (taken->empty()) return 0;
   queue_not_full.notify_all();
@@ -662,61 +672,75 @@ size_t Node::Impl::take_block(std::vector<Pending*>* taken) {
   return commands;
 }
 
-// Forms the next block from `taken`: stamps its time, applies it, notes each submitter's events.
-InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t commands) {
+// Starts the next block: stamps its time and takes the engine's lock until close_block, so that readers never
+// see a block half applied.
+InFlight* Node::Impl::open_block() {
   InFlight* block = take_from_pool();
-  block->pendings.assign(taken.begin(), taken.end());
+  block->pendings.clear();
   block->snapshot.clear();
+  block->block.commands.clear();
+  block->events.clear();
+  BlockHeader& header = block->block.header;
+  header = BlockHeader{};
+  const uint64_t now_ns = clock->now_ns();
+  header.time_ns = now_ns > last_time_ns ? now_ns : last_time_ns + 1;
+  last_time_ns = header.time_ns;
+  block_lock = std::unique_lock(engine_mutex);
+  header.height = engine->next_height();
+  engine->begin_block(header.height, header.time_ns, &block->events);
+  return block;
+}
+
+// Appends `taken` (whole submissions, `commands` in all) to the open block and applies them.
+void Node::Impl::extend_block(InFlight* block, const std::vector<Pending*>& taken, size_t commands) {
   std::vector<Command>& block_commands = block->block.commands;
-  block_commands.resize(commands);
-  size_t at = 0;
+  const size_t first = block_commands.size();
+  QZ_ASSERT_LE(first + commands, options.max_block_commands);
+  block_commands.resize(first + commands);
+  size_t at = first;
   for (Pending* pending : taken) {
     std::memcpy(&block_commands[at], pending->commands.data(), pending->commands.size() * kCommandSize);
     pending->block = block;
     pending->first_index = static_cast<uint32_t>(at);
     at += pending->commands.size();
   }
+  block->pendings.insert(block->pendings.end(), taken.begin(), taken.end());
+  engine->apply_part(std::span<const Command>(block_commands).subspan(first), &block->events);
+}
 
+// Ends the open block: the state hash and the snapshot when due, each submitter's events, the references.
+void Node::Impl::close_block(InFlight* block) {
   BlockHeader& header = block->block.header;
-  header = BlockHeader{};
-  header.command_count = static_cast<uint32_t>(commands);
-  const uint64_t now_ns = clock->now_ns();
-  header.time_ns = now_ns > last_time_ns ? now_ns : last_time_ns + 1;
-  last_time_ns = header.time_ns;
-  block->events.clear();
-  {
-    std::lock_guard lock_guard(engine_mutex);
-    header.height = engine->next_height();
-    engine->apply(BlockInput{.height = header.height, .time_ns = header.time_ns, .commands = block_commands},
-                  &block->events);
-    const bool snapshot_due = options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
-    const bool state_hash_due =
-        options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
-    std::chrono::steady_clock::time_point snapshot_start;
-    if (snapshot_due) snapshot_start = std::chrono::steady_clock::now();
-    if (snapshot_due || state_hash_due) {
-      header.flags |= kBlockFlagStateHash;
-      header.state_hash = engine->state_hash();
-    }
-    if (snapshot_due) {
-      if (!parted.active) block->snapshot.swap(parted.bytes);  // memory the last snapshot already touched
-      engine->write_snapshot(&block->snapshot, &header.state_hash);
-      const auto held_ns = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - snapshot_start)
-              .count());
-      // Only this thread writes these.
-      stat_snapshot_bytes.store(block->snapshot.size());
-      stat_snapshot_ns.store(held_ns);
-      if (held_ns > stat_max_snapshot_ns.load(std::memory_order_relaxed)) stat_max_snapshot_ns.store(held_ns);
-      stat_snapshots.fetch_add(1);
-    }
+  header.command_count = static_cast<uint32_t>(block->block.commands.size());
+  engine->end_block();
+  const bool snapshot_due = options.snapshot_every_blocks != 0 && header.height % options.snapshot_every_blocks == 0;
+  const bool state_hash_due =
+      options.state_hash_every_blocks != 0 && header.height % options.state_hash_every_blocks == 0;
+  std::chrono::steady_clock::time_point snapshot_start;
+  if (snapshot_due) snapshot_start = std::chrono::steady_clock::now();
+  if (snapshot_due || state_hash_due) {
+    header.flags |= kBlockFlagStateHash;
+    header.state_hash = engine->state_hash();
   }
+  if (snapshot_due) {
+    if (!parted.active) block->snapshot.swap(parted.bytes);  // memory the last snapshot already touched
+    engine->write_snapshot(&block->snapshot, &header.state_hash);
+    const auto held_ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - snapshot_start)
+            .count());
+    // Only this thread writes these.
+    stat_snapshot_bytes.store(block->snapshot.size());
+    stat_snapshot_ns.store(held_ns);
+    if (held_ns > stat_max_snapshot_ns.load(std::memory_order_relaxed)) stat_max_snapshot_ns.store(held_ns);
+    stat_snapshots.fetch_add(1);
+  }
+  block_lock.unlock();
 
   // Each submitter's events: expiries (kNoCommand) come first, then every command's events in order.
   const std::vector<Event>& events = block->events;
   size_t e = 0;
   while (e < events.size() && events[e].command_index == kNoCommand) e++;
-  for (Pending* pending : taken) {
+  for (Pending* pending : block->pendings) {
     const uint32_t end_index = pending->first_index + static_cast<uint32_t>(pending->commands.size());
     pending->event_begin = e;
     while (e < events.size() && events[e].command_index < end_index) e++;
@@ -724,8 +748,7 @@ InFlight* Node::Impl::sequence(const std::vector<Pending*>& taken, size_t comman
     QZ_ASSERT(pending->event_end - pending->event_begin >= pending->commands.size());
   }
   QZ_ASSERT_EQ(e, events.size());
-  block->refs.store(static_cast<uint32_t>(taken.size()) + 1, std::memory_order_relaxed);
-  return block;
+  block->refs.store(static_cast<uint32_t>(block->pendings.size()) + 1, std::memory_order_relaxed);
 }
 
 void Node::Impl::seal(InFlight* block, Hash256* prev) {
@@ -848,12 +871,25 @@ void Node::Impl::run_journal() {
       }
     }
     cycle_commands = 0;
-    // Sequence and seal blocks while submissions are queued, up to the cycle's bound: what arrives while one
-    // block is applied joins the same commit.
+    // Take and apply while submissions are queued, up to the cycle's bound: what arrives while a part is
+    // applied joins the same block, and the same commit. A block is sealed (its roots, hash and signature) when
+    // the next submission does not fit in it or nothing more is queued, so under load a cycle makes one full
+    // block rather than a small one per take.
     Hash256 prev = chain_hash;
-    while (batch.size() < kMaxCycleBlocks) {
-      const size_t commands = take_block(&taken);
-      if (taken.empty()) break;
+    InFlight* open = nullptr;
+    for (size_t takes = 0; takes < kMaxCycleTakes; takes++) {
+      const size_t room = options.max_block_commands - (open == nullptr ? size_t{0} : open->block.commands.size());
+      bool more = false;
+      const size_t commands = take(room, &taken, &more);
+      if (taken.empty()) {
+        if (open == nullptr || !more) break;
+        close_block(open);  // the next submission does not fit in it
+        seal(open, &prev);
+        batch.push_back(open);
+        open = nullptr;
+        if (batch.size() == kMaxCycleBlocks) break;
+        continue;
+      }
       if (failed.load(std::memory_order_acquire)) {
         const std::string message = failure_message();
         for (Pending* pending : taken) {
@@ -863,9 +899,13 @@ void Node::Impl::run_journal() {
         continue;
       }
       cycle_commands += commands;
-      InFlight* block = sequence(taken, commands);
-      seal(block, &prev);
-      batch.push_back(block);
+      if (open == nullptr) open = open_block();
+      extend_block(open, taken, commands);
+    }
+    if (open != nullptr) {
+      close_block(open);
+      seal(open, &prev);
+      batch.push_back(open);
     }
     if (batch.empty()) continue;
 
@@ -994,6 +1034,7 @@ Status Node::submit(std::span<const Command> commands, SubmitResult* result) {
   InFlight* block = pending.block;
   if (result != nullptr) {
     result->height = block->block.header.height;
+    result->time_ns = block->block.header.time_ns;
     result->first_command_index = pending.first_index;
     result->events.assign(block->events.begin() + static_cast<std::ptrdiff_t>(pending.event_begin),
                           block->events.begin() + static_cast<std::ptrdiff_t>(pending.event_end));

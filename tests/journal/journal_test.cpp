@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -396,6 +398,131 @@ TEST(Journal, BlockTimesIncreaseEvenWhenTheClockGoesBack) {
     previous = block.header.time_ns;
   }
   EXPECT_EQ(previous, journal_test::kGenesisTimeNs + 1000 + 4);  // blocks 1-5: +1000 .. +1004
+}
+
+// A clock that, armed, runs a hook on the journal thread the next time a block is stamped, that is between the
+// journal's first take of a cycle and its applying it: what the hook queues then is queued while a block is open.
+class HookClock final : public Clock {
+ public:
+  explicit HookClock(uint64_t start_ns) : now_ns_(start_ns) {}
+  uint64_t now_ns() override {
+    std::function<void()> hook;
+    {
+      std::lock_guard lock_guard(mutex_);
+      hook.swap(hook_);
+    }
+    if (hook) hook();
+    return now_ns_ += 1000;
+  }
+  void arm(std::function<void()> hook) {
+    std::lock_guard lock_guard(mutex_);
+    hook_ = std::move(hook);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::function<void()> hook_;
+  std::atomic<uint64_t> now_ns_;
+};
+
+struct AsyncResults {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::vector<std::pair<Status, SubmitResult>> results;  // in completion order
+
+  Node::SubmitCallback callback() {
+    return [this](const Status& status, SubmitResult&& result) {
+      std::lock_guard lock_guard(mutex);
+      results.emplace_back(status, std::move(result));
+      done.notify_all();
+    };
+  }
+  void wait_for(size_t count) {
+    std::unique_lock lock_guard(mutex);
+    done.wait(lock_guard, [&] { return results.size() >= count; });
+  }
+};
+
+// Submissions queued while the journal applies a block join that block as further parts (Engine::apply_part):
+// one block, one signature, each submitter's command indexes and events its own; and once the block is full,
+// the next submission starts a second block in the same commit. Reopening and verify replay both whole.
+TEST(Journal, SubmissionsQueuedWhileABlockIsAppliedJoinIt) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  HookClock clock(journal_test::kGenesisTimeNs);
+  NodeOptions options = small_options(temp.data());
+  options.max_block_commands = 6;
+  options.clock = &clock;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 4);
+  uint64_t next_id = 1;
+  submit_blocks(node.get(), 3, 2, &next_id);
+
+  // The hook queues three submissions from another thread (the journal thread may not submit) while the first
+  // block of the cycle is open: 2 + 2 commands fit beside the 1 already taken, the last 2 do not.
+  AsyncResults async;
+  const std::vector<size_t> sizes = {2, 2, 2};
+  clock.arm([&] {
+    std::thread submitter([&] {
+      for (size_t size : sizes) {
+        std::vector<Command> commands;
+        for (size_t i = 0; i < size; i++) commands.push_back(issue(kFirstCustomer + i, 7, next_id++));
+        node->submit_async(std::move(commands), async.callback());
+      }
+    });
+    submitter.join();
+  });
+  const Node::JournalStats before = node->journal_stats();
+  const uint64_t height_before = node->height();
+  const Command first = issue(kFirstCustomer + 3, 11, next_id++);
+  SubmitResult result;
+  ASSERT_TRUE(node->submit(std::span<const Command>(&first, 1), &result).is_ok());
+  async.wait_for(sizes.size());
+  const Node::JournalStats after = node->journal_stats();
+
+  EXPECT_EQ(after.commits - before.commits, 1u);  // one cycle
+  EXPECT_EQ(after.blocks - before.blocks, 2u);
+  EXPECT_EQ(result.height, height_before + 1);
+  EXPECT_EQ(result.first_command_index, 0u);
+  ASSERT_EQ(result.events.size(), 1u);
+  EXPECT_EQ(result.events[0].command_index, 0u);
+  EXPECT_EQ(result.events[0].event_kind(), EventKind::transfer_posted);
+  const uint64_t expected_height[] = {height_before + 1, height_before + 1, height_before + 2};
+  const uint32_t expected_first[] = {1, 3, 0};
+  ASSERT_EQ(async.results.size(), sizes.size());
+  for (size_t k = 0; k < sizes.size(); k++) {
+    const auto& [status, got] = async.results[k];
+    ASSERT_TRUE(status.is_ok()) << status.message();
+    EXPECT_EQ(got.height, expected_height[k]) << "submission " << k;
+    if (got.height == result.height) {
+      EXPECT_EQ(got.time_ns, result.time_ns) << "one block, one time";
+    }
+    EXPECT_EQ(got.first_command_index, expected_first[k]) << "submission " << k;
+    ASSERT_EQ(got.events.size(), sizes[k]) << "submission " << k;
+    for (size_t i = 0; i < sizes[k]; i++) {
+      EXPECT_EQ(got.events[i].command_index, expected_first[k] + i);
+      EXPECT_EQ(got.events[i].event_kind(), EventKind::transfer_posted);
+    }
+  }
+  EXPECT_GT(async.results[2].second.time_ns, result.time_ns);
+  const Hash256 state_hash = state_hash_of(node.get());
+  const uint64_t height = node->height();
+  node->stop();
+
+  Db db(temp.data());
+  Block block;
+  ASSERT_TRUE(decode_block(db.body(height_before + 1), &block).is_ok());
+  EXPECT_EQ(block.header.command_count, 5u);
+  ASSERT_TRUE(decode_block(db.body(height_before + 2), &block).is_ok());
+  EXPECT_EQ(block.header.command_count, 2u);
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  ASSERT_TRUE(verified.is_ok()) << verified.message();
+  EXPECT_EQ(verify.height, height);
+  options.clock = nullptr;
+  auto reopened = open_node(options);
+  EXPECT_EQ(reopened->height(), height);
+  EXPECT_EQ(state_hash_of(reopened.get()), state_hash);
 }
 
 TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
