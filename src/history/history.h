@@ -47,6 +47,14 @@ inline constexpr uint64_t kGeneratedClientOrderBit = uint64_t{1} << 63;
 
 // The text of a generated client order id (`key` has kGeneratedClientOrderBit): "qz-" and its decimal digits.
 std::string generated_client_order_text(uint64_t key);
+// The same text in a buffer of its own (22 or 23 characters, past a std::string's inline buffer), for an answer
+// that writes it once: no allocation.
+struct GeneratedClientOrderText {
+  char chars[3 + 20];  // "qz-" and the digits of the largest uint64_t
+  uint8_t size = 0;
+  std::string_view view() const { return {chars, size}; }
+};
+GeneratedClientOrderText generated_client_order_chars(uint64_t key);
 
 // True when `text` is a generated client order id's text (then client_order_key is the number it spells).
 bool is_generated_client_order_text(std::string_view text);

@@ -467,14 +467,19 @@ uint64_t generated_key_of(std::string_view text) {
 
 }  // namespace
 
-std::string generated_client_order_text(uint64_t key) {
+GeneratedClientOrderText generated_client_order_chars(uint64_t key) {
   QZ_ASSERT((key & kGeneratedClientOrderBit) != 0);
-  char text[kGeneratedPrefix.size() + 20];  // 20: the digits of the largest uint64_t
-  std::memcpy(text, kGeneratedPrefix.data(), kGeneratedPrefix.size());
-  const std::to_chars_result end = std::to_chars(text + kGeneratedPrefix.size(), text + sizeof text, key);
+  GeneratedClientOrderText text;
+  static_assert(sizeof text.chars == kGeneratedPrefix.size() + 20);
+  std::memcpy(text.chars, kGeneratedPrefix.data(), kGeneratedPrefix.size());
+  const std::to_chars_result end =
+      std::to_chars(text.chars + kGeneratedPrefix.size(), text.chars + sizeof text.chars, key);
   QZ_ASSERT(end.ec == std::errc());
-  return std::string(text, end.ptr);
+  text.size = static_cast<uint8_t>(end.ptr - text.chars);
+  return text;
 }
+
+std::string generated_client_order_text(uint64_t key) { return std::string(generated_client_order_chars(key).view()); }
 
 bool is_generated_client_order_text(std::string_view text) { return generated_key_of(text) != 0; }
 

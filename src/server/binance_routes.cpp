@@ -816,9 +816,10 @@ void Venue::Impl::place_order(const CallPtr& call, bool test_only) {
           .field("symbol", std::string_view(m.symbol))
           .field("orderId", o.order_id)
           .field("orderListId", -1)
-          .field("clientOrderId", client_text.empty() ? history::generated_client_order_text(
-                                                            history::generated_client_order_key(o.order_id))
-                                                      : client_text)
+          .field("clientOrderId",
+                 client_text.empty()
+                     ? history::generated_client_order_chars(history::generated_client_order_key(o.order_id)).view()
+                     : std::string_view(client_text))
           .field("transactTime", time_ms);
       if (resp_type != "ACK") {
         const bool is_market_type = a.type == static_cast<uint8_t>(OrderType::market) ||

@@ -486,7 +486,6 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     out.path = std::string(head.target.substr(0, question));
     if (question != std::string_view::npos) out.query = std::string(head.target.substr(question + 1));
     out.body = std::move(body);
-    out.content_type = std::string(head.content_type);
     out.api_key = std::string(head.api_key);
     out.remote_ip = remote_ip_;
     out.connection_id = id_;

@@ -28,7 +28,6 @@ struct HttpRequest {
   std::string path;    // the target before '?', still percent-encoded
   std::string query;   // the raw query string after '?', without it ("" when none)
   std::string body;
-  std::string content_type;
   std::string api_key;  // the X-MBX-APIKEY header ("" when absent)
   std::string remote_ip;  // the peer's address, as text
   uint64_t connection_id = 0;

@@ -253,7 +253,11 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
     if (!caught_up.is_ok()) return Status::error("serve: bringing history.db up to the journal: " + caught_up.message());
     QZ_TRY(impl->history_writer->flush());
   }
-  for (const auto& [order, owner] : impl->history_writer->open_order_owners()) impl->open_order_owner[order] = owner;
+  {
+    const std::vector<std::pair<uint64_t, uint64_t>> owners = impl->history_writer->open_order_owners();
+    impl->open_order_owner.reserve(owners.size());
+    for (const auto& [order, owner] : owners) impl->open_order_owner.insert(order, owner);
+  }
   QZ_TRY(history::HistoryReader::open(history_path, &impl->history_reader));
   QZ_TRY(impl->open_users(options.data_dir + "/users.db"));
   QZ_TRY(impl->bootstrap_operator(options.data_dir));
@@ -655,16 +659,18 @@ void Venue::Impl::set_history_urgent(bool urgent) {
 void Venue::Impl::acknowledge_order_owners(const Block& block, std::span<const Event> events) {
   touched_owners.clear();
   const auto owner_of = [&](uint64_t order, bool ended) {
-    const auto it = open_order_owner.find(order);
-    if (it == open_order_owner.end()) return;
-    touched_owners.push_back(it->second);
-    if (ended) open_order_owner.erase(it);
+    const uint64_t* owner = open_order_owner.find(order);
+    if (owner == nullptr) return;
+    touched_owners.push_back(*owner);
+    if (ended) open_order_owner.erase(order);
   };
   for (const Event& event : events) {
     switch (event.event_kind()) {
       case EventKind::order_accepted:
         if (event.command_index < block.commands.size()) {
-          open_order_owner[event.order_accepted.order] = block.commands[event.command_index].actor;
+          const bool inserted =
+              open_order_owner.insert(event.order_accepted.order, block.commands[event.command_index].actor);
+          QZ_ASSERT(inserted);  // an order id is accepted once
         }
         break;
       case EventKind::order_filled:

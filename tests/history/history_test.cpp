@@ -681,6 +681,8 @@ TEST(ClientOrderKey, GeneratedTextsAreTheirNumbersAndOthersAHash) {
   EXPECT_EQ(client_order_key(6, text), key);  // the number, whoever the owner
   EXPECT_EQ(generated_client_order_text(kGeneratedClientOrderBit), "qz-9223372036854775808");
   EXPECT_EQ(generated_client_order_text(UINT64_MAX), "qz-18446744073709551615");
+  EXPECT_EQ(generated_client_order_chars(UINT64_MAX).view(), "qz-18446744073709551615");  // the buffer's whole size
+  EXPECT_EQ(generated_client_order_chars(key).view(), text);
   // Not generated: below the top bit, leading zeros, past 64 bits, other characters, other prefixes, no digits.
   for (const std::string other : {"qz-9223372036854775807", "qz-09223372036854775808", "qz-18446744073709551616",
                                   "qz-99999999999999999999", "qz-9223372036854775808x", "QZ-9223372036854775808",

@@ -16,11 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/flat_map.h"
 #include "history/history.h"
-#include "sqlite/sqlite.h"
 #include "server/internal/compliance.h"
 #include "server/streams.h"
 #include "server/venue.h"
+#include "sqlite/sqlite.h"
 
 namespace qz::server {
 
@@ -156,7 +157,7 @@ struct Venue::Impl {
   // or ends an order acknowledges its owner at that height too. A maker's next signed read then waits for
   // history to hold the fill, however it heard of it (the taker's answer, a trade stream, a depth change, or
   // nothing at all).
-  std::unordered_map<uint64_t, uint64_t> open_order_owner;
+  FlatMap<uint64_t> open_order_owner;    // no allocation per order, as an unordered_map makes
   std::vector<uint64_t> touched_owners;  // scratch for one block
   void acknowledge_order_owners(const Block& block, std::span<const Event> events);
   std::unique_ptr<history::HistoryWriter> history_writer;
