@@ -668,6 +668,7 @@ std::string Engine::commitments_problem() const {
 }
 
 std::string Engine::check_invariants() const {
+  QZ_ASSERT(!block_open_);
   std::string problem = ledger_.check_invariants();
   if (!problem.empty()) return problem;
   problem = exchange_.check_invariants();

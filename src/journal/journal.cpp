@@ -70,8 +70,8 @@ constexpr size_t kInFlightBlocks = 16;
 // Blocks one cycle of the journal thread may sequence and commit together: below the pool's size, so that a
 // cycle never waits for a block that only its own end would release.
 constexpr size_t kMaxCycleBlocks = 8;
-// Times one cycle takes from the queue, which bounds how long the submissions it took first wait for its
-// commit.
+// Takes that bring submissions, in one cycle: this bounds how long the submissions it took first wait for its
+// commit. Each such take goes into one block, so a cycle never has more blocks than takes.
 constexpr size_t kMaxCycleTakes = 8;
 static_assert(kMaxCycleBlocks < kInFlightBlocks);
 
@@ -877,19 +877,23 @@ void Node::Impl::run_journal() {
     // block rather than a small one per take.
     Hash256 prev = chain_hash;
     InFlight* open = nullptr;
-    for (size_t takes = 0; takes < kMaxCycleTakes; takes++) {
+    const auto close_open = [&] {
+      close_block(open);
+      seal(open, &prev);
+      batch.push_back(open);
+      open = nullptr;
+    };
+    size_t takes = 0;  // that brought submissions
+    while (takes < kMaxCycleTakes && batch.size() < kMaxCycleBlocks) {
       const size_t room = options.max_block_commands - (open == nullptr ? size_t{0} : open->block.commands.size());
       bool more = false;
       const size_t commands = take(room, &taken, &more);
       if (taken.empty()) {
         if (open == nullptr || !more) break;
-        close_block(open);  // the next submission does not fit in it
-        seal(open, &prev);
-        batch.push_back(open);
-        open = nullptr;
-        if (batch.size() == kMaxCycleBlocks) break;
+        close_open();  // full: the next submission starts the next block
         continue;
       }
+      takes++;
       if (failed.load(std::memory_order_acquire)) {
         const std::string message = failure_message();
         for (Pending* pending : taken) {
@@ -901,12 +905,10 @@ void Node::Impl::run_journal() {
       cycle_commands += commands;
       if (open == nullptr) open = open_block();
       extend_block(open, taken, commands);
+      // take() stops early only at a submission that does not fit: this block is done.
+      if (more) close_open();
     }
-    if (open != nullptr) {
-      close_block(open);
-      seal(open, &prev);
-      batch.push_back(open);
-    }
+    if (open != nullptr) close_open();
     if (batch.empty()) continue;
 
     const auto write_start = std::chrono::steady_clock::now();

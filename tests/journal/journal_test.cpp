@@ -409,19 +409,25 @@ class HookClock final : public Clock {
     std::function<void()> hook;
     {
       std::lock_guard lock_guard(mutex_);
-      hook.swap(hook_);
+      if (times_ > 0) {
+        hook = hook_;
+        times_--;
+      }
     }
     if (hook) hook();
     return now_ns_ += 1000;
   }
-  void arm(std::function<void()> hook) {
+  // Runs `hook` at each of the next `times` blocks.
+  void arm(std::function<void()> hook, int times = 1) {
     std::lock_guard lock_guard(mutex_);
     hook_ = std::move(hook);
+    times_ = times;
   }
 
  private:
   std::mutex mutex_;
   std::function<void()> hook_;
+  int times_ = 0;
   std::atomic<uint64_t> now_ns_;
 };
 
@@ -523,6 +529,54 @@ TEST(Journal, SubmissionsQueuedWhileABlockIsAppliedJoinIt) {
   auto reopened = open_node(options);
   EXPECT_EQ(reopened->height(), height);
   EXPECT_EQ(state_hash_of(reopened.get()), state_hash);
+}
+
+// While submissions that fill a block each keep arriving, one cycle seals as many blocks as it has takes
+// (kMaxCycleTakes, 8): a full block is closed without spending a take on it.
+TEST(Journal, ACycleFillsAsManyBlocksAsItTakes) {
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  HookClock clock(journal_test::kGenesisTimeNs);
+  NodeOptions options = small_options(temp.data());
+  options.clock = &clock;
+  auto node = open_node(options);
+  journal_test::setup_ledger(node.get(), 2);
+  node->stop();
+  options.max_block_commands = 2;  // the queue holds 4 x 2 commands: a submission or two at a time
+  node = open_node(options);
+  uint64_t next_id = 1;
+  const auto pair_of = [&] {
+    std::vector<Command> commands;
+    for (uint64_t i = 0; i < 2; i++) commands.push_back(issue(kFirstCustomer + i, 3, next_id++));
+    return commands;
+  };
+  // Each block opened queues the next submission, 11 times: the queue is never empty while the cycle takes.
+  AsyncResults async;
+  constexpr int kQueued = 11;
+  clock.arm(
+      [&] {
+        std::thread submitter([&] { node->submit_async(pair_of(), async.callback()); });
+        submitter.join();
+      },
+      kQueued);
+  const Node::JournalStats before = node->journal_stats();
+  const std::vector<Command> first = pair_of();
+  SubmitResult result;
+  ASSERT_TRUE(node->submit(first, &result).is_ok());
+  async.wait_for(kQueued);
+  const Node::JournalStats after = node->journal_stats();
+  // The first cycle: the submission that woke it and 7 queued ones, a full block each; the second the other 4.
+  EXPECT_EQ(after.blocks - before.blocks, static_cast<uint64_t>(kQueued + 1));
+  EXPECT_EQ(after.commits - before.commits, 2u);
+  for (const auto& [status, got] : async.results) {
+    ASSERT_TRUE(status.is_ok()) << status.message();
+    EXPECT_EQ(got.first_command_index, 0u);
+    EXPECT_EQ(got.events.size(), 2u);
+  }
+  node->stop();
+  VerifyReport verify;
+  const Status verified = verify_data_dir(temp.data(), "", &verify);
+  EXPECT_TRUE(verified.is_ok()) << verified.message();
 }
 
 TEST(Journal, GroupCommitFromManyThreadsKeepsEveryAcknowledgedCommand) {
