@@ -55,7 +55,6 @@ void Engine::begin_block(uint64_t height, uint64_t time_ns, std::vector<Event>* 
   QZ_ASSERT(height == 0 || time_ns > last_time_ns_);
   QZ_ASSERT(!ledger_.in_group());
   block_open_ = true;
-  block_height_ = height;
   block_time_ns_ = time_ns;
   block_commands_ = 0;
   block_part_open_group_ = false;
@@ -132,7 +131,7 @@ void Engine::end_block() {
   QZ_ASSERT(block_open_);
   QZ_ASSERT(!ledger_.in_group());
   block_open_ = false;
-  next_height_ = block_height_ + 1;
+  next_height_++;  // begin_block asserted the open block's height equal to it
   last_time_ns_ = block_time_ns_;
 }
 

@@ -70,8 +70,8 @@ class Engine {
   // begin_block, apply_part for each part in order, then end_block give exactly the state and the events of
   // apply() on the parts joined, provided only the last part ends inside a linked group (asserted: no part may
   // follow one that did). begin_block has apply's preconditions and appends the block's expiries; a part's
-  // commands take the block's next command indexes. While a block is open, state_hash and write_snapshot are
-  // refused (asserted) and next_height() is still the open block's height.
+  // commands take the block's next command indexes. While a block is open, state_hash, write_snapshot and
+  // check_invariants are refused (asserted) and next_height() is still the open block's height.
   void begin_block(uint64_t height, uint64_t time_ns, std::vector<Event>* events);
   void apply_part(std::span<const Command> commands, std::vector<Event>* events);
   void end_block();
@@ -186,7 +186,6 @@ class Engine {
   // The block being applied in parts (begin_block .. end_block).
   bool block_open_ = false;
   bool block_part_open_group_ = false;  // the last part ended inside a linked group
-  uint64_t block_height_ = 0;
   uint64_t block_time_ns_ = 0;
   size_t block_commands_ = 0;  // applied so far: the next part's first command index
   uint32_t rules_version_ = 1;
