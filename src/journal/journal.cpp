@@ -937,6 +937,7 @@ void Node::Impl::run_journal() {
       }
     }
     const std::string message = ok ? std::string() : failure_message();
+    if (options.before_callbacks) options.before_callbacks();
     for (InFlight* block : batch) {
       // A snapshot is as big as the state: no pooled block keeps such a buffer. The journal keeps one, for the
       // next snapshot, unless the snapshot being written a part per commit holds it.
@@ -958,6 +959,7 @@ void Node::Impl::run_journal() {
       }
       release(block);
     }
+    if (options.after_callbacks) options.after_callbacks();
   }
   if (!failed.load(std::memory_order_acquire)) {
     const Status finished = finish_parted_snapshot();

@@ -72,6 +72,11 @@ struct NodeOptions {
   // of that block is answered (so whatever it projects is visible to them). Must be quick and must not call
   // submit or submit_async (the journal thread would wait for itself). Recovery replay does not call it.
   std::function<void(const Block& block, std::span<const Event> events)> on_durable = nullptr;
+  // Called on the journal thread just before and just after it runs the submit_async callbacks of one commit
+  // (after on_durable): a server that hands answers to other threads gathers them in between and hands each
+  // thread its share at once. Must be quick and must not submit.
+  std::function<void()> before_callbacks = nullptr;
+  std::function<void()> after_callbacks = nullptr;
 };
 
 // What opening found and did; printed by the CLI.

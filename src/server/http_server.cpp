@@ -22,6 +22,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/assert.h"
 #include "server/http_parse.h"
 #include "server/log.h"
 #include "server/ws_frames.h"
@@ -45,7 +46,46 @@ std::string error_body(int code, const char* message) {
   return std::string("{\"code\":") + std::to_string(code) + ",\"msg\":\"" + message + "\"}";
 }
 
+// The tasks a thread posts between Responder::begin_batch and end_batch, by I/O thread (context), each
+// context's in the order they were posted.
+struct PostBatch {
+  bool open = false;
+  std::vector<std::pair<asio::io_context*, std::vector<Responder::Task>>> shares;
+};
+thread_local PostBatch t_post_batch;
+
+// Runs `task` on `context`'s thread: posted now, or at the end of this thread's batch.
+void post_to(asio::io_context* context, Responder::Task task) {
+  PostBatch& batch = t_post_batch;
+  if (!batch.open) return asio::post(*context, std::move(task));
+  for (auto& [target, tasks] : batch.shares) {
+    if (target == context) {
+      tasks.push_back(std::move(task));
+      return;
+    }
+  }
+  batch.shares.emplace_back(context, std::vector<Responder::Task>()).second.push_back(std::move(task));
+}
+
 }  // namespace
+
+void Responder::begin_batch() {
+  QZ_ASSERT(!t_post_batch.open);
+  t_post_batch.open = true;
+}
+
+void Responder::end_batch() {
+  PostBatch& batch = t_post_batch;
+  QZ_ASSERT(batch.open);
+  batch.open = false;
+  for (auto& [context, tasks] : batch.shares) {
+    if (tasks.empty()) continue;
+    asio::post(*context, [tasks = std::move(tasks)]() mutable {
+      for (Responder::Task& task : tasks) task();
+    });
+    tasks = {};
+  }
+}
 
 void Responder::operator()(HttpResponse&& response) const {
   if (!state_ || state_->answered.exchange(true)) return;
@@ -372,8 +412,9 @@ class WsSession final : public SessionBase, public WsConnection, public std::ena
 // and are parsed once the answer before them is written.
 class HttpSession final : public SessionBase, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(HttpServer::Impl* server, tcp::socket&& socket, uint64_t id)
+  HttpSession(HttpServer::Impl* server, asio::io_context* context, tcp::socket&& socket, uint64_t id)
       : server_(server),
+        context_(context),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         id_(id),
@@ -499,10 +540,13 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
     auto self = shared_from_this();
     Responder respond(
         [self](HttpResponse&& response) {
+          // On the session's own I/O thread the answer is written at once (write's completion, which takes the
+          // next request, is posted as every completion is); from another thread it is posted.
+          if (self->context_->get_executor().running_in_this_thread()) return self->write(std::move(response));
           auto shared = std::make_shared<HttpResponse>(std::move(response));
-          asio::post(self->socket_.get_executor(), [self, shared] { self->write(std::move(*shared)); });
+          asio::post(*self->context_, [self, shared] { self->write(std::move(*shared)); });
         },
-        [self](Responder::Task task) { asio::post(self->socket_.get_executor(), std::move(task)); });
+        [self](Responder::Task task) { post_to(self->context_, std::move(task)); });
     server_->handler->handle(std::move(out), std::move(respond));
   }
 
@@ -589,6 +633,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
   }
 
   HttpServer::Impl* server_;
+  asio::io_context* context_;  // the I/O thread's, which runs this session
   tcp::socket socket_;
   asio::steady_timer timer_;
   uint64_t id_;
@@ -617,7 +662,7 @@ class HttpSession final : public SessionBase, public std::enable_shared_from_thi
 void HttpServer::Impl::do_accept() {
   asio::io_context& context = *contexts[next_context];
   next_context = (next_context + 1) % contexts.size();
-  acceptor->async_accept(context.get_executor(), [this](error_code ec, tcp::socket socket) {
+  acceptor->async_accept(context.get_executor(), [this, context = &context](error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping.load() && ec != asio::error::operation_aborted) do_accept();
       return;
@@ -631,7 +676,7 @@ void HttpServer::Impl::do_accept() {
       socket.close(ignored);
     } else {
       const uint64_t id = next_id.fetch_add(1);
-      auto session = std::make_shared<HttpSession>(this, std::move(socket), id);
+      auto session = std::make_shared<HttpSession>(this, context, std::move(socket), id);
       add_session(id, session);
       session->start();
     }

@@ -52,6 +52,11 @@ class Responder {
   // Runs `task` on the connection's I/O thread (in place when the responder has none): for work that builds an
   // answer, so that the journal's writer and the projector only hand results over.
   void post(Task task) const;
+  // Between begin_batch and end_batch the tasks this thread posts wait, and end_batch hands each I/O thread its
+  // share in one handoff, in the order they were posted: for a thread that answers many requests at once (the
+  // journal's, around a commit's callbacks). Batches do not nest.
+  static void begin_batch();
+  static void end_batch();
 
  private:
   struct State {

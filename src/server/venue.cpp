@@ -196,6 +196,9 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   node_options.small_commit_commands = 8;
   Impl* raw = impl.get();
   node_options.on_durable = [raw](const Block& block, std::span<const Event> events) { raw->on_durable(block, events); };
+  // The answers of a commit's orders go to each I/O thread in one handoff, not one post (and lock) each.
+  node_options.before_callbacks = [] { Responder::begin_batch(); };
+  node_options.after_callbacks = [] { Responder::end_batch(); };
   QZ_TRY(Node::open(node_options, &impl->node, report));
   impl->node->with_engine([&](const Engine& engine) { impl->market.seed(engine); });
   impl->projected_height = impl->node->height();

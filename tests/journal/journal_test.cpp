@@ -1232,7 +1232,8 @@ TEST(JournalNode, DiskErrorFailsPendingAndLaterSubmits) {
 }
 
 // submit_async: every callback runs exactly once, after its block is durable, with the events of exactly its
-// commands; the durable listener sees every block in height order before any of its submitters hears back.
+// commands; the durable listener sees every block in height order before any of its submitters hears back; and
+// the callbacks run between before_callbacks and after_callbacks, on the thread that calls them.
 TEST(Journal, AsyncSubmitAnswersOnceWhenDurableAndAfterTheListener) {
   TempDir temp;
   ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
@@ -1245,6 +1246,18 @@ TEST(Journal, AsyncSubmitAnswersOnceWhenDurableAndAfterTheListener) {
     listened.push_back(block.header.height);
     listened_commands += block.commands.size();
     EXPECT_GE(events.size(), block.commands.size());
+  };
+  std::atomic<bool> bracketed{false};  // between before_callbacks and after_callbacks
+  std::atomic<std::thread::id> bracket_thread{};
+  std::atomic<int> brackets{0};
+  options.before_callbacks = [&] {
+    EXPECT_FALSE(bracketed.exchange(true));
+    bracket_thread.store(std::this_thread::get_id());
+  };
+  options.after_callbacks = [&] {
+    EXPECT_TRUE(bracketed.exchange(false));
+    EXPECT_EQ(bracket_thread.load(), std::this_thread::get_id());
+    brackets.fetch_add(1);
   };
   auto node = open_node(options);
   journal_test::setup_ledger(node.get(), 4);
@@ -1269,6 +1282,8 @@ TEST(Journal, AsyncSubmitAnswersOnceWhenDurableAndAfterTheListener) {
         // The listener has seen this block already.
         EXPECT_NE(std::find(listened.begin(), listened.end(), result.height), listened.end());
       }
+      EXPECT_TRUE(bracketed.load());
+      EXPECT_EQ(bracket_thread.load(), std::this_thread::get_id());
       answered.fetch_add(1);
     });
   }
@@ -1278,6 +1293,9 @@ TEST(Journal, AsyncSubmitAnswersOnceWhenDurableAndAfterTheListener) {
   ASSERT_EQ(answered.load(), kSubmits);
   const uint64_t height = node->height();
   node->stop();
+  EXPECT_FALSE(bracketed.load());
+  EXPECT_GE(brackets.load(), 1);
+  EXPECT_LE(brackets.load(), static_cast<int>(height));  // one a commit, and a commit has a block at least
   for (int s = 0; s < kSubmits; s++) {
     EXPECT_EQ(calls[static_cast<size_t>(s)], 1);
     EXPECT_LE(heights[static_cast<size_t>(s)], height);
