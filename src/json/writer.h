@@ -78,14 +78,28 @@ inline bool nothing_to_escape(std::string_view text) {
   return true;
 }
 
+// Appends `lead` (when not '\0'), then `text` between quotes, then `tail` (when not '\0') to *out, growing it
+// once: the path of nearly every key and string an answer writes, which would otherwise be four appends, each
+// with its own check of the room left.
+inline void append_quoted(std::string* out, char lead, std::string_view text, char tail) {
+  const size_t at = out->size();
+  out->resize(at + text.size() + 2 + (lead != '\0' ? 1 : 0) + (tail != '\0' ? 1 : 0));
+  char* next = out->data() + at;
+  if (lead != '\0') *next++ = lead;
+  *next++ = '"';
+  if (!text.empty()) std::memcpy(next, text.data(), text.size());
+  next += text.size();
+  *next++ = '"';
+  if (tail != '\0') *next = tail;
+}
+
 // Appends `text` to *out as a JSON string, quotes included, escaped as the file's header says.
 inline void append_string(std::string* out, std::string_view text) {
-  out->push_back('"');
   if (nothing_to_escape(text)) {  // keys, symbols, ids, decimal text: nearly every string written
-    out->append(text);
-    out->push_back('"');
+    append_quoted(out, '\0', text, '\0');
     return;
   }
+  out->push_back('"');
   size_t run = 0;  // the start of the bytes not yet copied
   for (size_t at = 0; at < text.size(); at++) {
     const auto byte = static_cast<unsigned char>(text[at]);
@@ -127,10 +141,17 @@ class Writer {
   Writer& key(std::string_view name) {
     QZ_ASSERT_MSG(!frames_.empty() && frames_.back().object, "json: a key outside an object");
     QZ_ASSERT_MSG(!keyed_, "json: two keys in a row");
-    separate();
+    keyed_ = true;
+    Frame& frame = frames_.back();
+    const char comma = frame.empty ? '\0' : ',';
+    frame.empty = false;
+    if (nothing_to_escape(name)) {
+      append_quoted(&out_, comma, name, ':');
+      return *this;
+    }
+    if (comma != '\0') out_.push_back(comma);
     append_string(&out_, name);
     out_.push_back(':');
-    keyed_ = true;
     return *this;
   }
 
@@ -160,9 +181,7 @@ class Writer {
   Writer& value(Decimal decimal) {
     QZ_ASSERT_MSG(is_decimal_text(decimal.text), "json: a Decimal that is not decimal text");
     begin_value();
-    out_.push_back('"');
-    out_.append(decimal.text);
-    out_.push_back('"');
+    append_quoted(&out_, '\0', decimal.text, '\0');
     return *this;
   }
   Writer& value(Raw raw) {

@@ -98,6 +98,28 @@ TEST(JsonEscaping, NulInsideTextIsEscapedNotTruncated) {
   EXPECT_EQ(parsed_string(json), text);
 }
 
+// A key is written in one piece when it needs no escape (with its comma and colon) and byte by byte when it
+// does: both paths take the comma they need, first in an object or after another member.
+TEST(JsonEscaping, KeysOfBothPathsTakeTheirCommas) {
+  Writer w;
+  w.begin_object()
+      .field("a", 1)
+      .field("b\"", 2)
+      .field("c", Decimal{"1.50"})
+      .key("\t")
+      .begin_object()
+      .field("", "")
+      .field("d", Decimal{"-0.1"})
+      .end_object()
+      .key("")
+      .begin_array()
+      .value(Decimal{"7"})
+      .value("x")
+      .end_array()
+      .end_object();
+  EXPECT_EQ(w.text(), R"({"a":1,"b\"":2,"c":"1.50","\t":{"":"","d":"-0.1"},"":["7","x"]})");
+}
+
 TEST(JsonEscaping, Utf8PassesThroughByteForByte) {
   // Kazakh Cyrillic, a name in Arabic script, a three-byte currency sign and a four-byte emoji.
   const std::string text = "Қазна Алматы • اسم ₸ 😀";
