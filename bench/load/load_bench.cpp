@@ -927,6 +927,7 @@ struct ServerCounters {
   uint64_t snapshot_bytes = 0;  // the newest one's size
   double snapshot_max_seconds = 0;
   uint64_t request_ids = 0;  // request ids the engine keeps
+  uint64_t wal_locked_bytes = 0;  // of the journal's WAL
 };
 constexpr const char* kJournalLe[] = {"0.0005", "0.001", "0.002", "0.005", "0.01", "+Inf"};
 ServerCounters read_counters(Venue* venue) {
@@ -949,6 +950,7 @@ ServerCounters read_counters(Venue* venue) {
   c.snapshot_bytes = std::stoull(value("qazna_journal_snapshot_bytes"));
   c.snapshot_max_seconds = std::stod(value("qazna_journal_snapshot_max_seconds"));
   c.request_ids = std::stoull(value("qazna_engine_request_ids"));
+  c.wal_locked_bytes = std::stoull(value("qazna_journal_wal_locked_bytes"));
   for (size_t i = 0; i < c.journal_commits.size(); i++) {
     c.journal_commits[i] =
         std::stoull(value(std::string("qazna_journal_commit_seconds_bucket{le=\"") + kJournalLe[i] + "\"}"));
@@ -1086,13 +1088,14 @@ OrdersResult run_orders(const Options& options, Target* target, bool steady) {
   result.journal_commits = buckets_text(counters_before.journal_commits, counters_after.journal_commits, "commits");
   result.queue_waits = buckets_text(counters_before.queue_waits, counters_after.queue_waits, "submissions");
   {
-    char text[200];
+    char text[260];
     std::snprintf(text, sizeof text,
                   "%llu taken, the newest %.1f MB, the longest hold of the journal thread since the start %.1f ms; "
-                  "request ids kept %s",
+                  "request ids kept %s; journal WAL locked in memory %.1f MB",
                   static_cast<unsigned long long>(counters_after.snapshots - counters_before.snapshots),
                   static_cast<double>(counters_after.snapshot_bytes) / 1e6, counters_after.snapshot_max_seconds * 1e3,
-                  with_commas(counters_after.request_ids).c_str());
+                  with_commas(counters_after.request_ids).c_str(),
+                  static_cast<double>(counters_after.wal_locked_bytes) / 1e6);
     result.snapshots = text;
   }
   result.trades_per_s = static_cast<double>(counters_after.trades - counters_before.trades) / options.seconds;

@@ -458,6 +458,8 @@ struct Node::Impl {
   OperatorKey key;
   std::unique_ptr<Store> store;  // the journal thread's once running
 
+  uint64_t wal_locked_bytes = 0;  // Store::wal_locked_bytes at open
+
   std::mutex engine_mutex;
   std::unique_ptr<Engine> engine;
   uint64_t last_time_ns = 0;  // journal thread only
@@ -999,6 +1001,7 @@ Status Node::open(const NodeOptions& options, std::unique_ptr<Node>* node, Recov
   impl->durable_height = recovered.height;
   impl->durable_hash = recovered.last_hash;
   if (options.preallocate_wal) QZ_TRY(impl->store->preallocate_wal());
+  impl->wal_locked_bytes = impl->store->wal_locked_bytes();
   QZ_TRY(impl->store->start_background_checkpoints());
 
   for (size_t i = 0; i < kInFlightBlocks; i++) {
@@ -1106,6 +1109,7 @@ Node::JournalStats Node::journal_stats() const {
   stats.snapshot_bytes = impl_->stat_snapshot_bytes.load();
   stats.snapshot_ns = impl_->stat_snapshot_ns.load();
   stats.max_snapshot_ns = impl_->stat_max_snapshot_ns.load();
+  stats.wal_locked_bytes = impl_->wal_locked_bytes;
   for (size_t i = 0; i < stats.queue_wait_buckets.size(); i++) {
     stats.queue_wait_buckets[i] = impl_->stat_queue_wait_buckets[i].load();
   }

@@ -66,7 +66,8 @@ struct NodeOptions {
   bool verify_on_open = true;  // re-hash blocks and compare recorded hashes during replay
   // Write the journal's WAL at its working size (about 64 MiB of zeros) when it is shorter, and keep it across
   // closes, so that commits overwrite allocated blocks instead of growing the file (one device request less per
-  // commit on ext4). For a server; tests that open many journals leave it off.
+  // commit on ext4), and lock that much of it in memory (Store::preallocate_wal says why). For a server; tests
+  // that open many journals leave it off.
   bool preallocate_wal = false;
   // Called for every block once it is durable, in height order, on the journal thread, before any submitter
   // of that block is answered (so whatever it projects is visible to them). Must be quick and must not call
@@ -149,6 +150,8 @@ class Node {
     uint64_t snapshot_bytes = 0;   // the newest snapshot's size
     uint64_t snapshot_ns = 0;      // and the time it held the journal thread
     uint64_t max_snapshot_ns = 0;  // the longest such hold since the start
+    // Bytes of the WAL kept in memory (preallocate_wal), 0 when they are not: see Store::preallocate_wal.
+    uint64_t wal_locked_bytes = 0;
   };
   JournalStats journal_stats() const;
 

@@ -200,6 +200,12 @@ Status Venue::open(const VenueOptions& options, std::unique_ptr<Venue>* out, Rec
   node_options.before_callbacks = [] { Responder::begin_batch(); };
   node_options.after_callbacks = [] { Responder::end_batch(); };
   QZ_TRY(Node::open(node_options, &impl->node, report));
+  if (options.preallocate_journal_wal && impl->node->journal_stats().wal_locked_bytes == 0) {
+    LogLine(LogLevel::warn, "journal_wal_not_locked")
+        .field("message",
+               "the journal's WAL could not be locked in memory (needs CAP_IPC_LOCK or RLIMIT_MEMLOCK of 64 MiB); a "
+               "commit may have to read a WAL page back from the disk");
+  }
   impl->node->with_engine([&](const Engine& engine) { impl->market.seed(engine); });
   impl->projected_height = impl->node->height();
 
@@ -937,6 +943,11 @@ std::string Venue::Impl::metrics_text() {
   out += "# HELP qazna_journal_snapshot_bytes The newest engine snapshot's size.\n"
          "# TYPE qazna_journal_snapshot_bytes gauge\n";
   line("qazna_journal_snapshot_bytes", "", journal.snapshot_bytes);
+  out +=
+      "# HELP qazna_journal_wal_locked_bytes Bytes of the journal's WAL locked in memory (0: the lock was "
+      "refused, and a commit may read WAL pages back from the disk).\n"
+      "# TYPE qazna_journal_wal_locked_bytes gauge\n";
+  line("qazna_journal_wal_locked_bytes", "", journal.wal_locked_bytes);
   out += "# HELP qazna_journal_snapshot_seconds How long taking the newest snapshot held the journal thread, and "
          "every submission with it.\n# TYPE qazna_journal_snapshot_seconds gauge\n";
   out += "qazna_journal_snapshot_seconds " + seconds_text(journal.snapshot_ns, 9) + "\n";

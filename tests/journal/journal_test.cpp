@@ -2,9 +2,13 @@
 // survives a reopen), reopen and snapshots reproduce the same state hash, and corruption gets the documented
 // outcome (a bad newest block is cut with one line; a bad middle block stops the open and verify, naming it).
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -348,6 +352,105 @@ TEST(Journal, PreallocatedWalRecoversAfterACloseAndACrash) {
   const Status verified = verify_data_dir(temp.data(), "", &verify);
   ASSERT_TRUE(verified.is_ok()) << verified.message();
   EXPECT_EQ(verify.height, height);
+}
+
+// AddressSanitizer's mlock does nothing and reports success, so under it a lock can be neither seen nor refused.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMlockIsReal = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMlockIsReal = false;
+#else
+constexpr bool kMlockIsReal = true;
+#endif
+#else
+constexpr bool kMlockIsReal = true;
+#endif
+
+// The memory this process has locked (VmLck in /proc/self/status), in bytes.
+uint64_t locked_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmLck:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// Whether this process may lock `bytes`: CAP_IPC_LOCK, or a large enough RLIMIT_MEMLOCK.
+bool may_lock(uint64_t bytes) {
+  __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  __user_cap_data_struct data[2]{};
+  if (::syscall(SYS_capget, &header, data) == 0 && (data[0].effective & (1u << CAP_IPC_LOCK)) != 0) return true;
+  rlimit limit{};
+  return ::getrlimit(RLIMIT_MEMLOCK, &limit) == 0 && (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= bytes);
+}
+
+// A preallocated WAL is locked in memory while the node is open (a frame write then never waits for the disk to
+// read a dropped page back), and unlocked when it closes; the journal reports how much.
+TEST(Journal, PreallocatedWalIsLockedWhileTheNodeIsOpen) {
+  const uint64_t working_bytes = 32 + uint64_t{16384} * (4096 + 24);
+  if (!kMlockIsReal) GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+  if (!may_lock(working_bytes)) GTEST_SKIP() << "neither CAP_IPC_LOCK nor a large enough RLIMIT_MEMLOCK";
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  NodeOptions options = small_options(temp.data());
+  const uint64_t before = locked_bytes();
+  {
+    auto node = open_node(options);  // without preallocate_wal: nothing locked
+    EXPECT_EQ(node->journal_stats().wal_locked_bytes, 0u);
+    EXPECT_EQ(locked_bytes(), before);
+  }
+  options.preallocate_wal = true;
+  uint64_t next_id = 1;
+  {
+    auto node = open_node(options);
+    EXPECT_EQ(node->journal_stats().wal_locked_bytes, working_bytes);
+    EXPECT_GE(locked_bytes(), before + working_bytes);
+    journal_test::setup_ledger(node.get(), 8);
+    submit_blocks(node.get(), 20, 5, &next_id);
+  }
+  EXPECT_EQ(locked_bytes(), before);  // unlocked with the store
+  auto node = open_node(options);     // and locked again by the next open
+  EXPECT_EQ(node->journal_stats().wal_locked_bytes, working_bytes);
+  submit_blocks(node.get(), 5, 5, &next_id);
+}
+
+// Where the lock is refused (no CAP_IPC_LOCK and a small RLIMIT_MEMLOCK), the node opens and works as before and
+// reports nothing locked. Run in a child process, which drops the capability and the limit for itself.
+TEST(Journal, PreallocatedWalWorksWhenTheLockIsRefused) {
+  if (!kMlockIsReal) GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+  TempDir temp;
+  ASSERT_TRUE(journal_test::init_dir(temp.data()).is_ok());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    __user_cap_header_struct header{.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    __user_cap_data_struct data[2]{};
+    if (::syscall(SYS_capget, &header, data) != 0) ::_exit(10);
+    data[0].effective &= ~(1u << CAP_IPC_LOCK);
+    if (::syscall(SYS_capset, &header, data) != 0) ::_exit(11);
+    const rlimit small{.rlim_cur = 64 * 1024, .rlim_max = 64 * 1024};
+    if (::setrlimit(RLIMIT_MEMLOCK, &small) != 0) ::_exit(12);
+    NodeOptions options = small_options(temp.data());
+    options.preallocate_wal = true;
+    std::unique_ptr<Node> node;
+    RecoveryReport report;
+    if (!Node::open(options, &node, &report).is_ok()) ::_exit(13);
+    if (node->journal_stats().wal_locked_bytes != 0) ::_exit(14);
+    journal_test::setup_ledger(node.get(), 4);
+    uint64_t next_id = 1;
+    const Command command = issue(kFirstCustomer, 5, next_id++);
+    SubmitResult result;
+    if (!node->submit(std::span<const Command>(&command, 1), &result).is_ok()) ::_exit(15);
+    node->stop();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10-12: the child could not drop the lock's permission; 13: open failed; "
+                                       "14: the WAL was locked anyway; 15: a submit failed";
 }
 
 TEST(Journal, OpenWithoutVerifyingReachesTheSameState) {

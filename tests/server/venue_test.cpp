@@ -740,6 +740,8 @@ TEST_F(VenueTest, TransportRefusesBadInputWithoutHarmingOthers) {
   EXPECT_EQ(value_of("qazna_journal_snapshot_bytes"), 0u);
   EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_seconds 0")) << metrics;
   EXPECT_TRUE(contains(metrics, "qazna_journal_snapshot_max_seconds 0")) << metrics;
+  // This venue's journal keeps no preallocated WAL (preallocate_journal_wal is off), so none of it is locked.
+  EXPECT_EQ(value_of("qazna_journal_wal_locked_bytes"), 0u);
   // An order's client order id is not a request id the engine keeps (rules version 2): the table does not grow.
   const uint64_t request_ids = value_of("qazna_engine_request_ids");
   Client trader(venue_->port());

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -223,7 +224,7 @@ Status Store::preallocate_wal() {
   uint64_t height = 0;
   QZ_TRY(newest_height(&any, &height));
   const std::string wal_path = path_ + "-wal";
-  const int fd = ::open(wal_path.c_str(), O_WRONLY | O_CLOEXEC);
+  const int fd = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);  // read too: lock_wal_pages maps it
   if (fd < 0) return Status::error("journal: opening " + wal_path + ": " + std::strerror(errno));
   // A WAL of kAutoCheckpointPages frames (a 24-byte header and a page each) after its 32-byte header.
   constexpr off_t kWorkingBytes = 32 + off_t{kAutoCheckpointPages} * (kPageSize + 24);
@@ -249,8 +250,21 @@ Status Store::preallocate_wal() {
       status = Status::error("journal: syncing " + wal_path + ": " + std::strerror(errno));
     }
   }
+  if (status.is_ok()) lock_wal_pages(fd, static_cast<size_t>(kWorkingBytes));
   ::close(fd);
   return status;
+}
+
+void Store::lock_wal_pages(int fd, size_t bytes) {
+  if (wal_map_ != nullptr) return;  // already locked
+  void* map = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return;
+  if (::mlock(map, bytes) != 0) {
+    ::munmap(map, bytes);
+    return;
+  }
+  wal_map_ = map;
+  wal_map_bytes_ = bytes;
 }
 
 Status Store::start_background_checkpoints() {
@@ -315,6 +329,7 @@ Store::~Store() {
     finalize(statement);
   }
   if (db_ != nullptr) sqlite3_close(db_);
+  if (wal_map_ != nullptr) ::munmap(wal_map_, wal_map_bytes_);
 }
 
 Status Store::begin() {
